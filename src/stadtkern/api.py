@@ -1,0 +1,87 @@
+"""The JSON API at /api/v1/: routers of every app, and problem+json for every error."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaError
+
+from stadtkern.core.api import router as core_router
+from stadtkern.core.problems import field_errors, problem
+from stadtkern.strategy.api import router as strategy_router
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Stadtkern API",
+    version="1.0.0",
+    description=(
+        "Read and write a municipality's smart-city strategy. Reads are public for published "
+        "content; members also see drafts. Writes need a browser session (with CSRF token) or a "
+        "personal API token: `Authorization: Bearer sk_...`. Errors are RFC 9457 "
+        "problem details (`application/problem+json`) with an `errors` list naming each field."
+    ),
+    urls_namespace="api",
+)
+api.add_router("", core_router)
+api.add_router("", strategy_router)
+
+_SKIP_LOC = {"body", "query", "path", "payload", "filters", "data"}
+
+
+def _loc(loc) -> str:
+    parts = [str(p) for p in loc if str(p) not in _SKIP_LOC]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(SchemaError)
+def on_schema_error(request, exc: SchemaError):
+    errors = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors]
+    if any(e.get("type") == "json_invalid" for e in exc.errors):
+        return problem(400, "Malformed JSON", "The request body is not valid JSON.", errors)
+    return problem(422, "Invalid input", "Some fields are not valid.", errors)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = field_errors(exc.message_dict) if hasattr(exc, "error_dict") else [
+        {"field": None, "message": m} for m in exc.messages
+    ]
+    return problem(422, "Invalid input", "Some fields are not valid.", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc: AuthenticationError):
+    detail = str(exc.message) if getattr(exc, "message", None) not in (None, "Unauthorized") else (
+        "Log in or send a personal API token: Authorization: Bearer sk_..."
+    )
+    return problem(401, "Authentication required", detail)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc: PermissionDenied):
+    return problem(403, "Forbidden", str(exc) or "You may not do this in this municipality.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return problem(404, "Not found", str(exc) or None)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_missing(request, exc: ObjectDoesNotExist):
+    return problem(404, "Not found", str(exc) or None)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+    return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    log.exception("Unexpected error in %s %s", request.method, request.path)
+    return problem(500, "Internal error", "The error was logged; nothing was saved.")

@@ -1,0 +1,179 @@
+"""Municipalities (the tenants), users, memberships, API tokens and the audit trail."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_ags
+
+
+class User(AbstractUser):
+    """A person who logs in. Site staff (``is_staff``) may act in every municipality."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Bundesland(models.TextChoices):
+    # The value is the Land's two-digit key, the first two digits of every AGS.
+    SH = "01", "Schleswig-Holstein"
+    HH = "02", "Hamburg"
+    NI = "03", "Niedersachsen"
+    HB = "04", "Bremen"
+    NW = "05", "Nordrhein-Westfalen"
+    HE = "06", "Hessen"
+    RP = "07", "Rheinland-Pfalz"
+    BW = "08", "Baden-Württemberg"
+    BY = "09", "Bayern"
+    SL = "10", "Saarland"
+    BE = "11", "Berlin"
+    BB = "12", "Brandenburg"
+    MV = "13", "Mecklenburg-Vorpommern"
+    SN = "14", "Sachsen"
+    ST = "15", "Sachsen-Anhalt"
+    TH = "16", "Thüringen"
+
+
+class MunicipalityKind(models.TextChoices):
+    STADT = "stadt", _("City (Stadt)")
+    GEMEINDE = "gemeinde", _("Municipality (Gemeinde)")
+    LANDKREIS = "landkreis", _("District (Landkreis)")
+    VERBUND = "verbund", _("Association (Verbund)")
+
+
+class Municipality(models.Model):
+    """A tenant: a Stadt, Gemeinde, Landkreis or Verbund with its own strategy and data."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    ags = models.CharField(
+        _("AGS (official municipality key)"),
+        max_length=8,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_ags],
+        help_text=_("Eight digits, e.g. 05170024; may stay empty only for an association."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MunicipalityKind.choices)
+    state = models.CharField(_("federal state"), max_length=2, choices=Bundesland.choices)
+    population = models.PositiveIntegerField(
+        _("population"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="verbund") | Q(ags__isnull=False),
+                name="municipality_ags_required_unless_verbund",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not self.ags and self.kind != MunicipalityKind.VERBUND:
+            errors["ags"] = _("An AGS is required for a Stadt, Gemeinde or Landkreis.")
+        if self.ags and self.state and not self.ags.startswith(self.state):
+            errors["ags"] = _("The AGS %(ags)s does not lie in %(state)s (it must start with %(code)s).") % {
+                "ags": self.ags,
+                "state": self.get_state_display(),
+                "code": self.state,
+            }
+        if self.ags and self.kind == MunicipalityKind.LANDKREIS and not self.ags.endswith("000"):
+            errors["ags"] = _("The AGS of a Landkreis ends with 000.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    """The role a user holds in one municipality."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="membership_unique"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A personal, revocable token for scripts; only a hash of the secret is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuditEntry(models.Model):
+    """One change to a strategy object: who, when, what it looked like before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="audit_entries")
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+    object_label = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["municipality", "object_type", "object_id"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} {self.action}"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """Return (field, before, after) for every field that differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -1,0 +1,38 @@
+"""Reads of the core app."""
+
+from django.http import Http404
+
+from .models import ApiToken, AuditEntry, Municipality
+
+
+def municipality_list():
+    return Municipality.objects.all()
+
+
+def municipality_get(slug: str) -> Municipality:
+    try:
+        return Municipality.objects.get(slug=slug)
+    except Municipality.DoesNotExist:
+        raise Http404(f"No municipality {slug!r}.") from None
+
+
+def municipalities_of(user) -> list[Municipality]:
+    """Return the municipalities the user is a member of (all of them for site staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_staff:
+        return list(Municipality.objects.all())
+    return list(Municipality.objects.filter(memberships__user=user))
+
+
+def audit_for(*, municipality: Municipality, object_type: str, object_id: int, limit: int = 50):
+    return (
+        AuditEntry.objects.filter(
+            municipality=municipality, object_type=object_type, object_id=object_id
+        )
+        .select_related("user")[:limit]
+    )
+
+
+def tokens_of(user):
+    return ApiToken.objects.filter(user=user)
