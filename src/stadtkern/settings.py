@@ -211,6 +211,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Assets are served by the instance itself (no CDN); WhiteNoise reads them straight
 # from the apps, so no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True

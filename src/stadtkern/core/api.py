@@ -5,7 +5,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from . import rules, selectors, services
 from .auth import READ, WRITE
@@ -135,7 +135,7 @@ def municipality_list(request):
 def municipality_create(request, payload: MunicipalityIn):
     """Create a municipality (site staff only)."""
     _require(rules.can_create_municipality(request.auth))
-    return 201, services.municipality_create(**payload.dict())
+    return Status(201, services.municipality_create(**payload.dict()))
 
 
 @router.get("/municipalities/{slug}", response=MunicipalityOut, auth=READ)
@@ -180,7 +180,7 @@ def member_remove(request, slug: Slug, username: Username):
     _require(rules.can_manage_municipality(request.auth, municipality))
     user = get_object_or_404(User, username=username)
     services.membership_remove(user=user, municipality=municipality)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/municipalities/{slug}/audit", response=list[AuditOut], auth=WRITE)
@@ -204,7 +204,7 @@ def token_create(request, payload: TokenIn):
     """Create a personal API token; its secret is in the answer and nowhere else."""
     token, secret = services.token_create(user=request.auth, name=payload.name)
     out = TokenOut.from_orm(token).dict()
-    return 201, {**out, "token": secret}
+    return Status(201, {**out, "token": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, auth=WRITE, tags=["account"])
@@ -212,4 +212,4 @@ def token_revoke(request, token_id: Id):
     """Revoke one of your tokens; it stops working at once."""
     token = get_object_or_404(ApiToken, pk=token_id, user=request.auth)
     services.token_revoke(token=token)
-    return 204, None
+    return Status(204, None)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PaginationBase, paginate
 
 from stadtkern.core import rules
@@ -176,7 +176,7 @@ def _register_simple(path: str, model, out, list_selector, create, update, delet
     def create_(request, slug: Slug, payload: SimpleIn):
         municipality = _editable(request, slug)
         obj = create(municipality=municipality, user=request.auth, **payload.dict())
-        return 201, list_selector(municipality=municipality, user=request.auth).get(pk=obj.pk)
+        return Status(201, list_selector(municipality=municipality, user=request.auth).get(pk=obj.pk))
 
     @router.get(f"/municipalities/{{slug}}/{path}/{{obj_id}}", response=out, auth=READ,
                 url_name=f"{path}-detail", summary=f"Read a {noun}")
@@ -199,7 +199,7 @@ def _register_simple(path: str, model, out, list_selector, create, update, delet
         municipality = _editable(request, slug)
         obj = selectors.object_get(model, pk=obj_id, user=request.auth, municipality=municipality)
         delete(obj, user=request.auth)
-        return 204, None
+        return Status(204, None)
 
     for fn, verb in ((list_, "list"), (create_, "create"), (detail_, "detail"),
                      (update_, "update"), (delete_, "delete")):
@@ -256,7 +256,7 @@ def goal_list(request, slug: Slug):
 def goal_create(request, slug: Slug, payload: GoalIn):
     municipality = _editable(request, slug)
     goal = services.goal_create(municipality=municipality, user=request.auth, **payload.dict())
-    return 201, selectors.goal_get(municipality=municipality, user=request.auth, pk=goal.pk)
+    return Status(201, selectors.goal_get(municipality=municipality, user=request.auth, pk=goal.pk))
 
 
 @router.get("/municipalities/{slug}/goals/{goal_id}", response=GoalOut, auth=READ)
@@ -279,12 +279,12 @@ def goal_delete(request, slug: Slug, goal_id: Id):
     municipality = _editable(request, slug)
     goal = selectors.object_get(Goal, pk=goal_id, user=request.auth, municipality=municipality)
     services.goal_delete(goal=goal, user=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 # --- measures ---
 
-Status = Literal[tuple(MeasureStatus.values)]  # type: ignore[valid-type]
+StatusIn = Literal[tuple(MeasureStatus.values)]  # type: ignore[valid-type]
 Cost = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"), max_digits=14, decimal_places=2)]
 
 
@@ -301,7 +301,7 @@ class MeasureIn(Schema):
     goals: list[Id] = Field(default_factory=list, max_length=100)
     sdg_targets: list[TargetCode] = Field(default_factory=list, max_length=169)
     benefits: list[BenefitIn] = Field(default_factory=list, max_length=100)
-    status: Status = "idea"
+    status: StatusIn = "idea"
     responsible_unit: OptionalTitle = ""
     start: date | None = None
     end: date | None = None
@@ -318,7 +318,7 @@ class MeasurePatch(Schema):
     goals: list[Id] | None = Field(None, max_length=100)
     sdg_targets: list[TargetCode] | None = Field(None, max_length=169)
     benefits: list[BenefitIn] | None = Field(None, max_length=100)
-    status: Status | None = None
+    status: StatusIn | None = None
     responsible_unit: OptionalTitle | None = None
     start: date | None = None
     end: date | None = None
@@ -384,7 +384,7 @@ class MeasureQuery(Schema):
     goal: Id | None = Field(None, description="id of a strategic goal")
     sdg: int | None = Field(None, ge=1, le=17, description="SDG number")
     target: TargetCode | None = Field(None, description="SDG target code, e.g. 11.2")
-    status: Status | None = None
+    status: StatusIn | None = None
     user_group: Id | None = None
     tag: Tag | None = None
     q: SearchText | None = Field(None, description="search in titles and summary")
@@ -408,7 +408,7 @@ def measure_create(request, slug: Slug, payload: MeasureIn):
     municipality = _editable(request, slug)
     data = payload.dict()
     measure = services.measure_create(municipality=municipality, user=request.auth, **data)
-    return 201, selectors.measure_get(municipality=municipality, user=request.auth, pk=measure.pk)
+    return Status(201, selectors.measure_get(municipality=municipality, user=request.auth, pk=measure.pk))
 
 
 @router.get("/municipalities/{slug}/measures/{measure_id}", response=MeasureOut, auth=READ)
@@ -434,7 +434,7 @@ def measure_delete(request, slug: Slug, measure_id: Id):
     municipality = _editable(request, slug)
     measure = selectors.measure_get(municipality=municipality, user=request.auth, pk=measure_id)
     services.measure_delete(measure=measure, user=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 # --- analysis ---

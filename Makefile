@@ -1,0 +1,59 @@
+# Stadtkern: `make demo` sets up and serves the demo, `make test` runs the whole suite
+# on SQLite and on a throwaway PostgreSQL cluster, browser tests included.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo serve test test-sqlite test-postgres system-deps lint format bench messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/stadtkern migrate --verbosity 0
+	$(BIN)/stadtkern demo --reset
+	$(BIN)/stadtkern serve --host 127.0.0.1 --port 8000
+
+serve: $(STAMP)
+	$(BIN)/stadtkern serve
+
+system-deps:
+	scripts/install-system-deps
+
+test: $(STAMP) system-deps
+	$(MAKE) lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL $(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	scripts/with-postgres $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/stadtkern makemigrations --check --dry-run --verbosity 0
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/stadtkern bench strategy
+	scripts/with-postgres $(BIN)/stadtkern bench strategy
+
+messages: $(STAMP)
+	cd src/stadtkern && ../../$(BIN)/stadtkern makemessages -l de -l en --no-obsolete
+	cd src/stadtkern && ../../$(BIN)/stadtkern compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

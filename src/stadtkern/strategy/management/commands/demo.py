@@ -1,0 +1,39 @@
+"""Load the demo municipalities Musterstadt and Beispielhausen and print the logins."""
+
+import json
+import os
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from stadtkern.strategy.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load Musterstadt (a complete smart-city strategy) and Beispielhausen (to show that "
+        "municipalities are isolated), with demo users; print the login. The password comes "
+        "from STADTKERN_DEMO_PASSWORD or is generated."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="replace demo data loaded before")
+        parser.add_argument("--json", action="store_true", help="print the logins as JSON")
+
+    def handle(self, *args, reset, json: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            result = demo_load(reset=reset, password=os.environ.get("STADTKERN_DEMO_PASSWORD"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if json:
+            self.stdout.write(_json(result))
+            return
+        self.stdout.write("Demo loaded: Musterstadt and Beispielhausen.")
+        self.stdout.write(f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:")
+        for user in result["users"]:
+            self.stdout.write(f"  {user['username']:<6} {user['role']:<7} of {user['municipality']}")
+
+
+def _json(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False)
