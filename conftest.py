@@ -13,6 +13,22 @@ from stadtkern.core.services import membership_set, municipality_create, token_c
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True)
+def sdg_catalogue(request):
+    """Put the SDG catalogue back where a transactional test's flush removed it.
+
+    The catalogue comes from a data migration; tests that run outside a transaction
+    (browser tests) end with a flush of every table.
+    """
+    if "django_db_setup" not in request.fixturenames:
+        return
+    from stadtkern.strategy.models import SdgGoal, SdgIndicator, SdgTarget
+    from stadtkern.strategy.sdg_catalogue import load_catalogue
+
+    if not SdgGoal.objects.exists():
+        load_catalogue(SdgGoal, SdgTarget, SdgIndicator)
+
+
 @pytest.fixture
 def alpha(db):
     return municipality_create(name="Alphastadt", slug="alpha", ags="05111000", kind="stadt", state="05", population=600000)

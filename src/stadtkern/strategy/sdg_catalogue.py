@@ -57,3 +57,11 @@ def read_catalogue() -> tuple[list[dict], list[dict], list[dict]]:
             }
         )
     return goals, targets, indicators
+
+
+def load_catalogue(goal_model, target_model, indicator_model) -> None:
+    """Insert the whole catalogue into the given (possibly historical) models."""
+    goals, targets, indicators = read_catalogue()
+    goal_model.objects.bulk_create(goal_model(**g) for g in goals)
+    target_model.objects.bulk_create(target_model(**t) for t in targets)
+    indicator_model.objects.bulk_create(indicator_model(**i) for i in indicators)

@@ -2,17 +2,15 @@
 
 from django.db import migrations
 
-from stadtkern.strategy.sdg_catalogue import read_catalogue
+from stadtkern.strategy.sdg_catalogue import load_catalogue
 
 
 def load(apps, schema_editor):
-    SdgGoal = apps.get_model("strategy", "SdgGoal")
-    SdgTarget = apps.get_model("strategy", "SdgTarget")
-    SdgIndicator = apps.get_model("strategy", "SdgIndicator")
-    goals, targets, indicators = read_catalogue()
-    SdgGoal.objects.bulk_create(SdgGoal(**g) for g in goals)
-    SdgTarget.objects.bulk_create(SdgTarget(**t) for t in targets)
-    SdgIndicator.objects.bulk_create(SdgIndicator(**i) for i in indicators)
+    load_catalogue(
+        apps.get_model("strategy", "SdgGoal"),
+        apps.get_model("strategy", "SdgTarget"),
+        apps.get_model("strategy", "SdgIndicator"),
+    )
 
 
 def unload(apps, schema_editor):

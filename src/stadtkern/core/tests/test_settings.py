@@ -1,0 +1,61 @@
+"""Settings come from the environment; bad values stop the start with a clear message."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    clean.update({"STADTKERN_VAR_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "stadtkern.cli", "check"], env=clean, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+    ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme 'mysql' is not supported"),
+    ({"STADTKERN_ENV": "production"}, "SECRET_KEY (or SECRET_KEY_FILE) is required"),
+    ({"STADTKERN_ENV": "staging"}, "STADTKERN_ENV='staging' is unknown"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+    ({"SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE='/nonexistent/key' cannot be read"),
+    ({"LOGIN_FAILURE_LIMIT": "ten"}, "LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
+])
+def test_bad_values_fail_at_start_with_a_clear_message(tmp_path, env, message):
+    result = _run(env, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secret_key_is_read_from_a_file(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("k" * 40)
+    result = _run({"STADTKERN_ENV": "production", "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": "example.org"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_embedded_default_generates_a_secret_key_into_var(tmp_path):
+    assert _run({}, tmp_path).returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) >= 50
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests():
+    from stadtkern import settings as module
+
+    assert module.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_sqlite_default_runs_in_wal_mode(tmp_path):
+    code = "import django; django.setup(); from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(STADTKERN_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="stadtkern.settings")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "wal", out.stderr
