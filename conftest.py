@@ -20,7 +20,12 @@ def sdg_catalogue(request):
     The catalogue comes from a data migration; tests that run outside a transaction
     (browser tests) end with a flush of every table.
     """
-    if "django_db_setup" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in request.fixturenames or marker:
+        request.getfixturevalue("db")
+    else:
         return
     from stadtkern.strategy.models import SdgGoal, SdgIndicator, SdgTarget
     from stadtkern.strategy.sdg_catalogue import load_catalogue
