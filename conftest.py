@@ -36,12 +36,16 @@ def sdg_catalogue(request):
 
 @pytest.fixture
 def alpha(db):
-    return municipality_create(name="Alphastadt", slug="alpha", ags="05111000", kind="stadt", state="05", population=600000)
+    return municipality_create(
+        name="Alphastadt", slug="alpha", ags="05111000", kind="stadt", state="05", population=600000
+    )
 
 
 @pytest.fixture
 def beta(db):
-    return municipality_create(name="Betadorf", slug="beta", ags="09162000", kind="gemeinde", state="09")
+    return municipality_create(
+        name="Betadorf", slug="beta", ags="09162000", kind="gemeinde", state="09"
+    )
 
 
 @pytest.fixture

@@ -25,8 +25,14 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -43,18 +49,45 @@ def page(browser):
 @pytest.fixture
 def strategy(alpha, personas):
     editor = personas["editor"]
-    services.vision_update(municipality=alpha, user=editor, text="Alphastadt wird klimaneutral.", published=True)
-    services.value_create(municipality=alpha, user=editor, title="Partizipativ", title_en="Participatory", published=True)
-    goal = services.goal_create(municipality=alpha, user=editor, title="Belebte Innenstadt", title_en="A lively centre",
-                                sdg_targets=["11.3"], published=True)
+    services.vision_update(
+        municipality=alpha, user=editor, text="Alphastadt wird klimaneutral.", published=True
+    )
+    services.value_create(
+        municipality=alpha,
+        user=editor,
+        title="Partizipativ",
+        title_en="Participatory",
+        published=True,
+    )
+    goal = services.goal_create(
+        municipality=alpha,
+        user=editor,
+        title="Belebte Innenstadt",
+        title_en="A lively centre",
+        sdg_targets=["11.3"],
+        published=True,
+    )
     field = alpha.fields_of_action.first()
-    services.measure_create(municipality=alpha, user=editor, title="Leerstandskataster", title_en="Vacancy register",
-                            fields_of_action=[field.pk], goals=[goal.pk], sdg_targets=["11.3"], status="done", published=True)
-    services.measure_create(municipality=alpha, user=editor, title="Pop-up-Stores", status="planned", published=True)
+    services.measure_create(
+        municipality=alpha,
+        user=editor,
+        title="Leerstandskataster",
+        title_en="Vacancy register",
+        fields_of_action=[field.pk],
+        goals=[goal.pk],
+        sdg_targets=["11.3"],
+        status="done",
+        published=True,
+    )
+    services.measure_create(
+        municipality=alpha, user=editor, title="Pop-up-Stores", status="planned", published=True
+    )
     return goal
 
 
-def test_editor_creates_a_measure_that_the_public_then_sees_in_english_too(page, live_server, strategy, alpha):
+def test_editor_creates_a_measure_that_the_public_then_sees_in_english_too(
+    page, live_server, strategy, alpha
+):
     page.goto(f"{live_server.url}/login/?next=/m/alpha/measures/new/")
     page.get_by_label("Benutzername").fill("editor")
     page.get_by_label("Passwort").fill(PASSWORD)
@@ -66,7 +99,9 @@ def test_editor_creates_a_measure_that_the_public_then_sees_in_english_too(page,
     page.get_by_label("Beginn").fill("2025-06-01")
     page.get_by_label("Ende").fill("2025-01-01")
     page.get_by_role("button", name="Speichern").click()
-    expect(page.locator(".field.has-error .error")).to_contain_text("Das Ende liegt vor dem Beginn.")
+    expect(page.locator(".field.has-error .error")).to_contain_text(
+        "Das Ende liegt vor dem Beginn."
+    )
 
     page.get_by_label("Ende").fill("2025-12-31")
     page.get_by_label("Titel (Englisch)").fill("Smart benches")
@@ -100,12 +135,24 @@ def test_filters_update_the_list_without_reloading(page, live_server, strategy):
     assert page.evaluate("window.notReloaded") is True
 
 
-PAGES = ["/", "/m/alpha/", "/en/m/alpha/", "/m/alpha/analysis/", "/m/alpha/vision/", "/login/", "MEASURE", "GOAL",
-         "EDITOR:/m/alpha/measures/new/", "EDITOR:/account/tokens/"]
+PAGES = [
+    "/",
+    "/m/alpha/",
+    "/en/m/alpha/",
+    "/m/alpha/analysis/",
+    "/m/alpha/vision/",
+    "/login/",
+    "MEASURE",
+    "GOAL",
+    "EDITOR:/m/alpha/measures/new/",
+    "EDITOR:/account/tokens/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_main_pages_have_no_serious_accessibility_violation(page, live_server, strategy, alpha, path):
+def test_main_pages_have_no_serious_accessibility_violation(
+    page, live_server, strategy, alpha, path
+):
     if path == "MEASURE":
         path = f"/m/alpha/measures/{alpha.measures.first().pk}/"
     if path == "GOAL":
@@ -121,5 +168,7 @@ def test_main_pages_have_no_serious_accessibility_violation(page, live_server, s
     page.goto(f"{live_server.url}{path}")
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+    assert serious == [], [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious
+    ]
     assert console_errors == [], console_errors

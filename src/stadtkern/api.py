@@ -38,7 +38,9 @@ def _loc(loc) -> str:
 
 @api.exception_handler(SchemaError)
 def on_schema_error(request, exc: SchemaError):
-    errors = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors]
+    errors = [
+        {"field": _loc(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors
+    ]
     if any(e.get("type") == "json_invalid" for e in exc.errors):
         return problem(400, "Malformed JSON", "The request body is not valid JSON.", errors)
     return problem(422, "Invalid input", "Some fields are not valid.", errors)
@@ -46,16 +48,20 @@ def on_schema_error(request, exc: SchemaError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = field_errors(exc.message_dict) if hasattr(exc, "error_dict") else [
-        {"field": None, "message": m} for m in exc.messages
-    ]
+    errors = (
+        field_errors(exc.message_dict)
+        if hasattr(exc, "error_dict")
+        else [{"field": None, "message": m} for m in exc.messages]
+    )
     return problem(422, "Invalid input", "Some fields are not valid.", errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc: AuthenticationError):
-    detail = str(exc.message) if getattr(exc, "message", None) not in (None, "Unauthorized") else (
-        "Log in or send a personal API token: Authorization: Bearer sk_..."
+    detail = (
+        str(exc.message)
+        if getattr(exc, "message", None) not in (None, "Unauthorized")
+        else ("Log in or send a personal API token: Authorization: Bearer sk_...")
     )
     return problem(401, "Authentication required", detail)
 

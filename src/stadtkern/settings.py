@@ -105,7 +105,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "te
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 for origin in CSRF_TRUSTED_ORIGINS:
     if urlsplit(origin).scheme not in {"http", "https"}:
-        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entry {origin!r} needs http:// or https://.")
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entry {origin!r} needs http:// or https://."
+        )
 
 
 def _database() -> dict:

@@ -87,7 +87,9 @@ class Municipality(models.Model):
         if not self.ags and self.kind != MunicipalityKind.VERBUND:
             errors["ags"] = _("An AGS is required for a Stadt, Gemeinde or Landkreis.")
         if self.ags and self.state and not self.ags.startswith(self.state):
-            errors["ags"] = _("The AGS %(ags)s does not lie in %(state)s (it must start with %(code)s).") % {
+            errors["ags"] = _(
+                "The AGS %(ags)s does not lie in %(state)s (it must start with %(code)s)."
+            ) % {
                 "ags": self.ags,
                 "state": self.get_state_display(),
                 "code": self.state,
@@ -107,8 +109,12 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """The role a user holds in one municipality."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -126,7 +132,9 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A personal, revocable token for scripts; only a hash of the secret is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64)
@@ -151,7 +159,9 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("changed")
         DELETE = "delete", _("deleted")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="audit_entries")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="audit_entries"
+    )
     object_type = models.CharField(max_length=50)
     object_id = models.BigIntegerField()
     object_label = models.CharField(max_length=300)

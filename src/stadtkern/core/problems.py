@@ -15,7 +15,9 @@ def problem(
     if errors:
         body["errors"] = errors
     return JsonResponse(
-        body, status=status, content_type="application/problem+json",
+        body,
+        status=status,
+        content_type="application/problem+json",
         json_dumps_params={"ensure_ascii": False},
     )
 

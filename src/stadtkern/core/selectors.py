@@ -26,12 +26,9 @@ def municipalities_of(user) -> list[Municipality]:
 
 
 def audit_for(*, municipality: Municipality, object_type: str, object_id: int, limit: int = 50):
-    return (
-        AuditEntry.objects.filter(
-            municipality=municipality, object_type=object_type, object_id=object_id
-        )
-        .select_related("user")[:limit]
-    )
+    return AuditEntry.objects.filter(
+        municipality=municipality, object_type=object_type, object_id=object_id
+    ).select_related("user")[:limit]
 
 
 def tokens_of(user):

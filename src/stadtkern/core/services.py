@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .models import ApiToken, AuditEntry, Membership, Municipality, Role, User
 
-TOKEN_PREFIX = "sk_"
+TOKEN_PREFIX = "sk_"  # noqa: S105 (a prefix, not a secret)
 
 
 def audit_record(
@@ -84,7 +84,12 @@ def membership_remove(*, user: User, municipality: Municipality) -> None:
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, email: str = "", is_staff: bool = False, check_password: bool = True
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    is_staff: bool = False,
+    check_password: bool = True,
 ) -> User:
     """Create a user with a hashed password; site staff may act in every municipality."""
     user = User(username=username, email=email, is_staff=is_staff, is_superuser=is_staff)

@@ -16,7 +16,17 @@ from ninja.pagination import PaginationBase, paginate
 from stadtkern.core import rules
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
-from stadtkern.core.types import INT_MAX, Id, LongText, OptionalTitle, Position, SearchText, Slug, Title, text
+from stadtkern.core.types import (
+    INT_MAX,
+    Id,
+    LongText,
+    OptionalTitle,
+    Position,
+    SearchText,
+    Slug,
+    Title,
+    text,
+)
 
 from . import selectors, services
 from .models import FieldOfAction, Goal, MeasureStatus, Priority, UserGroup, Value
@@ -166,60 +176,107 @@ class FieldOut(SimpleOut):
 def _register_simple(path: str, model, out, list_selector, create, update, delete, noun: str):
     """Add list, create, detail, update and delete endpoints for a simple strategy object."""
 
-    @router.get(f"/municipalities/{{slug}}/{path}", response=list[out], auth=READ,
-                url_name=f"{path}-list", summary=f"List {noun}s")
+    @router.get(
+        f"/municipalities/{{slug}}/{path}",
+        response=list[out],
+        auth=READ,
+        url_name=f"{path}-list",
+        summary=f"List {noun}s",
+    )
     def list_(request, slug: Slug):
         return list_selector(municipality=municipality_get(slug), user=request.auth)
 
-    @router.post(f"/municipalities/{{slug}}/{path}", response={201: out}, auth=WRITE,
-                 url_name=f"{path}-create", summary=f"Create a {noun}")
+    @router.post(
+        f"/municipalities/{{slug}}/{path}",
+        response={201: out},
+        auth=WRITE,
+        url_name=f"{path}-create",
+        summary=f"Create a {noun}",
+    )
     def create_(request, slug: Slug, payload: SimpleIn):
         municipality = _editable(request, slug)
         obj = create(municipality=municipality, user=request.auth, **payload.dict())
-        return Status(201, list_selector(municipality=municipality, user=request.auth).get(pk=obj.pk))
+        return Status(
+            201, list_selector(municipality=municipality, user=request.auth).get(pk=obj.pk)
+        )
 
-    @router.get(f"/municipalities/{{slug}}/{path}/{{obj_id}}", response=out, auth=READ,
-                url_name=f"{path}-detail", summary=f"Read a {noun}")
+    @router.get(
+        f"/municipalities/{{slug}}/{path}/{{obj_id}}",
+        response=out,
+        auth=READ,
+        url_name=f"{path}-detail",
+        summary=f"Read a {noun}",
+    )
     def detail_(request, slug: Slug, obj_id: Id):
         municipality = municipality_get(slug)
         selectors.object_get(model, pk=obj_id, user=request.auth, municipality=municipality)
         return list_selector(municipality=municipality, user=request.auth).get(pk=obj_id)
 
-    @router.patch(f"/municipalities/{{slug}}/{path}/{{obj_id}}", response=out, auth=WRITE,
-                  url_name=f"{path}-update", summary=f"Change a {noun}")
+    @router.patch(
+        f"/municipalities/{{slug}}/{path}/{{obj_id}}",
+        response=out,
+        auth=WRITE,
+        url_name=f"{path}-update",
+        summary=f"Change a {noun}",
+    )
     def update_(request, slug: Slug, obj_id: Id, payload: SimplePatch):
         municipality = _editable(request, slug)
         obj = selectors.object_get(model, pk=obj_id, user=request.auth, municipality=municipality)
         update(obj, user=request.auth, **payload.dict(exclude_unset=True, exclude_none=True))
         return list_selector(municipality=municipality, user=request.auth).get(pk=obj_id)
 
-    @router.delete(f"/municipalities/{{slug}}/{path}/{{obj_id}}", response={204: None},
-                   auth=WRITE, url_name=f"{path}-delete", summary=f"Delete a {noun}")
+    @router.delete(
+        f"/municipalities/{{slug}}/{path}/{{obj_id}}",
+        response={204: None},
+        auth=WRITE,
+        url_name=f"{path}-delete",
+        summary=f"Delete a {noun}",
+    )
     def delete_(request, slug: Slug, obj_id: Id):
         municipality = _editable(request, slug)
         obj = selectors.object_get(model, pk=obj_id, user=request.auth, municipality=municipality)
         delete(obj, user=request.auth)
         return Status(204, None)
 
-    for fn, verb in ((list_, "list"), (create_, "create"), (detail_, "detail"),
-                     (update_, "update"), (delete_, "delete")):
+    for fn, verb in (
+        (list_, "list"),
+        (create_, "create"),
+        (detail_, "detail"),
+        (update_, "update"),
+        (delete_, "delete"),
+    ):
         fn.__name__ = f"{path.replace('-', '_')}_{verb}"
 
 
 _register_simple(
-    "values", Value, SimpleOut, selectors.value_list, services.value_create,
+    "values",
+    Value,
+    SimpleOut,
+    selectors.value_list,
+    services.value_create,
     lambda obj, **kw: services.value_update(value=obj, **kw),
-    lambda obj, **kw: services.value_delete(value=obj, **kw), "value",
+    lambda obj, **kw: services.value_delete(value=obj, **kw),
+    "value",
 )
 _register_simple(
-    "fields", FieldOfAction, FieldOut, selectors.field_list, services.field_create,
+    "fields",
+    FieldOfAction,
+    FieldOut,
+    selectors.field_list,
+    services.field_create,
     lambda obj, **kw: services.field_update(field=obj, **kw),
-    lambda obj, **kw: services.field_delete(field=obj, **kw), "field of action",
+    lambda obj, **kw: services.field_delete(field=obj, **kw),
+    "field of action",
 )
 _register_simple(
-    "user-groups", UserGroup, SimpleOut, selectors.user_group_list, services.user_group_create,
+    "user-groups",
+    UserGroup,
+    SimpleOut,
+    selectors.user_group_list,
+    services.user_group_create,
     lambda obj, **kw: services.user_group_update(user_group=obj, **kw),
-    lambda obj, **kw: services.user_group_delete(user_group=obj, **kw), "user group",
+    lambda obj, **kw: services.user_group_delete(user_group=obj, **kw),
+    "user group",
 )
 
 
@@ -408,12 +465,16 @@ def measure_create(request, slug: Slug, payload: MeasureIn):
     municipality = _editable(request, slug)
     data = payload.dict()
     measure = services.measure_create(municipality=municipality, user=request.auth, **data)
-    return Status(201, selectors.measure_get(municipality=municipality, user=request.auth, pk=measure.pk))
+    return Status(
+        201, selectors.measure_get(municipality=municipality, user=request.auth, pk=measure.pk)
+    )
 
 
 @router.get("/municipalities/{slug}/measures/{measure_id}", response=MeasureOut, auth=READ)
 def measure_detail(request, slug: Slug, measure_id: Id):
-    return selectors.measure_get(municipality=municipality_get(slug), user=request.auth, pk=measure_id)
+    return selectors.measure_get(
+        municipality=municipality_get(slug), user=request.auth, pk=measure_id
+    )
 
 
 @router.patch("/municipalities/{slug}/measures/{measure_id}", response=MeasureOut, auth=WRITE)

@@ -29,7 +29,9 @@ class SimpleForm(forms.Form):
     title = forms.CharField(label=_("Title (German)"), max_length=TITLE_MAX)
     title_en = forms.CharField(label=_("Title (English)"), max_length=TITLE_MAX, required=False)
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         max_length=10000,
     )
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=2**31 - 1, initial=0)
@@ -56,7 +58,9 @@ class VisionForm(forms.Form):
         label=_("Vision (German)"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
     )
     text_en = forms.CharField(
-        label=_("Vision (English)"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
+        label=_("Vision (English)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
         max_length=10000,
     )
     published = forms.BooleanField(label=_("Published"), required=False)
@@ -70,7 +74,9 @@ class MeasureForm(forms.Form):
     title = forms.CharField(label=_("Title (German)"), max_length=TITLE_MAX)
     title_en = forms.CharField(label=_("Title (English)"), max_length=TITLE_MAX, required=False)
     summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         max_length=10000,
     )
     status = forms.ChoiceField(label=_("Status"), choices=MeasureStatus.choices)
@@ -80,11 +86,17 @@ class MeasureForm(forms.Form):
     start = forms.DateField(label=_("Start"), required=False, widget=DateInput)
     end = forms.DateField(label=_("End"), required=False, widget=DateInput)
     estimated_cost = forms.DecimalField(
-        label=_("Estimated cost (EUR)"), required=False, min_value=0, max_digits=14,
-        decimal_places=2, max_value=999_999_999_999,
+        label=_("Estimated cost (EUR)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        max_value=999_999_999_999,
     )
     tags = forms.CharField(
-        label=_("Tags"), required=False, max_length=1000,
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
         help_text=_("Separated by commas, e.g. Innenstadt, Open Data."),
     )
     published = forms.BooleanField(label=_("Published"), required=False)
@@ -93,17 +105,23 @@ class MeasureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["fields_of_action"] = forms.ModelMultipleChoiceField(
             queryset=FieldOfAction.objects.filter(municipality=municipality),
-            required=False, label=_("Fields of action"), widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=_("Fields of action"),
+            widget=forms.CheckboxSelectMultiple,
         )
         self.fields["goals"] = forms.ModelMultipleChoiceField(
             queryset=Goal.objects.filter(municipality=municipality),
-            required=False, label=_("Goals served"), widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=_("Goals served"),
+            widget=forms.CheckboxSelectMultiple,
         )
         self.fields["sdg_targets"] = _sdg_field()
         self.groups = list(UserGroup.objects.filter(municipality=municipality))
         for group in self.groups:
             self.fields[f"benefit_{group.pk}"] = forms.CharField(
-                label=group.display_title, required=False, max_length=2000,
+                label=group.display_title,
+                required=False,
+                max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
@@ -133,9 +151,14 @@ class MeasureForm(forms.Form):
     @classmethod
     def initial_for(cls, measure) -> dict:
         initial = {
-            "title": measure.title, "title_en": measure.title_en, "summary": measure.summary,
-            "status": measure.status, "responsible_unit": measure.responsible_unit,
-            "start": measure.start, "end": measure.end, "estimated_cost": measure.estimated_cost,
+            "title": measure.title,
+            "title_en": measure.title_en,
+            "summary": measure.summary,
+            "status": measure.status,
+            "responsible_unit": measure.responsible_unit,
+            "start": measure.start,
+            "end": measure.end,
+            "estimated_cost": measure.estimated_cost,
             "published": measure.published,
             "fields_of_action": [f.pk for f in measure.fields_of_action.all()],
             "goals": [g.pk for g in measure.goals.all()],

@@ -164,7 +164,9 @@ class FieldOfAction(StrategyObject):
 class UserGroup(StrategyObject):
     """A group of people a measure brings value to: citizens, businesses, the administration..."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="user_groups")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="user_groups"
+    )
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -197,12 +199,16 @@ class MeasureStatus(models.TextChoices):
 class Measure(StrategyObject):
     """A measure or project that serves goals within fields of action."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="measures")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="measures"
+    )
     summary = models.TextField(_("summary"), blank=True)
     fields_of_action = models.ManyToManyField(
         FieldOfAction, blank=True, related_name="measures", verbose_name=_("fields of action")
     )
-    goals = models.ManyToManyField(Goal, blank=True, related_name="measures", verbose_name=_("goals"))
+    goals = models.ManyToManyField(
+        Goal, blank=True, related_name="measures", verbose_name=_("goals")
+    )
     sdg_targets = models.ManyToManyField(
         SdgTarget, blank=True, related_name="measures", verbose_name=_("SDG targets")
     )
@@ -261,6 +267,9 @@ class Benefit(models.Model):
             models.UniqueConstraint(fields=["measure", "user_group"], name="benefit_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_group}: {self.value[:50]}"
+
 
 class VisionVersion(models.Model):
     """One version of a municipality's vision; the newest published one is shown."""
@@ -280,7 +289,9 @@ class VisionVersion(models.Model):
     class Meta:
         ordering = ["municipality", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "version"], name="vision_version_unique"),
+            models.UniqueConstraint(
+                fields=["municipality", "version"], name="vision_version_unique"
+            ),
         ]
         verbose_name = _("vision")
         verbose_name_plural = _("vision versions")

@@ -46,9 +46,9 @@ def vision_current(*, municipality: Municipality, user) -> VisionVersion | None:
 
 
 def vision_history(*, municipality: Municipality, user) -> QuerySet:
-    return visible(VisionVersion.objects.all(), user=user, municipality=municipality).select_related(
-        "created_by"
-    )
+    return visible(
+        VisionVersion.objects.all(), user=user, municipality=municipality
+    ).select_related("created_by")
 
 
 def value_list(*, municipality: Municipality, user) -> QuerySet:
@@ -75,7 +75,9 @@ def goal_list(*, municipality: Municipality, user) -> QuerySet:
     return (
         visible(Goal.objects.all(), user=user, municipality=municipality)
         .annotate(measure_count=_measure_count(user, municipality))
-        .prefetch_related(Prefetch("sdg_targets", queryset=SdgTarget.objects.select_related("goal")))
+        .prefetch_related(
+            Prefetch("sdg_targets", queryset=SdgTarget.objects.select_related("goal"))
+        )
     )
 
 
@@ -125,7 +127,9 @@ def measure_list(
     if f.published is not None:
         qs = qs.filter(published=f.published)
     drafts = rules.can_view_drafts(user, municipality)
-    fields_qs = FieldOfAction.objects.all() if drafts else FieldOfAction.objects.filter(published=True)
+    fields_qs = (
+        FieldOfAction.objects.all() if drafts else FieldOfAction.objects.filter(published=True)
+    )
     goals_qs = Goal.objects.all() if drafts else Goal.objects.filter(published=True)
     benefits_qs = Benefit.objects.select_related("user_group")
     if not drafts:
@@ -190,8 +194,9 @@ class Analysis:
             "matrix": [
                 {
                     "field": {"id": f.id, "title": f.display_title},
-                    "counts": {str(s.number): self.matrix.get(f.id, {}).get(s.number, 0)
-                               for s in self.sdgs},
+                    "counts": {
+                        str(s.number): self.matrix.get(f.id, {}).get(s.number, 0) for s in self.sdgs
+                    },
                 }
                 for f in self.fields
             ],
@@ -229,9 +234,7 @@ def analysis(*, municipality: Municipality, user) -> Analysis:
         .annotate(n=Count("id", distinct=True))
     }
     goals = [g for g in goal_list(municipality=municipality, user=user) if g.measure_count == 0]
-    orphan = list(
-measures.annotate(n=Count("goals")).filter(n=0).order_by("title")
-    )
+    orphan = list(measures.annotate(n=Count("goals")).filter(n=0).order_by("title"))
     result = Analysis(
         sdgs=list(SdgGoal.objects.all()),
         fields=fields,

@@ -107,7 +107,9 @@ def _tags(names: Iterable[str], municipality: Municipality) -> list[Tag]:
         if not name:
             continue
         if len(name) > TAG_MAX:
-            raise ValidationError({"tags": _("A tag has at most %(n)d characters.") % {"n": TAG_MAX}})
+            raise ValidationError(
+                {"tags": _("A tag has at most %(n)d characters.") % {"n": TAG_MAX}}
+            )
         if name not in clean:
             clean.append(name)
     existing = {t.name: t for t in Tag.objects.filter(municipality=municipality, name__in=clean)}
@@ -132,8 +134,10 @@ def _benefits(items: Iterable[dict], municipality: Municipality) -> list[tuple[U
 
 
 def _m2m_state(obj: models.Model) -> dict[str, list]:
-    state = {f.name: [v for v in getattr(obj, f.name).values_list("pk", flat=True)]
-             for f in obj._meta.many_to_many}
+    state = {
+        f.name: [v for v in getattr(obj, f.name).values_list("pk", flat=True)]
+        for f in obj._meta.many_to_many
+    }
     if isinstance(obj, Measure):
         state["benefits"] = [f"{b.user_group_id}: {b.value}" for b in obj.benefits.all()]
     return state
@@ -179,8 +183,12 @@ def _delete(obj, *, user) -> None:
     before = _snap(obj)
     pk = obj.pk
     audit_record(
-        municipality=obj.municipality, obj=obj, action=AuditEntry.Action.DELETE,
-        user=user, before=before, after=None,
+        municipality=obj.municipality,
+        obj=obj,
+        action=AuditEntry.Action.DELETE,
+        user=user,
+        before=before,
+        after=None,
     )
     obj.delete()
     obj.pk = pk
@@ -275,8 +283,15 @@ def goal_delete(*, goal: Goal, user) -> None:
 # --- measures ---
 
 _MEASURE_FIELDS = (
-    "title", "title_en", "summary", "status", "responsible_unit", "start", "end",
-    "estimated_cost", "published",
+    "title",
+    "title_en",
+    "summary",
+    "status",
+    "responsible_unit",
+    "start",
+    "end",
+    "estimated_cost",
+    "published",
 )
 
 
@@ -291,7 +306,9 @@ def _measure_relations(
 ):
     m2m = {}
     if fields_of_action is not None:
-        m2m["fields_of_action"] = _own(FieldOfAction, fields_of_action, municipality, "fields_of_action")
+        m2m["fields_of_action"] = _own(
+            FieldOfAction, fields_of_action, municipality, "fields_of_action"
+        )
     if goals is not None:
         m2m["goals"] = _own(Goal, goals, municipality, "goals")
     if sdg_targets is not None:
@@ -323,17 +340,31 @@ def measure_create(
 ) -> Measure:
     """Create a measure with its fields of action, goals, SDG targets, user-group values and tags."""
     m2m, benefit_pairs, tag_objs = _measure_relations(
-        municipality, fields_of_action=fields_of_action, goals=goals, sdg_targets=sdg_targets,
-        benefits=benefits, tags=tags,
+        municipality,
+        fields_of_action=fields_of_action,
+        goals=goals,
+        sdg_targets=sdg_targets,
+        benefits=benefits,
+        tags=tags,
     )
     fields = {
-        "title": title, "title_en": title_en, "summary": summary, "status": status,
-        "responsible_unit": responsible_unit, "start": start, "end": end,
-        "estimated_cost": estimated_cost, "published": published,
+        "title": title,
+        "title_en": title_en,
+        "summary": summary,
+        "status": status,
+        "responsible_unit": responsible_unit,
+        "start": start,
+        "end": end,
+        "estimated_cost": estimated_cost,
+        "published": published,
     }
     return _write(
-        Measure(municipality=municipality), user=user, fields=fields, m2m=m2m,
-        benefits=benefit_pairs, tags=tag_objs,
+        Measure(municipality=municipality),
+        user=user,
+        fields=fields,
+        m2m=m2m,
+        benefits=benefit_pairs,
+        tags=tag_objs,
     )
 
 
@@ -351,12 +382,20 @@ def measure_update(
 ) -> Measure:
     """Change the given fields and relations of a measure; relations not given stay as they are."""
     m2m, benefit_pairs, tag_objs = _measure_relations(
-        measure.municipality, fields_of_action=fields_of_action, goals=goals,
-        sdg_targets=sdg_targets, benefits=benefits, tags=tags,
+        measure.municipality,
+        fields_of_action=fields_of_action,
+        goals=goals,
+        sdg_targets=sdg_targets,
+        benefits=benefits,
+        tags=tags,
     )
     return _write(
-        measure, user=user, fields=_pick(changes, _MEASURE_FIELDS), m2m=m2m,
-        benefits=benefit_pairs, tags=tag_objs,
+        measure,
+        user=user,
+        fields=_pick(changes, _MEASURE_FIELDS),
+        m2m=m2m,
+        benefits=benefit_pairs,
+        tags=tag_objs,
     )
 
 
@@ -376,13 +415,21 @@ def vision_update(
     Municipality.objects.select_for_update().filter(pk=municipality.pk).exists()
     last = VisionVersion.objects.filter(municipality=municipality).aggregate(n=Max("version"))["n"]
     version = VisionVersion(
-        municipality=municipality, version=(last or 0) + 1, text=text, text_en=text_en,
-        published=published, created_by=user if getattr(user, "is_authenticated", False) else None,
+        municipality=municipality,
+        version=(last or 0) + 1,
+        text=text,
+        text_en=text_en,
+        published=published,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     version.full_clean()
     version.save()
     audit_record(
-        municipality=municipality, obj=version, action=AuditEntry.Action.CREATE, user=user,
-        before=None, after=snapshot(version),
+        municipality=municipality,
+        obj=version,
+        action=AuditEntry.Action.CREATE,
+        user=user,
+        before=None,
+        after=snapshot(version),
     )
     return version

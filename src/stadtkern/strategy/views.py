@@ -118,7 +118,9 @@ def measure_detail(request, slug: str, pk: int):
     return render(
         request,
         "strategy/measure_detail.html",
-        _context(request, municipality, measure=measure, audit=_audit(request, municipality, measure)),
+        _context(
+            request, municipality, measure=measure, audit=_audit(request, municipality, measure)
+        ),
     )
 
 
@@ -131,8 +133,13 @@ def goal_detail(request, slug: str, pk: int):
     return render(
         request,
         "strategy/goal_detail.html",
-        _context(request, municipality, goal=goal, measures=measures,
-                 audit=_audit(request, municipality, goal)),
+        _context(
+            request,
+            municipality,
+            goal=goal,
+            measures=measures,
+            audit=_audit(request, municipality, goal),
+        ),
     )
 
 
@@ -145,8 +152,13 @@ def field_detail(request, slug: str, pk: int):
     return render(
         request,
         "strategy/field_detail.html",
-        _context(request, municipality, field=field, measures=measures,
-                 audit=_audit(request, municipality, field)),
+        _context(
+            request,
+            municipality,
+            field=field,
+            measures=measures,
+            audit=_audit(request, municipality, field),
+        ),
     )
 
 
@@ -174,8 +186,10 @@ def measure_edit(request, slug: str, pk: int | None = None):
             return redirect("strategy:measure_detail", slug=slug, pk=measure.pk)
     status = 422 if request.method == "POST" else 200
     return render(
-        request, "strategy/measure_form.html",
-        _context(request, municipality, form=form, measure=measure), status=status,
+        request,
+        "strategy/measure_form.html",
+        _context(request, municipality, form=form, measure=measure),
+        status=status,
     )
 
 
@@ -186,7 +200,9 @@ def measure_delete(request, slug: str, pk: int):
         services.measure_delete(measure=measure, user=request.user)
         messages.success(request, _("The measure was deleted."))
         return redirect("strategy:house", slug=slug)
-    return render(request, "strategy/confirm_delete.html", _context(request, municipality, obj=measure))
+    return render(
+        request, "strategy/confirm_delete.html", _context(request, municipality, obj=measure)
+    )
 
 
 def _kind(kind: str):
@@ -220,9 +236,17 @@ def simple_edit(request, slug: str, kind: str, pk: int | None = None):
             messages.success(request, _("Saved."))
             return redirect("strategy:house", slug=slug)
     return render(
-        request, "strategy/simple_form.html",
-        _context(request, municipality, form=form, obj=obj, noun=noun, kind=kind,
-                 audit=_audit(request, municipality, obj) if obj else None),
+        request,
+        "strategy/simple_form.html",
+        _context(
+            request,
+            municipality,
+            form=form,
+            obj=obj,
+            noun=noun,
+            kind=kind,
+            audit=_audit(request, municipality, obj) if obj else None,
+        ),
         status=422 if request.method == "POST" else 200,
     )
 
@@ -262,9 +286,17 @@ def goal_edit(request, slug: str, pk: int | None = None):
             messages.success(request, _("The goal was saved."))
             return redirect("strategy:goal_detail", slug=slug, pk=goal.pk)
     return render(
-        request, "strategy/simple_form.html",
-        _context(request, municipality, form=form, obj=goal, noun=_("strategic goal"), kind="goals",
-                 audit=_audit(request, municipality, goal) if goal else None),
+        request,
+        "strategy/simple_form.html",
+        _context(
+            request,
+            municipality,
+            form=form,
+            obj=goal,
+            noun=_("strategic goal"),
+            kind="goals",
+            audit=_audit(request, municipality, goal) if goal else None,
+        ),
         status=422 if request.method == "POST" else 200,
     )
 
@@ -279,18 +311,26 @@ def vision(request, slug: str):
 def vision_edit(request, slug: str):
     municipality = _editable(request, slug)
     current = selectors.vision_current(municipality=municipality, user=request.user)
-    initial = {"text": current.text, "text_en": current.text_en, "published": current.published} if current else {}
+    initial = (
+        {"text": current.text, "text_en": current.text_en, "published": current.published}
+        if current
+        else {}
+    )
     form = VisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.vision_update(municipality=municipality, user=request.user, **form.cleaned_data)
+            services.vision_update(
+                municipality=municipality, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("A new version of the vision was saved."))
             return redirect("strategy:house", slug=slug)
     return render(
-        request, "strategy/vision_form.html", _context(request, municipality, form=form),
+        request,
+        "strategy/vision_form.html",
+        _context(request, municipality, form=form),
         status=422 if request.method == "POST" else 200,
     )
 
@@ -299,4 +339,6 @@ def analysis(request, slug: str):
     """Show the coverage matrix, the SDG heat map and the gaps of the strategy."""
     municipality = municipality_get(slug)
     result = selectors.analysis(municipality=municipality, user=request.user)
-    return render(request, "strategy/analysis.html", _context(request, municipality, analysis=result))
+    return render(
+        request, "strategy/analysis.html", _context(request, municipality, analysis=result)
+    )

@@ -27,7 +27,9 @@ def test_anything_else_is_refused(value):
 @pytest.mark.django_db
 def test_landkreis_needs_an_ags_ending_in_000():
     with pytest.raises(ValidationError) as exc:
-        municipality_create(name="Kreis", slug="kreis", ags="05170024", kind="landkreis", state="05")
+        municipality_create(
+            name="Kreis", slug="kreis", ags="05170024", kind="landkreis", state="05"
+        )
     assert "ags" in exc.value.message_dict
 
 

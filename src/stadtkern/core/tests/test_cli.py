@@ -23,7 +23,9 @@ def test_demo_loads_a_complete_strategy_and_a_second_municipality(monkeypatch):
     measures = Measure.objects.filter(municipality=m)
     assert measures.count() == 30
     assert not measures.filter(title_en="").exists()
-    assert Benefit.objects.filter(measure__municipality=m).values("measure").distinct().count() == 30
+    assert (
+        Benefit.objects.filter(measure__municipality=m).values("measure").distinct().count() == 30
+    )
     assert Municipality.objects.filter(slug="beispielhausen").exists()
     assert User.objects.get(username="anna").check_password("demo-passwort-123")
     with pytest.raises(CommandError, match="--reset"):

@@ -5,26 +5,37 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
 
 
 def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}
+    }
     clean.update({"STADTKERN_VAR_DIR": str(tmp_path), **env})
     return subprocess.run(
-        [sys.executable, "-m", "stadtkern.cli", "check"], env=clean, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "stadtkern.cli", "check"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
-    ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme 'mysql' is not supported"),
-    ({"STADTKERN_ENV": "production"}, "SECRET_KEY (or SECRET_KEY_FILE) is required"),
-    ({"STADTKERN_ENV": "staging"}, "STADTKERN_ENV='staging' is unknown"),
-    ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
-    ({"SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE='/nonexistent/key' cannot be read"),
-    ({"LOGIN_FAILURE_LIMIT": "ten"}, "LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme 'mysql' is not supported"),
+        ({"STADTKERN_ENV": "production"}, "SECRET_KEY (or SECRET_KEY_FILE) is required"),
+        ({"STADTKERN_ENV": "staging"}, "STADTKERN_ENV='staging' is unknown"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+        (
+            {"SECRET_KEY_FILE": "/nonexistent/key"},
+            "SECRET_KEY_FILE='/nonexistent/key' cannot be read",
+        ),
+        ({"LOGIN_FAILURE_LIMIT": "ten"}, "LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
+    ],
+)
 def test_bad_values_fail_at_start_with_a_clear_message(tmp_path, env, message):
     result = _run(env, tmp_path)
     assert result.returncode == 2
@@ -35,7 +46,14 @@ def test_bad_values_fail_at_start_with_a_clear_message(tmp_path, env, message):
 def test_secret_key_is_read_from_a_file(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text("k" * 40)
-    result = _run({"STADTKERN_ENV": "production", "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": "example.org"}, tmp_path)
+    result = _run(
+        {
+            "STADTKERN_ENV": "production",
+            "SECRET_KEY_FILE": str(key_file),
+            "ALLOWED_HOSTS": "example.org",
+        },
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -44,7 +62,6 @@ def test_embedded_default_generates_a_secret_key_into_var(tmp_path):
     key = (tmp_path / "secret_key").read_text()
     assert len(key) >= 50
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
-
 
 
 def test_passwords_are_hashed_with_argon2_outside_tests():
@@ -57,5 +74,7 @@ def test_sqlite_default_runs_in_wal_mode(tmp_path):
     code = "import django; django.setup(); from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(STADTKERN_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="stadtkern.settings")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.stdout.strip() == "wal", out.stderr

@@ -33,7 +33,12 @@ def test_tokens_are_created_and_revoked_through_the_api(client, personas):
 
     _token, secret = token_create(user=personas["viewer"], name="first")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    created = client.post("/api/v1/tokens", data=json.dumps({"name": "Import"}), content_type="application/json", **headers)
+    created = client.post(
+        "/api/v1/tokens",
+        data=json.dumps({"name": "Import"}),
+        content_type="application/json",
+        **headers,
+    )
     assert created.status_code == 201 and created.json()["token"].startswith("sk_")
     token_id = created.json()["id"]
     assert client.delete(f"/api/v1/tokens/{token_id}", **headers).status_code == 204

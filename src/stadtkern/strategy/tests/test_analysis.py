@@ -7,12 +7,33 @@ def test_coverage_matrix_counts_measures_per_field_and_sdg(client, alpha, person
     editor = personas["editor"]
     mob, klima = list(alpha.fields_of_action.all()[:2])
     goal = services.goal_create(municipality=alpha, user=editor, title="Mobil", published=True)
-    lonely = services.goal_create(municipality=alpha, user=editor, title="Ohne Maßnahme", published=True)
-    services.measure_create(municipality=alpha, user=editor, title="A", published=True, fields_of_action=[mob.pk],
-                            goals=[goal.pk], sdg_targets=["11.2", "11.6"])
-    services.measure_create(municipality=alpha, user=editor, title="B", published=True,
-                            fields_of_action=[mob.pk, klima.pk], sdg_targets=["13.2", "11.2"])
-    services.measure_create(municipality=alpha, user=editor, title="Draft", fields_of_action=[mob.pk], sdg_targets=["11.2"])
+    lonely = services.goal_create(
+        municipality=alpha, user=editor, title="Ohne Maßnahme", published=True
+    )
+    services.measure_create(
+        municipality=alpha,
+        user=editor,
+        title="A",
+        published=True,
+        fields_of_action=[mob.pk],
+        goals=[goal.pk],
+        sdg_targets=["11.2", "11.6"],
+    )
+    services.measure_create(
+        municipality=alpha,
+        user=editor,
+        title="B",
+        published=True,
+        fields_of_action=[mob.pk, klima.pk],
+        sdg_targets=["13.2", "11.2"],
+    )
+    services.measure_create(
+        municipality=alpha,
+        user=editor,
+        title="Draft",
+        fields_of_action=[mob.pk],
+        sdg_targets=["11.2"],
+    )
 
     data = client.get("/api/v1/municipalities/alpha/analysis").json()
     rows = {r["field"]["id"]: r["counts"] for r in data["matrix"]}

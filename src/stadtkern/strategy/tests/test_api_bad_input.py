@@ -44,8 +44,10 @@ def test_ags_outside_the_chosen_state_is_refused(client, personas, token_for):
 def test_unknown_sdg_target_is_refused_and_nothing_is_saved(client, editor_headers, alpha):
     audit = AuditEntry.objects.count()
     response = _post(
-        client, "/api/v1/municipalities/alpha/measures",
-        {"title": "Neu", "sdg_targets": ["11.1", "11.9"], "tags": ["brandneu"]}, editor_headers,
+        client,
+        "/api/v1/municipalities/alpha/measures",
+        {"title": "Neu", "sdg_targets": ["11.1", "11.9"], "tags": ["brandneu"]},
+        editor_headers,
     )
     assert response.status_code == 422
     assert _fields(response) == {"sdg_targets"}
@@ -56,25 +58,44 @@ def test_unknown_sdg_target_is_refused_and_nothing_is_saved(client, editor_heade
 
 
 def test_malformed_target_code_is_refused(client, editor_headers, alpha):
-    response = _post(client, "/api/v1/municipalities/alpha/goals", {"title": "Z", "sdg_targets": ["elf"]}, editor_headers)
+    response = _post(
+        client,
+        "/api/v1/municipalities/alpha/goals",
+        {"title": "Z", "sdg_targets": ["elf"]},
+        editor_headers,
+    )
     assert response.status_code == 422
     assert "sdg_targets.0" in _fields(response)
 
 
 def test_goal_of_another_municipality_is_refused(client, editor_headers, alpha, beta, personas):
-    foreign = services.goal_create(municipality=beta, user=personas["other_editor"], title="Fremdes Ziel")
-    response = _post(client, "/api/v1/municipalities/alpha/measures", {"title": "M", "goals": [foreign.pk]}, editor_headers)
+    foreign = services.goal_create(
+        municipality=beta, user=personas["other_editor"], title="Fremdes Ziel"
+    )
+    response = _post(
+        client,
+        "/api/v1/municipalities/alpha/measures",
+        {"title": "M", "goals": [foreign.pk]},
+        editor_headers,
+    )
     assert response.status_code == 422
     assert _fields(response) == {"goals"}
     assert not Measure.objects.filter(title="M").exists()
 
 
-def test_field_and_user_group_of_another_municipality_are_refused(client, editor_headers, alpha, beta):
+def test_field_and_user_group_of_another_municipality_are_refused(
+    client, editor_headers, alpha, beta
+):
     field = beta.fields_of_action.first()
     group = beta.user_groups.first()
     response = _post(
-        client, "/api/v1/municipalities/alpha/measures",
-        {"title": "M", "fields_of_action": [field.pk], "benefits": [{"user_group": group.pk, "value": "v"}]},
+        client,
+        "/api/v1/municipalities/alpha/measures",
+        {
+            "title": "M",
+            "fields_of_action": [field.pk],
+            "benefits": [{"user_group": group.pk, "value": "v"}],
+        },
         editor_headers,
     )
     assert response.status_code == 422
@@ -82,24 +103,33 @@ def test_field_and_user_group_of_another_municipality_are_refused(client, editor
 
 
 def test_over_long_title_is_refused(client, editor_headers, alpha):
-    response = _post(client, "/api/v1/municipalities/alpha/measures", {"title": "x" * 201}, editor_headers)
+    response = _post(
+        client, "/api/v1/municipalities/alpha/measures", {"title": "x" * 201}, editor_headers
+    )
     assert response.status_code == 422
     assert _fields(response) == {"title"}
 
 
 def test_malformed_json_is_a_bad_request(client, editor_headers, alpha):
-    response = _post(client, "/api/v1/municipalities/alpha/measures", None, editor_headers, raw='{"title": "x",')
+    response = _post(
+        client, "/api/v1/municipalities/alpha/measures", None, editor_headers, raw='{"title": "x",'
+    )
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == response.status_code
 
 
-def test_end_before_start_is_refused_on_update_and_the_measure_stays(client, editor_headers, alpha, personas):
-    measure = services.measure_create(municipality=alpha, user=personas["editor"], title="Bleibt", status="planned")
+def test_end_before_start_is_refused_on_update_and_the_measure_stays(
+    client, editor_headers, alpha, personas
+):
+    measure = services.measure_create(
+        municipality=alpha, user=personas["editor"], title="Bleibt", status="planned"
+    )
     response = client.patch(
         f"/api/v1/municipalities/alpha/measures/{measure.pk}",
         data=json.dumps({"title": "Geändert", "start": "2025-05-01", "end": "2025-01-01"}),
-        content_type="application/json", **editor_headers,
+        content_type="application/json",
+        **editor_headers,
     )
     assert response.status_code == 422
     assert "end" in _fields(response)
@@ -108,7 +138,9 @@ def test_end_before_start_is_refused_on_update_and_the_measure_stays(client, edi
 
 
 def test_nul_characters_are_refused(client, editor_headers, alpha):
-    response = _post(client, "/api/v1/municipalities/alpha/values", {"title": "a\u0000b"}, editor_headers)
+    response = _post(
+        client, "/api/v1/municipalities/alpha/values", {"title": "a\u0000b"}, editor_headers
+    )
     assert response.status_code == 422
     assert "title" in _fields(response)
 
@@ -119,11 +151,17 @@ def test_unknown_measure_is_not_found(client, alpha):
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_measure_of_other_municipality_is_not_reachable_under_own_slug(client, alpha, beta, personas, token_for):
-    foreign = services.measure_create(municipality=beta, user=personas["other_editor"], title="Fremd", published=True)
+def test_measure_of_other_municipality_is_not_reachable_under_own_slug(
+    client, alpha, beta, personas, token_for
+):
+    foreign = services.measure_create(
+        municipality=beta, user=personas["other_editor"], title="Fremd", published=True
+    )
     response = client.patch(
-        f"/api/v1/municipalities/alpha/measures/{foreign.pk}", data=json.dumps({"title": "Gekapert"}),
-        content_type="application/json", **token_for(personas["editor"]),
+        f"/api/v1/municipalities/alpha/measures/{foreign.pk}",
+        data=json.dumps({"title": "Gekapert"}),
+        content_type="application/json",
+        **token_for(personas["editor"]),
     )
     assert response.status_code == 404
     foreign.refresh_from_db()

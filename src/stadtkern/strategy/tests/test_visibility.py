@@ -9,17 +9,31 @@ from stadtkern.strategy import services
 def draft_and_public(alpha, personas):
     editor = personas["editor"]
     draft = services.measure_create(municipality=alpha, user=editor, title="Entwurfsmaßnahme")
-    public = services.measure_create(municipality=alpha, user=editor, title="Öffentliche Maßnahme", published=True)
+    public = services.measure_create(
+        municipality=alpha, user=editor, title="Öffentliche Maßnahme", published=True
+    )
     return draft, public
 
 
-@pytest.mark.parametrize("persona,sees_draft", [
-    ("anonymous", False), ("other_editor", False), ("viewer", True), ("editor", True), ("staff", True),
-])
-def test_draft_measures_are_visible_to_members_only(client, personas, draft_and_public, token_for, persona, sees_draft):
+@pytest.mark.parametrize(
+    "persona,sees_draft",
+    [
+        ("anonymous", False),
+        ("other_editor", False),
+        ("viewer", True),
+        ("editor", True),
+        ("staff", True),
+    ],
+)
+def test_draft_measures_are_visible_to_members_only(
+    client, personas, draft_and_public, token_for, persona, sees_draft
+):
     draft, public = draft_and_public
     headers = token_for(personas[persona])
-    titles = {m["title"] for m in client.get("/api/v1/municipalities/alpha/measures", **headers).json()["items"]}
+    titles = {
+        m["title"]
+        for m in client.get("/api/v1/municipalities/alpha/measures", **headers).json()["items"]
+    }
     assert "Öffentliche Maßnahme" in titles
     assert ("Entwurfsmaßnahme" in titles) is sees_draft
     detail = client.get(f"/api/v1/municipalities/alpha/measures/{draft.pk}", **headers)

@@ -11,7 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        parser.add_argument(
+            "--no-migrate", action="store_true", help="do not apply migrations first"
+        )
 
     def handle(self, *args, host, port, threads, no_migrate, **options):
         from waitress import serve

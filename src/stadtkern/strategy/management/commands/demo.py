@@ -30,9 +30,13 @@ class Command(BaseCommand):
             self.stdout.write(_json(result))
             return
         self.stdout.write("Demo loaded: Musterstadt and Beispielhausen.")
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:")
+        self.stdout.write(
+            f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:"
+        )
         for user in result["users"]:
-            self.stdout.write(f"  {user['username']:<6} {user['role']:<7} of {user['municipality']}")
+            self.stdout.write(
+                f"  {user['username']:<6} {user['role']:<7} of {user['municipality']}"
+            )
 
 
 def _json(result: dict) -> str:
