@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PaginationBase, paginate
 
@@ -121,8 +122,6 @@ def vision_detail(request, slug: Slug):
     municipality = municipality_get(slug)
     vision = selectors.vision_current(municipality=municipality, user=request.auth)
     if vision is None:
-        from django.http import Http404
-
         raise Http404("This municipality has no vision yet.")
     return vision
 
