@@ -95,9 +95,6 @@ class MeasureFilter:
     q: str | None = None
     published: bool | None = None
 
-    def active(self) -> bool:
-        return any(v not in (None, "") for v in vars(self).values())
-
 
 def measure_list(
     *, municipality: Municipality, user, filters: MeasureFilter | None = None

@@ -124,41 +124,42 @@ def measure_detail(request, slug: str, pk: int):
     )
 
 
+def _detail_with_measures(request, municipality, template: str, name: str, obj, filters):
+    """Render a goal or field of action with its visible measures and, for members, its history."""
+    measures = selectors.measure_list(municipality=municipality, user=request.user, filters=filters)
+    context = _context(
+        request,
+        municipality,
+        measures=measures,
+        audit=_audit(request, municipality, obj),
+        **{name: obj},
+    )
+    return render(request, template, context)
+
+
 def goal_detail(request, slug: str, pk: int):
     municipality = municipality_get(slug)
     goal = selectors.goal_get(municipality=municipality, user=request.user, pk=pk)
-    measures = selectors.measure_list(
-        municipality=municipality, user=request.user, filters=selectors.MeasureFilter(goal=pk)
-    )
-    return render(
+    return _detail_with_measures(
         request,
+        municipality,
         "strategy/goal_detail.html",
-        _context(
-            request,
-            municipality,
-            goal=goal,
-            measures=measures,
-            audit=_audit(request, municipality, goal),
-        ),
+        "goal",
+        goal,
+        selectors.MeasureFilter(goal=pk),
     )
 
 
 def field_detail(request, slug: str, pk: int):
     municipality = municipality_get(slug)
     field = selectors.object_get(FieldOfAction, pk=pk, user=request.user, municipality=municipality)
-    measures = selectors.measure_list(
-        municipality=municipality, user=request.user, filters=selectors.MeasureFilter(field=pk)
-    )
-    return render(
+    return _detail_with_measures(
         request,
+        municipality,
         "strategy/field_detail.html",
-        _context(
-            request,
-            municipality,
-            field=field,
-            measures=measures,
-            audit=_audit(request, municipality, field),
-        ),
+        "field",
+        field,
+        selectors.MeasureFilter(field=pk),
     )
 
 

@@ -28,9 +28,6 @@ def test_wrong_token_is_refused_not_ignored(client, personas):
 
 
 def test_tokens_are_created_and_revoked_through_the_api(client, personas):
-    client.force_login(personas["viewer"])
-    from django.middleware.csrf import get_token  # noqa: F401  (session writes need CSRF in browsers)
-
     _token, secret = token_create(user=personas["viewer"], name="first")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     created = client.post(
