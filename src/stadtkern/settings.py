@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "ninja",
     "stadtkern.core",
     "stadtkern.strategy",
+    "stadtkern.data",
 ]
 
 MIDDLEWARE = [
@@ -243,3 +244,17 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Urban data platform: upload limits (bytes), the SQL endpoint's limits, the base map.
+DATASTORE_UPLOAD_DIR = VAR_DIR / "uploads"
+DATASTORE_MAX_UPLOAD = envint("DATASTORE_MAX_UPLOAD_MB", 200, minimum=1) * 2**20
+DATASTORE_MAX_UNPACKED = envint("DATASTORE_MAX_UNPACKED_MB", 1000, minimum=1) * 2**20
+DATASTORE_MAX_ZIP_RATIO = envint("DATASTORE_MAX_ZIP_RATIO", 100, minimum=2)
+DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000, minimum=100)
+DATASTORE_SQL_MAX_ROWS = envint("DATASTORE_SQL_MAX_ROWS", 10000, minimum=1)
+# A tile URL such as https://tiles.example.org/{z}/{x}/{y}.png; empty: shapes on a plain
+# background, so that no visitor data goes to a third party unless the operator decides.
+MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20

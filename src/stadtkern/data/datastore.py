@@ -1,0 +1,404 @@
+"""The datastore: one real, typed, indexed table per dataset, on SQLite and PostgreSQL.
+
+Tables are named ``ds_<dataset id>_<version>``. A replacing import builds the next
+version's table beside the current one and switches ``Dataset.table`` in the same
+transaction, so a failed import leaves the previous version untouched. Every table has
+``_id`` (row number, the keyset for pagination) and, for geodata, ``geometry`` (GeoJSON
+in EPSG:4326) with its bounding box in ``_minx _miny _maxx _maxy`` (indexed).
+
+Values are written with the database's bulk path: COPY on PostgreSQL, executemany in
+one transaction on SQLite. Column names come from the dataset's schema (checked SQL
+identifiers) and are quoted all the same; values are always bound parameters.
+"""
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+
+from django.db import connection
+
+INTERNAL = ("_id", "geometry", "_minx", "_miny", "_maxx", "_maxy")
+BBOX = ("_minx", "_miny", "_maxx", "_maxy")
+
+SQL_TYPES = {
+    "postgresql": {
+        "integer": "BIGINT",
+        "decimal": "DOUBLE PRECISION",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMPTZ",
+        "text": "TEXT",
+    },
+    "sqlite": {
+        "integer": "INTEGER",
+        "decimal": "REAL",
+        "boolean": "INTEGER",
+        "date": "TEXT",
+        "timestamp": "TEXT",
+        "text": "TEXT",
+    },
+}
+
+OPERATORS = {
+    "eq": "=",
+    "ne": "<>",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+}
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- values between Python and the database ---
+
+
+def _ts_sqlite(value: datetime) -> str:
+    """UTC timestamps as fixed-width ISO text, so that SQLite compares and sorts them."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def encoder(type_: str):
+    """Function that turns a parsed value into what this database stores, or None if as is."""
+    if connection.vendor != "sqlite":
+        return None
+    if type_ == "timestamp":
+        return lambda v: None if v is None else _ts_sqlite(v)
+    if type_ == "date":
+        return lambda v: None if v is None else v.isoformat()
+    if type_ == "boolean":
+        return lambda v: None if v is None else int(v)
+    return None
+
+
+def encode(type_: str, value):
+    enc = encoder(type_)
+    return enc(value) if enc else value
+
+
+def decoder(type_: str):
+    """Function that turns a stored value into its JSON form."""
+    if type_ == "boolean":
+        return lambda v: None if v is None else bool(v)
+    if type_ == "timestamp":
+        return lambda v: (
+            v.astimezone(UTC).isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
+        )
+    if type_ == "date":
+        return lambda v: v.isoformat() if isinstance(v, date) else v
+    if type_ == "geometry":
+        return lambda v: json.loads(v) if isinstance(v, str) else v
+    return None
+
+
+# --- tables ---
+
+
+def table_name(dataset_id: int, version: int) -> str:
+    return f"ds_{dataset_id}_{version}"
+
+
+def create_table(table: str, columns: list[dict], geometry: bool) -> None:
+    types = SQL_TYPES[connection.vendor]
+    pk = "INTEGER PRIMARY KEY" if connection.vendor == "sqlite" else "BIGINT PRIMARY KEY"
+    parts = [f"{qn('_id')} {pk}"]
+    parts += [f"{qn(c['name'])} {types[c['type']]}" for c in columns]
+    if geometry:
+        real = "REAL" if connection.vendor == "sqlite" else "DOUBLE PRECISION"
+        parts.append(f"{qn('geometry')} TEXT")
+        parts += [f"{qn(b)} {real}" for b in BBOX]
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE {qn(table)} ({', '.join(parts)})")
+
+
+def copy_table(source: str, target: str) -> None:
+    """Fill ``target`` (same columns) with every row of ``source``: the base of an append."""
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {qn(target)} SELECT * FROM {qn(source)}")  # noqa: S608
+
+
+def drop_table(table: str) -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {qn(table)}")
+
+
+def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | None) -> None:
+    """An index for every column the rows API can filter or sort on, and the bounding box."""
+    pg = is_postgres()
+    with connection.cursor() as cur:
+        if key:
+            cur.execute(f"CREATE UNIQUE INDEX {qn(table + '_key')} ON {qn(table)} ({qn(key)})")
+        for i, c in enumerate(columns):
+            if c["name"] == key:
+                continue
+            cols = f"{qn(c['name'])}, {qn('_id')}" if pg else qn(c["name"])
+            cur.execute(f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({cols})")
+        if geometry:
+            cur.execute(
+                f"CREATE INDEX {qn(table + '_bbox')} ON {qn(table)} ({qn('_minx')}, {qn('_miny')})"
+            )
+        if pg:
+            cur.execute(f"ANALYZE {qn(table)}")
+
+
+def max_id(table: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COALESCE(MAX({qn('_id')}), 0) FROM {qn(table)}")  # noqa: S608
+        return int(cur.fetchone()[0])
+
+
+def count(table: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {qn(table)}")  # noqa: S608
+        return int(cur.fetchone()[0])
+
+
+class Writer:
+    """Bulk writer of rows ``(_id, value, ...)`` into one table.
+
+    PostgreSQL streams through COPY; SQLite collects a batch and runs executemany. Upserts
+    go through a staging table on PostgreSQL and ``INSERT ... ON CONFLICT`` on SQLite.
+    """
+
+    def __init__(self, table: str, names: list[str], key: str | None = None):
+        self.table, self.names, self.key = table, ["_id", *names], key
+        self.pg = is_postgres()
+        self._copy = None
+        self._cursor = None
+        self._target = table
+
+    def __enter__(self):
+        self._cursor = connection.cursor().__enter__()
+        cols = ", ".join(qn(n) for n in self.names)
+        if self.pg:
+            if self.key:
+                self._target = f"{self.table}_stage"
+                self._cursor.execute(
+                    f"CREATE TEMP TABLE {qn(self._target)} (LIKE {qn(self.table)}) ON COMMIT DROP"
+                )
+            raw = self._cursor.cursor
+            self._copy = raw.copy(f"COPY {qn(self._target)} ({cols}) FROM STDIN")
+            self._copy.__enter__()
+        else:
+            marks = ", ".join("?" for _ in self.names)
+            self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks})"  # noqa: S608
+            if self.key:
+                updates = ", ".join(
+                    f"{qn(n)} = excluded.{qn(n)}" for n in self.names if n not in ("_id", self.key)
+                )
+                self._sql += f" ON CONFLICT ({qn(self.key)}) DO " + (
+                    f"UPDATE SET {updates}" if updates else "NOTHING"
+                )
+        return self
+
+    def write(self, rows: list[tuple]) -> None:
+        if self.pg:
+            write_row = self._copy.write_row
+            for row in rows:
+                write_row(row)
+        else:
+            self._cursor.cursor.executemany(self._sql, rows)
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self._copy is not None:
+                self._copy.__exit__(exc_type, exc, tb)
+            if exc_type is None and self.pg and self.key:
+                cols = [n for n in self.names]
+                updates = ", ".join(
+                    f"{qn(n)} = EXCLUDED.{qn(n)}" for n in cols if n not in ("_id", self.key)
+                )
+                names = ", ".join(qn(n) for n in cols)
+                # The staging table may hold a key twice; the last row of the file wins.
+                self._cursor.execute(
+                    f"INSERT INTO {qn(self.table)} ({names}) "  # noqa: S608
+                    f"SELECT DISTINCT ON ({qn(self.key)}) {names} FROM {qn(self._target)} "
+                    f"ORDER BY {qn(self.key)}, {qn('_id')} DESC "
+                    f"ON CONFLICT ({qn(self.key)}) DO "
+                    + (f"UPDATE SET {updates}" if updates else "NOTHING")
+                )
+                self._cursor.execute(f"DROP TABLE {qn(self._target)}")
+        finally:
+            self._cursor.__exit__(exc_type, exc, tb)
+        return False
+
+
+# --- reading rows ---
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("The cursor is not one this API handed out.") from exc
+    if not isinstance(values, list) or not values:
+        raise ValueError("The cursor is not one this API handed out.")
+    return values
+
+
+class Query:
+    """A filtered, sorted, keyset-paginated read of one dataset table.
+
+    ``filters`` are ``(column, operator, value)`` with values already encoded for the
+    database; ``sort`` is ``(column, descending)`` or None for the natural ``_id`` order.
+    """
+
+    def __init__(
+        self,
+        dataset,
+        *,
+        filters=(),
+        sort: tuple[str, bool] | None = None,
+        fields: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ):
+        self.dataset = dataset
+        self.filters = list(filters)
+        self.sort = sort
+        self.bbox = bbox
+        names = [c["name"] for c in dataset.columns]
+        self.fields = fields or names
+        self.geometry = dataset.has_geometry and (fields is None or "geometry" in fields)
+        self.fields = [f for f in self.fields if f != "geometry"]
+
+    def _where(self, params: list) -> list[str]:
+        where = []
+        for column, op, value in self.filters:
+            col = qn(column)
+            if op == "null":
+                where.append(f"{col} IS NULL" if value else f"{col} IS NOT NULL")
+            elif op == "in":
+                where.append(f"{col} IN ({', '.join(['%s'] * len(value))})")
+                params.extend(value)
+            elif op == "contains":
+                where.append(f"LOWER({col}) LIKE %s ESCAPE '\\'")
+                escaped = (
+                    str(value).lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                )
+                params.append(f"%{escaped}%")
+            else:
+                where.append(f"{col} {OPERATORS[op]} %s")
+                params.append(value)
+        if self.bbox:
+            minx, miny, maxx, maxy = self.bbox
+            where.append(
+                f"{qn('_minx')} <= %s AND {qn('_maxx')} >= %s AND {qn('_miny')} <= %s AND {qn('_maxy')} >= %s"
+            )
+            params.extend([maxx, minx, maxy, miny])
+        return where
+
+    def _select_list(self) -> list[str]:
+        cols = ["_id", *self.fields]
+        if self.geometry:
+            cols.append("geometry")
+        return cols
+
+    def count(self) -> int:
+        params: list = []
+        where = self._where(params)
+        sql = f"SELECT COUNT(*) FROM {qn(self.dataset.table)}"  # noqa: S608
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return int(cur.fetchone()[0])
+
+    def _keyset(self, after: list, params: list) -> str:
+        """Rows strictly after the cursor in the order (sort column, _id)."""
+        if self.sort is None:
+            params.append(after[0])
+            return f"{qn('_id')} > %s"
+        column, desc = self.sort
+        value, last_id = after
+        col, rid = qn(column), qn("_id")
+        cmp = "<" if desc else ">"
+        # Where NULLs sort: PostgreSQL puts them last ascending, SQLite first.
+        nulls_after = is_postgres() != desc
+        if value is None:
+            params.append(last_id)
+            rest = f"{col} IS NULL AND {rid} > %s"
+            return rest if nulls_after else f"(({rest}) OR {col} IS NOT NULL)"
+        params.extend([value, value, last_id])
+        cond = f"({col} {cmp} %s OR ({col} = %s AND {rid} > %s))"
+        return f"({cond} OR {col} IS NULL)" if nulls_after else f"({cond} AND {col} IS NOT NULL)"
+
+    def _order(self) -> str:
+        if self.sort is None:
+            return qn("_id")
+        column, desc = self.sort
+        return f"{qn(column)} {'DESC' if desc else 'ASC'}, {qn('_id')}"
+
+    def page(self, *, limit: int, after: list | None = None, offset: int = 0):
+        """``limit`` rows after the cursor (or from ``offset``), and the next cursor."""
+        params: list = []
+        where = self._where(params)
+        if after is not None:
+            where.append(self._keyset(after, params))
+        cols = self._select_list()
+        sql = f"SELECT {', '.join(qn(c) for c in cols)} FROM {qn(self.dataset.table)}"  # noqa: S608
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {self._order()} LIMIT %s OFFSET %s"
+        params.extend([limit + 1, offset])
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            raw = cur.fetchall()
+        more = len(raw) > limit
+        raw = raw[:limit]
+        cursor = None
+        if more and raw:
+            last = raw[-1]
+            if self.sort is None:
+                cursor = encode_cursor([last[0]])
+            else:
+                idx = cols.index(self.sort[0])
+                cursor = encode_cursor([_jsonable(last[idx]), last[0]])
+        return [self.as_dict(r, cols) for r in raw], cursor
+
+    def stream(self, batch: int = 5000) -> Iterator[dict]:
+        """Every matching row, fetched in keyset batches so memory stays flat."""
+        after = None
+        while True:
+            rows, cursor = self.page(limit=batch, after=after)
+            yield from rows
+            if cursor is None:
+                return
+            after = decode_cursor(cursor)
+
+    def as_dict(self, row, cols) -> dict:
+        decoders = self._decoders(cols)
+        return {c: (d(v) if d else v) for c, d, v in zip(cols, decoders, row, strict=True)}
+
+    def _decoders(self, cols):
+        cached = getattr(self, "_dec", None)
+        if cached is None:
+            types = {c["name"]: c["type"] for c in self.dataset.columns}
+            types["geometry"] = "geometry"
+            cached = self._dec = [decoder(types.get(c, "integer")) for c in cols]
+        return cached
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def rows_as_tuples(rows: Iterable[dict], cols: list[str]) -> Iterator[list]:
+    for r in rows:
+        yield [r.get(c) for c in cols]

@@ -1,0 +1,192 @@
+"""Geodata: coordinate reference systems, reprojection to EPSG:4326, bounding boxes, and
+the spatial join of points into polygons.
+
+Municipal geodata mostly comes in ETRS89 / UTM (EPSG:25832 in the west, 25833 in the
+east). The datastore keeps every geometry as GeoJSON in EPSG:4326 (longitude, latitude)
+and remembers the source CRS in the dataset's metadata.
+"""
+
+import json
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from django.utils.translation import gettext as _
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from . import datastore
+from .readers import ReadError
+
+X_NAMES = (
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "laenge",
+    "x",
+    "rechtswert",
+    "easting",
+    "ostwert",
+    "x_koordinate",
+    "x_coord",
+)
+Y_NAMES = (
+    "lat",
+    "latitude",
+    "breite",
+    "y",
+    "hochwert",
+    "northing",
+    "nordwert",
+    "y_koordinate",
+    "y_coord",
+)
+
+
+def check_crs(text: str) -> str:
+    """'EPSG:25832' for any spelling pyproj understands; ReadError for unknown systems."""
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError as exc:
+        raise ReadError(
+            _("Unknown coordinate reference system '%(crs)s'.") % {"crs": text}
+        ) from exc
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.to_string()
+
+
+def point_columns(columns, x: str | None, y: str | None) -> tuple[str, str] | None:
+    """The two numeric columns that hold point coordinates, named or recognised by name."""
+    numeric = {c.name for c in columns if c.type in ("decimal", "integer")}
+    names = [c.name for c in columns]
+    if x or y:
+        for n in (x, y):
+            if n not in names:
+                raise ReadError(_("There is no coordinate column '%(name)s'.") % {"name": n})
+            if n not in numeric:
+                raise ReadError(_("The coordinate column '%(name)s' is not numeric.") % {"name": n})
+        return x, y
+    found_x = next((n for n in X_NAMES if n in numeric), None)
+    found_y = next((n for n in Y_NAMES if n in numeric), None)
+    if found_x and found_y:
+        return found_x, found_y
+    return None
+
+
+def guess_crs(xs: list[float], ys: list[float]) -> tuple[str, str | None]:
+    """EPSG:4326 for longitudes/latitudes, else UTM zone 32 or 33 by the easting's range."""
+    if not xs or not ys:
+        return "EPSG:4326", None
+    if all(-180 <= v <= 180 for v in xs) and all(-90 <= v <= 90 for v in ys):
+        return "EPSG:4326", None
+    if all(100_000 <= v <= 900_000 for v in xs) and all(5_000_000 <= v <= 6_200_000 for v in ys):
+        return "EPSG:25832", _(
+            "The coordinates look like ETRS89 / UTM; they were read as EPSG:25832 (zone 32N). "
+            "Choose EPSG:25833 for eastern Germany."
+        )
+    if all(32_000_000 <= v <= 33_999_999 for v in xs):
+        return "EPSG:4647", _(
+            "The eastings carry the zone number (32...); they were read as EPSG:4647."
+        )
+    raise ReadError(
+        _("The coordinates fit no known reference system; name it with the crs option.")
+    )
+
+
+@lru_cache(maxsize=16)
+def transformer(source: str | None) -> Transformer | None:
+    if not source or source == "EPSG:4326":
+        return None
+    return Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+
+
+def points(chunk: list[list], idx: tuple[int, int]) -> list:
+    ix, iy = idx
+    xs = np.array([r[ix] if r[ix] is not None else np.nan for r in chunk], dtype=float)
+    ys = np.array([r[iy] if r[iy] is not None else np.nan for r in chunk], dtype=float)
+    geoms = shapely.points(xs, ys)
+    missing = np.isnan(xs) | np.isnan(ys)
+    geoms[missing] = None
+    return list(geoms)
+
+
+def encode(geoms: list, transform: Transformer | None, outcome) -> list[tuple]:
+    """(GeoJSON, minx, miny, maxx, maxy) per geometry, reprojected to EPSG:4326."""
+    arr = np.array(geoms, dtype=object)
+    if transform is not None:
+        arr = shapely.transform(
+            arr, lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1]))
+        )
+    present = ~shapely.is_missing(arr)
+    texts = np.full(len(arr), None, dtype=object)
+    bounds = np.full((len(arr), 4), np.nan)
+    if present.any():
+        texts[present] = shapely.to_geojson(arr[present])
+        bounds[present] = shapely.bounds(arr[present])
+        outcome.geometry_types.update(shapely.get_type_id(arr[present]).tolist())
+    out = []
+    for t, b in zip(texts, bounds.tolist(), strict=True):
+        out.append((t, *(None if v != v else v for v in b)))
+    return out
+
+
+GEOMETRY_TYPES = {
+    0: "Point",
+    1: "LineString",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def type_names(ids) -> str:
+    return ",".join(sorted({GEOMETRY_TYPES.get(i, "Geometry") for i in ids}))
+
+
+def table_bbox(table: str) -> list[float] | None:
+    q = datastore.qn
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT MIN({q('_minx')}), MIN({q('_miny')}), MAX({q('_maxx')}), MAX({q('_maxy')}) "  # noqa: S608
+            f"FROM {q(table)}"
+        )
+        row = cur.fetchone()
+    return None if row[0] is None else [float(v) for v in row]
+
+
+# --- spatial join ---
+
+
+def load_geometries(query) -> tuple[list[dict], np.ndarray]:
+    rows = list(query.stream())
+    geoms = shapely.from_geojson(
+        np.array(
+            [json.dumps(r["geometry"]) if r.get("geometry") else None for r in rows], dtype=object
+        )
+    )
+    return rows, geoms
+
+
+def points_in_polygons(points_query, polygons_query) -> list[dict]:
+    """For each polygon, the points inside it: a count and their row ids.
+
+    Uses a packed R-tree (shapely's STRtree) over the points, so 100,000 points into
+    100 districts is one vectorised query rather than ten million tests.
+    """
+    poly_rows, polys = load_geometries(polygons_query)
+    point_rows, pts = load_geometries(points_query)
+    tree = shapely.STRtree(pts)
+    poly_idx, point_idx = tree.query(polys, predicate="contains")
+    counts = np.bincount(poly_idx, minlength=len(poly_rows))
+    members: dict[int, list[int]] = {}
+    for p, q in zip(poly_idx.tolist(), point_idx.tolist(), strict=True):
+        members.setdefault(p, []).append(point_rows[q]["_id"])
+    return [
+        {"polygon": row, "count": int(counts[i]), "points": members.get(i, [])}
+        for i, row in enumerate(poly_rows)
+    ]

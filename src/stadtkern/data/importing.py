@@ -1,0 +1,629 @@
+"""Import of a file into a dataset: analysis (preview), conversion, row accounting, loading.
+
+One pipeline for every format and every caller (web wizard, API, CLI):
+
+1. ``analyse`` reads the file, names the columns, infers their types from a sample and
+   lists the defects it sees, without writing anything;
+2. ``run_import`` converts every row with the (possibly overridden) types, sends rows
+   that fail to the error report (line, column, value, reason) and loads the good ones
+   with the database's bulk path, inside one transaction.
+
+``rows_in == rows_imported + rows_rejected`` holds for every run. With
+``on_error="abort"`` a single rejected row rolls the whole import back; a failed import
+of any kind leaves the previous version of the dataset as it was.
+"""
+
+import hashlib
+import itertools
+import re
+import shutil
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import datastore, geo
+from .models import Dataset, ImportRun, ImportStatus
+from .parsing import PARSERS, TYPES, decimal_mark, infer
+from .readers import ReadError, Source, open_source
+
+SAMPLE_ROWS = 5000
+PREVIEW_ROWS = 20
+ERROR_DETAILS = 1000
+CHUNK = 20000
+MODES = ("replace", "append", "upsert")
+
+
+class ImportFailed(Exception):
+    """The import could not be done; the message says why, for people."""
+
+    def __init__(self, message: str, run: ImportRun | None = None):
+        super().__init__(message)
+        self.run = run
+
+
+@dataclass
+class Options:
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    mode: str = "replace"
+    key: str | None = None
+    on_error: str = "skip"  # or "abort"
+    types: dict[str, str] = field(default_factory=dict)  # column name -> type
+    crs: str | None = None  # source CRS of geometries or coordinate columns
+    x: str | None = None  # coordinate columns that make a point geometry
+    y: str | None = None
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, {}, "")}
+
+
+@dataclass
+class Column:
+    name: str
+    title: str
+    type: str
+    index: int  # position in the file's rows
+    decimal: str = ","
+    inferred: str = "text"
+    examples: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "title": self.title, "type": self.type}
+
+
+@dataclass
+class Analysis:
+    source: Source
+    columns: list[Column]
+    warnings: list[dict]
+    sample: list[tuple[int, list[str], object]]
+    crs: str | None
+    point_columns: tuple[str, str] | None
+
+    def preview_rows(self) -> list[list[str]]:
+        return [cells for _line, cells, _geom in self.sample[:PREVIEW_ROWS]]
+
+
+# --- column names ---
+
+_TRANSLIT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
+)
+
+
+def column_name(title: str) -> str:
+    """An SQL identifier for a header: 'Fußgänger insgesamt' -> 'fussgaenger_insgesamt'."""
+    text = title.strip().translate(_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-zA-Z0-9]+", "_", text).strip("_").lower()
+    if text and text[0].isdigit():
+        text = "c_" + text
+    return text[:63]
+
+
+def name_columns(header: list[str], warnings: list[dict]) -> list[tuple[str, str]]:
+    """(name, title) per header cell; empty, reserved and repeated names made unique."""
+    out, seen = [], set()
+    for i, raw in enumerate(header, start=1):
+        title = raw.strip()
+        name = column_name(title)
+        if not title:
+            name = f"column_{i}"
+            title = name
+            warnings.append(
+                {
+                    "code": "empty_header",
+                    "column": name,
+                    "message": _("Column %(n)s has no header; it was named '%(name)s'.")
+                    % {"n": i, "name": name},
+                }
+            )
+        elif not name or name in datastore.INTERNAL or name.startswith("_"):
+            name = f"column_{i}" if not name else "c" + name
+        if name in seen:
+            base, k = name, 2
+            while f"{base}_{k}" in seen:
+                k += 1
+            name = f"{base}_{k}"
+            warnings.append(
+                {
+                    "code": "duplicate_header",
+                    "column": name,
+                    "message": _(
+                        "The header '%(title)s' appears more than once; this one was named '%(name)s'."
+                    )
+                    % {"title": title, "name": name},
+                }
+            )
+        if "\ufffd" in raw:
+            warnings.append(
+                {
+                    "code": "replacement_characters",
+                    "column": name,
+                    "message": _(
+                        "The header '%(title)s' contains %(n)s replacement characters (�): the file "
+                        "was decoded with a wrong code page before it was saved, and the original "
+                        "letters are lost. The column was named '%(name)s'; give it a better title "
+                        "in the dataset's metadata."
+                    )
+                    % {"title": title, "n": raw.count("\ufffd"), "name": name},
+                }
+            )
+        seen.add(name)
+        out.append((name, title))
+    return out
+
+
+# --- analysis ---
+
+
+def analyse(path: Path, options: Options) -> Analysis:
+    """Read the file and propose columns and types; raises ReadError for unreadable files."""
+    source = open_source(
+        path,
+        options.format,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
+        sheet=options.sheet,
+    )
+    warnings = list(source.warnings)
+    names = name_columns(source.header, warnings)
+    sample = list(itertools.islice(source.rows, SAMPLE_ROWS))
+    # The rows already read are put back in front of the rest.
+    source.rows = itertools.chain(sample, source.rows)
+    width = len(names)
+    columns = []
+    for i, (name, title) in enumerate(names):
+        values = [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
+        mark = decimal_mark(values)
+        guess = infer(values, mark)
+        wanted = options.types.get(name, guess.type)
+        columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples))
+        if guess.non_empty == 0 and sample:
+            warnings.append(
+                {
+                    "code": "empty_column",
+                    "column": name,
+                    "message": _("Column '%(title)s' is empty in every row; it was kept as text.")
+                    % {"title": title},
+                }
+            )
+    unknown = set(options.types) - {c.name for c in columns}
+    if unknown:
+        raise ReadError(
+            _("Unknown column(s) in the type overrides: %(names)s.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
+    for c in columns:
+        if c.type not in PARSERS:
+            raise ReadError(
+                _("Unknown type '%(type)s' for column '%(name)s'. Types: %(types)s.")
+                % {
+                    "type": c.type,
+                    "name": c.name,
+                    "types": ", ".join(t for t in TYPES if t != "geometry"),
+                }
+            )
+    replaced = sum(1 for _l, cells, _g in sample if cells and any("\ufffd" in c for c in cells))
+    if replaced:
+        warnings.append(
+            {
+                "code": "replacement_characters",
+                "message": _(
+                    "%(n)s of the first %(m)s rows contain replacement characters (�): letters "
+                    "such as ß or ä were lost before the file reached us. The values were kept as "
+                    "they are."
+                )
+                % {"n": replaced, "m": len(sample)},
+            }
+        )
+    point = None
+    crs = options.crs or source.crs
+    if not source.geometry:
+        point = geo.point_columns(columns, options.x, options.y)
+        if point:
+            xs = _floats(sample, columns, point[0])
+            ys = _floats(sample, columns, point[1])
+            if not options.crs:
+                crs, note = geo.guess_crs(xs, ys)
+                if note:
+                    warnings.append({"code": "crs", "message": note})
+    if crs and (source.geometry or point):
+        crs = geo.check_crs(crs)
+    return Analysis(source, columns, warnings, sample, crs, point)
+
+
+def _floats(sample, columns, name) -> list[float]:
+    col = next(c for c in columns if c.name == name)
+    parse = PARSERS["decimal"]
+    out = []
+    for _l, cells, _g in sample:
+        try:
+            v = parse(cells[col.index].strip(), col.decimal)
+        except (ValueError, IndexError):
+            continue
+        if v is not None:
+            out.append(v)
+    return out
+
+
+# --- conversion ---
+
+
+@dataclass
+class Outcome:
+    rows_in: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    errors: list[dict] = field(default_factory=list)
+    shifted: list[int] = field(default_factory=list)
+    trailing: int = 0
+    geometry_types: set = field(default_factory=set)
+    bbox: list[float] | None = None
+
+    def reject(self, line: int, column: str | None, value, reason: str) -> None:
+        self.rows_rejected += 1
+        if len(self.errors) < ERROR_DETAILS:
+            self.errors.append(
+                {
+                    "line": line,
+                    "column": column,
+                    "value": None if value is None else str(value)[:200],
+                    "reason": reason,
+                }
+            )
+
+
+def _convert_cells(cells, parsers, columns):
+    return [
+        parse(cells[c.index].strip(), c.decimal) for parse, c in zip(parsers, columns, strict=True)
+    ]
+
+
+def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | None = None):
+    """Yield chunks of converted rows ``[values..., geometry]``; count every row once.
+
+    A row with one field too many whose extra field is an empty cell is read as shifted by
+    one column, when dropping that cell makes every value fit; any other ragged row is
+    rejected with the number of fields it had.
+    """
+    columns = analysis.columns
+    width = len(columns)
+    parsers = [PARSERS[c.type] for c in columns]
+    chunk: list = []
+    geoms: list = []
+    for line, cells, geom in analysis.source.rows:
+        if cells is not None and not any(cells) and geom is None:
+            continue  # blank line
+        outcome.rows_in += 1
+        if isinstance(geom, Exception):
+            outcome.reject(line, "geometry", None, str(geom))
+            continue
+        if cells is None:
+            outcome.reject(line, None, None, _("not a record"))
+            continue
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            outcome.trailing += 1
+            cells = cells[:width]
+        if len(cells) != width:
+            values = _shifted(cells, parsers, columns) if len(cells) == width + 1 else None
+            if values is None:
+                outcome.reject(
+                    line,
+                    None,
+                    None,
+                    _("%(n)s fields, the header has %(m)s") % {"n": len(cells), "m": width},
+                )
+                continue
+            outcome.shifted.append(line)
+        else:
+            try:
+                values = _convert_cells(cells, parsers, columns)
+            except (ValueError, OverflowError):
+                col, value, reason = _first_failure(cells, parsers, columns)
+                outcome.reject(line, col, value, reason)
+                continue
+        chunk.append(values)
+        geoms.append(geom)
+        if len(chunk) >= CHUNK:
+            yield chunk, geoms
+            if progress:
+                progress(outcome.rows_in)
+            chunk, geoms = [], []
+    if chunk:
+        yield chunk, geoms
+    if progress:
+        progress(outcome.rows_in)
+
+
+def _shifted(cells, parsers, columns):
+    for i, cell in enumerate(cells):
+        if cell.strip():
+            continue
+        try:
+            return _convert_cells(cells[:i] + cells[i + 1 :], parsers, columns)
+        except (ValueError, OverflowError):
+            continue
+    return None
+
+
+def _first_failure(cells, parsers, columns):
+    for parse, c in zip(parsers, columns, strict=True):
+        value = cells[c.index].strip()
+        try:
+            parse(value, c.decimal)
+        except (ValueError, OverflowError) as exc:
+            return c.name, value, _("not %(type)s: %(e)s") % {"type": c.type, "e": exc}
+    return None, None, _("unreadable")
+
+
+def _finish_warnings(analysis: Analysis, outcome: Outcome) -> list[dict]:
+    warnings = list(analysis.warnings)
+    if outcome.trailing:
+        warnings.append(
+            {
+                "code": "trailing_fields",
+                "message": _("%(n)s rows ended in empty extra fields; these were ignored.")
+                % {"n": outcome.trailing},
+            }
+        )
+    if outcome.shifted:
+        lines = ", ".join(str(n) for n in outcome.shifted[:20])
+        warnings.append(
+            {
+                "code": "shifted_values",
+                "message": _(
+                    "%(n)s rows had their values one column off the header, after an empty extra "
+                    "field; the empty field was dropped so that each value sits under its header "
+                    "(lines %(lines)s)."
+                )
+                % {"n": len(outcome.shifted), "lines": lines},
+            }
+        )
+    if outcome.rows_rejected:
+        warnings.append(
+            {
+                "code": "rejected_rows",
+                "message": _("%(n)s of %(m)s rows could not be converted; see the error report.")
+                % {"n": outcome.rows_rejected, "m": outcome.rows_in},
+            }
+        )
+    return warnings
+
+
+# --- the import itself ---
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def store_upload(path: Path, name: str) -> Path:
+    """Keep an uploaded file under var/uploads until its import is committed."""
+    folder = Path(settings.DATASTORE_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = file_digest(path)
+    target = folder / f"{digest}{Path(name).suffix.lower()}"
+    if not target.exists():
+        shutil.copyfile(path, target)
+    return target
+
+
+def _check_options(dataset: Dataset, options: Options, columns: list[Column]) -> None:
+    if options.mode not in MODES:
+        raise ImportFailed(
+            _("Unknown mode '%(m)s'. Modes: replace, append, upsert.") % {"m": options.mode}
+        )
+    if options.on_error not in ("skip", "abort"):
+        raise ImportFailed(_("on_error must be 'skip' or 'abort'."))
+    if options.mode == "upsert" and not options.key:
+        raise ImportFailed(_("An upsert needs a key column (--key)."))
+    names = [c.name for c in columns]
+    if options.key and options.key not in names:
+        raise ImportFailed(
+            _("The key column '%(key)s' is not in the file. Columns: %(names)s.")
+            % {"key": options.key, "names": ", ".join(names)}
+        )
+    if options.mode in ("append", "upsert") and dataset.table:
+        old = [(c["name"], c["type"]) for c in dataset.columns]
+        new = [(c.name, c.type) for c in columns]
+        if old != new:
+            raise ImportFailed(
+                _(
+                    "To append or upsert, the file must have the dataset's columns and types "
+                    "(%(old)s); it has %(new)s. Replace the dataset instead, or override the types."
+                )
+                % {
+                    "old": ", ".join(f"{n}:{t}" for n, t in old),
+                    "new": ", ".join(f"{n}:{t}" for n, t in new),
+                }
+            )
+
+
+def preview(
+    dataset: Dataset, path: Path, name: str, options: Options, user=None
+) -> tuple[ImportRun, Analysis]:
+    """Analyse and convert the whole file without loading it; keep the file for the commit."""
+    started = time.monotonic()
+    stored = store_upload(path, name)
+    run = _new_run(dataset, stored, name, options, user, ImportStatus.PREVIEW)
+    try:
+        analysis = analyse(stored, options)
+        _check_options(dataset, options, analysis.columns)
+        sample = analysis.sample
+        outcome = Outcome()
+        for _chunk in converted_rows(analysis, outcome):
+            pass
+        analysis.sample = sample
+    except (ReadError, ImportFailed) as exc:
+        run.status = ImportStatus.FAILED
+        run.message = str(exc)
+        run.seconds = time.monotonic() - started
+        run.save()
+        raise ImportFailed(str(exc), run) from exc
+    _fill_run(run, analysis, outcome)
+    run.seconds = time.monotonic() - started
+    run.save()
+    return run, analysis
+
+
+def _new_run(dataset, path: Path, name, options: Options, user, status) -> ImportRun:
+    return ImportRun(
+        dataset=dataset,
+        status=status,
+        mode=options.mode,
+        key=options.key or "",
+        on_error=options.on_error,
+        file_name=Path(name).name[:255],
+        file_size=path.stat().st_size,
+        sha256=file_digest(path),
+        stored_file=str(path),
+        format=options.format or "",
+        options=options.as_json(),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
+    src = analysis.source
+    run.format = src.format
+    run.encoding = src.encoding or ""
+    run.delimiter = src.delimiter or ""
+    run.sheet = src.sheet or ""
+    run.source_crs = analysis.crs or ""
+    run.columns = [
+        c.as_json() | {"inferred": c.inferred, "examples": c.examples} for c in analysis.columns
+    ]
+    if src.geometry or analysis.point_columns:
+        run.columns.append({"name": "geometry", "title": "geometry", "type": "geometry"})
+    run.rows_in = outcome.rows_in
+    run.rows_imported = outcome.rows_in - outcome.rows_rejected
+    run.rows_rejected = outcome.rows_rejected
+    run.errors = outcome.errors
+    run.warnings = _finish_warnings(analysis, outcome)
+
+
+def run_import(
+    dataset: Dataset,
+    path: Path,
+    name: str,
+    options: Options,
+    user=None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportRun:
+    """Load the file into the dataset as its next version; raises ImportFailed with the run."""
+    started = time.monotonic()
+    run = _new_run(dataset, path, name, options, user, ImportStatus.FAILED)
+    try:
+        analysis = analyse(path, options)
+        _check_options(dataset, options, analysis.columns)
+        outcome = Outcome()
+        with transaction.atomic():
+            locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+            _load(locked, analysis, options, outcome, progress)
+            _fill_run(run, analysis, outcome)
+            if outcome.rows_rejected and options.on_error == "abort":
+                raise _Abort
+            if run.rows_imported == 0 and options.mode == "replace":
+                raise ImportFailed(_("No row could be imported; the dataset was left as it was."))
+            run.version = locked.version
+            run.status = ImportStatus.DONE
+            run.seconds = time.monotonic() - started
+            run.save()
+            dataset.refresh_from_db()
+    except _Abort:
+        run.status = ImportStatus.FAILED
+        run.rows_imported = 0
+        run.message = _(
+            "%(n)s rows could not be converted and on_error is 'abort': nothing was imported."
+        ) % {"n": run.rows_rejected}
+        run.seconds = time.monotonic() - started
+        run.save()
+        raise ImportFailed(run.message, run) from None
+    except (ReadError, ImportFailed) as exc:
+        run.status = ImportStatus.FAILED
+        run.rows_imported = 0
+        run.message = str(exc)
+        run.seconds = time.monotonic() - started
+        run.save()
+        raise ImportFailed(str(exc), run) from exc
+    return run
+
+
+class _Abort(Exception):
+    pass
+
+
+def _load(
+    dataset: Dataset, analysis: Analysis, options: Options, outcome: Outcome, progress
+) -> None:
+    columns = analysis.columns
+    schema = [c.as_json() for c in columns]
+    geometry = analysis.source.geometry or analysis.point_columns is not None
+    version = dataset.version + 1
+    table = datastore.table_name(dataset.pk, version)
+    datastore.drop_table(table)  # a leftover of a crashed process
+    datastore.create_table(table, schema, geometry)
+    appending = options.mode in ("append", "upsert") and dataset.table
+    first_id = 1
+    if appending:
+        datastore.copy_table(dataset.table, table)
+        first_id = datastore.max_id(table) + 1
+    encoders = [datastore.encoder(c.type) for c in columns]
+    names = [c.name for c in columns] + (["geometry", *datastore.BBOX] if geometry else [])
+    transformer = geo.transformer(analysis.crs) if geometry else None
+    point = analysis.point_columns
+    point_idx = (
+        ([c.name for c in columns].index(point[0]), [c.name for c in columns].index(point[1]))
+        if point
+        else None
+    )
+    next_id = first_id
+    total = analysis.source.total
+    report = (lambda n: progress(n, total)) if progress else None
+    key = options.key if options.mode == "upsert" else None
+    if key:
+        datastore.create_indexes(table, [], False, key)
+    with datastore.Writer(table, names, key=key) as writer:
+        for chunk, geoms in converted_rows(analysis, outcome, report):
+            if geometry:
+                if point_idx:
+                    geoms = geo.points(chunk, point_idx)
+                encoded_geoms = geo.encode(geoms, transformer, outcome)
+            rows = []
+            for i, values in enumerate(chunk):
+                row = [next_id]
+                next_id += 1
+                for enc, v in zip(encoders, values, strict=True):
+                    row.append(enc(v) if enc else v)
+                if geometry:
+                    row.extend(encoded_geoms[i])
+                rows.append(tuple(row))
+            writer.write(rows)
+    datastore.create_indexes(table, [c for c in schema if c["name"] != key], geometry, None)
+    old_table = dataset.table
+    dataset.table = table
+    dataset.version = version
+    dataset.columns = schema
+    dataset.key = options.key or (dataset.key if appending else "")
+    dataset.row_count = datastore.count(table)
+    dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
+    dataset.bbox = geo.table_bbox(table) if geometry else None
+    dataset.source_crs = (analysis.crs or "") if geometry else ""
+    dataset.modified = timezone.now()
+    dataset.save()
+    if old_table:
+        datastore.drop_table(old_table)
