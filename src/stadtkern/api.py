@@ -10,6 +10,8 @@ from ninja.errors import ValidationError as SchemaError
 
 from stadtkern.core.api import router as core_router
 from stadtkern.core.problems import field_errors, problem
+from stadtkern.data.api import router as data_router
+from stadtkern.data.rowfilters import FilterError
 from stadtkern.strategy.api import router as strategy_router
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("", core_router)
 api.add_router("", strategy_router)
+api.add_router("", data_router)
 
 _SKIP_LOC = {"body", "query", "path", "payload", "filters", "data"}
 
@@ -56,6 +59,11 @@ def on_validation_error(request, exc: ValidationError):
     return problem(422, "Invalid input", "Some fields are not valid.", errors)
 
 
+@api.exception_handler(FilterError)
+def on_bad_parameter(request, exc: FilterError):
+    return problem(400, "Bad parameter", str(exc), [{"field": exc.field, "message": str(exc)}])
+
+
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc: AuthenticationError):
     detail = (
@@ -83,7 +91,13 @@ def on_missing(request, exc: ObjectDoesNotExist):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+    titles = {
+        400: "Bad request",
+        403: "Forbidden",
+        404: "Not found",
+        405: "Method not allowed",
+        409: "Conflict",
+    }
     return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc))
 
 

@@ -48,3 +48,13 @@ def can_manage_municipality(user, municipality: Municipality) -> bool:
 
 def can_create_municipality(user) -> bool:
     return _is_staff(user)
+
+
+def can_view_dataset(user, dataset) -> bool:
+    """Public datasets are open to all; internal ones to the municipality's members."""
+    return dataset.access == "public" or _has(user, dataset.municipality, MEMBER_ROLES)
+
+
+def can_edit_data(user, municipality: Municipality) -> bool:
+    """Create datasets, change their metadata, import files, save queries."""
+    return _has(user, municipality, WRITE_ROLES)

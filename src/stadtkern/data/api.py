@@ -1,0 +1,536 @@
+"""JSON API of the urban data platform: catalogue, imports, rows, downloads, SQL, spatial join.
+
+Reads follow the dataset's access (public, or members only); writes need an editor of the
+municipality. Every error is problem+json naming the parameter or field.
+"""
+
+import json
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from stadtkern.core import rules
+from stadtkern.core.auth import READ, WRITE
+from stadtkern.core.problems import problem
+from stadtkern.core.selectors import municipality_get
+from stadtkern.core.types import Id, LongText, OptionalTitle, SearchText, Slug, Title, text
+
+from . import exports, geo, importing, selectors, services, sql
+from .datastore import decode_cursor
+from .models import Dataset, ImportRun
+from .rowfilters import FilterError, build_query
+from .vocab import FREQUENCIES, LICENSES, THEMES
+
+router = Router(tags=["data"])
+
+DatasetName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", max_length=63)]
+QualifiedName = Annotated[
+    str, Field(pattern=r"^([a-z0-9_-]{1,80}\.)?[a-z][a-z0-9_]{0,62}$", max_length=150)
+]
+LicenseCode = Literal[tuple(code for code, _l in LICENSES)]  # type: ignore[valid-type]
+ThemeCode = Literal[tuple(code for code, _l in THEMES)]  # type: ignore[valid-type]
+FrequencyCode = Literal[tuple(code for code, _l in FREQUENCIES)]  # type: ignore[valid-type]
+Keyword = text(100, 1)
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class ColumnOut(Schema):
+    name: str
+    title: str
+    type: str
+
+
+class DatasetIn(Schema):
+    slug: DatasetName
+    title: Title
+    title_en: OptionalTitle = ""
+    description: LongText = ""
+    description_en: LongText = ""
+    access: Literal["public", "internal"] = "public"
+    license: LicenseCode = "dl-by-de/2.0"
+    attribution: OptionalTitle = ""
+    themes: list[ThemeCode] = Field(default_factory=list, max_length=13)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=50)
+    contact_name: OptionalTitle = ""
+    contact_email: Email | Literal[""] = ""
+    frequency: FrequencyCode = "UNKNOWN"
+    temporal_start: date | None = None
+    temporal_end: date | None = None
+    source_url: Annotated[str, Field(max_length=200, pattern=r"^(https?://\S+)?$")] = ""
+
+
+class DatasetPatch(Schema):
+    title: Title | None = None
+    title_en: OptionalTitle | None = None
+    description: LongText | None = None
+    description_en: LongText | None = None
+    access: Literal["public", "internal"] | None = None
+    license: LicenseCode | None = None
+    attribution: OptionalTitle | None = None
+    themes: list[ThemeCode] | None = Field(None, max_length=13)
+    keywords: list[Keyword] | None = Field(None, max_length=50)
+    contact_name: OptionalTitle | None = None
+    contact_email: Email | Literal[""] | None = None
+    frequency: FrequencyCode | None = None
+    temporal_start: date | None = None
+    temporal_end: date | None = None
+    source_url: Annotated[str, Field(max_length=200, pattern=r"^(https?://\S+)?$")] | None = None
+
+
+class DatasetOut(Schema):
+    municipality: str
+    slug: str
+    qualified_name: str
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+    access: str
+    license: str
+    attribution: str
+    themes: list[str]
+    keywords: list[str]
+    contact_name: str
+    contact_email: str
+    frequency: str
+    temporal_start: date | None
+    temporal_end: date | None
+    source_url: str
+    issued: datetime
+    modified: datetime
+    version: int
+    row_count: int
+    columns: list[ColumnOut]
+    geometry_type: str
+    bbox: list[float] | None
+    source_crs: str
+    key: str
+
+    @staticmethod
+    def resolve_municipality(obj) -> str:
+        return obj.municipality.slug
+
+
+class CatalogueOut(Schema):
+    items: list[DatasetOut]
+    facets: dict[str, list[tuple[str, int]]]
+
+
+class ImportOut(Schema):
+    id: int
+    dataset: str
+    version: int | None
+    status: str
+    mode: str
+    key: str
+    on_error: str
+    file_name: str
+    file_size: int
+    sha256: str
+    format: str
+    encoding: str
+    delimiter: str
+    sheet: str
+    source_crs: str
+    columns: list[dict]
+    rows_in: int
+    rows_imported: int
+    rows_rejected: int
+    warnings: list[dict]
+    errors: list[dict]
+    message: str
+    seconds: float | None
+    created_by: str | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_dataset(obj) -> str:
+        return obj.dataset.slug
+
+    @staticmethod
+    def resolve_created_by(obj) -> str | None:
+        return obj.created_by.username if obj.created_by_id else None
+
+
+class RowsOut(Schema):
+    items: list[dict]
+    next_cursor: str | None
+    count: int | None = None
+
+
+class SqlIn(Schema):
+    sql: Annotated[str, Field(min_length=1, max_length=sql.MAX_LENGTH)]
+    municipality: Slug | None = None
+    max_rows: int | None = Field(None, ge=1, le=100000)
+
+
+class SqlOut(Schema):
+    columns: list[str]
+    rows: list[list]
+    row_count: int
+    truncated: bool
+    seconds: float
+
+
+class SavedQueryIn(Schema):
+    slug: DatasetName
+    title: Title
+    title_en: OptionalTitle = ""
+    description: LongText = ""
+    sql: Annotated[str, Field(min_length=1, max_length=sql.MAX_LENGTH)]
+    public: bool = True
+
+
+class SavedQueryOut(Schema):
+    slug: str
+    title: str
+    title_en: str
+    description: str
+    sql: str
+    public: bool
+
+
+class CommitIn(Schema):
+    mode: Literal["replace", "append", "upsert"] | None = None
+    key: DatasetName | None = None
+    on_error: Literal["skip", "abort"] | None = None
+    types: dict[
+        DatasetName, Literal["integer", "decimal", "boolean", "date", "timestamp", "text"]
+    ] = Field(default_factory=dict)
+    crs: Annotated[str, Field(max_length=40)] | None = None
+
+
+class JoinRow(Schema):
+    polygon: dict
+    count: int
+
+
+def _editable(request, slug: str):
+    municipality = municipality_get(slug)
+    if not rules.can_edit_data(request.auth, municipality):
+        raise PermissionDenied("Only editors and administrators of this municipality may do this.")
+    return municipality
+
+
+def _editable_dataset(request, slug: str, name: str) -> Dataset:
+    dataset = selectors.dataset_get(request.auth, slug, name)
+    if not rules.can_edit_data(request.auth, dataset.municipality):
+        raise PermissionDenied("Only editors and administrators of this municipality may do this.")
+    return dataset
+
+
+# --- catalogue ---
+
+
+class CatalogueQuery(Schema):
+    q: SearchText = ""
+    municipality: Annotated[str, Field(max_length=80)] = ""
+    theme: Annotated[str, Field(max_length=10)] = ""
+    license: Annotated[str, Field(max_length=40)] = ""
+    format: Literal["", "geo", "table"] = ""
+
+
+@router.get("/datasets", response=CatalogueOut, auth=READ)
+def catalogue(request, filters: Query[CatalogueQuery]):
+    """Search the catalogue of every municipality, with counts per facet."""
+    result = selectors.catalogue(request.auth, selectors.CatalogueFilter(**filters.dict()))
+    return {"items": result.datasets, "facets": result.facets}
+
+
+@router.get("/municipalities/{slug}/datasets", response=list[DatasetOut], auth=READ)
+def dataset_list(request, slug: Slug):
+    municipality = municipality_get(slug)
+    return [
+        d for d in selectors.datasets_visible(request.auth) if d.municipality_id == municipality.pk
+    ]
+
+
+@router.post("/municipalities/{slug}/datasets", response={201: DatasetOut}, auth=WRITE)
+def dataset_create(request, slug: Slug, payload: DatasetIn):
+    municipality = _editable(request, slug)
+    dataset = services.dataset_create(
+        municipality=municipality, user=request.auth, **payload.dict()
+    )
+    return Status(201, dataset)
+
+
+@router.get("/municipalities/{slug}/datasets/{name}", response=DatasetOut, auth=READ)
+def dataset_detail(request, slug: Slug, name: DatasetName):
+    return selectors.dataset_get(request.auth, slug, name)
+
+
+@router.patch("/municipalities/{slug}/datasets/{name}", response=DatasetOut, auth=WRITE)
+def dataset_update(request, slug: Slug, name: DatasetName, payload: DatasetPatch):
+    dataset = _editable_dataset(request, slug, name)
+    changes = payload.dict(exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k.startswith("temporal_")}
+    return services.dataset_update(dataset=dataset, user=request.auth, **changes)
+
+
+@router.delete("/municipalities/{slug}/datasets/{name}", response={204: None}, auth=WRITE)
+def dataset_delete(request, slug: Slug, name: DatasetName):
+    dataset = _editable_dataset(request, slug, name)
+    services.dataset_delete(dataset=dataset, user=request.auth)
+    return Status(204, None)
+
+
+# --- rows and downloads ---
+
+
+def _query(request, dataset: Dataset):
+    if not dataset.table:
+        raise HttpError(409, "The dataset has no data yet.")
+    return build_query(dataset, request.GET)
+
+
+class RowsQuery(Schema):
+    limit: int = Field(50, ge=1, le=1000)
+    cursor: Annotated[str, Field(max_length=2000)] | None = None
+    count: bool = False
+
+
+@router.get("/municipalities/{slug}/datasets/{name}/rows", response=RowsOut, auth=READ)
+def dataset_rows(request, slug: Slug, name: DatasetName, page: Query[RowsQuery]):
+    """Rows with filters on any column (`?col=v`, `?col__gte=v`, `__in`, `__contains`,
+    `__null`), `sort=-col`, `fields=a,b`, `bbox=` and keyset pagination by `cursor`."""
+    dataset = selectors.dataset_get(request.auth, slug, name)
+    query = _query(request, dataset)
+    after = None
+    if page.cursor:
+        try:
+            after = decode_cursor(page.cursor)
+        except ValueError as exc:
+            raise FilterError("cursor", str(exc)) from None
+        if len(after) != (1 if query.sort is None else 2):
+            raise FilterError("cursor", "The cursor belongs to another sort order.")
+    items, cursor = query.page(limit=page.limit, after=after)
+    return {"items": items, "next_cursor": cursor, "count": query.count() if page.count else None}
+
+
+@router.get(
+    "/municipalities/{slug}/datasets/{name}/export/{fmt}",
+    auth=READ,
+    response={200: None},
+    openapi_extra={"responses": {200: {"description": "The rows as a file"}}},
+)
+def dataset_export(
+    request, slug: Slug, name: DatasetName, fmt: Literal["csv", "json", "geojson", "xlsx"]
+):
+    """Download the rows (filters as for /rows) as CSV, JSON, GeoJSON or XLSX."""
+    dataset = selectors.dataset_get(request.auth, slug, name)
+    if fmt == "geojson" and not dataset.has_geometry:
+        raise HttpError(404, "This dataset has no geometry, so no GeoJSON.")
+    return exports.response(_query(request, dataset), fmt, dataset.slug)
+
+
+# --- imports ---
+
+
+def _import_problem(exc: importing.ImportFailed):
+    body = {"import": ImportOut.from_orm(exc.run).dict()} if exc.run else {}
+    resp = problem(422, "Import failed", str(exc))
+    payload = json.loads(resp.content)
+    payload.update(json.loads(json.dumps(body, default=str)))
+    resp.content = json.dumps(payload, ensure_ascii=False)
+    return resp
+
+
+@router.post(
+    "/municipalities/{slug}/datasets/{name}/imports",
+    response={201: ImportOut, 200: ImportOut},
+    auth=WRITE,
+)
+def import_create(
+    request,
+    slug: Slug,
+    name: DatasetName,
+    file: File[UploadedFile],
+    format: Form[Literal["csv", "xlsx", "ods", "geojson", "gpkg", "shp"] | None] = None,
+    encoding: Form[Annotated[str, Field(max_length=30)] | None] = None,
+    delimiter: Form[Annotated[str, Field(min_length=1, max_length=2)] | None] = None,
+    sheet: Form[Annotated[str, Field(max_length=200)] | None] = None,
+    mode: Form[Literal["replace", "append", "upsert"]] = "replace",
+    key: Form[DatasetName | None] = None,
+    on_error: Form[Literal["skip", "abort"]] = "skip",
+    types: Form[Annotated[str, Field(max_length=10000)] | None] = None,
+    crs: Form[Annotated[str, Field(max_length=40)] | None] = None,
+    dry_run: Form[bool] = False,
+):
+    """Upload a file into the dataset. With `dry_run` the file is analysed and checked but
+    not loaded (200, status `preview`); commit it later with `/imports/{id}/commit`.
+    `types` is a JSON object of column name to type, overriding the inference."""
+    dataset = _editable_dataset(request, slug, name)
+    try:
+        overrides = json.loads(types) if types else {}
+        if not isinstance(overrides, dict) or not all(
+            isinstance(v, str) for v in overrides.values()
+        ):
+            raise ValueError
+    except ValueError:
+        raise FilterError("types", 'types is a JSON object such as {"plz": "text"}.') from None
+    options = importing.Options(
+        format=format,
+        encoding=encoding,
+        delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
+        sheet=sheet,
+        mode=mode,
+        key=key,
+        on_error=on_error,
+        types=overrides,
+        crs=crs,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file.name or "upload").name
+        with path.open("wb") as fh:
+            for chunk in file.chunks():
+                fh.write(chunk)
+        try:
+            if dry_run:
+                run, _analysis = importing.preview(
+                    dataset, path, file.name or path.name, options, request.auth
+                )
+                return Status(200, run)
+            stored = importing.store_upload(path, file.name or path.name)
+            run = importing.run_import(
+                dataset, stored, file.name or path.name, options, request.auth
+            )
+        except importing.ImportFailed as exc:
+            return _import_problem(exc)
+    return Status(201, run)
+
+
+@router.get("/municipalities/{slug}/datasets/{name}/imports", response=list[ImportOut], auth=READ)
+def import_list(request, slug: Slug, name: DatasetName):
+    """The dataset's import history: every version with its provenance and counts."""
+    dataset = selectors.dataset_get(request.auth, slug, name)
+    return list(dataset.imports.select_related("dataset", "created_by")[:200])
+
+
+@router.get(
+    "/municipalities/{slug}/datasets/{name}/imports/{import_id}", response=ImportOut, auth=READ
+)
+def import_detail(request, slug: Slug, name: DatasetName, import_id: Id):
+    dataset = selectors.dataset_get(request.auth, slug, name)
+    run = dataset.imports.select_related("dataset", "created_by").filter(pk=import_id).first()
+    if run is None:
+        raise Http404(f"No import {import_id} of {name!r}.")
+    return run
+
+
+@router.post(
+    "/municipalities/{slug}/datasets/{name}/imports/{import_id}/commit",
+    response={201: ImportOut},
+    auth=WRITE,
+)
+def import_commit(request, slug: Slug, name: DatasetName, import_id: Id, payload: CommitIn):
+    """Load a previewed file, with the preview's options changed by the payload."""
+    dataset = _editable_dataset(request, slug, name)
+    run = dataset.imports.filter(pk=import_id, status="preview").first()
+    if run is None:
+        raise Http404(f"No previewed import {import_id} of {name!r}.")
+    try:
+        result = commit(run, payload.dict(exclude_none=True), request.auth)
+    except importing.ImportFailed as exc:
+        return _import_problem(exc)
+    return Status(201, result)
+
+
+def commit(run: ImportRun, changes: dict, user) -> ImportRun:
+    """Run the import a preview prepared, with some options changed."""
+    options = importing.Options(
+        **{k: v for k, v in run.options.items() if k in importing.Options.__dataclass_fields__}
+    )
+    for k, v in changes.items():
+        setattr(options, k, v)
+    path = Path(run.stored_file)
+    if not path.exists():
+        raise importing.ImportFailed("The uploaded file is no longer kept; upload it again.")
+    return importing.run_import(run.dataset, path, run.file_name, options, user)
+
+
+# --- spatial join ---
+
+
+class JoinQuery(Schema):
+    polygons: QualifiedName
+
+
+@router.get("/municipalities/{slug}/datasets/{name}/within", response=list[JoinRow], auth=READ)
+def dataset_within(request, slug: Slug, name: DatasetName, params: Query[JoinQuery]):
+    """Spatial join: how many of this dataset's points (filters as for /rows) lie in each
+    polygon of `polygons` (a dataset name, or `municipality.dataset`)."""
+    points = selectors.dataset_get(request.auth, slug, name)
+    owner, _sep, poly_name = params.polygons.rpartition(".")
+    polygons = selectors.dataset_get(
+        request.auth, owner.replace("_", "-") if owner else slug, poly_name
+    )
+    if not points.has_geometry or not polygons.has_geometry:
+        raise HttpError(400, "Both datasets need a geometry.")
+    point_query = build_query(points, {k: v for k, v in request.GET.items() if k != "polygons"})
+    point_query.fields = []
+    polygon_query = build_query(polygons, {})
+    rows = geo.points_in_polygons(point_query, polygon_query)
+    return [{"polygon": r["polygon"], "count": r["count"]} for r in rows]
+
+
+# --- SQL ---
+
+
+@router.post("/sql", response=SqlOut, auth=READ)
+def sql_run(request, payload: SqlIn):
+    """One read-only SELECT over datasets: `name` for the chosen municipality's datasets,
+    `municipality.name` for another's public ones. Time and row limits apply."""
+    home = municipality_get(payload.municipality) if payload.municipality else None
+    try:
+        result = sql.run(payload.sql, request.auth, home, max_rows=payload.max_rows)
+    except sql.QueryError as exc:
+        return problem(
+            exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]
+        )
+    return result.as_json()
+
+
+@router.get("/municipalities/{slug}/queries", response=list[SavedQueryOut], auth=READ)
+def saved_query_list(request, slug: Slug):
+    return selectors.saved_queries(request.auth, slug)
+
+
+@router.post("/municipalities/{slug}/queries", response={201: SavedQueryOut}, auth=WRITE)
+def saved_query_create(request, slug: Slug, payload: SavedQueryIn):
+    municipality = _editable(request, slug)
+    try:
+        sql.prepare(payload.sql, request.auth, municipality)
+    except sql.QueryError as exc:
+        return problem(422, "Invalid input", str(exc), [{"field": "sql", "message": str(exc)}])
+    return Status(
+        201,
+        services.saved_query_create(municipality=municipality, user=request.auth, **payload.dict()),
+    )
+
+
+@router.get("/municipalities/{slug}/queries/{name}/result", response=SqlOut, auth=READ)
+def saved_query_result(request, slug: Slug, name: DatasetName):
+    query = selectors.saved_query_get(request.auth, slug, name)
+    try:
+        result = sql.run(query.sql, request.auth, query.municipality)
+    except sql.QueryError as exc:
+        return problem(
+            exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]
+        )
+    return result.as_json()
+
+
+@router.delete("/municipalities/{slug}/queries/{name}", response={204: None}, auth=WRITE)
+def saved_query_delete(request, slug: Slug, name: DatasetName):
+    _editable(request, slug)
+    services.saved_query_delete(
+        query=selectors.saved_query_get(request.auth, slug, name), user=request.auth
+    )
+    return Status(204, None)
