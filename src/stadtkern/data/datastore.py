@@ -186,8 +186,8 @@ class Writer:
                     f"CREATE TEMP TABLE {qn(self._target)} (LIKE {qn(self.table)}) ON COMMIT DROP"
                 )
             raw = self._cursor.cursor
-            self._copy = raw.copy(f"COPY {qn(self._target)} ({cols}) FROM STDIN")
-            self._copy.__enter__()
+            self._copy_cm = raw.copy(f"COPY {qn(self._target)} ({cols}) FROM STDIN")
+            self._copy = self._copy_cm.__enter__()
         else:
             marks = ", ".join("?" for _ in self.names)
             self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks})"  # noqa: S608
@@ -211,7 +211,7 @@ class Writer:
     def __exit__(self, exc_type, exc, tb):
         try:
             if self._copy is not None:
-                self._copy.__exit__(exc_type, exc, tb)
+                self._copy_cm.__exit__(exc_type, exc, tb)
             if exc_type is None and self.pg and self.key:
                 cols = [n for n in self.names]
                 updates = ", ".join(

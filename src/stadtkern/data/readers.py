@@ -247,6 +247,8 @@ def cell_text(value) -> str:
     """A cell of a workbook or vector file as the text a CSV would hold."""
     if value is None:
         return ""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        value = value.item()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -257,8 +259,6 @@ def cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars from vector files
-        return cell_text(value.item())
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value).strip()

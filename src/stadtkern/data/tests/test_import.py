@@ -1,0 +1,388 @@
+"""Import of real-world files: encodings, delimiters, German formats, defects, modes, versions."""
+
+import io
+import json
+import zipfile
+from datetime import date
+
+import pytest
+
+from stadtkern.data import datastore, importing
+from stadtkern.data.models import Dataset, ImportRun
+
+from .conftest import MOERS, rows_of
+
+pytestmark = pytest.mark.django_db
+
+
+def types_of(run):
+    return {c["name"]: c["type"] for c in run.columns}
+
+
+def codes(run):
+    return {w["code"] for w in run.warnings}
+
+
+def test_the_real_moers_file_is_imported_with_its_defects_reported(dataset, load):
+    run = load(dataset, MOERS.read_bytes(), "moers.csv")
+    assert (run.status, run.rows_in, run.rows_imported, run.rows_rejected) == ("done", 744, 744, 0)
+    assert (run.encoding, run.delimiter) == ("utf-8", ";")
+    types = types_of(run)
+    assert types["zeitpunkt_der_messung"] == "timestamp"
+    assert types["erwachsene"] == "integer" and types["temperatur_in_c"] == "integer"
+    assert types["wochentag"] == "text"
+    lost = [w for w in run.warnings if w["code"] == "replacement_characters"]
+    assert any("Fu\ufffdg\ufffdnger insgesamt" in w["message"] for w in lost)
+    rows = rows_of(dataset)
+    assert len(rows) == 744
+    # 2022-05-01 00:00 +02:00 is 2022-04-30 22:00 UTC.
+    assert rows[0]["zeitpunkt_der_messung"] == "2022-04-30T22:00:00Z"
+    assert sum(1 for r in rows if r["temperatur_in_c"] is None) == 96
+    # The published consistency checks hold after the import.
+    for r in rows:
+        assert r["erwachsene"] + r["kinder"] == r["fugnger_insgesamt"]
+
+
+def test_cp1252_with_decimal_comma_thousands_and_german_dates(dataset, load):
+    text = (
+        "Straße;Fläche m²;Einwohner;Stichtag;Aktiv\r\n"
+        "Königsallee;1.234,5;12.345;31.12.2023;ja\r\n"
+        "Hauptstraße;17,25;980;01.02.2024;nein\r\n"
+    )
+    run = load(dataset, text.encode("cp1252"))
+    assert run.encoding == "cp1252" and "encoding" in codes(run)
+    assert types_of(run) == {
+        "strasse": "text",
+        "flaeche_m2": "decimal",
+        "einwohner": "integer",
+        "stichtag": "date",
+        "aktiv": "boolean",
+    }
+    rows = rows_of(dataset)
+    assert rows[0]["strasse"] == "Königsallee"
+    assert rows[0]["flaeche_m2"] == 1234.5 and rows[0]["einwohner"] == 12345
+    assert rows[0]["stichtag"] == "2023-12-31" and rows[1]["aktiv"] is False
+
+
+def test_utf8_bom_tab_delimiter_iso_offsets_and_codes_with_leading_zeros(dataset, load):
+    text = "ags\tname\tzeit\twert\n05999001\tMusterstadt\t2024-03-31T01:30:00+01:00\t3.5\n09162000\tMünchen\t2024-03-31 03:30:00 +0200\t-2.25\n"
+    run = load(dataset, b"\xef\xbb\xbf" + text.encode())
+    assert run.encoding == "utf-8-sig" and run.delimiter == "\t"
+    assert types_of(run) == {"ags": "text", "name": "text", "zeit": "timestamp", "wert": "decimal"}
+    rows = rows_of(dataset)
+    assert [r["ags"] for r in rows] == ["05999001", "09162000"]
+    assert [r["zeit"] for r in rows] == ["2024-03-31T00:30:00Z", "2024-03-31T01:30:00Z"]
+    assert [r["wert"] for r in rows] == [3.5, -2.25]
+
+
+def test_mojibake_is_repaired(dataset, load):
+    text = "Ort,Anzahl\nMÃ¼nster,3\nGÃ¶ttingen,4\n"
+    run = load(dataset, text.encode())
+    assert "mojibake" in codes(run)
+    assert [r["ort"] for r in rows_of(dataset)] == ["Münster", "Göttingen"]
+
+
+def test_ragged_rows_are_rejected_with_line_and_reason_and_counted(dataset, load):
+    text = "a;b;c\n1;2;3\n4;5\n6;7;8;9\n10;11;12\n"
+    run = load(dataset, text.encode())
+    assert (run.rows_in, run.rows_imported, run.rows_rejected) == (4, 2, 2)
+    assert [(e["line"], e["reason"]) for e in run.errors] == [
+        (3, "2 fields, the header has 3"),
+        (4, "4 fields, the header has 3"),
+    ]
+    assert [r["a"] for r in rows_of(dataset)] == [1, 10]
+
+
+def test_a_value_one_column_off_its_header_is_put_back(dataset, load):
+    text = "id;datum;betrag\n1;01.01.2024;5\n2;;02.01.2024;7\n3;03.01.2024;9\n"
+    run = load(dataset, text.encode())
+    assert run.rows_rejected == 0 and "shifted_values" in codes(run)
+    row = rows_of(dataset)[1]
+    assert (row["datum"], row["betrag"]) == ("2024-01-02", 7)
+
+
+def test_empty_columns_and_bad_headers_are_reported(dataset, load):
+    text = "name;;name;leer\nA;1;x;\nB;2;y;\n"
+    run = load(dataset, text.encode())
+    assert {"empty_header", "duplicate_header", "empty_column"} <= codes(run)
+    assert [c["name"] for c in run.columns] == ["name", "column_2", "name_2", "leer"]
+
+
+def test_conversion_failures_go_to_the_error_report(dataset, load):
+    text = "nr;datum\n1;01.01.2024\n2;31.02.2024\nx;02.01.2024\n" + "".join(
+        f"{i};01.01.2024\n" for i in range(3, 40)
+    )
+    run = load(dataset, text.encode(), types={"nr": "integer", "datum": "date"})
+    assert run.rows_in == 40 and run.rows_rejected == 2 and run.rows_imported == 38
+    assert {(e["column"], e["value"]) for e in run.errors} == {("datum", "31.02.2024"), ("nr", "x")}
+
+
+def test_abort_on_error_keeps_the_previous_version(dataset, load):
+    load(dataset, b"nr\n1\n2\n")
+    with pytest.raises(importing.ImportFailed) as failure:
+        load(dataset, b"nr\n5\nfuenf\n", types={"nr": "integer"}, on_error="abort")
+    run = failure.value.run
+    assert run.status == "failed" and run.rows_rejected == 1 and run.rows_imported == 0
+    dataset.refresh_from_db()
+    assert dataset.version == 1 and [r["nr"] for r in rows_of(dataset)] == [1, 2]
+
+
+def test_type_override_to_text_keeps_every_row(dataset, load):
+    run = load(dataset, b"plz\n47441\n4744a\n", types={"plz": "text"})
+    assert run.rows_rejected == 0 and [r["plz"] for r in rows_of(dataset)] == ["47441", "4744a"]
+
+
+def test_replace_append_and_upsert_versions_with_provenance(dataset, load, personas):
+    first = load(dataset, b"id;wert\n1;10\n2;20\n")
+    assert first.version == 1 and len(first.sha256) == 64
+    load(dataset, b"id;wert\n3;30\n", mode="append")
+    assert [r["id"] for r in rows_of(dataset)] == [1, 2, 3]
+    run = load(dataset, b"id;wert\n2;25\n4;40\n2;26\n", mode="upsert", key="id")
+    rows = {r["id"]: r["wert"] for r in rows_of(dataset)}
+    assert rows == {1: 10, 2: 26, 3: 30, 4: 40}
+    assert run.version == 3
+    dataset.refresh_from_db()
+    assert dataset.row_count == 4 and dataset.key == "id"
+    load(dataset, b"id;wert\n9;90\n")
+    assert [r["id"] for r in rows_of(dataset)] == [9]
+    assert list(
+        ImportRun.objects.filter(dataset=dataset, status="done").values_list("version", flat=True)
+    ) == [4, 3, 2, 1]
+    # Only the current version's table is kept.
+    assert dataset.table == "ds_%d_4" % dataset.pk
+
+
+def test_append_with_other_columns_is_refused_and_changes_nothing(dataset, load):
+    load(dataset, b"id;wert\n1;10\n")
+    with pytest.raises(importing.ImportFailed, match="columns and types"):
+        load(dataset, b"id;anders\n2;x\n", mode="append")
+    assert [r["id"] for r in rows_of(dataset)] == [1]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "leer.csv", "empty"),
+        (b"\x00\x01\x02binary\x00junk" * 10, "junk.csv", "binary"),
+        (b"\n\n\n", "blank.csv", "empty"),
+        (b"PK\x03\x04 not really", "kaputt.xlsx", "not a valid ZIP"),
+        (b"{not json", "kaputt.geojson", "not valid JSON"),
+        (b"a,b\n1,2\n", "daten.pdf", "Unknown file type"),
+    ],
+)
+def test_unreadable_files_fail_with_a_message_and_change_nothing(
+    dataset, load, content, name, message
+):
+    load(dataset, b"nr\n1\n")
+    with pytest.raises(importing.ImportFailed, match=message):
+        load(dataset, content, name)
+    assert [r["nr"] for r in rows_of(dataset)] == [1]
+    assert ImportRun.objects.filter(dataset=dataset, status="failed").count() == 1
+
+
+def test_files_over_the_size_limit_are_refused(dataset, load, settings):
+    settings.DATASTORE_MAX_UPLOAD = 100
+    with pytest.raises(importing.ImportFailed, match="limit"):
+        load(dataset, b"a\n" + b"1\n" * 100)
+
+
+def test_wrong_explicit_encoding_is_a_clear_error(dataset, load):
+    with pytest.raises(importing.ImportFailed, match="not valid utf-8"):
+        load(dataset, "Straße\nä\n".encode("cp1252"), encoding="utf-8")
+
+
+def test_zip_bombs_are_refused(dataset, load):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 2**20))
+    with pytest.raises(importing.ImportFailed, match="zip bomb"):
+        load(dataset, buffer.getvalue(), "bombe.xlsx")
+
+
+def _xlsx(rows, sheet="Daten") -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet("Deckblatt").write(0, 0, "Bitte Blatt Daten verwenden")
+    ws = book.add_worksheet(sheet)
+    date_format = book.add_format({"num_format": "dd.mm.yyyy"})
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, date):
+                ws.write_datetime(i, j, v, date_format)
+            else:
+                ws.write(i, j, v)
+    book.close()
+    return buffer.getvalue()
+
+
+def test_xlsx_named_sheet_with_typed_cells(dataset, load):
+    content = _xlsx(
+        [
+            ["Nr", "Name", "Fläche", "Seit"],
+            [1, "Laden A", 120.5, date(2023, 4, 1)],
+            [2, "Laden B", 80, date(2024, 1, 15)],
+        ]
+    )
+    run = load(dataset, content, "leerstand.xlsx", sheet="Daten")
+    assert run.sheet == "Daten"
+    assert types_of(run) == {"nr": "integer", "name": "text", "flaeche": "decimal", "seit": "date"}
+    rows = rows_of(dataset)
+    assert rows[0]["flaeche"] == 120.5 and rows[1]["name"] == "Laden B"
+    with pytest.raises(importing.ImportFailed, match="no sheet 'Fehlt'"):
+        load(dataset, content, "leerstand.xlsx", sheet="Fehlt")
+
+
+def _ods(rows) -> bytes:
+    cells = "".join(
+        "<table:table-row>"
+        + "".join(
+            f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            if isinstance(v, int | float)
+            else f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+            for v in row
+        )
+        + "</table:table-row>"
+        for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Tabelle1">{cells}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def test_ods_first_sheet(dataset, load):
+    run = load(
+        dataset, _ods([["Bezirk", "Einwohner"], ["Nord", 12000], ["Süd", 8500.5]]), "bezirke.ods"
+    )
+    assert run.sheet == "Tabelle1" and types_of(run) == {"bezirk": "text", "einwohner": "decimal"}
+    assert [r["bezirk"] for r in rows_of(dataset)] == ["Nord", "Süd"]
+
+
+def _square(x, y, d):
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]],
+    }
+
+
+def test_geojson_in_utm_is_reprojected_and_its_crs_kept(dataset, load):
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Mitte", "nr": 1},
+                "geometry": _square(333000, 5703000, 1000),
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "Nord", "nr": 2},
+                "geometry": _square(333000, 5704000, 1000),
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "kaputt", "nr": 3},
+                "geometry": {"type": "Polygon", "coordinates": [[1]]},
+            },
+        ],
+    }
+    run = load(dataset, json.dumps(doc).encode(), "bezirke.geojson")
+    assert run.source_crs == "EPSG:25832" and run.rows_imported == 2 and run.rows_rejected == 1
+    dataset.refresh_from_db()
+    assert dataset.geometry_type == "Polygon" and dataset.source_crs == "EPSG:25832"
+    minx, miny, maxx, maxy = dataset.bbox
+    # UTM 32N easting 333 km lies west of 9°E; northing 5703 km near 51.4°N (Lower Rhine).
+    assert 6.5 < minx < maxx < 6.7 and 51.4 < miny < maxy < 51.5
+    geometry = rows_of(dataset)[0]["geometry"]
+    assert geometry["type"] == "Polygon" and 6.5 < geometry["coordinates"][0][0][0] < 6.7
+
+
+def test_csv_with_utm_coordinates_becomes_points(dataset, load):
+    text = "nr;rechtswert;hochwert\n1;333500,5;5703500\n2;333600;5704500\n3;;\n"
+    run = load(dataset, text.encode())
+    assert run.source_crs == "EPSG:25832" and "crs" in codes(run)
+    rows = rows_of(dataset)
+    lon, lat = rows[0]["geometry"]["coordinates"]
+    assert 6.6 < lon < 6.7 and 51.4 < lat < 51.5
+    assert rows[2]["geometry"] is None
+
+
+def _vector_file(tmp_path, driver, name):
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    points = shapely.points([333100.0, 333900.0], [5703100.0, 5704900.0])
+    path = tmp_path / name
+    pyogrio.raw.write(
+        str(path),
+        shapely.to_wkb(points),
+        [np.array(["A-1", "B-2"], dtype=object), np.array([75.5, 120.0])],
+        ["einheit", "flaeche"],
+        driver=driver,
+        geometry_type="Point",
+        crs="EPSG:25832",
+    )
+    return path
+
+
+def test_geopackage(dataset, load, tmp_path):
+    content = _vector_file(tmp_path, "GPKG", "laden.gpkg").read_bytes()
+    run = load(dataset, content, "laeden.gpkg")
+    assert run.source_crs == "EPSG:25832" and run.rows_imported == 2
+    assert [r["einheit"] for r in rows_of(dataset)] == ["A-1", "B-2"]
+
+
+def test_zipped_shapefile(dataset, load, tmp_path):
+    shp = _vector_file(tmp_path, "ESRI Shapefile", "laden.shp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for part in tmp_path.glob("laden.*"):
+            z.write(part, part.name)
+    run = load(dataset, buffer.getvalue(), "laeden.zip")
+    assert shp.exists() and run.format == "shp" and run.rows_imported == 2
+    assert rows_of(dataset)[1]["flaeche"] == 120.0
+
+
+def test_preview_writes_nothing_and_reports_everything(dataset, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"a;b\n1;2\n3\n")
+    run, analysis = importing.preview(dataset, path, "p.csv", importing.Options())
+    assert run.status == "preview" and (run.rows_in, run.rows_rejected) == (2, 1)
+    assert analysis.preview_rows() == [["1", "2"], ["3"]]
+    dataset.refresh_from_db()
+    assert dataset.table == "" and dataset.version == 0
+
+
+def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
+    from stadtkern.data import services
+
+    load(dataset, b"a\n1\n")
+    table = Dataset.objects.get(pk=dataset.pk).table
+    services.dataset_delete(dataset=Dataset.objects.get(pk=dataset.pk), user=personas["editor"])
+    with pytest.raises(Exception):  # noqa: B017 - the table must be gone, whatever the backend says
+        datastore.count(table)
