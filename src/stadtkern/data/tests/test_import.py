@@ -149,7 +149,7 @@ def test_replace_append_and_upsert_versions_with_provenance(dataset, load, perso
         ImportRun.objects.filter(dataset=dataset, status="done").values_list("version", flat=True)
     ) == [4, 3, 2, 1]
     # Only the current version's table is kept.
-    assert dataset.table == "ds_%d_4" % dataset.pk
+    assert dataset.table == f"ds_{dataset.pk}_4"
 
 
 def test_append_with_other_columns_is_refused_and_changes_nothing(dataset, load):
