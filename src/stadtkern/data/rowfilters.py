@@ -2,6 +2,9 @@
 
 ``?status=leer&flaeche__gte=100&sort=-flaeche&fields=adresse,status&bbox=6.6,51.4,6.7,51.5``
 
+A column whose name is one of the reserved parameters (limit, sort, ...) is filtered
+with an explicit operator: ``?limit__eq=5``.
+
 Every other parameter names a column, optionally with an operator: ``eq`` (default), ``ne``,
 ``lt``, ``lte``, ``gt``, ``gte``, ``in`` (comma-separated), ``contains`` (text, case
 insensitive) and ``null`` (true/false). Values are read with the column's own type, with
@@ -15,6 +18,7 @@ RESERVED = {
     "limit",
     "offset",
     "cursor",
+    "count",
     "sort",
     "fields",
     "bbox",

@@ -62,7 +62,7 @@ def dataset_create(*, municipality: Municipality, user, **fields) -> Dataset:
     dataset = Dataset(
         municipality=municipality, **{k: v for k, v in fields.items() if k in DATASET_FIELDS}
     )
-    _clean(dataset, exclude=("municipality",))
+    _clean(dataset)
     dataset.save()
     audit_record(
         municipality=municipality, obj=dataset, action="create", user=user, before=None,
@@ -77,7 +77,7 @@ def dataset_update(*, dataset: Dataset, user, **changes) -> Dataset:
     for key, value in changes.items():
         if key in DATASET_FIELDS:
             setattr(dataset, key, value)
-    _clean(dataset, exclude=("municipality",))
+    _clean(dataset)
     dataset.save()
     audit_record(
         municipality=dataset.municipality, obj=dataset, action="update", user=user,
@@ -102,7 +102,7 @@ def dataset_delete(*, dataset: Dataset, user) -> None:
 @transaction.atomic
 def saved_query_create(*, municipality: Municipality, user, **fields) -> SavedQuery:
     query = SavedQuery(municipality=municipality, **fields)
-    _clean(query, exclude=("municipality",))
+    _clean(query)
     query.save()
     audit_record(
         municipality=municipality, obj=query, action="create", user=user, before=None,
