@@ -258,3 +258,12 @@ MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
+
+# Public address of the instance, for absolute links in the DCAT-AP.de catalogue and
+# OGC API documents; taken from the request when empty.
+SITE_URL = (env("STADTKERN_SITE_URL", "") or "").rstrip("/")
+CATALOG_TITLE = env("CATALOG_TITLE", "Stadtkern – Urbane Datenplattform") or ""
+CATALOG_DESCRIPTION = (
+    env("CATALOG_DESCRIPTION", "Offene Daten der Kommunen auf dieser Stadtkern-Instanz.") or ""
+)
+CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""

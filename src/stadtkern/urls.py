@@ -1,16 +1,23 @@
-"""Addresses: the web UI in German at / and in English at /en/, the JSON API at /api/v1/."""
+"""Addresses: the web UI in German at / and in English at /en/, the JSON API at /api/v1/,
+the DCAT-AP.de catalogue at /catalog.ttl|jsonld|rdf and OGC API Features at /ogcapi/."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
+from .data import views as data_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("catalog.<str:fmt>", data_views.catalog_file, name="dcat_catalog"),
+    path("ogcapi/", include("stadtkern.data.ogcapi_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("stadtkern.core.urls")),
+    path("data/", data_views.catalogue, name="data_catalogue"),
+    # Before the strategy pages, whose "<kind>/new/" would also match "data/new/".
+    path("m/<slug:slug>/data/", include("stadtkern.data.urls")),
     path("m/<slug:slug>/", include("stadtkern.strategy.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

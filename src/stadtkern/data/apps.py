@@ -9,6 +9,7 @@ class DataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import sqlfunctions
+        from . import signals, sqlfunctions
 
         sqlfunctions.connect_signal()
+        signals.connect()

@@ -12,7 +12,6 @@ from stadtkern.core.audit import snapshot
 from stadtkern.core.models import Municipality
 from stadtkern.core.services import audit_record
 
-from . import datastore
 from .models import Dataset, SavedQuery
 from .vocab import THEMES
 
@@ -89,14 +88,11 @@ def dataset_update(*, dataset: Dataset, user, **changes) -> Dataset:
 @transaction.atomic
 def dataset_delete(*, dataset: Dataset, user) -> None:
     before = snapshot(dataset)
-    table = dataset.table
     audit_record(
         municipality=dataset.municipality, obj=dataset, action="delete", user=user,
         before=before, after=None,
     )  # fmt: skip
-    dataset.delete()
-    if table:
-        datastore.drop_table(table)
+    dataset.delete()  # the table goes with it: see signals.py
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from stadtkern.core.models import Municipality, User
+from stadtkern.data.demo import demo_load_data
 from stadtkern.strategy.demo import demo_load
 
 
@@ -26,10 +28,15 @@ class Command(BaseCommand):
             result = demo_load(reset=reset, password=os.environ.get("STADTKERN_DEMO_PASSWORD"))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        demo_load_data(
+            Municipality.objects.get(slug="musterstadt"), User.objects.get(username="anna")
+        )
         if json:
             self.stdout.write(_json(result))
             return
-        self.stdout.write("Demo loaded: Musterstadt and Beispielhausen.")
+        self.stdout.write(
+            "Demo loaded: Musterstadt (strategy, datasets, vacancy per district) and Beispielhausen."
+        )
         self.stdout.write(
             f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:"
         )

@@ -1,0 +1,385 @@
+"""Pages of the urban data platform: catalogue, dataset, import wizard, SQL console,
+saved queries, and the DCAT-AP.de catalogue files."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from stadtkern.core import rules
+from stadtkern.core.selectors import municipality_get
+
+from . import charts, dcat, importing, selectors, services, sql
+from .datastore import decode_cursor
+from .forms import CommitForm, DatasetForm, SqlForm, UploadForm
+from .models import Dataset, ImportRun
+from .rowfilters import FilterError, build_query
+from .vocab import FREQUENCIES, LICENSES, THEMES
+
+PREVIEW_ROWS = 25
+
+
+def _context(request, municipality, **extra) -> dict:
+    return {
+        "municipality": municipality,
+        "can_edit": rules.can_edit_data(request.user, municipality),
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **extra,
+    }
+
+
+def _editable(request, slug: str):
+    municipality = municipality_get(slug)
+    if not rules.can_edit_data(request.user, municipality):
+        raise PermissionDenied
+    return municipality
+
+
+def _editable_dataset(request, slug: str, name: str) -> Dataset:
+    dataset = selectors.dataset_get(request.user, slug, name)
+    if not rules.can_edit_data(request.user, dataset.municipality):
+        raise PermissionDenied
+    return dataset
+
+
+def catalogue(request):
+    """Every dataset the visitor may see, searchable, with facets."""
+    get = request.GET
+    f = selectors.CatalogueFilter(
+        q=(get.get("q") or "").replace("\x00", "")[:200],
+        municipality=(get.get("municipality") or "")[:80],
+        theme=(get.get("theme") or "")[:10],
+        license=(get.get("license") or "")[:40],
+        format=get.get("format") if get.get("format") in ("geo", "table") else "",
+    )
+    result = selectors.catalogue(request.user, f)
+    labels = {
+        "theme": dict(THEMES),
+        "license": dict(LICENSES),
+        "format": {"geo": _("geodata"), "table": _("table")},
+        "municipality": {d.municipality.slug: d.municipality.name for d in result.datasets},
+    }
+    facets = [
+        (key, title, [(value, labels[key].get(value, value), n) for value, n in result.facets[key]])
+        for key, title in (
+            ("municipality", _("Municipality")),
+            ("theme", _("Theme")),
+            ("license", _("Licence")),
+            ("format", _("Kind")),
+        )
+    ]
+    return render(
+        request,
+        "data/catalogue.html",
+        {"result": result, "filter": f, "facets": facets, "theme_labels": dict(THEMES)},
+    )
+
+
+def municipality_data(request, slug: str):
+    municipality = municipality_get(slug)
+    datasets = [
+        d for d in selectors.datasets_visible(request.user) if d.municipality_id == municipality.pk
+    ]
+    queries = selectors.saved_queries(request.user, slug)
+    return render(
+        request,
+        "data/municipality.html",
+        _context(request, municipality, datasets=datasets, queries=queries),
+    )
+
+
+def dataset_detail(request, slug: str, name: str):
+    dataset = selectors.dataset_get(request.user, slug, name)
+    rows, cursor, error, chart = [], None, None, None
+    columns = [c for c in dataset.columns if c["type"] != "geometry"]
+    if dataset.table:
+        try:
+            query = build_query(dataset, request.GET)
+            after = decode_cursor(request.GET["cursor"]) if request.GET.get("cursor") else None
+            rows, cursor = query.page(limit=PREVIEW_ROWS, after=after)
+        except (FilterError, ValueError) as exc:
+            error = str(exc)
+        numeric = [c["name"] for c in columns if c["type"] in ("integer", "decimal")]
+        time_col = dataset.time_column
+        y = (
+            request.GET.get("y")
+            if request.GET.get("y") in numeric
+            else (numeric[0] if numeric else None)
+        )
+        if time_col and y:
+            chart = charts.time_series(dataset, time_col, y, dataset.display_title)
+    imports = list(dataset.imports.select_related("created_by")[:10])
+    return render(
+        request,
+        "data/dataset.html",
+        _context(
+            request,
+            dataset.municipality,
+            dataset=dataset,
+            columns=columns,
+            rows=rows,
+            next_cursor=cursor,
+            error=error,
+            chart=chart,
+            numeric=[c["name"] for c in columns if c["type"] in ("integer", "decimal")],
+            imports=imports,
+            licenses=dict(LICENSES),
+            frequencies=dict(FREQUENCIES),
+            theme_labels=dict(THEMES),
+            api=f"/api/v1/municipalities/{slug}/datasets/{name}",
+            collection=dataset.qualified_name,
+        ),
+    )
+
+
+def dataset_edit(request, slug: str, name: str | None = None):
+    if name is None:
+        municipality = _editable(request, slug)
+        dataset = None
+    else:
+        dataset = _editable_dataset(request, slug, name)
+        municipality = dataset.municipality
+    form = DatasetForm(request.POST or None, dataset=dataset)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if dataset is None:
+                dataset = services.dataset_create(
+                    municipality=municipality, user=request.user, **data
+                )
+            else:
+                dataset = services.dataset_update(dataset=dataset, user=request.user, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The dataset was saved."))
+            return redirect("data:dataset", slug=slug, name=dataset.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "data/dataset_form.html",
+        _context(request, municipality, form=form, dataset=dataset),
+        status=status,
+    )
+
+
+def dataset_delete(request, slug: str, name: str):
+    dataset = _editable_dataset(request, slug, name)
+    if request.method == "POST":
+        services.dataset_delete(dataset=dataset, user=request.user)
+        messages.success(request, _("The dataset and its data were deleted."))
+        return redirect("data:municipality", slug=slug)
+    return render(
+        request,
+        "data/confirm_delete.html",
+        _context(request, dataset.municipality, dataset=dataset),
+    )
+
+
+# --- import wizard: upload -> preview with type choices -> commit -> report ---
+
+
+def import_upload(request, slug: str, name: str):
+    dataset = _editable_dataset(request, slug, name)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"mode": "replace"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        options = importing.Options(
+            format=data["format"] or None,
+            encoding=data["encoding"] or None,
+            delimiter=data["delimiter"] or None,
+            sheet=data["sheet"] or None,
+            mode=data["mode"],
+            key=data["key"] or None,
+            crs=data["crs"] or None,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            try:
+                run, _analysis = importing.preview(
+                    dataset, path, upload.name, options, request.user
+                )
+            except importing.ImportFailed as exc:
+                if exc.run is not None:
+                    return redirect("data:import", slug=slug, name=name, pk=exc.run.pk)
+                form.add_error("file", str(exc))
+            else:
+                return redirect("data:import", slug=slug, name=name, pk=run.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "data/import_upload.html",
+        _context(request, dataset.municipality, dataset=dataset, form=form),
+        status=status,
+    )
+
+
+def import_detail(request, slug: str, name: str, pk: int):
+    """A preview (with the type choices and the commit button) or the report of an import."""
+    dataset = selectors.dataset_get(request.user, slug, name)
+    run = ImportRun.objects.filter(dataset=dataset, pk=pk).select_related("created_by").first()
+    if run is None:
+        raise Http404
+    can_edit = rules.can_edit_data(request.user, dataset.municipality)
+    form = None
+    if run.status == "preview" and can_edit:
+        form = CommitForm(
+            request.POST or None, columns=run.columns, initial={"on_error": run.on_error}
+        )
+        if request.method == "POST" and form.is_valid():
+            from .api import commit
+
+            try:
+                done = commit(
+                    run,
+                    {"types": form.types(), "on_error": form.cleaned_data["on_error"]},
+                    request.user,
+                )
+            except importing.ImportFailed as exc:
+                if exc.run is not None:
+                    return redirect("data:import", slug=slug, name=name, pk=exc.run.pk)
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(n)s rows as version %(v)s.")
+                    % {"n": done.rows_imported, "v": done.version},
+                )
+                return redirect("data:import", slug=slug, name=name, pk=done.pk)
+    sample = []
+    if run.status == "preview" and run.stored_file and Path(run.stored_file).exists():
+        try:
+            analysis = importing.analyse(Path(run.stored_file), importing.Options(**_options(run)))
+            sample = analysis.preview_rows()
+        except Exception:  # noqa: BLE001 - the preview table is a help; the report stands without it
+            sample = []
+    return render(
+        request,
+        "data/import.html",
+        _context(request, dataset.municipality, dataset=dataset, run=run, form=form, sample=sample),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _options(run: ImportRun) -> dict:
+    return {k: v for k, v in run.options.items() if k in importing.Options.__dataclass_fields__}
+
+
+# --- SQL ---
+
+
+def sql_console(request, slug: str):
+    municipality = municipality_get(slug)
+    form = SqlForm(request.GET if "sql" in request.GET else None)
+    result, error = None, None
+    if form.is_bound and form.is_valid():
+        try:
+            result = sql.run(form.cleaned_data["sql"], request.user, municipality, max_rows=1000)
+        except sql.QueryError as exc:
+            error = str(exc)
+    datasets = [d for d in selectors.datasets_visible(request.user) if d.table]
+    return render(
+        request,
+        "data/sql.html",
+        _context(
+            request,
+            municipality,
+            form=form,
+            result=result,
+            error=error,
+            datasets=datasets,
+            **_result_views(result),
+        ),
+        status=400 if error else 200,
+    )
+
+
+def saved_query(request, slug: str, name: str):
+    query = selectors.saved_query_get(request.user, slug, name)
+    result, error = None, None
+    try:
+        result = sql.run(query.sql, request.user, query.municipality, max_rows=1000)
+    except sql.QueryError as exc:
+        error = str(exc)
+    return render(
+        request,
+        "data/saved_query.html",
+        _context(
+            request,
+            query.municipality,
+            query=query,
+            result=result,
+            error=error,
+            **_result_views(result),
+        ),
+    )
+
+
+def _result_views(result) -> dict:
+    """A map when the result has a geometry column; a bar chart of its last numeric column."""
+    if result is None or not result.rows:
+        return {"geojson": None, "result_chart": None}
+    cols = result.columns
+    geojson = None
+    if "geometry" in cols:
+        gi = cols.index("geometry")
+        features = []
+        for row in result.rows:
+            try:
+                geometry = json.loads(row[gi]) if isinstance(row[gi], str) else None
+            except ValueError:
+                geometry = None
+            props = {c: v for c, v in zip(cols, row, strict=True) if c != "geometry"}
+            features.append({"type": "Feature", "geometry": geometry, "properties": props})
+        geojson = {"type": "FeatureCollection", "features": features}
+    numeric = [
+        i
+        for i, c in enumerate(cols)
+        if c != "geometry"
+        and all(isinstance(r[i], int | float) or r[i] is None for r in result.rows)
+    ]
+    labels = [i for i, c in enumerate(cols) if c != "geometry" and i not in numeric]
+    chart = None
+    if numeric and labels:
+        yi, li = numeric[-1], labels[0]
+        chart = charts.bars(
+            [r[li] for r in result.rows], [r[yi] for r in result.rows], cols[yi], cols[li], cols[yi]
+        )
+    return {
+        "geojson": geojson,
+        "value_column": cols[numeric[-1]] if numeric else "",
+        "result_chart": chart,
+        "display_rows": [
+            [v for c, v in zip(cols, r, strict=True) if c != "geometry"] for r in result.rows
+        ],
+        "display_columns": [c for c in cols if c != "geometry"],
+    }
+
+
+# --- DCAT-AP.de ---
+
+
+@require_GET
+def catalog_file(request, fmt: str):
+    if fmt not in dcat.RDF_FORMATS:
+        raise Http404
+    datasets = list(
+        Dataset.objects.filter(access="public").select_related("municipality").order_by("pk")
+    )
+    base = settings.SITE_URL or request.build_absolute_uri("/")
+    graph = dcat.catalogue_graph(base, datasets)
+    _name, media = dcat.RDF_FORMATS[fmt]
+    return HttpResponse(dcat.serialise(graph, fmt), content_type=f"{media}; charset=utf-8")
