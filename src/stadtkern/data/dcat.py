@@ -110,6 +110,9 @@ def _dataset(g: Graph, base: str, catalog, d: Dataset, org) -> None:
         g.add((contact, VCARD.fn, Literal(d.contact_name or d.municipality.name)))
         if d.contact_email:
             g.add((contact, VCARD.hasEmail, URIRef(f"mailto:{d.contact_email}")))
+        else:
+            # DCAT-AP.de wants a way to reach the contact: without an e-mail, a web page.
+            g.add((contact, VCARD.hasURL, URIRef(d.source_url or page)))
     if d.temporal_start or d.temporal_end:
         period = BNode()
         g.add((node, DCTERMS.temporal, period))

@@ -52,7 +52,7 @@ class DatasetForm(forms.Form):
     temporal_end = forms.DateField(
         label=_("Covers until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    source_url = forms.URLField(label=_("Source"), required=False)
+    source_url = forms.URLField(label=_("Source"), required=False, assume_scheme="https")
 
     def __init__(self, *args, dataset: Dataset | None = None, **kwargs):
         if dataset is not None and "initial" not in kwargs:

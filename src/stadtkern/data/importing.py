@@ -182,9 +182,20 @@ def analyse(path: Path, options: Options) -> Analysis:
     source.rows = itertools.chain(sample, source.rows)
     width = len(names)
     columns = []
+    samples = [
+        [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
+        for i in range(width)
+    ]
+    # Columns that cannot tell follow the file: a comma-separated file cannot carry
+    # unquoted decimal commas, and the other columns' evidence counts too.
+    marks = [decimal_mark(values, default="") for values in samples]
+    votes = [m for m in marks if m]
+    file_mark = (
+        max(set(votes), key=votes.count) if votes else ("." if source.delimiter == "," else ",")
+    )
     for i, (name, title) in enumerate(names):
-        values = [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
-        mark = decimal_mark(values)
+        values = samples[i]
+        mark = marks[i] or file_mark
         guess = infer(values, mark)
         wanted = options.types.get(name, guess.type)
         columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples))

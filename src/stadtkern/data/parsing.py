@@ -120,11 +120,12 @@ PARSERS = {
 }
 
 
-def decimal_mark(values) -> str:
-    """',' when the sample writes decimals the German way, else '.'.
+def decimal_mark(values, default: str = ",") -> str | None:
+    """',' when the sample writes decimals the German way, '.' when the English way,
+    ``default`` when it cannot tell.
 
     '1.234' alone is ambiguous; a value like '3,5' or '1.234,5' settles it, and so does
-    '3.5'. German is the default, since the files come from German administrations.
+    '3.5'. German is the usual default, since the files come from German administrations.
     """
     comma = dot = 0
     for v in values:
@@ -132,6 +133,8 @@ def decimal_mark(values) -> str:
             comma += 1
         elif _DEC_DOT.fullmatch(v) and not _INT_GERMAN_GROUPED.fullmatch(v):
             dot += 1
+    if dot == comma:
+        return default
     return "." if dot > comma else ","
 
 
