@@ -8,16 +8,11 @@ first API page, with the ratio API / raw SQL.
 """
 
 import random
-import statistics
-import tempfile
-import time
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_test_environment, teardown_test_environment
 
+from stadtkern.core.benchtools import scratch_database, summary, timed
 from stadtkern.core.querycount import count_queries
 
 RAW_PAGE_SQL = """
@@ -105,24 +100,6 @@ def _fill(municipality, n: int) -> None:
     )
 
 
-def _time(fn, repeat: int) -> list[float]:
-    fn()  # warm-up: templates, caches, query plans
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def _summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
-    }
-
-
 def _raw_reference(municipality_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(RAW_PAGE_SQL, [municipality_id])
@@ -143,16 +120,8 @@ def _get(client: Client, path: str):
 def run(*, sizes: list[int], repeat: int, progress) -> dict:
     from stadtkern.core.services import municipality_create
 
-    db = settings.DATABASES["default"]
-    scratch = None
-    if db["ENGINE"].endswith("sqlite3"):
-        # A file in WAL mode like the real default, not an in-memory database.
-        scratch = tempfile.TemporaryDirectory(prefix="stadtkern-bench-")
-        db.setdefault("TEST", {})["NAME"] = str(Path(scratch.name) / "bench.sqlite3")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     results = []
-    try:
+    with scratch_database():
         client = Client()
         for size in sizes:
             progress.write(f"strategy bench: {size} measures on {connection.vendor} ...")
@@ -174,20 +143,15 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
                 with count_queries() as counted:
                     _get(client, path)
                 figures[name] = {
-                    **_summary(_time(lambda p=path: _get(client, p), repeat)),
+                    **summary(timed(lambda p=path: _get(client, p), repeat)),
                     "queries": counted.count,
                 }
-            raw = _summary(_time(lambda m=municipality.pk: _raw_reference(m), repeat))
+            raw = summary(timed(lambda m=municipality.pk: _raw_reference(m), repeat))
             figures["raw_sql_reference"] = raw
             figures["measures_api_to_raw_sql_ratio"] = round(
                 figures["measures_api"]["median_ms"] / max(raw["median_ms"], 0.001), 1
             )
             results.append(figures)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
-        if scratch is not None:
-            scratch.cleanup()
     return {
         "benchmark": "strategy",
         "database": connection.vendor,

@@ -112,6 +112,7 @@ class DatasetOut(Schema):
     bbox: list[float] | None
     source_crs: str
     key: str
+    indexed: list[str]
 
     @staticmethod
     def resolve_municipality(obj) -> str:
@@ -361,11 +362,14 @@ def import_create(
     on_error: Form[Literal["skip", "abort"]] = "skip",
     types: Form[Annotated[str, Field(max_length=10000)] | None] = None,
     crs: Form[Annotated[str, Field(max_length=40)] | None] = None,
+    indexes: Form[Annotated[str, Field(max_length=2000)] | None] = None,
     dry_run: Form[bool] = False,
 ):
     """Upload a file into the dataset. With `dry_run` the file is analysed and checked but
     not loaded (200, status `preview`); commit it later with `/imports/{id}/commit`.
-    `types` is a JSON object of column name to type, overriding the inference."""
+    `types` is a JSON object of column name to type, overriding the inference. `indexes`
+    names the columns to index, comma-separated (default: every column up to 100,000 rows,
+    else the date and time columns)."""
     dataset = _editable_dataset(request, slug, name)
     try:
         overrides = json.loads(types) if types else {}
@@ -385,6 +389,7 @@ def import_create(
         on_error=on_error,
         types=overrides,
         crs=crs,
+        indexes=[n.strip() for n in indexes.split(",") if n.strip()] if indexes else None,
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file.name or "upload").name

@@ -132,7 +132,7 @@ def drop_table(table: str) -> None:
 
 
 def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | None) -> None:
-    """An index for every column the rows API can filter or sort on, and the bounding box."""
+    """An index for each given column (with _id, for keyset pages), the bounding box, a key."""
     pg = is_postgres()
     with connection.cursor() as cur:
         if key:
@@ -163,16 +163,16 @@ def count(table: str) -> int:
 
 
 class Writer:
-    """Bulk writer of rows ``(_id, value, ...)`` into one table.
+    """Bulk writer of converted rows (a polars frame: ``_id``, the columns, geometry).
 
-    PostgreSQL streams through COPY; SQLite collects a batch and runs executemany. Upserts
-    go through a staging table on PostgreSQL and ``INSERT ... ON CONFLICT`` on SQLite.
+    PostgreSQL streams CSV through COPY; SQLite runs executemany over the rows of each
+    frame in the surrounding transaction. Upserts go through a staging table on PostgreSQL
+    and ``INSERT ... ON CONFLICT`` on SQLite.
     """
 
     def __init__(self, table: str, names: list[str], key: str | None = None):
         self.table, self.names, self.key = table, ["_id", *names], key
         self.pg = is_postgres()
-        self._copy = None
         self._cursor = None
         self._target = table
 
@@ -185,9 +185,7 @@ class Writer:
                 self._cursor.execute(
                     f"CREATE TEMP TABLE {qn(self._target)} (LIKE {qn(self.table)}) ON COMMIT DROP"
                 )
-            raw = self._cursor.cursor
-            self._copy_cm = raw.copy(f"COPY {qn(self._target)} ({cols}) FROM STDIN")
-            self._copy = self._copy_cm.__enter__()
+            self._copy_sql = f"COPY {qn(self._target)} ({cols}) FROM STDIN WITH (FORMAT csv)"
         else:
             marks = ", ".join("?" for _ in self.names)
             self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks})"  # noqa: S608
@@ -200,24 +198,25 @@ class Writer:
                 )
         return self
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, frame, types: dict[str, str]) -> None:
+        from . import fastparse
+
+        if frame.height == 0:
+            return
         if self.pg:
-            write_row = self._copy.write_row
-            for row in rows:
-                write_row(row)
+            with self._cursor.cursor.copy(self._copy_sql) as copy:
+                copy.write(fastparse.csv_bytes(frame))
         else:
-            self._cursor.cursor.executemany(self._sql, rows)
+            columns = fastparse.sqlite_lists(frame, types)
+            self._cursor.cursor.executemany(self._sql, zip(*columns, strict=True))
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            if self._copy is not None:
-                self._copy_cm.__exit__(exc_type, exc, tb)
             if exc_type is None and self.pg and self.key:
-                cols = [n for n in self.names]
                 updates = ", ".join(
-                    f"{qn(n)} = EXCLUDED.{qn(n)}" for n in cols if n not in ("_id", self.key)
+                    f"{qn(n)} = EXCLUDED.{qn(n)}" for n in self.names if n not in ("_id", self.key)
                 )
-                names = ", ".join(qn(n) for n in cols)
+                names = ", ".join(qn(n) for n in self.names)
                 # The staging table may hold a key twice; the last row of the file wins.
                 self._cursor.execute(
                     f"INSERT INTO {qn(self.table)} ({names}) "  # noqa: S608

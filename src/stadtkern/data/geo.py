@@ -101,10 +101,10 @@ def transformer(source: str | None) -> Transformer | None:
     return Transformer.from_crs(source, "EPSG:4326", always_xy=True)
 
 
-def points(chunk: list[list], idx: tuple[int, int]) -> list:
-    ix, iy = idx
-    xs = np.array([r[ix] if r[ix] is not None else np.nan for r in chunk], dtype=float)
-    ys = np.array([r[iy] if r[iy] is not None else np.nan for r in chunk], dtype=float)
+def points(xs, ys) -> list:
+    """Point geometries from coordinate arrays; None where a coordinate is missing."""
+    xs = np.asarray(xs, dtype=float)
+    ys = np.asarray(ys, dtype=float)
     geoms = shapely.points(xs, ys)
     missing = np.isnan(xs) | np.isnan(ys)
     geoms[missing] = None

@@ -13,6 +13,7 @@ One pipeline for every format and every caller (web wizard, API, CLI):
 of any kind leaves the previous version of the dataset as it was.
 """
 
+import gc
 import hashlib
 import itertools
 import re
@@ -20,23 +21,29 @@ import shutil
 import time
 import unicodedata
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import datastore, geo
+from . import datastore, fastparse, geo
 from .models import Dataset, ImportRun, ImportStatus
-from .parsing import PARSERS, TYPES, decimal_mark, infer
+from .parsing import PARSERS, TYPES, decimal_mark
 from .readers import ReadError, Source, open_source
 
 SAMPLE_ROWS = 5000
+# Up to this many rows every column gets an index; beyond, the date and time columns and
+# the columns the importer names (an index per column would cost more than the load).
+INDEX_ALL_ROWS = 100_000
 PREVIEW_ROWS = 20
 ERROR_DETAILS = 1000
 CHUNK = 20000
+FRAME_CHUNK = 200_000
 MODES = ("replace", "append", "upsert")
 
 
@@ -61,6 +68,7 @@ class Options:
     crs: str | None = None  # source CRS of geometries or coordinate columns
     x: str | None = None  # coordinate columns that make a point geometry
     y: str | None = None
+    indexes: list[str] | None = None  # columns to index; None: see index_plan
 
     def as_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, {}, "")}
@@ -75,6 +83,7 @@ class Column:
     decimal: str = ","
     inferred: str = "text"
     examples: list[str] = field(default_factory=list)
+    hint: tuple[str, bool] | None = None  # the bulk timestamp format that fits the sample
 
     def as_json(self) -> dict:
         return {"name": self.name, "title": self.title, "type": self.type}
@@ -196,9 +205,10 @@ def analyse(path: Path, options: Options) -> Analysis:
     for i, (name, title) in enumerate(names):
         values = samples[i]
         mark = marks[i] or file_mark
-        guess = infer(values, mark)
+        guess = fastparse.infer(values, mark)
         wanted = options.types.get(name, guess.type)
-        columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples))
+        hint = fastparse.timestamp_format(values) if wanted == "timestamp" else None
+        columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples, hint))
         if guess.non_empty == 0 and sample:
             warnings.append(
                 {
@@ -300,17 +310,31 @@ def _convert_cells(cells, parsers, columns):
     ]
 
 
-def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | None = None):
-    """Yield chunks of converted rows ``[values..., geometry]``; count every row once.
+@dataclass
+class Chunk:
+    """Converted rows: a polars frame of typed columns and the rows' geometries."""
 
-    A row with one field too many whose extra field is an empty cell is read as shifted by
-    one column, when dropping that cell makes every value fit; any other ragged row is
-    rejected with the number of fields it had.
+    frame: pl.DataFrame
+    geometries: list
+
+
+def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | None = None):
+    """Yield chunks of converted rows; count every row once.
+
+    Rows are checked one by one for their shape, then converted column by column in bulk
+    (fastparse.py). A row with one field too many whose extra field is an empty cell is
+    read as shifted by one column, when dropping that cell makes every value fit; any
+    other ragged row is rejected with the number of fields it had.
     """
     columns = analysis.columns
     width = len(columns)
+    source = analysis.source
+    if source.frame is not None:
+        yield from _frame_chunks(source, columns, outcome, progress)
+        return
     parsers = [PARSERS[c.type] for c in columns]
-    chunk: list = []
+    cells_chunk: list = []
+    lines: list = []
     geoms: list = []
     for line, cells, geom in analysis.source.rows:
         if cells is not None and not any(cells) and geom is None:
@@ -322,59 +346,100 @@ def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | No
         if cells is None:
             outcome.reject(line, None, None, _("not a record"))
             continue
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            outcome.trailing += 1
-            cells = cells[:width]
         if len(cells) != width:
-            values = _shifted(cells, parsers, columns) if len(cells) == width + 1 else None
-            if values is None:
-                outcome.reject(
-                    line,
-                    None,
-                    None,
-                    _("%(n)s fields, the header has %(m)s") % {"n": len(cells), "m": width},
-                )
-                continue
-            outcome.shifted.append(line)
-        else:
-            try:
-                values = _convert_cells(cells, parsers, columns)
-            except (ValueError, OverflowError):
-                col, value, reason = _first_failure(cells, parsers, columns)
-                outcome.reject(line, col, value, reason)
-                continue
-        chunk.append(values)
+            if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                outcome.trailing += 1
+                cells = cells[:width]
+            else:
+                repaired = _shifted(cells, parsers, columns) if len(cells) == width + 1 else None
+                if repaired is None:
+                    outcome.reject(
+                        line,
+                        None,
+                        None,
+                        _("%(n)s fields, the header has %(m)s") % {"n": len(cells), "m": width},
+                    )
+                    continue
+                outcome.shifted.append(line)
+                cells = repaired
+        cells_chunk.append(cells)
+        lines.append(line)
         geoms.append(geom)
-        if len(chunk) >= CHUNK:
-            yield chunk, geoms
+        if len(cells_chunk) >= CHUNK:
+            yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
             if progress:
                 progress(outcome.rows_in)
-            chunk, geoms = [], []
-    if chunk:
-        yield chunk, geoms
+            cells_chunk, lines, geoms = [], [], []
+    if cells_chunk:
+        yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
     if progress:
         progress(outcome.rows_in)
 
 
+def _frame_chunks(source, columns, outcome: Outcome, progress):
+    """The bulk path: a clean CSV already split into a frame, converted slice by slice."""
+    frame = source.frame
+    for start in range(0, frame.height, FRAME_CHUNK):
+        part = frame.slice(start, FRAME_CHUNK)
+        outcome.rows_in += part.height
+        lines = range(source.first_line + start, source.first_line + start + part.height)
+        yield _convert_columns(part, lines, [None] * part.height, columns, outcome)
+        if progress:
+            progress(outcome.rows_in)
+
+
+def _convert_chunk(cells_chunk, lines, geoms, columns, outcome: Outcome) -> Chunk:
+    texts = list(zip(*cells_chunk, strict=True)) if columns else []
+    return _convert_columns(texts, lines, geoms, columns, outcome)
+
+
+def _convert_columns(texts, lines, geoms, columns, outcome: Outcome) -> Chunk:
+    count = len(geoms)
+    if not columns:  # geometries without properties
+        return Chunk(pl.DataFrame(), geoms)
+    frame = (
+        texts
+        if isinstance(texts, pl.DataFrame)
+        else pl.DataFrame(
+            {
+                c.name: pl.Series(c.name, t, dtype=pl.String)
+                for c, t in zip(columns, texts, strict=True)
+            }
+        )
+    )
+    frame = frame.rename(dict(zip(frame.columns, [c.name for c in columns], strict=True)))
+    typed, bad = fastparse.convert_frame(frame, columns)
+    if bad:
+        for i in sorted(bad):
+            column, value, reason = bad[i]
+            outcome.reject(
+                lines[i],
+                column,
+                value,
+                _("not %(type)s: %(e)s") % {"type": _type_of(columns, column), "e": reason},
+            )
+        keep = pl.Series([i not in bad for i in range(count)])
+        typed = typed.filter(keep)
+        geoms = [g for i, g in enumerate(geoms) if i not in bad]
+    return Chunk(typed, geoms)
+
+
+def _type_of(columns, name) -> str:
+    return next(c.type for c in columns if c.name == name)
+
+
 def _shifted(cells, parsers, columns):
+    """The cells without the one empty field that pushed the values off their headers."""
     for i, cell in enumerate(cells):
         if cell.strip():
             continue
+        candidate = cells[:i] + cells[i + 1 :]
         try:
-            return _convert_cells(cells[:i] + cells[i + 1 :], parsers, columns)
+            _convert_cells(candidate, parsers, columns)
         except (ValueError, OverflowError):
             continue
+        return candidate
     return None
-
-
-def _first_failure(cells, parsers, columns):
-    for parse, c in zip(parsers, columns, strict=True):
-        value = cells[c.index].strip()
-        try:
-            parse(value, c.decimal)
-        except (ValueError, OverflowError) as exc:
-            return c.name, value, _("not %(type)s: %(e)s") % {"type": c.type, "e": exc}
-    return None, None, _("unreadable")
 
 
 def _finish_warnings(analysis: Analysis, outcome: Outcome) -> list[dict]:
@@ -433,6 +498,18 @@ def store_upload(path: Path, name: str) -> Path:
     return target
 
 
+def index_plan(
+    schema: list[dict], rows: int, key: str | None, requested: list[str] | None
+) -> list[str]:
+    """The columns that get an index (the upsert key has its own unique index)."""
+    names = [c["name"] for c in schema if c["name"] != key]
+    if requested is not None:
+        return [n for n in names if n in requested]
+    if rows <= INDEX_ALL_ROWS:
+        return names
+    return [c["name"] for c in schema if c["type"] in ("date", "timestamp") and c["name"] != key]
+
+
 def _check_options(dataset: Dataset, options: Options, columns: list[Column]) -> None:
     if options.mode not in MODES:
         raise ImportFailed(
@@ -443,6 +520,11 @@ def _check_options(dataset: Dataset, options: Options, columns: list[Column]) ->
     if options.mode == "upsert" and not options.key:
         raise ImportFailed(_("An upsert needs a key column (--key)."))
     names = [c.name for c in columns]
+    unknown = sorted(set(options.indexes or ()) - set(names))
+    if unknown:
+        raise ImportFailed(
+            _("Cannot index unknown column(s): %(names)s.") % {"names": ", ".join(unknown)}
+        )
     if options.key and options.key not in names:
         raise ImportFailed(
             _("The key column '%(key)s' is not in the file. Columns: %(names)s.")
@@ -523,7 +605,7 @@ def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
     run.rows_in = outcome.rows_in
     run.rows_imported = outcome.rows_in - outcome.rows_rejected
     run.rows_rejected = outcome.rows_rejected
-    run.errors = outcome.errors
+    run.errors = sorted(outcome.errors, key=lambda e: e["line"])
     run.warnings = _finish_warnings(analysis, outcome)
 
 
@@ -544,7 +626,8 @@ def run_import(
         outcome = Outcome()
         with transaction.atomic():
             locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
-            _load(locked, analysis, options, outcome, progress)
+            with _no_cyclic_gc():
+                _load(locked, analysis, options, outcome, progress)
             _fill_run(run, analysis, outcome)
             if outcome.rows_rejected and options.on_error == "abort":
                 raise _Abort
@@ -578,6 +661,19 @@ class _Abort(Exception):
     pass
 
 
+@contextmanager
+def _no_cyclic_gc():
+    """A load makes millions of short-lived, acyclic objects (cells, values, rows); the
+    cyclic garbage collector would scan them again and again without finding anything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _load(
     dataset: Dataset, analysis: Analysis, options: Options, outcome: Outcome, progress
 ) -> None:
@@ -593,43 +689,43 @@ def _load(
     if appending:
         datastore.copy_table(dataset.table, table)
         first_id = datastore.max_id(table) + 1
-    encoders = [datastore.encoder(c.type) for c in columns]
-    names = [c.name for c in columns] + (["geometry", *datastore.BBOX] if geometry else [])
+    types = {c.name: c.type for c in columns}
     transformer = geo.transformer(analysis.crs) if geometry else None
     point = analysis.point_columns
-    point_idx = (
-        ([c.name for c in columns].index(point[0]), [c.name for c in columns].index(point[1]))
-        if point
-        else None
-    )
     next_id = first_id
     total = analysis.source.total
     report = (lambda n: progress(n, total)) if progress else None
     key = options.key if options.mode == "upsert" else None
     if key:
         datastore.create_indexes(table, [], False, key)
-    with datastore.Writer(table, names, key=key) as writer:
-        for chunk, geoms in converted_rows(analysis, outcome, report):
+    names = ["_id", *types] + (["geometry", *datastore.BBOX] if geometry else [])
+    with datastore.Writer(table, names[1:], key=key) as writer:
+        for chunk in converted_rows(analysis, outcome, report):
+            n = len(chunk.geometries)
+            ids = pl.DataFrame({"_id": pl.Series(range(next_id, next_id + n), dtype=pl.Int64)})
+            frame = ids.hstack(chunk.frame) if chunk.frame.width else ids
+            next_id += n
             if geometry:
-                if point_idx:
-                    geoms = geo.points(chunk, point_idx)
-                encoded_geoms = geo.encode(geoms, transformer, outcome)
-            rows = []
-            for i, values in enumerate(chunk):
-                row = [next_id]
-                next_id += 1
-                for enc, v in zip(encoders, values, strict=True):
-                    row.append(enc(v) if enc else v)
-                if geometry:
-                    row.extend(encoded_geoms[i])
-                rows.append(tuple(row))
-            writer.write(rows)
-    datastore.create_indexes(table, [c for c in schema if c["name"] != key], geometry, None)
+                geoms = chunk.geometries
+                if point:
+                    geoms = geo.points(frame[point[0]].to_numpy(), frame[point[1]].to_numpy())
+                encoded = geo.encode(geoms, transformer, outcome)
+                frame = frame.with_columns(
+                    pl.Series("geometry", [e[0] for e in encoded], dtype=pl.String),
+                    *(
+                        pl.Series(b, [e[k + 1] for e in encoded], dtype=pl.Float64)
+                        for k, b in enumerate(datastore.BBOX)
+                    ),
+                )
+            writer.write(frame, types)
+    indexed = index_plan(schema, datastore.count(table), key, options.indexes)
+    datastore.create_indexes(table, [c for c in schema if c["name"] in indexed], geometry, None)
     old_table = dataset.table
     dataset.table = table
     dataset.version = version
     dataset.columns = schema
     dataset.key = options.key or (dataset.key if appending else "")
+    dataset.indexed = sorted(set(indexed) | ({key} if key else set()))
     dataset.row_count = datastore.count(table)
     dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
     dataset.bbox = geo.table_bbox(table) if geometry else None

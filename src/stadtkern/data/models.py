@@ -70,6 +70,7 @@ class Dataset(models.Model):
     bbox = models.JSONField(null=True, blank=True)  # [minx, miny, maxx, maxy] in EPSG:4326
     source_crs = models.CharField(max_length=40, blank=True)
     key = models.CharField(max_length=63, blank=True)  # unique key column, set by upserts
+    indexed = models.JSONField(default=list, blank=True)  # columns with an index
 
     class Meta:
         ordering = ["municipality", "title"]

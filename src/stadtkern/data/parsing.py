@@ -47,11 +47,17 @@ def parse_integer(text: str, decimal: str = ",") -> int | None:
     if _INT.fullmatch(text):
         if has_leading_zero(text):
             raise ValueError("leading zero: a code, not a number")
-        return int(text)
+        return _in_range(int(text))
     grouped = _INT_GERMAN_GROUPED if decimal == "," else _INT_ENGLISH_GROUPED
     if grouped.fullmatch(text):
-        return int(text.replace("." if decimal == "," else ",", ""))
+        return _in_range(int(text.replace("." if decimal == "," else ",", "")))
     raise ValueError("not a whole number")
+
+
+def _in_range(value: int) -> int:
+    if abs(value) > 2**63 - 1:
+        raise ValueError("too large for a whole number; read it as text or decimal")
+    return value
 
 
 def parse_decimal(text: str, decimal: str = ",") -> float | None:
@@ -159,8 +165,6 @@ def infer(values: list[str], decimal: str = ",") -> Inference:
             for v in present:
                 parse(v, decimal)
         except (ValueError, OverflowError):
-            continue
-        if name == "integer" and any(abs(int(parse(v, decimal))) > 2**63 - 1 for v in present):
             continue
         return Inference(name, len(present), examples)
     return Inference("text", len(present), examples)

@@ -56,6 +56,10 @@ class Source:
     crs: str | None = None
     geometry: bool = False
     total: int | None = None  # rows expected, for progress bars
+    # A clean CSV (no quotes, every line with all its fields) already split into a frame
+    # of texts, with the file line of its first row: the bulk path of the importer.
+    frame: object = None
+    first_line: int = 0
     warnings: list[dict] = field(default_factory=list)
 
 
@@ -196,7 +200,14 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
     except csv.Error as exc:
         raise ReadError(_("The file is not readable as CSV: %(e)s") % {"e": exc}) from exc
 
+    header_line = reader.line_num
+    frame = clean_frame(text, delim, len(header), header_line)
+
     def rows():
+        if frame is not None:
+            for i, cells in enumerate(frame.iter_rows()):
+                yield header_line + 1 + i, list(cells), None
+            return
         try:
             for cells in reader:
                 yield reader.line_num, cells, None
@@ -213,8 +224,37 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
         encoding=used,
         delimiter=delim,
         warnings=warnings,
-        total=max(text.count("\n") - 1, 1),
+        total=frame.height if frame is not None else max(text.count("\n") - 1, 1),
+        frame=frame,
+        first_line=header_line + 1,
     )
+
+
+def clean_frame(text: str, delimiter: str, width: int, header_line: int):
+    """The data lines split into a polars frame of texts, if the file is clean.
+
+    Clean means: no quote characters, no blank line after the header, and every line with
+    exactly the header's number of fields. Such files (most machine exports) are split in
+    bulk; any other file goes through the csv module line by line, where ragged rows and
+    shifted values are found and reported.
+    """
+    import polars as pl
+
+    if '"' in text or width < 1:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    data = pl.Series("line", lines[header_line:], dtype=pl.String).str.strip_suffix("\r")
+    if data.len() == 0:
+        return None
+    if (data.str.len_bytes() == 0).any() or "\r" in text.replace("\r\n", ""):
+        return None
+    if (data.str.count_matches(delimiter, literal=True) != width - 1).any():
+        return None
+    if width == 1:
+        return data.alias("field_0").to_frame()
+    return data.str.split_exact(delimiter, width - 1).struct.unnest()
 
 
 # --- archives (XLSX, ODS, zipped Shapefile) ---

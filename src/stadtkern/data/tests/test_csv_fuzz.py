@@ -1,11 +1,15 @@
 """Generated CSV files: the importer never raises anything but a clear ImportFailed, and
 the row accounting always holds (rows in = rows imported + rows rejected)."""
 
+from datetime import datetime
+
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stadtkern.data import importing
+from stadtkern.data.importing import Column
 from stadtkern.data.models import Dataset, ImportRun
 from stadtkern.data.parsing import PARSERS, infer
 
@@ -18,6 +22,18 @@ cell = st.one_of(
     ),
     st.dates().map(lambda d: d.strftime("%d.%m.%Y")),
     st.sampled_from(["", "ja", "nein", "n/a", "-", "x", "=SUMME(A1)", "\ufffd", "'", '"q"']),
+    st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 1, 1)).flatmap(
+        lambda d: st.sampled_from(
+            [
+                d.strftime("%Y-%m-%d %H:%M:%S +0200"),
+                d.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                d.isoformat(),
+                d.strftime("%d.%m.%Y %H:%M"),
+                d.strftime("%Y-%m-%d %H:%M:%S"),
+                d.strftime("%Y-%m-%d"),
+            ]
+        )
+    ),
     st.text(max_size=12),
 )
 row = st.lists(cell, min_size=0, max_size=6)
@@ -87,3 +103,32 @@ def test_german_grouped_integers_round_trip(n):
         == n + (0.5 if n >= 0 else -0.5)
         or abs(n) > 2**52
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=14), cell), max_size=40), st.sampled_from([",", "."]))
+def test_bulk_inference_and_conversion_agree_with_the_scalar_parsers(values, decimal):
+    from stadtkern.data import fastparse
+
+    stripped = [v.strip() for v in values]
+    assert fastparse.infer(values, decimal).type == infer(stripped, decimal).type
+    for kind in ("integer", "decimal", "boolean", "date", "timestamp"):
+        series, failures = fastparse.convert(values, kind, decimal)
+        # The whole-frame path (one expression per column) must agree as well.
+        column = Column(
+            "v", "v", kind, 0, decimal, hint=fastparse.timestamp_format(values) if values else None
+        )
+        frame, frame_failures = fastparse.convert_frame(
+            pl.DataFrame({"v": pl.Series(values, dtype=pl.String)}), [column]
+        )
+        assert set(frame_failures) == set(failures)
+        assert frame["v"].to_list() == series.to_list()
+        for i, v in enumerate(stripped):
+            try:
+                expected = PARSERS[kind](v, decimal)
+            except (ValueError, OverflowError):
+                assert i in failures
+                continue
+            assert i not in failures
+            got = series[i]
+            assert got == expected, (kind, v, got, expected)

@@ -24,8 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--sizes", default="100,1000,10000", help="numbers of measures")
-        parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure")
+        parser.add_argument("--sizes", help="comma-separated sizes (each benchmark has defaults)")
+        parser.add_argument("--repeat", type=int, help="timed runs per figure")
 
     def handle(self, *args, name, sizes, repeat, **options):
         path = _find(name)
@@ -33,8 +33,15 @@ class Command(BaseCommand):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         try:
-            size_list = [int(s) for s in sizes.split(",") if s.strip()]
+            size_list = (
+                [int(s) for s in sizes.split(",") if s.strip()]
+                if sizes
+                else list(getattr(module, "DEFAULT_SIZES", [100, 1000, 10000]))
+            )
         except ValueError:
             raise CommandError("--sizes takes whole numbers separated by commas.") from None
+        repeat = repeat or getattr(module, "DEFAULT_REPEAT", 30)
+        if repeat < 1 or any(s < 1 for s in size_list):
+            raise CommandError("--sizes and --repeat must be positive.")
         result = module.run(sizes=size_list, repeat=repeat, progress=self.stderr)
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))

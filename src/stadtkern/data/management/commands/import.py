@@ -40,6 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--y", help="column with y / latitude")
         parser.add_argument("--abort-on-error", action="store_true",
                             help="import nothing if any row is rejected (default: import the good rows)")  # fmt: skip
+        parser.add_argument("--index", action="append", metavar="COLUMN",
+                            help="index this column (repeat; 'all' for every column). Default: "
+                                 "every column up to 100,000 rows, else date and time columns")  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="analyse and check only")
 
     def handle(self, *args, **o):
@@ -67,7 +70,7 @@ class Command(BaseCommand):
         options = importing.Options(
             format=o["format"], encoding=o["encoding"], delimiter=delimiter, sheet=o["sheet"],
             mode=o["mode"], key=o["key"], on_error="abort" if o["abort_on_error"] else "skip",
-            types=types, crs=o["crs"], x=o["x"], y=o["y"],
+            types=types, crs=o["crs"], x=o["x"], y=o["y"], indexes=_indexes(o["index"]),
         )  # fmt: skip
         dataset, created = Dataset.objects.get_or_create(
             municipality=municipality, slug=name, defaults={"title": o["title"] or name}
@@ -90,6 +93,13 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary(run), ensure_ascii=False, indent=2))
         if run.rows_imported == 0 and not o["dry_run"]:
             raise CommandError("nothing was imported", returncode=1)
+
+
+def _indexes(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    return None if "all" in names else names
 
 
 def summary(run) -> dict:

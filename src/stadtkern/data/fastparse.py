@@ -1,0 +1,300 @@
+"""Column-wise conversion of cell texts, with polars, for imports of millions of rows.
+
+The rules are those of parsing.py, and parsing.py stays the authority: the fast path
+reads the common spellings of each type in bulk, and every value it cannot read (an
+unusual but valid spelling, or an invalid one) goes to the scalar parser, which either
+reads it or names the reason it cannot. So both paths always agree.
+"""
+
+import polars as pl
+
+from .parsing import FALSE, INFERABLE, PARSERS, TRUE, Inference
+
+_PLAIN_INT = r"^[+-]?(0|[1-9][0-9]{0,17})$"
+_GROUPED = {",": r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$", ".": r"^[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+$"}
+_DECIMAL = {
+    ",": r"^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]*),[0-9]+$",
+    ".": r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)\.[0-9]+([eE][+-]?[0-9]+)?$",
+}
+_DATE_GERMAN = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
+_TS_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?( ?(Z|[+-][0-9]{2}:?[0-9]{2}))?$"
+_TS_GERMAN = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$"
+_BOOLEAN = {**dict.fromkeys(TRUE, True), **dict.fromkeys(FALSE, False)}
+_TIMESTAMP_FORMATS = [
+    ("%Y-%m-%d %H:%M:%S %z", True),
+    ("%Y-%m-%dT%H:%M:%S%z", True),
+    ("%Y-%m-%d %H:%M:%S%z", True),
+    ("%Y-%m-%dT%H:%M:%S%.fZ", False),
+    ("%Y-%m-%dT%H:%M:%SZ", False),
+    ("%Y-%m-%d %H:%M:%S", False),
+    ("%Y-%m-%dT%H:%M:%S", False),
+    ("%d.%m.%Y %H:%M", False),
+    ("%d.%m.%Y %H:%M:%S", False),
+]
+# Exactly the characters Python's str.strip() removes, so both paths strip alike.
+WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+DTYPES = {
+    "integer": pl.Int64,
+    "decimal": pl.Float64,
+    "boolean": pl.Boolean,
+    "date": pl.Date,
+    "timestamp": pl.Datetime("us", "UTC"),
+    "text": pl.String,
+}
+
+
+def _fast(s: pl.Series, kind: str, decimal: str) -> pl.Series:
+    """The values the bulk rules can read; null where they cannot (or the cell is empty)."""
+    if kind == "text":
+        return s.replace("", None)
+    if kind == "integer":
+        plain = s.str.contains(_PLAIN_INT)
+        grouped = s.str.contains(_GROUPED[decimal])
+        sep = "." if decimal == "," else ","
+        text = pl.select(
+            pl.when(grouped).then(s.str.replace_all(sep, "", literal=True)).when(plain).then(s)
+        ).to_series()
+        return text.cast(pl.Int64, strict=False)
+    if kind == "decimal":
+        ok = (
+            s.str.contains(_DECIMAL[decimal])
+            | s.str.contains(_GROUPED[decimal])
+            | s.str.contains(r"^[+-]?(0|[1-9][0-9]*)$")
+        )
+        if decimal == ",":
+            text = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+        else:
+            text = s.str.replace_all(",", "", literal=True)
+        return pl.select(pl.when(ok).then(text)).to_series().cast(pl.Float64, strict=False)
+    if kind == "boolean":
+        return s.str.to_lowercase().replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
+    if kind == "date":
+        # The regular expressions keep chrono's lenient readers to the scalar rules.
+        german = pl.select(pl.when(s.str.contains(_DATE_GERMAN)).then(s)).to_series()
+        german = german.str.strptime(pl.Date, "%d.%m.%Y", strict=False)
+        iso = pl.select(
+            pl.when(s.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(s)
+        ).to_series()
+        return german.fill_null(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    if kind == "timestamp":
+        s = pl.select(
+            pl.when(s.str.contains(_TS_ISO) | s.str.contains(_TS_GERMAN)).then(s)
+        ).to_series()
+        out = pl.Series(s.name, [None] * len(s), dtype=pl.Datetime("us", "UTC"))
+        for fmt, has_offset in _TIMESTAMP_FORMATS:
+            if out.null_count() == 0:
+                break
+            if has_offset:
+                parsed = s.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+            elif fmt.endswith("Z"):
+                parsed = s.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone(
+                    "UTC"
+                )
+            else:
+                # Local time without an offset means Europe/Berlin; gaps and doubles at
+                # the clock changes go to the scalar parser.
+                # Only where the tz database has explicit transitions; later years follow
+                # the rule string, which Python's zoneinfo applies and chrono-tz may not.
+                naive = s.str.to_datetime(fmt, strict=False, time_unit="us")
+                naive = pl.select(
+                    pl.when(naive.dt.year().is_between(1970, 2037)).then(naive)
+                ).to_series()
+                parsed = naive.dt.replace_time_zone(
+                    "Europe/Berlin", ambiguous="null", non_existent="null"
+                ).dt.convert_time_zone("UTC")
+            out = out.fill_null(parsed)
+        return out
+    raise ValueError(kind)
+
+
+def _timestamp_expr(col: pl.Expr, fmt: str, has_offset: bool) -> pl.Expr:
+    if has_offset:
+        return col.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+    if fmt.endswith("Z"):
+        return col.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+    naive = col.str.to_datetime(fmt, strict=False, time_unit="us")
+    return (
+        pl.when(naive.dt.year().is_between(1970, 2037))
+        .then(naive)
+        .dt.replace_time_zone("Europe/Berlin", ambiguous="null", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+
+
+def timestamp_format(texts) -> tuple[str, bool] | None:
+    """The bulk format that reads most of a sample of timestamps."""
+    s = pl.Series("v", texts, dtype=pl.String).str.strip_chars(WHITESPACE)
+    best, best_n = None, 0
+    for fmt, has_offset in _TIMESTAMP_FORMATS:
+        n = pl.select(_timestamp_expr(pl.lit(s), fmt, has_offset)).to_series().is_not_null().sum()
+        if n > best_n:
+            best, best_n = (fmt, has_offset), n
+    return best
+
+
+def _expr(name: str, kind: str, decimal: str, hint: tuple[str, bool] | None) -> pl.Expr:
+    """One column's bulk conversion as a polars expression: the common spellings only."""
+    s = pl.col(name).str.strip_chars(WHITESPACE)
+    if kind == "text":
+        out = pl.when(s != "").then(s)
+    elif kind == "integer":
+        sep = "." if decimal == "," else ","
+        out = (
+            pl.when(s.str.contains(_GROUPED[decimal]))
+            .then(s.str.replace_all(sep, "", literal=True))
+            .when(s.str.contains(_PLAIN_INT))
+            .then(s)
+            .cast(pl.Int64, strict=False)
+        )
+    elif kind == "decimal":
+        ok = (
+            s.str.contains(_DECIMAL[decimal])
+            | s.str.contains(_GROUPED[decimal])
+            | s.str.contains(r"^[+-]?(0|[1-9][0-9]*)$")
+        )
+        if decimal == ",":
+            text = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+        else:
+            text = s.str.replace_all(",", "", literal=True)
+        out = pl.when(ok).then(text).cast(pl.Float64, strict=False)
+    elif kind == "boolean":
+        out = s.str.to_lowercase().replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
+    elif kind == "date":
+        out = pl.coalesce(
+            pl.when(s.str.contains(_DATE_GERMAN))
+            .then(s)
+            .str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+            pl.when(s.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .then(s)
+            .str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        )
+    elif kind == "timestamp":
+        guarded = pl.when(s.str.contains(_TS_ISO) | s.str.contains(_TS_GERMAN)).then(s)
+        fmt, has_offset = hint or _TIMESTAMP_FORMATS[0]
+        out = _timestamp_expr(guarded, fmt, has_offset)
+    else:
+        raise ValueError(kind)
+    return out.cast(DTYPES[kind]).alias(name)
+
+
+def convert_frame(
+    texts: pl.DataFrame, columns
+) -> tuple[pl.DataFrame, dict[int, tuple[str, str, str]]]:
+    """Convert every column of a frame of texts at once (in parallel); return the typed
+    frame and {row index: (column, value, reason)} of the first failure in each bad row.
+
+    Values the expressions leave unread go through convert() (every bulk format, then the
+    scalar parser), so the result is the same as parsing each cell on its own.
+    """
+    names = texts.columns
+    typed = texts.select(
+        [
+            _expr(n, c.type, c.decimal, getattr(c, "hint", None))
+            for n, c in zip(names, columns, strict=True)
+        ]
+    )
+    unresolved = pl.concat(
+        [
+            texts.select(pl.all().str.strip_chars(WHITESPACE)),
+            typed.select(pl.all().name.suffix("__v")),
+        ],
+        how="horizontal",
+    ).select(
+        [
+            (pl.col(n).is_not_null() & (pl.col(n) != "") & pl.col(n + "__v").is_null()).alias(n)
+            for n in names
+        ]
+    )
+    failures: dict[int, tuple[str, str, str]] = {}
+    counts = unresolved.sum().row(0)
+    for n, c, count in zip(names, columns, counts, strict=True):
+        if not count:
+            continue
+        idx = unresolved[n].arg_true()
+        subset = texts[n].gather(idx)
+        values, bad = convert(subset, c.type, c.decimal)
+        typed = typed.with_columns(typed[n].scatter(idx, values))
+        for j, reason in bad.items():
+            row = idx[j]
+            failures.setdefault(row, (c.name, subset[j].strip(), reason))
+    return typed, failures
+
+
+def convert(texts, kind: str, decimal: str) -> tuple[pl.Series, dict[int, str]]:
+    """Parse one column; return the typed series and {row index: reason} of failures."""
+    if not isinstance(texts, pl.Series):
+        texts = pl.Series("v", texts, dtype=pl.String)
+    s = texts.str.strip_chars(WHITESPACE)
+    values = _fast(s, kind, decimal)
+    unresolved = (s.is_not_null() & (s != "") & values.is_null()).arg_true().to_list()
+    failures: dict[int, str] = {}
+    if unresolved:
+        parse = PARSERS[kind]
+        patch_idx, patch_val = [], []
+        for i in unresolved:
+            try:
+                value = parse(s[i], decimal)
+            except (ValueError, OverflowError) as exc:
+                failures[i] = str(exc)
+                continue
+            patch_idx.append(i)
+            patch_val.append(value)
+        if patch_idx:
+            values = values.scatter(patch_idx, pl.Series(patch_val, dtype=DTYPES[kind]))
+    return values.cast(DTYPES[kind]), failures
+
+
+def sqlite_lists(frame: pl.DataFrame, types: dict[str, str]) -> list[list]:
+    """The frame's columns as Python lists, in the forms the SQLite datastore stores."""
+    out = []
+    for name in frame.columns:
+        s = frame[name]
+        kind = types.get(name)
+        if kind == "boolean":
+            out.append(s.cast(pl.Int8).to_list())
+        elif kind == "date":
+            out.append(s.dt.to_string("%Y-%m-%d").to_list())
+        elif kind == "timestamp":
+            whole = s.dt.to_string("%Y-%m-%dT%H:%M:%SZ")
+            fine = s.dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
+            out.append(
+                pl.select(pl.when(s.dt.microsecond() > 0).then(fine).otherwise(whole))
+                .to_series()
+                .to_list()
+            )
+        else:
+            out.append(s.to_list())
+    return out
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """The frame as CSV for PostgreSQL's COPY ... (FORMAT csv): NULL is an empty field."""
+    return frame.write_csv(
+        include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z", date_format="%Y-%m-%d"
+    ).encode()
+
+
+def accepts(s: pl.Series, kind: str, decimal: str) -> bool:
+    """Whether every non-empty value of the (stripped) series reads as ``kind``."""
+    values = _fast(s, kind, decimal)
+    unresolved = (s.is_not_null() & (s != "") & values.is_null()).arg_true().to_list()
+    parse = PARSERS[kind]
+    for i in unresolved:
+        try:
+            parse(s[i], decimal)
+        except (ValueError, OverflowError):
+            return False
+    return True
+
+
+def infer(texts, decimal: str = ",") -> Inference:
+    """parsing.infer in bulk: the most specific type that reads every non-empty value."""
+    s = pl.Series("v", texts, dtype=pl.String).str.strip_chars(WHITESPACE)
+    present = s.filter(s.is_not_null() & (s != ""))
+    examples = present.unique(maintain_order=True).head(3).to_list()
+    if present.len() == 0:
+        return Inference("text", 0, examples)
+    for kind in INFERABLE:
+        if accepts(present, kind, decimal):
+            return Inference(kind, present.len(), examples)
+    return Inference("text", present.len(), examples)
