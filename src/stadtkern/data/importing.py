@@ -186,15 +186,26 @@ def analyse(path: Path, options: Options) -> Analysis:
     )
     warnings = list(source.warnings)
     names = name_columns(source.header, warnings)
-    sample = list(itertools.islice(source.rows, SAMPLE_ROWS))
-    # The rows already read are put back in front of the rest.
-    source.rows = itertools.chain(sample, source.rows)
     width = len(names)
+    if source.frame is not None:
+        head = source.frame.head(SAMPLE_ROWS)
+        sample = [
+            (source.first_line + i, list(r), None)
+            for i, r in enumerate(head.head(PREVIEW_ROWS).iter_rows())
+        ]
+        samples = [
+            [v.strip() if v else "" for v in head.to_series(i).to_list()] for i in range(width)
+        ]
+    else:
+        sample = list(itertools.islice(source.rows, SAMPLE_ROWS))
+        # The rows already read are put back in front of the rest.
+        source.rows = itertools.chain(sample, source.rows)
+        samples = [
+            [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
+            for i in range(width)
+        ]
     columns = []
-    samples = [
-        [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
-        for i in range(width)
-    ]
+    rows_seen = len(samples[0]) if samples else 0
     # Columns that cannot tell follow the file: a comma-separated file cannot carry
     # unquoted decimal commas, and the other columns' evidence counts too.
     marks = [decimal_mark(values, default="") for values in samples]
@@ -209,7 +220,7 @@ def analyse(path: Path, options: Options) -> Analysis:
         wanted = options.types.get(name, guess.type)
         hint = fastparse.timestamp_format(values) if wanted == "timestamp" else None
         columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples, hint))
-        if guess.non_empty == 0 and sample:
+        if guess.non_empty == 0 and rows_seen:
             warnings.append(
                 {
                     "code": "empty_column",
@@ -234,7 +245,7 @@ def analyse(path: Path, options: Options) -> Analysis:
                     "types": ", ".join(t for t in TYPES if t != "geometry"),
                 }
             )
-    replaced = sum(1 for _l, cells, _g in sample if cells and any("\ufffd" in c for c in cells))
+    replaced = sum(1 for row in zip(*samples, strict=True) if any("\ufffd" in c for c in row))
     if replaced:
         warnings.append(
             {
@@ -244,7 +255,7 @@ def analyse(path: Path, options: Options) -> Analysis:
                     "such as ß or ä were lost before the file reached us. The values were kept as "
                     "they are."
                 )
-                % {"n": replaced, "m": len(sample)},
+                % {"n": replaced, "m": rows_seen},
             }
         )
     point = None
@@ -252,8 +263,8 @@ def analyse(path: Path, options: Options) -> Analysis:
     if not source.geometry:
         point = geo.point_columns(columns, options.x, options.y)
         if point:
-            xs = _floats(sample, columns, point[0])
-            ys = _floats(sample, columns, point[1])
+            xs = _floats(samples, columns, point[0])
+            ys = _floats(samples, columns, point[1])
             if not options.crs:
                 crs, note = geo.guess_crs(xs, ys)
                 if note:
@@ -263,14 +274,14 @@ def analyse(path: Path, options: Options) -> Analysis:
     return Analysis(source, columns, warnings, sample, crs, point)
 
 
-def _floats(sample, columns, name) -> list[float]:
+def _floats(samples, columns, name) -> list[float]:
     col = next(c for c in columns if c.name == name)
     parse = PARSERS["decimal"]
     out = []
-    for _l, cells, _g in sample:
+    for text in samples[col.index]:
         try:
-            v = parse(cells[col.index].strip(), col.decimal)
-        except (ValueError, IndexError):
+            v = parse(text, col.decimal)
+        except ValueError:
             continue
         if v is not None:
             out.append(v)

@@ -148,7 +148,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[dic
 
 def repair_mojibake(text: str) -> tuple[str, dict | None]:
     """Undo UTF-8 that was once read as cp1252 ('Ã¼' for 'ü'), when that is what happened."""
-    if not any(m in text for m in _MOJIBAKE):
+    if "Ã" not in text or not any(m in text for m in _MOJIBAKE):
         return text, None
     try:
         fixed = text.encode("cp1252").decode("utf-8")
@@ -190,17 +190,7 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
     if delimiter is not None and (len(delimiter) != 1 or delimiter in "\r\n\"'"):
         raise ReadError(_("The delimiter must be one character such as ; , or a tab."))
     delim = delimiter or sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = next(reader)
-        while not any(c.strip() for c in header):
-            header = next(reader)
-    except StopIteration as exc:
-        raise ReadError(_("The file has no header line.")) from exc
-    except csv.Error as exc:
-        raise ReadError(_("The file is not readable as CSV: %(e)s") % {"e": exc}) from exc
-
-    header_line = reader.line_num
+    header, header_line = _header(text, delim)
     frame = clean_frame(text, delim, len(header), header_line)
 
     def rows():
@@ -208,6 +198,9 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
             for i, cells in enumerate(frame.iter_rows()):
                 yield header_line + 1 + i, list(cells), None
             return
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        while reader.line_num < header_line:
+            next(reader)
         try:
             for cells in reader:
                 yield reader.line_num, cells, None
@@ -230,31 +223,57 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
     )
 
 
+def _header(text: str, delimiter: str) -> tuple[list[str], int]:
+    """The first non-blank record and the line it ends on (a header may hold quoted breaks)."""
+    reader = csv.reader(io.StringIO(text[: 2**20], newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+        while not any(c.strip() for c in header):
+            header = next(reader)
+    except StopIteration as exc:
+        raise ReadError(_("The file has no header line.")) from exc
+    except csv.Error as exc:
+        raise ReadError(_("The file is not readable as CSV: %(e)s") % {"e": exc}) from exc
+    return header, reader.line_num
+
+
 def clean_frame(text: str, delimiter: str, width: int, header_line: int):
     """The data lines split into a polars frame of texts, if the file is clean.
 
-    Clean means: no quote characters, no blank line after the header, and every line with
-    exactly the header's number of fields. Such files (most machine exports) are split in
-    bulk; any other file goes through the csv module line by line, where ragged rows and
-    shifted values are found and reported.
+    Clean means: no quote characters, no blank or lone-CR line after the header, and every
+    line with exactly the header's number of fields (the delimiters add up, and polars
+    refuses longer lines). Such files, most machine exports, are split by polars' reader;
+    any other file goes through the csv module line by line, where ragged rows and shifted
+    values are found and reported.
     """
     import polars as pl
+    from polars.exceptions import PolarsError
 
-    if '"' in text or width < 1:
+    if '"' in text or width < 1 or text.count("\r") != text.count("\r\n"):
         return None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    data = pl.Series("line", lines[header_line:], dtype=pl.String).str.strip_suffix("\r")
-    if data.len() == 0:
+    offset = 0
+    for _line in range(header_line):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return None
+    body = text[offset:]
+    if not body or body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body:
         return None
-    if (data.str.len_bytes() == 0).any() or "\r" in text.replace("\r\n", ""):
+    lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    if body.count(delimiter) != lines * (width - 1):
         return None
-    if (data.str.count_matches(delimiter, literal=True) != width - 1).any():
+    try:
+        frame = pl.read_csv(
+            body.encode(),
+            separator=delimiter,
+            has_header=False,
+            quote_char=None,
+            infer_schema=False,
+            new_columns=[f"field_{i}" for i in range(width)],
+        )
+    except (PolarsError, ValueError):
         return None
-    if width == 1:
-        return data.alias("field_0").to_frame()
-    return data.str.split_exact(delimiter, width - 1).struct.unnest()
+    return frame if frame.height == lines and frame.width == width else None
 
 
 # --- archives (XLSX, ODS, zipped Shapefile) ---
