@@ -132,7 +132,7 @@ def drop_table(table: str) -> None:
 
 
 def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | None) -> None:
-    """An index for each given column (with _id, for keyset pages), the bounding box, a key."""
+    """An index for each given column, the bounding box, and the unique key."""
     pg = is_postgres()
     with connection.cursor() as cur:
         if key:
@@ -140,8 +140,9 @@ def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | N
         for i, c in enumerate(columns):
             if c["name"] == key:
                 continue
-            cols = f"{qn(c['name'])}, {qn('_id')}" if pg else qn(c["name"])
-            cur.execute(f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({cols})")
+            # One column: SQLite appends the rowid (_id) to every index by itself, and
+            # PostgreSQL sorts the ties of a keyset page by _id incrementally.
+            cur.execute(f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({qn(c['name'])})")
         if geometry:
             cur.execute(
                 f"CREATE INDEX {qn(table + '_bbox')} ON {qn(table)} ({qn('_minx')}, {qn('_miny')})"
@@ -198,17 +199,29 @@ class Writer:
                 )
         return self
 
-    def write(self, frame, types: dict[str, str]) -> None:
+    @staticmethod
+    def prepare(frame, types: dict[str, str], pg: bool):
+        """What write() sends: CSV bytes for COPY (made by polars, without the GIL), or
+        the frame itself for SQLite, whose Python rows are made next to executemany.
+        Pure: it may run in another thread than the one holding the connection."""
         from . import fastparse
 
         if frame.height == 0:
+            return None
+        return fastparse.csv_bytes(frame) if pg else (frame, types)
+
+    def write(self, batch) -> None:
+        from . import fastparse
+
+        if batch is None:
             return
         if self.pg:
             with self._cursor.cursor.copy(self._copy_sql) as copy:
-                copy.write(fastparse.csv_bytes(frame))
+                copy.write(batch)
         else:
-            columns = fastparse.sqlite_lists(frame, types)
-            self._cursor.cursor.executemany(self._sql, zip(*columns, strict=True))
+            frame, types = batch
+            rows = zip(*fastparse.sqlite_lists(frame, types), strict=True)
+            self._cursor.cursor.executemany(self._sql, rows)
 
     def __exit__(self, exc_type, exc, tb):
         try:

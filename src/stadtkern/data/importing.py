@@ -16,8 +16,10 @@ of any kind leaves the previous version of the dataset as it was.
 import gc
 import hashlib
 import itertools
+import queue
 import re
 import shutil
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -672,6 +674,52 @@ class _Abort(Exception):
     pass
 
 
+def _ahead(chunks, depth: int = 2):
+    """Iterate ``chunks`` in a second thread, ``depth`` items ahead of the consumer.
+
+    Converting (polars, shapely) and writing (SQLite, COPY) both release the GIL for most
+    of their work, so on two cores the next chunk is converted while this one is written.
+    The producer never touches the database; its exceptions are raised here.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in chunks:
+                if stop.is_set():
+                    return
+                items.put(item)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consuming thread
+            items.put(_Failure(exc))
+            return
+        items.put(done)
+
+    worker = threading.Thread(target=produce, name="import-convert", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
+
+
+@dataclass
+class _Failure:
+    exc: BaseException
+
+
 @contextmanager
 def _no_cyclic_gc():
     """A load makes millions of short-lived, acyclic objects (cells, values, rows); the
@@ -703,14 +751,17 @@ def _load(
     types = {c.name: c.type for c in columns}
     transformer = geo.transformer(analysis.crs) if geometry else None
     point = analysis.point_columns
-    next_id = first_id
     total = analysis.source.total
     report = (lambda n: progress(n, total)) if progress else None
     key = options.key if options.mode == "upsert" else None
     if key:
         datastore.create_indexes(table, [], False, key)
     names = ["_id", *types] + (["geometry", *datastore.BBOX] if geometry else [])
-    with datastore.Writer(table, names[1:], key=key) as writer:
+    pg = datastore.is_postgres()
+
+    def prepared():
+        """Converted, numbered and encoded chunks; runs beside the writer (see _ahead)."""
+        next_id = first_id
         for chunk in converted_rows(analysis, outcome, report):
             n = len(chunk.geometries)
             ids = pl.DataFrame({"_id": pl.Series(range(next_id, next_id + n), dtype=pl.Int64)})
@@ -728,7 +779,11 @@ def _load(
                         for k, b in enumerate(datastore.BBOX)
                     ),
                 )
-            writer.write(frame, types)
+            yield datastore.Writer.prepare(frame, types, pg)
+
+    with datastore.Writer(table, names[1:], key=key) as writer:
+        for batch in _ahead(prepared()):
+            writer.write(batch)
     indexed = index_plan(schema, datastore.count(table), key, options.indexes)
     datastore.create_indexes(table, [c for c in schema if c["name"] in indexed], geometry, None)
     old_table = dataset.table
