@@ -141,8 +141,12 @@ def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | N
             if c["name"] == key:
                 continue
             # One column: SQLite appends the rowid (_id) to every index by itself, and
-            # PostgreSQL sorts the ties of a keyset page by _id incrementally.
-            cur.execute(f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({qn(c['name'])})")
+            # PostgreSQL sorts the ties of a keyset page by _id incrementally. NULLS FIRST
+            # gives PostgreSQL SQLite's order, which the rows API promises (see Query).
+            nulls = " NULLS FIRST" if pg else ""
+            cur.execute(
+                f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({qn(c['name'])}{nulls})"
+            )
         if geometry:
             cur.execute(
                 f"CREATE INDEX {qn(table + '_bbox')} ON {qn(table)} ({qn('_minx')}, {qn('_miny')})"
@@ -330,46 +334,72 @@ class Query:
             cur.execute(sql, params)
             return int(cur.fetchone()[0])
 
-    def _keyset(self, after: list, params: list) -> str:
-        """Rows strictly after the cursor in the order (sort column, _id)."""
-        if self.sort is None:
-            params.append(after[0])
-            return f"{qn('_id')} > %s"
-        column, desc = self.sort
-        value, last_id = after
-        col, rid = qn(column), qn("_id")
-        cmp = "<" if desc else ">"
-        # Where NULLs sort: PostgreSQL puts them last ascending, SQLite first.
-        nulls_after = is_postgres() != desc
-        if value is None:
-            params.append(last_id)
-            rest = f"{col} IS NULL AND {rid} > %s"
-            return rest if nulls_after else f"(({rest}) OR {col} IS NOT NULL)"
-        params.extend([value, value, last_id])
-        cond = f"({col} {cmp} %s OR ({col} = %s AND {rid} > %s))"
-        return f"({cond} OR {col} IS NULL)" if nulls_after else f"({cond} AND {col} IS NOT NULL)"
-
     def _order(self) -> str:
+        """Ascending: NULLs first, then values; descending: values, then NULLs; ties by _id.
+
+        The same on both databases, and the order their indexes can deliver: SQLite keeps
+        NULLs first, PostgreSQL's datastore indexes are built NULLS FIRST.
+        """
         if self.sort is None:
             return qn("_id")
         column, desc = self.sort
-        return f"{qn(column)} {'DESC' if desc else 'ASC'}, {qn('_id')}"
+        if desc:
+            return f"{qn(column)} DESC NULLS LAST, {qn('_id')} DESC"
+        return f"{qn(column)} ASC NULLS FIRST, {qn('_id')} ASC"
 
-    def page(self, *, limit: int, after: list | None = None, offset: int = 0):
-        """``limit`` rows after the cursor (or from ``offset``), and the next cursor."""
-        params: list = []
-        where = self._where(params)
-        if after is not None:
-            where.append(self._keyset(after, params))
+    def _fetch(self, where: list[str], params: list, order: str, limit: int, offset: int = 0):
         cols = self._select_list()
         sql = f"SELECT {', '.join(qn(c) for c in cols)} FROM {qn(self.dataset.table)}"  # noqa: S608
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {self._order()} LIMIT %s OFFSET %s"
-        params.extend([limit + 1, offset])
+        sql += f" ORDER BY {order} LIMIT %s OFFSET %s"
         with connection.cursor() as cur:
-            cur.execute(sql, params)
-            raw = cur.fetchall()
+            cur.execute(sql, [*params, limit, offset])
+            return cur.fetchall()
+
+    def _after(self, after: list, limit: int) -> list:
+        """Up to ``limit`` rows after the cursor.
+
+        A sorted listing is two segments, the NULLs and the values; each is read with a
+        condition its index serves (a row-value comparison, never an OR), and a page that
+        reaches the end of the first segment continues in the second.
+        """
+        base_params: list = []
+        base = self._where(base_params)
+        col, rid = qn(self.sort[0]) if self.sort else None, qn("_id")
+        if self.sort is None:
+            return self._fetch([*base, f"{rid} > %s"], [*base_params, after[0]], rid, limit)
+        desc = self.sort[1]
+        value, last_id = after
+        values_order = f"{col} {'DESC' if desc else 'ASC'}, {rid} {'DESC' if desc else 'ASC'}"
+        nulls_order = f"{rid} {'DESC' if desc else 'ASC'}"
+        cmp = "<" if desc else ">"
+        segments = []
+        if value is None:
+            # Inside the NULL segment: the rest of it, then (ascending) all values.
+            segments.append(([f"{col} IS NULL", f"{rid} {cmp} %s"], [last_id], nulls_order))
+            if not desc:
+                segments.append(([f"{col} IS NOT NULL"], [], values_order))
+        else:
+            segments.append(([f"({col}, {rid}) {cmp} (%s, %s)"], [value, last_id], values_order))
+            if desc:
+                segments.append(([f"{col} IS NULL"], [], nulls_order))
+        rows: list = []
+        for where, params, order in segments:
+            rows += self._fetch([*base, *where], [*base_params, *params], order, limit - len(rows))
+            if len(rows) >= limit:
+                break
+        return rows
+
+    def page(self, *, limit: int, after: list | None = None, offset: int = 0):
+        """``limit`` rows after the cursor (or from ``offset``), and the next cursor."""
+        if after is not None:
+            raw = self._after(after, limit + 1)
+        else:
+            params: list = []
+            where = self._where(params)
+            raw = self._fetch(where, params, self._order(), limit + 1, offset)
+        cols = self._select_list()
         more = len(raw) > limit
         raw = raw[:limit]
         cursor = None

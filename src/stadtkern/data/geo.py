@@ -172,21 +172,50 @@ def load_geometries(query) -> tuple[list[dict], np.ndarray]:
     return rows, geoms
 
 
+def _point_coordinates(query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ids and coordinates of a point dataset, read from the bounding-box columns: for a
+    point the box is the point, so no GeoJSON needs parsing."""
+    from django.db import connection
+
+    params: list = []
+    where = query._where(params)
+    q = datastore.qn
+    sql = f"SELECT {q('_id')}, {q('_minx')}, {q('_miny')} FROM {q(query.dataset.table)} WHERE {q('_minx')} IS NOT NULL"  # noqa: S608
+    if where:
+        sql += " AND " + " AND ".join(where)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    if not rows:
+        return np.array([], dtype=np.int64), np.array([]), np.array([])
+    ids, xs, ys = zip(*rows, strict=True)
+    return np.array(ids, dtype=np.int64), np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
 def points_in_polygons(points_query, polygons_query) -> list[dict]:
     """For each polygon, the points inside it: a count and their row ids.
 
     Uses a packed R-tree (shapely's STRtree) over the points, so 100,000 points into
-    100 districts is one vectorised query rather than ten million tests.
+    100 districts is one vectorised query rather than ten million tests. Points on a
+    polygon's border count as inside; on a border between two polygons, for the first.
     """
     poly_rows, polys = load_geometries(polygons_query)
-    point_rows, pts = load_geometries(points_query)
+    if points_query.dataset.geometry_type == "Point":
+        ids, xs, ys = _point_coordinates(points_query)
+        pts = shapely.points(xs, ys)
+    else:
+        point_rows, pts = load_geometries(points_query)
+        ids = np.array([r["_id"] for r in point_rows], dtype=np.int64)
     tree = shapely.STRtree(pts)
-    poly_idx, point_idx = tree.query(polys, predicate="contains")
+    poly_idx, point_idx = tree.query(polys, predicate="covers")
+    # A point on a border shared by two polygons counts once, for the first of them.
+    _unique, first = np.unique(point_idx, return_index=True)
+    first.sort()
+    poly_idx, point_idx = poly_idx[first], point_idx[first]
     counts = np.bincount(poly_idx, minlength=len(poly_rows))
-    members: dict[int, list[int]] = {}
-    for p, q in zip(poly_idx.tolist(), point_idx.tolist(), strict=True):
-        members.setdefault(p, []).append(point_rows[q]["_id"])
+    order = np.argsort(poly_idx, kind="stable")
+    groups = np.split(ids[point_idx[order]], np.cumsum(counts)[:-1]) if len(poly_rows) else []
     return [
-        {"polygon": row, "count": int(counts[i]), "points": members.get(i, [])}
+        {"polygon": row, "count": int(counts[i]), "points": groups[i].tolist()}
         for i, row in enumerate(poly_rows)
     ]
