@@ -140,13 +140,11 @@ def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | N
         for i, c in enumerate(columns):
             if c["name"] == key:
                 continue
-            # One column: SQLite appends the rowid (_id) to every index by itself, and
-            # PostgreSQL sorts the ties of a keyset page by _id incrementally. NULLS FIRST
-            # gives PostgreSQL SQLite's order, which the rows API promises (see Query).
-            nulls = " NULLS FIRST" if pg else ""
-            cur.execute(
-                f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({qn(c['name'])}{nulls})"
-            )
+            # SQLite appends the rowid (_id) to every index by itself; PostgreSQL gets
+            # (column NULLS FIRST, _id): the order the rows API promises (see Query), and
+            # the row-value comparison of a keyset page as an index condition.
+            cols = f"{qn(c['name'])} NULLS FIRST, {qn('_id')}" if pg else qn(c["name"])
+            cur.execute(f"CREATE INDEX {qn(f'{table}_c{i}')} ON {qn(table)} ({cols})")
         if geometry:
             cur.execute(
                 f"CREATE INDEX {qn(table + '_bbox')} ON {qn(table)} ({qn('_minx')}, {qn('_miny')})"
@@ -337,8 +335,8 @@ class Query:
     def _order(self) -> str:
         """Ascending: NULLs first, then values; descending: values, then NULLs; ties by _id.
 
-        The same on both databases, and the order their indexes can deliver: SQLite keeps
-        NULLs first, PostgreSQL's datastore indexes are built NULLS FIRST.
+        The same on both databases, and the order their indexes deliver: SQLite keeps
+        NULLs first, PostgreSQL's datastore indexes are built (column NULLS FIRST, _id).
         """
         if self.sort is None:
             return qn("_id")
@@ -371,7 +369,9 @@ class Query:
             return self._fetch([*base, f"{rid} > %s"], [*base_params, after[0]], rid, limit)
         desc = self.sort[1]
         value, last_id = after
-        values_order = f"{col} {'DESC' if desc else 'ASC'}, {rid} {'DESC' if desc else 'ASC'}"
+        # The NULLS clause changes nothing in a segment without NULLs, but PostgreSQL uses
+        # an index only for the ORDER BY it was built for.
+        values_order = self._order()
         nulls_order = f"{rid} {'DESC' if desc else 'ASC'}"
         cmp = "<" if desc else ">"
         segments = []
