@@ -2,48 +2,16 @@
 log in, create a measure through the form, see it on the public page, switch to English,
 filter with htmx; and an axe-core scan of the main pages."""
 
-import os
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from stadtkern.strategy import services
 
-CHROMIUM = "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-# itself happen before or after, never concurrently.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture

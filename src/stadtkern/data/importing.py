@@ -31,6 +31,7 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import datastore, fastparse, geo
@@ -684,8 +685,10 @@ def _ahead(chunks, depth: int = 2):
     items: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
+    language = translation.get_language()  # reports speak the caller's language
 
     def produce():
+        translation.activate(language)
         try:
             for item in chunks:
                 if stop.is_set():

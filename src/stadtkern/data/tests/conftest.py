@@ -32,3 +32,12 @@ def rows_of(dataset, **params):
 
     dataset.refresh_from_db()
     return list(build_query(dataset, params).stream())
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Reports are written in the active language; these tests read them in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -386,3 +386,14 @@ def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
     services.dataset_delete(dataset=Dataset.objects.get(pk=dataset.pk), user=personas["editor"])
     with pytest.raises(Exception):  # noqa: B017 - the table must be gone, whatever the backend says
         datastore.count(table)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("cp1252", "cp1252"), ("cp850", "cp850"), ("mac_roman", "mac_roman")],
+)
+def test_short_single_byte_files_are_read_in_their_code_page(dataset, load, encoding, expected):
+    text = "Straße;Fläche\nSteinstraße 1;120,5\nKöhlerweg 3;80\n"
+    run = load(dataset, text.encode(encoding))
+    assert run.encoding == expected
+    assert [r["strasse"] for r in rows_of(dataset)] == ["Steinstraße 1", "Köhlerweg 3"]
