@@ -48,8 +48,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/stadtkern bench strategy
-	scripts/with-postgres $(BIN)/stadtkern bench strategy
+	for b in strategy import query; do \
+		$(BIN)/stadtkern bench $$b && scripts/with-postgres $(BIN)/stadtkern bench $$b || exit 1; \
+	done
 
 messages: $(STAMP)
 	cd src/stadtkern && ../../$(BIN)/stadtkern makemessages -l de -l en --no-obsolete
