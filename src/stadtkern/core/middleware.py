@@ -12,13 +12,26 @@ CSP = (
 CSP_API_DOCS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+def _with_tiles(policy: str) -> str:
+    """Let maps load the base map the operator configured, and nothing else from outside."""
+    from urllib.parse import urlsplit
+
+    # Leaflet's {s} stands for subdomains a, b, c: a CSP wildcard covers them.
+    url = urlsplit(settings.MAP_TILE_URL.replace("{s}", "*"))
+    if not settings.MAP_TILE_URL or not url.scheme or not url.netloc:
+        return policy
+    origin = f"{url.scheme}://{url.netloc}"
+    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.policy = _with_tiles(CSP)
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = CSP_API_DOCS if request.path.startswith("/api/v1/docs") else CSP
+        policy = CSP_API_DOCS if request.path.startswith("/api/v1/docs") else self.policy
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"

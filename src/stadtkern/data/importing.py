@@ -30,8 +30,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import datastore, fastparse, geo

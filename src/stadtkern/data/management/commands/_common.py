@@ -20,7 +20,8 @@ def municipality_by_key(key: str) -> Municipality:
 class ProgressBar:
     def __init__(self, label: str, stream=None, width: int = 30):
         self.label, self.width = label, width
-        self.stream = stream or sys.stderr
+        # Django's OutputWrapper ends every write with a newline; the bar needs the raw stream.
+        self.stream = getattr(stream, "_out", stream) or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.started = time.monotonic()
         self._last_share = -1

@@ -5,7 +5,6 @@ imported and 2 on wrong arguments, always with a message rather than a traceback
 """
 
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -75,7 +74,7 @@ class Command(BaseCommand):
         dataset, created = Dataset.objects.get_or_create(
             municipality=municipality, slug=name, defaults={"title": o["title"] or name}
         )
-        bar = ProgressBar(f"{municipality.slug}/{name}", stream=sys.stderr)
+        bar = ProgressBar(f"{municipality.slug}/{name}", stream=self.stderr)
         try:
             if o["dry_run"]:
                 run, _analysis = importing.preview(dataset, path, path.name, options)
