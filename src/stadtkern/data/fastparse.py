@@ -44,67 +44,21 @@ DTYPES = {
 
 
 def _fast(s: pl.Series, kind: str, decimal: str) -> pl.Series:
-    """The values the bulk rules can read; null where they cannot (or the cell is empty)."""
-    if kind == "text":
-        return s.replace("", None)
-    if kind == "integer":
-        plain = s.str.contains(_PLAIN_INT)
-        grouped = s.str.contains(_GROUPED[decimal])
-        sep = "." if decimal == "," else ","
-        text = pl.select(
-            pl.when(grouped).then(s.str.replace_all(sep, "", literal=True)).when(plain).then(s)
-        ).to_series()
-        return text.cast(pl.Int64, strict=False)
-    if kind == "decimal":
-        ok = (
-            s.str.contains(_DECIMAL[decimal])
-            | s.str.contains(_GROUPED[decimal])
-            | s.str.contains(r"^[+-]?(0|[1-9][0-9]*)$")
-        )
-        if decimal == ",":
-            text = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-        else:
-            text = s.str.replace_all(",", "", literal=True)
-        return pl.select(pl.when(ok).then(text)).to_series().cast(pl.Float64, strict=False)
-    if kind == "boolean":
-        return s.str.to_lowercase().replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
-    if kind == "date":
-        # The regular expressions keep chrono's lenient readers to the scalar rules.
-        german = pl.select(pl.when(s.str.contains(_DATE_GERMAN)).then(s)).to_series()
-        german = german.str.strptime(pl.Date, "%d.%m.%Y", strict=False)
-        iso = pl.select(
-            pl.when(s.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(s)
-        ).to_series()
-        return german.fill_null(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-    if kind == "timestamp":
-        s = pl.select(
-            pl.when(s.str.contains(_TS_ISO) | s.str.contains(_TS_GERMAN)).then(s)
-        ).to_series()
-        out = pl.Series(s.name, [None] * len(s), dtype=pl.Datetime("us", "UTC"))
-        for fmt, has_offset in _TIMESTAMP_FORMATS:
-            if out.null_count() == 0:
-                break
-            if has_offset:
-                parsed = s.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
-            elif fmt.endswith("Z"):
-                parsed = s.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone(
-                    "UTC"
-                )
-            else:
-                # Local time without an offset means Europe/Berlin; gaps and doubles at
-                # the clock changes go to the scalar parser.
-                # Only where the tz database has explicit transitions; later years follow
-                # the rule string, which Python's zoneinfo applies and chrono-tz may not.
-                naive = s.str.to_datetime(fmt, strict=False, time_unit="us")
-                naive = pl.select(
-                    pl.when(naive.dt.year().is_between(1970, 2037)).then(naive)
-                ).to_series()
-                parsed = naive.dt.replace_time_zone(
-                    "Europe/Berlin", ambiguous="null", non_existent="null"
-                ).dt.convert_time_zone("UTC")
-            out = out.fill_null(parsed)
-        return out
-    raise ValueError(kind)
+    """The values the bulk rules can read; null where they cannot (or the cell is empty).
+
+    Timestamps try every bulk format in turn, for the few values the column's main format
+    (see convert_frame) left unread.
+    """
+    frame = s.alias("v").to_frame()
+    if kind != "timestamp":
+        return frame.select(_expr("v", kind, decimal, None)).to_series()
+    out = None
+    for hint in _TIMESTAMP_FORMATS:
+        parsed = frame.select(_expr("v", kind, decimal, hint)).to_series()
+        out = parsed if out is None else out.fill_null(parsed)
+        if out.null_count() == 0:
+            break
+    return out
 
 
 def _timestamp_expr(col: pl.Expr, fmt: str, has_offset: bool) -> pl.Expr:
