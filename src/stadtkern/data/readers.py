@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,7 +140,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[dic
     return text, chosen, warnings
 
 
-GERMAN = set("äöüÄÖÜß€„“–é")
+GERMAN = "äöüÄÖÜß€„“–é"
+# Control characters and box drawing: what a wrong code page makes of German letters.
+_UNLIKELY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u2500-\u25ff]")
 SINGLE_BYTE = ("cp1252", "cp850", "mac_roman")
 
 
@@ -157,9 +160,7 @@ def _single_byte_encoding(sample: bytes) -> str:
             text = sample.decode(name)
         except UnicodeDecodeError:
             continue
-        score = sum(ch in GERMAN for ch in text) - 5 * sum(
-            (ord(ch) < 32 and ch not in "\t\r\n") or 0x2500 <= ord(ch) <= 0x25FF for ch in text
-        )
+        score = sum(text.count(ch) for ch in GERMAN) - 5 * len(_UNLIKELY.findall(text))
         if best_score is None or score > best_score:
             best, best_score = name, score
     if best is not None:
@@ -215,7 +216,9 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
         raise ReadError(_("The delimiter must be one character such as ; , or a tab."))
     delim = delimiter or sniff_delimiter(text)
     header, header_line = _header(text, delim)
-    frame = clean_frame(text, delim, len(header), header_line)
+    # The file's own bytes serve when they are exactly the text's UTF-8.
+    same = used == "utf-8" and not repaired
+    frame = clean_frame(text, delim, len(header), header_line, raw=data if same else None)
 
     def rows():
         if frame is not None:
@@ -261,7 +264,7 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
     return header, reader.line_num
 
 
-def clean_frame(text: str, delimiter: str, width: int, header_line: int):
+def clean_frame(text: str, delimiter: str, width: int, header_line: int, raw: bytes | None = None):
     """The data lines split into a polars frame of texts, if the file is clean.
 
     Clean means: no quote characters, no blank or lone-CR line after the header, and every
@@ -273,25 +276,36 @@ def clean_frame(text: str, delimiter: str, width: int, header_line: int):
     import polars as pl
     from polars.exceptions import PolarsError
 
-    raw = text.encode()  # byte scans are faster than scans of a str with umlauts in it
-    if b'"' in raw or width < 1 or raw.count(b"\r") != raw.count(b"\r\n"):
+    raw = raw if raw is not None else text.encode()
+    if b'"' in raw or width < 1:
+        return None
+    newlines = raw.count(b"\n")
+    carriage_returns = raw.count(b"\r")
+    # CRLF throughout, or LF throughout: anything else goes to the line-by-line reader.
+    if carriage_returns and carriage_returns != newlines:
         return None
     offset = 0
     for _line in range(header_line):
         offset = raw.find(b"\n", offset) + 1
         if offset == 0:
             return None
-    body = raw[offset:]
-    if not body or body.startswith((b"\n", b"\r\n")):
+    lines = newlines - header_line + (0 if raw.endswith(b"\n") else 1)
+    if lines < 1:
         return None
-    if raw.find(b"\n\n", offset) >= 0 or raw.find(b"\n\r\n", offset) >= 0:
-        return None
-    lines = raw.count(b"\n", offset) + (0 if raw.endswith(b"\n") else 1)
-    if raw.count(delimiter.encode(), offset) != lines * (width - 1):
+    if width == 1:
+        body = raw[offset:]
+        if body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body:
+            return None
+    # With two or more columns a blank or short line leaves the delimiters short of
+    # lines x (width - 1), and polars refuses a line with too many: so every line fits.
+    elif raw.count(delimiter.encode()) - raw.count(delimiter.encode(), 0, offset) != lines * (
+        width - 1
+    ):
         return None
     try:
         frame = pl.read_csv(
-            body,
+            raw,
+            skip_lines=header_line,
             separator=delimiter,
             has_header=False,
             quote_char=None,
