@@ -40,7 +40,7 @@ def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path):
     page.get_by_role("link", name="Datei importieren").click()
     upload = tmp_path / "laeden.csv"
     upload.write_bytes(CSV.encode("cp1252"))
-    page.get_by_label("Datei").set_input_files(str(upload))
+    page.get_by_role("button", name="Datei (Pflichtfeld)").set_input_files(str(upload))
     page.get_by_role("button", name="Hochladen und prüfen").click()
 
     # The preview: nothing imported yet, the columns with their inferred types.
