@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import sqlglot
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from sqlglot import exp
@@ -367,16 +368,15 @@ def items(request, cid: str):
     offset = _int(request, "offset", 0, 2**62)
     query = _items_query(request, dataset)
     try:
-        rows, _cursor = query.page(limit=limit, offset=offset)
-        matched = query.count()
-    except Exception as exc:  # a CQL2 filter comparing a number with text, etc.
-        from django.db import DatabaseError
-
-        if isinstance(exc, DatabaseError):
-            raise OgcError(
-                400, f"The filter cannot be applied: {str(exc).splitlines()[0][:200]}", "filter"
-            ) from None
-        raise
+        # A savepoint: a filter the database rejects (text compared with a number, ...)
+        # must not spoil the surrounding transaction.
+        with transaction.atomic():
+            rows, _cursor = query.page(limit=limit, offset=offset)
+            matched = query.count()
+    except DatabaseError as exc:
+        raise OgcError(
+            400, f"The filter cannot be applied: {str(exc).splitlines()[0][:200]}", "filter"
+        ) from None
     base = _base(request)
     url = f"{base}/collections/{cid}/items"
     params = request.GET.copy()
