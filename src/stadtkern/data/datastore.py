@@ -135,13 +135,8 @@ def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | N
     """An index for each given column, the bounding box, and the unique key."""
     pg = is_postgres()
     with connection.cursor() as cur:
-        # Sorting for an index build: more memory on PostgreSQL (for this transaction
-        # only), helper threads and a larger page cache on SQLite (this connection).
-        if pg:
+        if pg:  # more memory for the sort of an index build, in this transaction only
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        else:
-            cur.execute("PRAGMA threads = 4")
-            cur.execute("PRAGMA cache_size = -65536")
         if key:
             cur.execute(f"CREATE UNIQUE INDEX {qn(table + '_key')} ON {qn(table)} ({qn(key)})")
         for i, c in enumerate(columns):
