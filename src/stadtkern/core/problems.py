@@ -6,14 +6,21 @@ PROBLEM_TYPE = "about:blank"
 
 
 def problem(
-    status: int, title: str, detail: str | None = None, errors: list[dict] | None = None
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict] | None = None,
+    extra: dict | None = None,
 ) -> JsonResponse:
-    """Return an ``application/problem+json`` response; ``errors`` name field and reason."""
+    """Return an ``application/problem+json`` response; ``errors`` name field and reason,
+    ``extra`` adds members of the problem type (RFC 9457, section 3.2)."""
     body: dict = {"type": PROBLEM_TYPE, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    if extra:
+        body.update(extra)
     return JsonResponse(
         body,
         status=status,

@@ -335,12 +335,9 @@ def dataset_export(
 
 
 def _import_problem(exc: importing.ImportFailed):
-    body = {"import": ImportOut.from_orm(exc.run).dict()} if exc.run else {}
-    resp = problem(422, "Import failed", str(exc))
-    payload = json.loads(resp.content)
-    payload.update(json.loads(json.dumps(body, default=str)))
-    resp.content = json.dumps(payload, ensure_ascii=False)
-    return resp
+    """422 with the failed run's report (counts, warnings, rejected rows) as ``import``."""
+    extra = {"import": ImportOut.from_orm(exc.run).model_dump(mode="json")} if exc.run else None
+    return problem(422, "Import failed", str(exc), extra=extra)
 
 
 @router.post(

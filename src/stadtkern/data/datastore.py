@@ -13,7 +13,7 @@ identifiers) and are quoted all the same; values are always bound parameters.
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from django.db import connection
@@ -441,8 +441,3 @@ def _jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-def rows_as_tuples(rows: Iterable[dict], cols: list[str]) -> Iterator[list]:
-    for r in rows:
-        yield [r.get(c) for c in cols]

@@ -786,7 +786,8 @@ def _load(
     with datastore.Writer(table, names[1:], key=key) as writer:
         for batch in _ahead(prepared()):
             writer.write(batch)
-    indexed = index_plan(schema, datastore.count(table), key, options.indexes)
+    row_count = datastore.count(table)
+    indexed = index_plan(schema, row_count, key, options.indexes)
     datastore.create_indexes(table, [c for c in schema if c["name"] in indexed], geometry, None)
     old_table = dataset.table
     dataset.table = table
@@ -794,7 +795,7 @@ def _load(
     dataset.columns = schema
     dataset.key = options.key or (dataset.key if appending else "")
     dataset.indexed = sorted(set(indexed) | ({key} if key else set()))
-    dataset.row_count = datastore.count(table)
+    dataset.row_count = row_count
     dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
     dataset.bbox = geo.table_bbox(table) if geometry else None
     dataset.source_crs = (analysis.crs or "") if geometry else ""

@@ -42,7 +42,7 @@ ALLOWED_FUNCTIONS = {
     "Abs", "Round", "Floor", "Ceil", "Sqrt", "Pow", "Ln", "Log", "Exp", "Sign", "Mod",
     "Greatest", "Least", "SafeDivide",
     # conditionals and types
-    "Case", "If", "Coalesce", "Nullif", "Cast", "TryCast", "Anonymous",
+    "Case", "If", "Coalesce", "Nullif", "Cast", "TryCast",
     # text
     "Lower", "Upper", "Length", "Trim", "Substring", "Concat", "ConcatWs", "Initcap",
     "StrPosition", "Left", "Right", "Replace", "Lpad", "Rpad", "RegexpLike", "Reverse",
