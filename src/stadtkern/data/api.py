@@ -10,13 +10,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from stadtkern.core import rules
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.problems import problem
 from stadtkern.core.selectors import municipality_get
@@ -24,7 +22,7 @@ from stadtkern.core.types import Id, LongText, OptionalTitle, SearchText, Slug, 
 
 from . import exports, geo, importing, selectors, services, sql
 from .datastore import decode_cursor
-from .models import Dataset, ImportRun
+from .models import Dataset
 from .rowfilters import FilterError, build_query
 from .vocab import FREQUENCIES, LICENSES, THEMES
 
@@ -213,20 +211,6 @@ class JoinRow(Schema):
     count: int
 
 
-def _editable(request, slug: str):
-    municipality = municipality_get(slug)
-    if not rules.can_edit_data(request.auth, municipality):
-        raise PermissionDenied("Only editors and administrators of this municipality may do this.")
-    return municipality
-
-
-def _editable_dataset(request, slug: str, name: str) -> Dataset:
-    dataset = selectors.dataset_get(request.auth, slug, name)
-    if not rules.can_edit_data(request.auth, dataset.municipality):
-        raise PermissionDenied("Only editors and administrators of this municipality may do this.")
-    return dataset
-
-
 # --- catalogue ---
 
 
@@ -255,7 +239,7 @@ def dataset_list(request, slug: Slug):
 
 @router.post("/municipalities/{slug}/datasets", response={201: DatasetOut}, auth=WRITE)
 def dataset_create(request, slug: Slug, payload: DatasetIn):
-    municipality = _editable(request, slug)
+    municipality = selectors.municipality_editable(request.auth, slug)
     dataset = services.dataset_create(
         municipality=municipality, user=request.auth, **payload.dict()
     )
@@ -269,7 +253,7 @@ def dataset_detail(request, slug: Slug, name: DatasetName):
 
 @router.patch("/municipalities/{slug}/datasets/{name}", response=DatasetOut, auth=WRITE)
 def dataset_update(request, slug: Slug, name: DatasetName, payload: DatasetPatch):
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.auth, slug, name)
     changes = payload.dict(exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k.startswith("temporal_")}
     return services.dataset_update(dataset=dataset, user=request.auth, **changes)
@@ -277,7 +261,7 @@ def dataset_update(request, slug: Slug, name: DatasetName, payload: DatasetPatch
 
 @router.delete("/municipalities/{slug}/datasets/{name}", response={204: None}, auth=WRITE)
 def dataset_delete(request, slug: Slug, name: DatasetName):
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.auth, slug, name)
     services.dataset_delete(dataset=dataset, user=request.auth)
     return Status(204, None)
 
@@ -367,7 +351,7 @@ def import_create(
     `types` is a JSON object of column name to type, overriding the inference. `indexes`
     names the columns to index, comma-separated (default: every column up to 100,000 rows,
     else the date and time columns)."""
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.auth, slug, name)
     try:
         overrides = json.loads(types) if types else {}
         if not isinstance(overrides, dict) or not all(
@@ -433,28 +417,15 @@ def import_detail(request, slug: Slug, name: DatasetName, import_id: Id):
 )
 def import_commit(request, slug: Slug, name: DatasetName, import_id: Id, payload: CommitIn):
     """Load a previewed file, with the preview's options changed by the payload."""
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.auth, slug, name)
     run = dataset.imports.filter(pk=import_id, status="preview").first()
     if run is None:
         raise Http404(f"No previewed import {import_id} of {name!r}.")
     try:
-        result = commit(run, payload.dict(exclude_none=True), request.auth)
+        result = importing.commit_preview(run, payload.dict(exclude_none=True), request.auth)
     except importing.ImportFailed as exc:
         return _import_problem(exc)
     return Status(201, result)
-
-
-def commit(run: ImportRun, changes: dict, user) -> ImportRun:
-    """Run the import a preview prepared, with some options changed."""
-    options = importing.Options(
-        **{k: v for k, v in run.options.items() if k in importing.Options.__dataclass_fields__}
-    )
-    for k, v in changes.items():
-        setattr(options, k, v)
-    path = Path(run.stored_file)
-    if not path.exists():
-        raise importing.ImportFailed("The uploaded file is no longer kept; upload it again.")
-    return importing.run_import(run.dataset, path, run.file_name, options, user)
 
 
 # --- spatial join ---
@@ -506,7 +477,7 @@ def saved_query_list(request, slug: Slug):
 
 @router.post("/municipalities/{slug}/queries", response={201: SavedQueryOut}, auth=WRITE)
 def saved_query_create(request, slug: Slug, payload: SavedQueryIn):
-    municipality = _editable(request, slug)
+    municipality = selectors.municipality_editable(request.auth, slug)
     try:
         sql.prepare(payload.sql, request.auth, municipality)
     except sql.QueryError as exc:
@@ -531,7 +502,7 @@ def saved_query_result(request, slug: Slug, name: DatasetName):
 
 @router.delete("/municipalities/{slug}/queries/{name}", response={204: None}, auth=WRITE)
 def saved_query_delete(request, slug: Slug, name: DatasetName):
-    _editable(request, slug)
+    selectors.municipality_editable(request.auth, slug)
     services.saved_query_delete(
         query=selectors.saved_query_get(request.auth, slug, name), user=request.auth
     )

@@ -75,6 +75,11 @@ class Options:
     def as_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, {}, "")}
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Options":
+        """The options a run recorded (keys of older versions are ignored)."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
 
 @dataclass
 class Column:
@@ -668,6 +673,17 @@ def run_import(
         run.save()
         raise ImportFailed(str(exc), run) from exc
     return run
+
+
+def commit_preview(run: ImportRun, changes: dict, user) -> ImportRun:
+    """Load the file a preview kept, with the preview's options changed by ``changes``."""
+    options = Options.from_json(run.options)
+    for key, value in changes.items():
+        setattr(options, key, value)
+    path = Path(run.stored_file)
+    if not path.exists():
+        raise ImportFailed(_("The uploaded file is no longer kept; upload it again."))
+    return run_import(run.dataset, path, run.file_name, options, user)
 
 
 class _Abort(Exception):

@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -31,6 +32,25 @@ def dataset_get(user, slug: str, name: str) -> Dataset:
     # Internal datasets are invisible to outsiders: the same 404 as a missing one.
     if dataset is None or not rules.can_view_dataset(user, dataset):
         raise Http404(f"No dataset {name!r} in {slug!r}.")
+    return dataset
+
+
+NOT_AN_EDITOR = "Only editors and administrators of this municipality may do this."
+
+
+def municipality_editable(user, slug: str):
+    """The municipality, if the user may change its data; PermissionDenied otherwise."""
+    municipality = municipality_get(slug)
+    if not rules.can_edit_data(user, municipality):
+        raise PermissionDenied(NOT_AN_EDITOR)
+    return municipality
+
+
+def dataset_editable(user, slug: str, name: str) -> Dataset:
+    """The dataset, if the user may see and change it (404 when they may not even see it)."""
+    dataset = dataset_get(user, slug, name)
+    if not rules.can_edit_data(user, dataset.municipality):
+        raise PermissionDenied(NOT_AN_EDITOR)
     return dataset
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,20 +34,6 @@ def _context(request, municipality, **extra) -> dict:
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         **extra,
     }
-
-
-def _editable(request, slug: str):
-    municipality = municipality_get(slug)
-    if not rules.can_edit_data(request.user, municipality):
-        raise PermissionDenied
-    return municipality
-
-
-def _editable_dataset(request, slug: str, name: str) -> Dataset:
-    dataset = selectors.dataset_get(request.user, slug, name)
-    if not rules.can_edit_data(request.user, dataset.municipality):
-        raise PermissionDenied
-    return dataset
 
 
 def catalogue(request):
@@ -142,10 +128,10 @@ def dataset_detail(request, slug: str, name: str):
 
 def dataset_edit(request, slug: str, name: str | None = None):
     if name is None:
-        municipality = _editable(request, slug)
+        municipality = selectors.municipality_editable(request.user, slug)
         dataset = None
     else:
-        dataset = _editable_dataset(request, slug, name)
+        dataset = selectors.dataset_editable(request.user, slug, name)
         municipality = dataset.municipality
     form = DatasetForm(request.POST or None, dataset=dataset)
     if request.method == "POST" and form.is_valid():
@@ -173,7 +159,7 @@ def dataset_edit(request, slug: str, name: str | None = None):
 
 
 def dataset_delete(request, slug: str, name: str):
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.user, slug, name)
     if request.method == "POST":
         services.dataset_delete(dataset=dataset, user=request.user)
         messages.success(request, _("The dataset and its data were deleted."))
@@ -189,7 +175,7 @@ def dataset_delete(request, slug: str, name: str):
 
 
 def import_upload(request, slug: str, name: str):
-    dataset = _editable_dataset(request, slug, name)
+    dataset = selectors.dataset_editable(request.user, slug, name)
     form = UploadForm(request.POST or None, request.FILES or None, initial={"mode": "replace"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -240,10 +226,8 @@ def import_detail(request, slug: str, name: str, pk: int):
             request.POST or None, columns=run.columns, initial={"on_error": run.on_error}
         )
         if request.method == "POST" and form.is_valid():
-            from .api import commit
-
             try:
-                done = commit(
+                done = importing.commit_preview(
                     run,
                     {"types": form.types(), "on_error": form.cleaned_data["on_error"]},
                     request.user,
@@ -262,7 +246,9 @@ def import_detail(request, slug: str, name: str, pk: int):
     sample = []
     if run.status == "preview" and run.stored_file and Path(run.stored_file).exists():
         try:
-            analysis = importing.analyse(Path(run.stored_file), importing.Options(**_options(run)))
+            analysis = importing.analyse(
+                Path(run.stored_file), importing.Options.from_json(run.options)
+            )
             sample = analysis.preview_rows()
         except Exception:  # noqa: BLE001 - the preview table is a help; the report stands without it
             sample = []
@@ -272,10 +258,6 @@ def import_detail(request, slug: str, name: str, pk: int):
         _context(request, dataset.municipality, dataset=dataset, run=run, form=form, sample=sample),
         status=422 if request.method == "POST" else 200,
     )
-
-
-def _options(run: ImportRun) -> dict:
-    return {k: v for k, v in run.options.items() if k in importing.Options.__dataclass_fields__}
 
 
 # --- SQL ---
