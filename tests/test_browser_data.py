@@ -85,6 +85,8 @@ def test_dataset_pages_draw_a_map_and_a_time_chart(page, live_server, demo):
     page.get_by_label("Angezeigte Spalte").select_option("kinder")
     page.get_by_role("button", name="Anzeigen").click()
     expect(page.locator("figure.chart figcaption")).to_contain_text("kinder")
+    # Choosing the chart's column leaves the preview unfiltered.
+    expect(page.locator(".table-scroll table tbody tr")).to_have_count(25)
 
 
 PAGES = [

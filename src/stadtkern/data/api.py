@@ -231,10 +231,7 @@ def catalogue(request, filters: Query[CatalogueQuery]):
 
 @router.get("/municipalities/{slug}/datasets", response=list[DatasetOut], auth=READ)
 def dataset_list(request, slug: Slug):
-    municipality = municipality_get(slug)
-    return [
-        d for d in selectors.datasets_visible(request.auth) if d.municipality_id == municipality.pk
-    ]
+    return selectors.datasets_of(request.auth, municipality_get(slug))
 
 
 @router.post("/municipalities/{slug}/datasets", response={201: DatasetOut}, auth=WRITE)

@@ -15,6 +15,7 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from django.db import connection
 
@@ -411,7 +412,7 @@ class Query:
                 cursor = encode_cursor([last[0]])
             else:
                 idx = cols.index(self.sort[0])
-                cursor = encode_cursor([_jsonable(last[idx]), last[0]])
+                cursor = encode_cursor([jsonable(last[idx]), last[0]])
         return [self.as_dict(r, cols) for r in raw], cursor
 
     def stream(self, batch: int = 5000) -> Iterator[dict]:
@@ -437,7 +438,12 @@ class Query:
         return cached
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A value read from the database as JSON can carry it."""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes | memoryview):
+        return None
     return value

@@ -20,7 +20,7 @@ from sqlglot.errors import ParseError, TokenError
 from stadtkern.core import rules
 from stadtkern.core.problems import problem
 
-from .datastore import Query, encode
+from .datastore import Query, encode, is_postgres
 from .models import Dataset
 from .parsing import parse_date, parse_timestamp
 from .rowfilters import FilterError, parse_bbox, parse_value
@@ -293,14 +293,8 @@ def cql2_where(dataset: Dataset, text: str) -> tuple[str, list]:
                     400, f"Unknown property '{node.sql()[:63]}' in the filter.", "filter"
                 )
             node.set("this", exp.to_identifier(node.name, quoted=True))
-    dialect = "postgres" if dataset.table and _is_pg() else "sqlite"
+    dialect = "postgres" if is_postgres() else "sqlite"
     return tree.sql(dialect=dialect), []
-
-
-def _is_pg() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
 
 
 class _CqlQuery(Query):

@@ -22,6 +22,11 @@ def datasets_visible(user) -> QuerySet[Dataset]:
     return qs.filter(Q(access=Access.PUBLIC) | Q(municipality__in=own))
 
 
+def datasets_of(user, municipality) -> QuerySet[Dataset]:
+    """The datasets of one municipality the user may see."""
+    return datasets_visible(user).filter(municipality=municipality)
+
+
 def dataset_get(user, slug: str, name: str) -> Dataset:
     municipality = municipality_get(slug)
     dataset = (

@@ -16,8 +16,6 @@ database sees it:
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 
 import sqlglot
 from django.conf import settings
@@ -29,6 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 from stadtkern.core import rules
 from stadtkern.core.models import Municipality
 
+from .datastore import jsonable
 from .models import Dataset
 
 MAX_LENGTH = 20000
@@ -232,7 +231,7 @@ def run(sql: str, user, home: Municipality | None, *, max_rows: int | None = Non
             raise QueryError(_("The query tried something other than reading datasets.")) from exc
         raise QueryError(_("The database refused the query: %(e)s") % {"e": text[:300]}) from exc
     truncated = len(raw) > max_rows
-    rows = [[_jsonable(v) for v in row] for row in raw[:max_rows]]
+    rows = [[jsonable(v) for v in row] for row in raw[:max_rows]]
     return Result(columns, rows, truncated, time.monotonic() - started, final)
 
 
@@ -262,13 +261,3 @@ def _run_sqlite(cur, final: str, tables: set[str], timeout_ms: int, max_rows: in
     finally:
         raw_conn.set_authorizer(None)
         raw_conn.set_progress_handler(None, 0)
-
-
-def _jsonable(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes | memoryview):
-        return None
-    return value

@@ -71,9 +71,7 @@ def catalogue(request):
 
 def municipality_data(request, slug: str):
     municipality = municipality_get(slug)
-    datasets = [
-        d for d in selectors.datasets_visible(request.user) if d.municipality_id == municipality.pk
-    ]
+    datasets = selectors.datasets_of(request.user, municipality)
     queries = selectors.saved_queries(request.user, slug)
     return render(
         request,
@@ -86,14 +84,17 @@ def dataset_detail(request, slug: str, name: str):
     dataset = selectors.dataset_get(request.user, slug, name)
     rows, cursor, error, chart = [], None, None, None
     columns = [c for c in dataset.columns if c["type"] != "geometry"]
+    numeric = [c["name"] for c in columns if c["type"] in ("integer", "decimal")]
     if dataset.table:
+        # "y" chooses the chart's column; every other parameter filters the preview.
+        params = request.GET.copy()
+        params.pop("y", None)
         try:
-            query = build_query(dataset, request.GET)
+            query = build_query(dataset, params)
             after = decode_cursor(request.GET["cursor"]) if request.GET.get("cursor") else None
             rows, cursor = query.page(limit=PREVIEW_ROWS, after=after)
         except (FilterError, ValueError) as exc:
             error = str(exc)
-        numeric = [c["name"] for c in columns if c["type"] in ("integer", "decimal")]
         time_col = dataset.time_column
         y = (
             request.GET.get("y")
@@ -115,7 +116,7 @@ def dataset_detail(request, slug: str, name: str):
             next_cursor=cursor,
             error=error,
             chart=chart,
-            numeric=[c["name"] for c in columns if c["type"] in ("integer", "decimal")],
+            numeric=numeric,
             imports=imports,
             licenses=dict(LICENSES),
             frequencies=dict(FREQUENCIES),
