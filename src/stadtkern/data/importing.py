@@ -586,6 +586,7 @@ def preview(
         run.save()
         raise ImportFailed(str(exc), run) from exc
     _fill_run(run, analysis, outcome)
+    run.sample = [["" if v is None else str(v) for v in row] for row in analysis.preview_rows()]
     run.seconds = time.monotonic() - started
     run.save()
     return run, analysis

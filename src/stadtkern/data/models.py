@@ -160,9 +160,9 @@ class ImportRun(models.Model):
     rows_imported = models.BigIntegerField(default=0)
     rows_rejected = models.BigIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
-    errors = models.JSONField(
-        default=list, blank=True
-    )  # first rejected rows: line, column, value, reason
+    # The first rejected rows: line, column, value, reason.
+    errors = models.JSONField(default=list, blank=True)
+    sample = models.JSONField(default=list, blank=True)  # a preview's first rows, as read
     message = models.TextField(blank=True)
     seconds = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(

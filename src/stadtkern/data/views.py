@@ -244,19 +244,12 @@ def import_detail(request, slug: str, name: str, pk: int):
                     % {"n": done.rows_imported, "v": done.version},
                 )
                 return redirect("data:import", slug=slug, name=name, pk=done.pk)
-    sample = []
-    if run.status == "preview" and run.stored_file and Path(run.stored_file).exists():
-        try:
-            analysis = importing.analyse(
-                Path(run.stored_file), importing.Options.from_json(run.options)
-            )
-            sample = analysis.preview_rows()
-        except Exception:  # noqa: BLE001 - the preview table is a help; the report stands without it
-            sample = []
     return render(
         request,
         "data/import.html",
-        _context(request, dataset.municipality, dataset=dataset, run=run, form=form, sample=sample),
+        _context(
+            request, dataset.municipality, dataset=dataset, run=run, form=form, sample=run.sample
+        ),
         status=422 if request.method == "POST" else 200,
     )
 
