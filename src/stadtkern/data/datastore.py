@@ -207,26 +207,25 @@ class Writer:
     @staticmethod
     def prepare(frame, types: dict[str, str], pg: bool):
         """What write() sends: CSV bytes for COPY (made by polars, without the GIL), or
-        the frame itself for SQLite, whose Python rows are made next to executemany.
-        Pure: it may run in another thread than the one holding the connection."""
+        the rows as Python tuples for SQLite's executemany. Pure: it runs in another
+        thread than the one holding the connection (importing._ahead), so that the rows
+        of the next chunk are made while SQLite stores these."""
         from . import fastparse
 
         if frame.height == 0:
             return None
-        return fastparse.csv_bytes(frame) if pg else (frame, types)
+        if pg:
+            return fastparse.csv_bytes(frame)
+        return list(zip(*fastparse.sqlite_lists(frame, types), strict=True))
 
     def write(self, batch) -> None:
-        from . import fastparse
-
         if batch is None:
             return
         if self.pg:
             with self._cursor.cursor.copy(self._copy_sql) as copy:
                 copy.write(batch)
         else:
-            frame, types = batch
-            rows = zip(*fastparse.sqlite_lists(frame, types), strict=True)
-            self._cursor.cursor.executemany(self._sql, rows)
+            self._cursor.cursor.executemany(self._sql, batch)
 
     def __exit__(self, exc_type, exc, tb):
         try:

@@ -10,15 +10,21 @@ import polars as pl
 
 from .parsing import FALSE, INFERABLE, PARSERS, TRUE, Inference
 
-_PLAIN_INT = r"^[+-]?(0|[1-9][0-9]{0,17})$"
-_GROUPED = {",": r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+$", ".": r"^[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+$"}
+# Integers as written plainly, or grouped by thousands with the other mark than the decimal.
+_INTEGER = {
+    ",": r"^[+-]?(0|[1-9][0-9]{0,17}|[1-9][0-9]{0,2}(\.[0-9]{3})+)$",
+    ".": r"^[+-]?(0|[1-9][0-9]{0,17}|[1-9][0-9]{0,2}(,[0-9]{3})+)$",
+}
+# Decimals with a fraction, grouped integers, and plain integers without leading zeros.
 _DECIMAL = {
-    ",": r"^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]*),[0-9]+$",
-    ".": r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)\.[0-9]+([eE][+-]?[0-9]+)?$",
+    ",": r"^[+-]?(([0-9]{1,3}(\.[0-9]{3})+|[0-9]*),[0-9]+|[1-9][0-9]{0,2}(\.[0-9]{3})+|0|[1-9][0-9]*)$",
+    ".": r"^[+-]?(([0-9]{1,3}(,[0-9]{3})+|[0-9]*)\.[0-9]+([eE][+-]?[0-9]+)?|[1-9][0-9]{0,2}(,[0-9]{3})+|0|[1-9][0-9]*)$",
 }
 _DATE_GERMAN = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
-_TS_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?( ?(Z|[+-][0-9]{2}:?[0-9]{2}))?$"
-_TS_GERMAN = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$"
+_TIMESTAMP = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?( ?(Z|[+-][0-9]{2}:?[0-9]{2}))?"
+    r"|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)$"
+)
 _BOOLEAN = {**dict.fromkeys(TRUE, True), **dict.fromkeys(FALSE, False)}
 _TIMESTAMP_FORMATS = [
     ("%Y-%m-%d %H:%M:%S %z", True),
@@ -87,30 +93,24 @@ def timestamp_format(texts) -> tuple[str, bool] | None:
 
 
 def _expr(name: str, kind: str, decimal: str, hint: tuple[str, bool] | None) -> pl.Expr:
-    """One column's bulk conversion as a polars expression: the common spellings only."""
-    s = pl.col(name).str.strip_chars(WHITESPACE)
+    """One column's bulk conversion as a polars expression: the common spellings only.
+    The column holds stripped texts (see WHITESPACE)."""
+    s = pl.col(name)
     if kind == "text":
         out = pl.when(s != "").then(s)
     elif kind == "integer":
         sep = "." if decimal == "," else ","
         out = (
-            pl.when(s.str.contains(_GROUPED[decimal]))
+            pl.when(s.str.contains(_INTEGER[decimal]))
             .then(s.str.replace_all(sep, "", literal=True))
-            .when(s.str.contains(_PLAIN_INT))
-            .then(s)
             .cast(pl.Int64, strict=False)
         )
     elif kind == "decimal":
-        ok = (
-            s.str.contains(_DECIMAL[decimal])
-            | s.str.contains(_GROUPED[decimal])
-            | s.str.contains(r"^[+-]?(0|[1-9][0-9]*)$")
-        )
         if decimal == ",":
             text = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
         else:
             text = s.str.replace_all(",", "", literal=True)
-        out = pl.when(ok).then(text).cast(pl.Float64, strict=False)
+        out = pl.when(s.str.contains(_DECIMAL[decimal])).then(text).cast(pl.Float64, strict=False)
     elif kind == "boolean":
         out = s.str.to_lowercase().replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
     elif kind == "date":
@@ -123,9 +123,8 @@ def _expr(name: str, kind: str, decimal: str, hint: tuple[str, bool] | None) -> 
             .str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         )
     elif kind == "timestamp":
-        guarded = pl.when(s.str.contains(_TS_ISO) | s.str.contains(_TS_GERMAN)).then(s)
         fmt, has_offset = hint or _TIMESTAMP_FORMATS[0]
-        out = _timestamp_expr(guarded, fmt, has_offset)
+        out = _timestamp_expr(pl.when(s.str.contains(_TIMESTAMP)).then(s), fmt, has_offset)
     else:
         raise ValueError(kind)
     return out.cast(DTYPES[kind]).alias(name)
@@ -141,18 +140,15 @@ def convert_frame(
     scalar parser), so the result is the same as parsing each cell on its own.
     """
     names = texts.columns
-    typed = texts.select(
+    stripped = texts.select(pl.all().str.strip_chars(WHITESPACE))
+    typed = stripped.select(
         [
             _expr(n, c.type, c.decimal, getattr(c, "hint", None))
             for n, c in zip(names, columns, strict=True)
         ]
     )
     unresolved = pl.concat(
-        [
-            texts.select(pl.all().str.strip_chars(WHITESPACE)),
-            typed.select(pl.all().name.suffix("__v")),
-        ],
-        how="horizontal",
+        [stripped, typed.select(pl.all().name.suffix("__v"))], how="horizontal"
     ).select(
         [
             (pl.col(n).is_not_null() & (pl.col(n) != "") & pl.col(n + "__v").is_null()).alias(n)
@@ -210,12 +206,11 @@ def sqlite_lists(frame: pl.DataFrame, types: dict[str, str]) -> list[list]:
             out.append(s.dt.to_string("%Y-%m-%d").to_list())
         elif kind == "timestamp":
             whole = s.dt.to_string("%Y-%m-%dT%H:%M:%SZ")
-            fine = s.dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
-            out.append(
-                pl.select(pl.when(s.dt.microsecond() > 0).then(fine).otherwise(whole))
-                .to_series()
-                .to_list()
-            )
+            if (s.dt.microsecond() > 0).any():
+                fine = s.dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
+                whole = pl.select(pl.when(s.dt.microsecond() > 0).then(fine).otherwise(whole))
+                whole = whole.to_series()
+            out.append(whole.to_list())
         else:
             out.append(s.to_list())
     return out

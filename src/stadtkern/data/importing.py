@@ -45,7 +45,6 @@ INDEX_ALL_ROWS = 100_000
 PREVIEW_ROWS = 20
 ERROR_DETAILS = 1000
 CHUNK = 20000
-FRAME_CHUNK = 200_000
 MODES = ("replace", "append", "upsert")
 
 
@@ -194,11 +193,12 @@ def analyse(path: Path, options: Options) -> Analysis:
     warnings = list(source.warnings)
     names = name_columns(source.header, warnings)
     width = len(names)
-    if source.frame is not None:
-        head = source.frame.head(SAMPLE_ROWS)
+    head = source.pieces.head(SAMPLE_ROWS) if source.pieces is not None else None
+    if head is not None and not isinstance(head, list):
+        head, lines = _without_blank_lines(head, source.pieces.first_line)
         sample = [
-            (source.first_line + i, list(r), None)
-            for i, r in enumerate(head.head(PREVIEW_ROWS).iter_rows())
+            (line, ["" if c is None else c for c in r], None)
+            for line, r in zip(lines, head.head(PREVIEW_ROWS).iter_rows(), strict=False)
         ]
         samples = [
             [v.strip() if v else "" for v in head.to_series(i).to_list()] for i in range(width)
@@ -208,7 +208,12 @@ def analyse(path: Path, options: Options) -> Analysis:
         # The rows already read are put back in front of the rest.
         source.rows = itertools.chain(sample, source.rows)
         samples = [
-            [cells[i].strip() for _l, cells, _g in sample if cells and len(cells) == width]
+            [
+                cells[i].strip()
+                for _l, cells, geom in sample
+                # blank lines are skipped by the load, so they are no evidence either
+                if len(cells or ()) == width and (any(cells) or geom is not None)
+            ]
             for i in range(width)
         ]
     columns = []
@@ -339,22 +344,57 @@ class Chunk:
 def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | None = None):
     """Yield chunks of converted rows; count every row once.
 
-    Rows are checked one by one for their shape, then converted column by column in bulk
-    (fastparse.py). A row with one field too many whose extra field is an empty cell is
-    read as shifted by one column, when dropping that cell makes every value fit; any
-    other ragged row is rejected with the number of fields it had.
+    Clean CSV files come as pieces already split into columns (readers.Pieces); other
+    rows are checked one by one for their shape, then converted column by column in bulk
+    (fastparse.py).
     """
-    columns = analysis.columns
-    width = len(columns)
-    source = analysis.source
-    if source.frame is not None:
-        yield from _frame_chunks(source, columns, outcome, progress)
+    for chunk in _chunks(analysis.source, analysis.columns, outcome):
+        yield chunk
+        if progress:
+            progress(outcome.rows_in)
+    if progress:
+        progress(outcome.rows_in)
+
+
+def _chunks(source, columns, outcome: Outcome):
+    if source.pieces is None:
+        yield from _row_chunks(source.rows, columns, outcome)
         return
+    for first, part in source.pieces.frames():
+        if isinstance(part, list):  # a piece with short or long lines
+            yield from _row_chunks(part, columns, outcome)
+        else:
+            part, lines = _without_blank_lines(part, first)
+            outcome.rows_in += part.height
+            yield _convert_columns(part, lines, [None] * part.height, columns, outcome)
+
+
+def _without_blank_lines(part: pl.DataFrame, first: int):
+    """The frame without lines whose fields are all empty (';;;', as spreadsheets export
+    them), which are blank lines, not rows, as on the line-by-line path; and the file
+    lines of the rows that remain."""
+    lines = range(first, first + part.height)
+    blank = part.select(
+        pl.all_horizontal(pl.all().is_null() | (pl.all() == "")).alias("blank")
+    ).to_series()
+    if not blank.any():
+        return part, lines
+    return part.filter(~blank), [line for line, b in zip(lines, blank, strict=True) if not b]
+
+
+def _row_chunks(rows, columns, outcome: Outcome):
+    """Rows checked for their shape, in converted chunks.
+
+    A row with one field too many whose extra field is an empty cell is read as shifted
+    by one column, when dropping that cell makes every value fit; any other ragged row is
+    rejected with the number of fields it had.
+    """
+    width = len(columns)
     parsers = [PARSERS[c.type] for c in columns]
     cells_chunk: list = []
     lines: list = []
     geoms: list = []
-    for line, cells, geom in analysis.source.rows:
+    for line, cells, geom in rows:
         if cells is not None and not any(cells) and geom is None:
             continue  # blank line
         outcome.rows_in += 1
@@ -385,25 +425,9 @@ def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | No
         geoms.append(geom)
         if len(cells_chunk) >= CHUNK:
             yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
-            if progress:
-                progress(outcome.rows_in)
             cells_chunk, lines, geoms = [], [], []
     if cells_chunk:
         yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
-    if progress:
-        progress(outcome.rows_in)
-
-
-def _frame_chunks(source, columns, outcome: Outcome, progress):
-    """The bulk path: a clean CSV already split into a frame, converted slice by slice."""
-    frame = source.frame
-    for start in range(0, frame.height, FRAME_CHUNK):
-        part = frame.slice(start, FRAME_CHUNK)
-        outcome.rows_in += part.height
-        lines = range(source.first_line + start, source.first_line + start + part.height)
-        yield _convert_columns(part, lines, [None] * part.height, columns, outcome)
-        if progress:
-            progress(outcome.rows_in)
 
 
 def _convert_chunk(cells_chunk, lines, geoms, columns, outcome: Outcome) -> Chunk:

@@ -9,6 +9,7 @@ Files are refused with :class:`ReadError` (a message for people) when they are e
 binary, too big, or archives that would unpack to far more than they weigh.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -37,6 +38,8 @@ SUFFIXES = {
     ".shp": "shp",
 }
 DELIMITERS = (";", ",", "\t", "|")
+HEAD_BYTES = 2**20  # where a CSV's delimiter and header are looked for
+PIECE_BYTES = 8 * 2**20  # the bulk path's unit of work: some 80,000 lines of ten columns
 # Text that was UTF-8, read as cp1252 and saved again as UTF-8 ("MÃ¼nster").
 _MOJIBAKE = ("Ã¤", "Ã¶", "Ã¼", "ÃŸ", "Ã„", "Ã–", "Ãœ", "Ã©")
 
@@ -57,10 +60,8 @@ class Source:
     crs: str | None = None
     geometry: bool = False
     total: int | None = None  # rows expected, for progress bars
-    # A clean CSV (no quotes, every line with all its fields) already split into a frame
-    # of texts, with the file line of its first row: the bulk path of the importer.
-    frame: object = None
-    first_line: int = 0
+    # A clean CSV's data lines, read piece by piece: the bulk path of the importer.
+    pieces: "Pieces | None" = None
     warnings: list[dict] = field(default_factory=list)
 
 
@@ -106,14 +107,19 @@ def open_source(
 # --- CSV ---
 
 
-def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[dict]]:
-    """Bytes to text: UTF-8 (with or without BOM), else the best single-byte code page."""
+def choose_encoding(data: bytes, encoding: str | None = None):
+    """How to decode the file: (offset of the text, codec, errors, name, warnings).
+
+    UTF-8 (with or without BOM) is taken as it is when it is valid (codec None); else
+    the best single-byte code page. A named encoding must read the whole file.
+    """
     warnings: list[dict] = []
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError(_("The file contains binary data; it is not a text (CSV) file."))
     if encoding:
         try:
-            return data.decode(encoding), encoding, warnings
+            name = codecs.lookup(encoding).name
+            data.decode(encoding)
         except LookupError as exc:
             raise ReadError(_("Unknown encoding '%(e)s'.") % {"e": encoding}) from exc
         except UnicodeDecodeError as exc:
@@ -121,23 +127,39 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[dic
                 _("The file is not valid %(e)s (byte %(pos)s). Try another encoding.")
                 % {"e": encoding, "pos": exc.start}
             ) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", warnings
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", warnings
-    try:
-        return data.decode("utf-8"), "utf-8", warnings
-    except UnicodeDecodeError:
-        pass
+        if name == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
+            return 3, None, "strict", encoding, warnings
+        return 0, None if name in ("utf-8", "utf-8-sig") else encoding, "strict", encoding, warnings
+    if data.startswith(codecs.BOM_UTF8):
+        return 3, None if _valid_utf8(data, 3) else "utf-8", "replace", "utf-8-sig", warnings
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return 0, "utf-16", "replace", "utf-16", warnings
+    if _valid_utf8(data):
+        return 0, None, "strict", "utf-8", warnings
     chosen = _single_byte_encoding(data[: 2**16])
-    text = data.decode(chosen, errors="replace")
     warnings.append(
         {
             "code": "encoding",
             "message": _("The file is not UTF-8; it was read as %(e)s.") % {"e": chosen},
         }
     )
-    return text, chosen, warnings
+    return 0, chosen, "replace", chosen, warnings
+
+
+def _valid_utf8(data: bytes, start: int = 0) -> bool:
+    try:
+        codecs.utf_8_decode(memoryview(data)[start:], "strict", True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _ascii_compatible(codec: str | None) -> bool:
+    """Whether every byte is one character, the first 128 being ASCII (see Pieces)."""
+    if codec is None or codecs.lookup(codec).name == "utf-8":
+        return True
+    table = bytes(range(256)).decode(codec, errors="replace")
+    return len(table) == 256 and table[:128] == bytes(range(128)).decode("ascii")
 
 
 GERMAN = "äöüÄÖÜß€„“–é"
@@ -206,26 +228,40 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = None) -> Source:
-    text, used, warnings = decode(data, encoding)
-    text, repaired = repair_mojibake(text)
-    if repaired:
-        warnings.append(repaired)
-    if not text.strip():
-        raise ReadError(_("The file is empty."))
+    """A CSV file as a Source; clean files also as pieces for the bulk path (see Pieces).
+
+    A file is decoded as a whole only when it has to be: for the line-by-line reader, for
+    code pages that are not ASCII-compatible (UTF-16) and for text that may need its
+    mojibake repaired. Otherwise the pieces are decoded one by one while the importer
+    converts and writes the ones before.
+    """
+    start, codec, errors, used, warnings = choose_encoding(data, encoding)
     if delimiter is not None and (len(delimiter) != 1 or delimiter in "\r\n\"'"):
         raise ReadError(_("The delimiter must be one character such as ; , or a tab."))
-    delim = delimiter or sniff_delimiter(text)
-    header, header_line = _header(text, delim)
-    # The file's own bytes serve when they are exactly the text's UTF-8.
-    same = used == "utf-8" and not repaired
-    frame = clean_frame(text, delim, len(header), header_line, raw=data if same else None)
+    raw, text = data, None
+    mojibake = "Ã".encode(codec or "utf-8", errors="ignore")
+    if not _ascii_compatible(codec) or (mojibake and mojibake in data):
+        text, repaired = repair_mojibake(data[start:].decode(codec or "utf-8", errors))
+        if repaired:
+            warnings.append(repaired)
+        raw, start, codec, errors = text.encode(), 0, None, "strict"
+    head = raw[start : start + HEAD_BYTES].decode(codec or "utf-8", errors="replace")
+    if not head.strip() and len(raw) - start <= HEAD_BYTES:
+        raise ReadError(_("The file is empty."))
+    delim = delimiter or sniff_delimiter(head)
+    header, header_line = _header(head, delim)
+    pieces = clean_pieces(raw, start, codec, errors, delim, len(header), header_line)
 
     def rows():
-        if frame is not None:
-            for i, cells in enumerate(frame.iter_rows()):
-                yield header_line + 1 + i, list(cells), None
+        if pieces is not None:
+            for first, part in pieces.frames():
+                if isinstance(part, list):
+                    yield from part
+                else:
+                    for i, cells in enumerate(part.iter_rows()):
+                        yield first + i, ["" if c is None else c for c in cells], None
             return
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        reader = csv.reader(io.StringIO(full_text, newline=""), delimiter=delim)
         while reader.line_num < header_line:
             next(reader)
         try:
@@ -237,6 +273,8 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
                 % {"line": reader.line_num, "e": exc}
             ) from exc
 
+    if pieces is None:
+        full_text = text if text is not None else raw[start:].decode(codec or "utf-8", errors)
     return Source(
         "csv",
         header,
@@ -244,9 +282,8 @@ def read_csv(data: bytes, encoding: str | None = None, delimiter: str | None = N
         encoding=used,
         delimiter=delim,
         warnings=warnings,
-        total=frame.height if frame is not None else max(text.count("\n") - 1, 1),
-        frame=frame,
-        first_line=header_line + 1,
+        total=pieces.lines if pieces is not None else max(full_text.count("\n") - 1, 1),
+        pieces=pieces,
     )
 
 
@@ -264,27 +301,107 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
     return header, reader.line_num
 
 
-def clean_frame(text: str, delimiter: str, width: int, header_line: int, raw: bytes | None = None):
-    """The data lines split into a polars frame of texts, if the file is clean.
+@dataclass
+class Pieces:
+    """The data lines of a clean CSV file, split into frames of cell texts piece by piece.
 
-    Clean means: no quote characters, no blank or lone-CR line after the header, and every
-    line with exactly the header's number of fields (the delimiters add up, and polars
-    refuses longer lines). Such files, most machine exports, are split by polars' reader;
-    any other file goes through the csv module line by line, where ragged rows and shifted
-    values are found and reported.
+    Pieces are cut at line ends, so they can be decoded and split on their own: in every
+    code page read this way (UTF-8 and the single-byte ones) a line end, a delimiter and
+    a quote are the one ASCII byte they look like. The importer converts and writes one
+    piece while the next is read (importing._ahead), instead of holding the whole file
+    as text and as a frame before the first row is written.
     """
-    import polars as pl
-    from polars.exceptions import PolarsError
 
-    raw = raw if raw is not None else text.encode()
-    if b'"' in raw or width < 1:
+    data: bytes
+    start: int  # offset of the first data line
+    codec: str | None  # None: the bytes are UTF-8 as they are
+    errors: str
+    delimiter: str
+    width: int
+    first_line: int  # the file's line number of the first data line
+    lines: int
+
+    def frames(self) -> Iterator[tuple[int, object]]:
+        """(file line of its first row, frame of texts or rows) for each piece, in order."""
+        piece_bytes = PIECE_BYTES
+        line, pos, end = self.first_line, self.start, len(self.data)
+        while pos < end:
+            cut = self.data.find(b"\n", min(pos + piece_bytes, end) - 1)
+            cut = end if cut < 0 else cut + 1
+            part = self._split(self.data[pos:cut], line)
+            yield line, part
+            line += len(part)
+            pos = cut
+
+    def head(self, n: int):
+        """The first ``n`` data lines (or all of them), split as in frames()."""
+        cut = self.start
+        for _i in range(n):
+            cut = self.data.find(b"\n", cut) + 1
+            if cut == 0:
+                cut = len(self.data)
+                break
+        return self._split(self.data[self.start : cut], self.first_line)
+
+    def _split(self, piece: bytes, line: int):
+        """The piece as a frame of texts; as (line, cells, None) rows when some of its
+        lines are short or long, which the csv module reads and the importer reports."""
+        if self.codec is not None:
+            piece = piece.decode(self.codec, self.errors).encode()
+        expected = piece.count(b"\n") + (0 if piece.endswith(b"\n") else 1)
+        frame = self._frame(piece, expected)
+        if frame is not None:
+            return frame
+        # No quotes in the file: every line is one record, as the csv module reads it.
+        reader = csv.reader(io.StringIO(piece.decode(), newline=""), delimiter=self.delimiter)
+        return [(line + i, cells, None) for i, cells in enumerate(reader)]
+
+    def _frame(self, piece: bytes, expected: int):
+        import polars as pl
+        from polars.exceptions import PolarsError
+
+        # polars fills a short line with nulls and refuses a long one: when the delimiters
+        # add up to (fields - 1) on every line, every line has all its fields.
+        if piece.count(self.delimiter.encode()) != expected * (self.width - 1):
+            return None
+        try:
+            frame = pl.read_csv(
+                piece,
+                separator=self.delimiter,
+                has_header=False,
+                quote_char=None,
+                infer_schema=False,
+                new_columns=[f"field_{i}" for i in range(self.width)],
+            )
+        except (PolarsError, ValueError, TypeError):
+            return None
+        return frame if frame.height == expected and frame.width == self.width else None
+
+
+def clean_pieces(
+    raw: bytes,
+    start: int,
+    codec: str | None,
+    errors: str,
+    delimiter: str,
+    width: int,
+    header_line: int,
+) -> Pieces | None:
+    """The file's data lines as Pieces, if the file is clean.
+
+    Clean means: no quote characters, and line ends all CRLF or all LF. Such files, most
+    machine exports, are split by polars' reader; a piece with short or long lines, and
+    any other file, go through the csv module line by line, where ragged rows and shifted
+    values are found and reported. The checks count bytes and decode nothing.
+    """
+    if width < 1 or len(delimiter.encode()) != 1 or raw.find(b'"', start) >= 0:
         return None
-    newlines = raw.count(b"\n")
-    carriage_returns = raw.count(b"\r")
+    newlines = raw.count(b"\n", start)
+    carriage_returns = raw.count(b"\r", start)
     # CRLF throughout, or LF throughout: anything else goes to the line-by-line reader.
     if carriage_returns and carriage_returns != newlines:
         return None
-    offset = 0
+    offset = start
     for _line in range(header_line):
         offset = raw.find(b"\n", offset) + 1
         if offset == 0:
@@ -292,29 +409,7 @@ def clean_frame(text: str, delimiter: str, width: int, header_line: int, raw: by
     lines = newlines - header_line + (0 if raw.endswith(b"\n") else 1)
     if lines < 1:
         return None
-    if width == 1:
-        body = raw[offset:]
-        if body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body:
-            return None
-    # With two or more columns a blank or short line leaves the delimiters short of
-    # lines x (width - 1), and polars refuses a line with too many: so every line fits.
-    elif raw.count(delimiter.encode()) - raw.count(delimiter.encode(), 0, offset) != lines * (
-        width - 1
-    ):
-        return None
-    try:
-        frame = pl.read_csv(
-            raw,
-            skip_lines=header_line,
-            separator=delimiter,
-            has_header=False,
-            quote_char=None,
-            infer_schema=False,
-            new_columns=[f"field_{i}" for i in range(width)],
-        )
-    except (PolarsError, ValueError, TypeError):
-        return None  # the line-by-line reader will say what is wrong, and where
-    return frame if frame.height == lines and frame.width == width else None
+    return Pieces(raw, offset, codec, errors, delimiter, width, header_line + 1, lines)
 
 
 # --- archives (XLSX, ODS, zipped Shapefile) ---

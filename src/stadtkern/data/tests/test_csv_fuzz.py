@@ -2,6 +2,7 @@
 the row accounting always holds (rows in = rows imported + rows rejected)."""
 
 from datetime import datetime
+from uuid import uuid4
 
 import polars as pl
 import pytest
@@ -132,3 +133,63 @@ def test_bulk_inference_and_conversion_agree_with_the_scalar_parsers(values, dec
             assert i not in failures
             got = series[i]
             assert got == expected, (kind, v, got, expected)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                st.integers(-(10**6), 10**6).map(lambda n: f"{n:,}".replace(",", ".")),
+                st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.2f}".replace(".", ",")),
+                st.dates().map(lambda d: d.strftime("%d.%m.%Y")),
+                st.sampled_from(["", " ", "ja", "nein", "x", "Straße", "\ufffd"]),
+            ),
+            min_size=0,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    piece_bytes=st.integers(1, 200),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_files_read_in_pieces_import_as_read_line_by_line(
+    alpha, tmp_path, rows, piece_bytes, encoding, newline
+):
+    """The bulk path (pieces split by polars) and the csv module agree on every file."""
+    from stadtkern.data import readers
+
+    header = ["a", "b", "c", "d"][: max(len(rows[0]), 1)]
+    lines = [";".join(r) for r in [header, *rows]]
+    content = (newline.join(lines) + newline).encode(encoding, "replace")
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    outcomes = []
+    for bulk in (True, False):
+        dataset = Dataset.objects.create(municipality=alpha, slug=f"f-{uuid4().hex}", title="F")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(readers, "PIECE_BYTES", piece_bytes)
+            if not bulk:
+                mp.setattr(readers, "clean_pieces", lambda *args: None)
+            try:
+                run = importing.run_import(dataset, path, "f.csv", importing.Options())
+            except importing.ImportFailed as exc:
+                run = exc.run
+        outcomes.append(
+            (
+                run.status,
+                run.rows_in,
+                run.rows_rejected,
+                [(e["line"], e["column"], e["reason"]) for e in run.errors],
+                sorted(w["code"] for w in run.warnings),
+                [(c["name"], c["type"]) for c in run.columns],
+                rows_of(dataset) if run.status == "done" else None,
+            )
+        )
+        dataset.delete()
+    assert outcomes[0] == outcomes[1], (content, outcomes)

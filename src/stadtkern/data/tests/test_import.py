@@ -397,3 +397,56 @@ def test_short_single_byte_files_are_read_in_their_code_page(dataset, load, enco
     run = load(dataset, text.encode(encoding))
     assert run.encoding == expected
     assert [r["strasse"] for r in rows_of(dataset)] == ["Steinstraße 1", "Köhlerweg 3"]
+
+
+# --- the bulk path: clean files read piece by piece ---
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Pieces of a few lines, so that small files are cut into many."""
+    from stadtkern.data import readers
+
+    monkeypatch.setattr(readers, "PIECE_BYTES", 40)
+
+
+def test_a_clean_file_cut_into_pieces_gives_every_row_with_its_line(dataset, load, small_pieces):
+    lines = ["nr;name;betrag;tag"] + [
+        f"{i};Straße {i};{i}.000,5;{i % 28 + 1:02d}.02.2024" for i in range(1, 201)
+    ]
+    run = load(dataset, ("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    assert (run.rows_in, run.rows_imported, run.encoding) == (200, 200, "cp1252")
+    rows = rows_of(dataset)
+    assert [r["nr"] for r in rows] == list(range(1, 201))
+    assert rows[149] == {
+        "_id": 150, "nr": 150, "name": "Straße 150", "betrag": 150000.5, "tag": "2024-02-11"
+    }  # fmt: skip
+
+
+def test_a_bad_value_deep_in_a_piece_is_reported_with_its_file_line(dataset, load, small_pieces):
+    lines = ["nr;wert"] + [f"{i};{i},5" for i in range(1, 101)]
+    lines[77] = "77;sieben"
+    run = load(dataset, ("\n".join(lines) + "\n").encode(), types={"wert": "decimal"})
+    assert (run.rows_in, run.rows_imported, run.rows_rejected) == (100, 99, 1)
+    assert [(e["line"], e["column"], e["value"]) for e in run.errors] == [(78, "wert", "sieben")]
+
+
+def test_short_and_long_lines_that_balance_out_are_still_found(dataset, load, small_pieces):
+    # One line short of a field and one with a field too many: the delimiters add up over
+    # the file, so only the piece that holds them shows it.
+    lines = ["a;b;c"] + [f"{i};{i};{i}" for i in range(1, 61)]
+    lines[30], lines[31] = "30;30", "31;31;31;31"
+    run = load(dataset, ("\n".join(lines) + "\n").encode())
+    assert (run.rows_in, run.rows_imported, run.rows_rejected) == (60, 58, 2)
+    assert [(e["line"], e["reason"]) for e in run.errors] == [
+        (31, "2 fields, the header has 3"),
+        (32, "4 fields, the header has 3"),
+    ]
+    assert len(rows_of(dataset)) == 58
+
+
+def test_utf8_text_that_needs_repair_is_read_as_a_whole(dataset, load, small_pieces):
+    text = "ort;anzahl\n" + "".join(f"MÃ¼nster {i};{i}\n" for i in range(50))
+    run = load(dataset, text.encode())
+    assert "mojibake" in codes(run)
+    assert rows_of(dataset)[49]["ort"] == "Münster 49"
