@@ -136,8 +136,6 @@ def create_indexes(table: str, columns: list[dict], geometry: bool, key: str | N
     """An index for each given column, the bounding box, and the unique key."""
     pg = is_postgres()
     with connection.cursor() as cur:
-        if pg:  # more memory for the sort of an index build, in this transaction only
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
         if key:
             cur.execute(f"CREATE UNIQUE INDEX {qn(table + '_key')} ON {qn(table)} ({qn(key)})")
         for i, c in enumerate(columns):
@@ -171,14 +169,18 @@ def count(table: str) -> int:
 class Writer:
     """Bulk writer of converted rows (a polars frame: ``_id``, the columns, geometry).
 
-    PostgreSQL streams CSV through COPY; SQLite runs executemany over the rows of each
+    PostgreSQL streams COPY's text format; SQLite runs executemany over the rows of each
     frame in the surrounding transaction. Upserts go through a staging table on PostgreSQL
     and ``INSERT ... ON CONFLICT`` on SQLite.
     """
 
-    def __init__(self, table: str, names: list[str], key: str | None = None):
-        self.table, self.names, self.key = table, ["_id", *names], key
+    def __init__(self, table: str, names: list[str], types: dict[str, str], key: str | None = None):
+        self.table, self.types, self.key = table, types, key
         self.pg = is_postgres()
+        # SQLite numbers new rows itself, as the importer would (one more than the
+        # largest _id): one value less to bind per row. Upserts name their _id.
+        self.own_ids = self.pg or bool(key) or not names
+        self.names = ["_id", *names] if self.own_ids else list(names)
         self._cursor = None
         self._target = table
 
@@ -191,7 +193,7 @@ class Writer:
                 self._cursor.execute(
                     f"CREATE TEMP TABLE {qn(self._target)} (LIKE {qn(self.table)}) ON COMMIT DROP"
                 )
-            self._copy_sql = f"COPY {qn(self._target)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+            self._copy_sql = f"COPY {qn(self._target)} ({cols}) FROM STDIN"
         else:
             marks = ", ".join("?" for _ in self.names)
             self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks})"  # noqa: S608
@@ -204,19 +206,19 @@ class Writer:
                 )
         return self
 
-    @staticmethod
-    def prepare(frame, types: dict[str, str], pg: bool):
-        """What write() sends: CSV bytes for COPY (made by polars, without the GIL), or
-        the rows as Python tuples for SQLite's executemany. Pure: it runs in another
-        thread than the one holding the connection (importing._ahead), so that the rows
-        of the next chunk are made while SQLite stores these."""
+    def prepare(self, frame):
+        """What write() sends: COPY text (made by polars, without the GIL), or the rows
+        as Python tuples for SQLite's executemany. It touches no connection, so it runs
+        in another thread (importing._ahead) while write() stores the chunk before."""
         from . import fastparse
 
         if frame.height == 0:
             return None
-        if pg:
-            return fastparse.csv_bytes(frame)
-        return list(zip(*fastparse.sqlite_lists(frame, types), strict=True))
+        if not self.own_ids:
+            frame = frame.drop("_id")
+        if self.pg:
+            return fastparse.copy_text(frame)
+        return list(zip(*fastparse.sqlite_lists(frame, self.types), strict=True))
 
     def write(self, batch) -> None:
         if batch is None:

@@ -216,10 +216,32 @@ def sqlite_lists(frame: pl.DataFrame, types: dict[str, str]) -> list[list]:
     return out
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The frame as CSV for PostgreSQL's COPY ... (FORMAT csv): NULL is an empty field."""
+# COPY's text format: a backslash starts an escape, a tab ends a field, a line end a row.
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def copy_text(frame: pl.DataFrame) -> bytes:
+    """The frame in the text format of PostgreSQL's COPY (tab-separated, NULL as \\N).
+
+    PostgreSQL reads it faster than CSV. Timestamps carry their fraction of a second only
+    when they have one.
+    """
+    escaped = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String and frame[name].str.contains(r"[\\\t\n\r]").any():
+            col = pl.col(name)
+            for char, escape in _COPY_ESCAPES:
+                col = col.str.replace_all(char, escape, literal=True)
+            escaped.append(col)
+    if escaped:
+        frame = frame.with_columns(escaped)
     return frame.write_csv(
-        include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z", date_format="%Y-%m-%d"
+        include_header=False,
+        separator="\t",
+        quote_style="never",
+        null_value="\\N",
+        datetime_format="%Y-%m-%d %H:%M:%S%.f%z",
+        date_format="%Y-%m-%d",
     ).encode()
 
 

@@ -799,8 +799,8 @@ def _load(
     key = options.key if options.mode == "upsert" else None
     if key:
         datastore.create_indexes(table, [], False, key)
-    names = ["_id", *types] + (["geometry", *datastore.BBOX] if geometry else [])
-    pg = datastore.is_postgres()
+    names = [*types] + (["geometry", *datastore.BBOX] if geometry else [])
+    writer = datastore.Writer(table, names, types, key=key)
 
     def prepared():
         """Converted, numbered and encoded chunks; runs beside the writer (see _ahead)."""
@@ -822,9 +822,9 @@ def _load(
                         for k, b in enumerate(datastore.BBOX)
                     ),
                 )
-            yield datastore.Writer.prepare(frame, types, pg)
+            yield writer.prepare(frame)
 
-    with datastore.Writer(table, names[1:], key=key) as writer:
+    with writer:
         for batch in _ahead(prepared()):
             writer.write(batch)
     row_count = datastore.count(table)

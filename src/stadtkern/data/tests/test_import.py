@@ -450,3 +450,19 @@ def test_utf8_text_that_needs_repair_is_read_as_a_whole(dataset, load, small_pie
     run = load(dataset, text.encode())
     assert "mojibake" in codes(run)
     assert rows_of(dataset)[49]["ort"] == "Münster 49"
+
+
+def test_awkward_text_and_fractions_of_seconds_are_stored_as_they_were(dataset, load):
+    # Backslashes, tabs and line breaks in quoted cells, a literal \N, a text that looks
+    # like a number, and timestamps with and without a fraction of a second.
+    values = ["C:\\Daten\\neu", "a\tb", "zwei\nZeilen", "\\N", "\\", "007", ""]
+    lines = ["nr;text;zeit"] + [
+        f'{i};"{v}";2024-03-0{i} 10:00:00{".250000" if i % 2 else ""}+01:00'
+        for i, v in enumerate(values, start=1)
+    ]
+    run = load(dataset, ("\r\n".join(lines) + "\r\n").encode())
+    assert run.rows_imported == len(values)
+    rows = rows_of(dataset)
+    assert [r["text"] for r in rows] == [*values[:-1], None]
+    assert rows[0]["zeit"] == "2024-03-01T09:00:00.250000Z"
+    assert rows[1]["zeit"] == "2024-03-02T09:00:00Z"
