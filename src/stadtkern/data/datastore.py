@@ -6,8 +6,9 @@ transaction, so a failed import leaves the previous version untouched. Every tab
 ``_id`` (row number, the keyset for pagination) and, for geodata, ``geometry`` (GeoJSON
 in EPSG:4326) with its bounding box in ``_minx _miny _maxx _maxy`` (indexed).
 
-Values are written with the database's bulk path: COPY on PostgreSQL, executemany in
-one transaction on SQLite. Column names come from the dataset's schema (checked SQL
+Values are written with the database's bulk path: COPY on PostgreSQL; on SQLite
+executemany in the import's transaction, or for large imports a staging file copied in
+one statement (staging.py). Column names come from the dataset's schema (checked SQL
 identifiers) and are quoted all the same; values are always bound parameters.
 """
 
@@ -170,21 +171,35 @@ class Writer:
     """Bulk writer of converted rows (a polars frame: ``_id``, the columns, geometry).
 
     PostgreSQL streams COPY's text format; SQLite runs executemany over the rows of each
-    frame in the surrounding transaction. Upserts go through a staging table on PostgreSQL
+    frame in the surrounding transaction, or stages large loads (staging.py). Upserts go through a staging table on PostgreSQL
     and ``INSERT ... ON CONFLICT`` on SQLite.
     """
 
-    def __init__(self, table: str, names: list[str], types: dict[str, str], key: str | None = None):
+    def __init__(
+        self,
+        table: str,
+        names: list[str],
+        types: dict[str, str],
+        key: str | None = None,
+        rows: int | None = None,
+    ):
+        from . import staging
+
         self.table, self.types, self.key = table, types, key
         self.pg = is_postgres()
         # SQLite numbers new rows itself, as the importer would (one more than the
         # largest _id): one value less to bind per row. Upserts name their _id.
         self.own_ids = self.pg or bool(key) or not names
         self.names = ["_id", *names] if self.own_ids else list(names)
+        # Large SQLite loads go through a staging file (see staging.py).
+        self.staged = not self.pg and (rows or 0) >= staging.STAGE_ROWS and staging.available()
+        self._stage = None
         self._cursor = None
         self._target = table
 
     def __enter__(self):
+        from . import staging
+
         self._cursor = connection.cursor().__enter__()
         cols = ", ".join(qn(n) for n in self.names)
         if self.pg:
@@ -194,22 +209,26 @@ class Writer:
                     f"CREATE TEMP TABLE {qn(self._target)} (LIKE {qn(self.table)}) ON COMMIT DROP"
                 )
             self._copy_sql = f"COPY {qn(self._target)} ({cols}) FROM STDIN"
-        else:
-            marks = ", ".join("?" for _ in self.names)
-            self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks})"  # noqa: S608
-            if self.key:
-                updates = ", ".join(
-                    f"{qn(n)} = excluded.{qn(n)}" for n in self.names if n not in ("_id", self.key)
-                )
-                self._sql += f" ON CONFLICT ({qn(self.key)}) DO " + (
-                    f"UPDATE SET {updates}" if updates else "NOTHING"
-                )
+            return self
+        self._conflict = ""
+        if self.key:
+            updates = ", ".join(
+                f"{qn(n)} = excluded.{qn(n)}" for n in self.names if n not in ("_id", self.key)
+            )
+            self._conflict = f"ON CONFLICT ({qn(self.key)}) DO " + (
+                f"UPDATE SET {updates}" if updates else "NOTHING"
+            )
+        if self.staged:
+            self._stage = staging.Stage()
+        marks = ", ".join("?" for _ in self.names)
+        self._sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({marks}) {self._conflict}"  # noqa: S608
         return self
 
     def prepare(self, frame):
-        """What write() sends: COPY text (made by polars, without the GIL), or the rows
-        as Python tuples for SQLite's executemany. It touches no connection, so it runs
-        in another thread (importing._ahead) while write() stores the chunk before."""
+        """What write() sends: COPY text (made by polars, without the GIL), SQLite's
+        forms of the values as a frame for the staging file, or as Python tuples for
+        executemany. It touches no connection, so it runs in another thread
+        (importing._ahead) while write() stores the chunk before."""
         from . import fastparse
 
         if frame.height == 0:
@@ -218,7 +237,10 @@ class Writer:
             frame = frame.drop("_id")
         if self.pg:
             return fastparse.copy_text(frame)
-        return list(zip(*fastparse.sqlite_lists(frame, self.types), strict=True))
+        frame = fastparse.sqlite_frame(frame, self.types)
+        if self.staged:
+            return frame
+        return list(zip(*(s.to_list() for s in frame.iter_columns()), strict=True))
 
     def write(self, batch) -> None:
         if batch is None:
@@ -226,11 +248,18 @@ class Writer:
         if self.pg:
             with self._cursor.cursor.copy(self._copy_sql) as copy:
                 copy.write(batch)
+        elif self._stage is not None:
+            self._stage.write(batch)
         else:
             self._cursor.cursor.executemany(self._sql, batch)
 
     def __exit__(self, exc_type, exc, tb):
         try:
+            if self._stage is not None:
+                if exc_type is None:
+                    self._stage.copy_into(self._cursor, self.table, self.names, self._conflict)
+                else:
+                    self._stage.discard()
             if exc_type is None and self.pg and self.key:
                 updates = ", ".join(
                     f"{qn(n)} = EXCLUDED.{qn(n)}" for n in self.names if n not in ("_id", self.key)

@@ -194,26 +194,27 @@ def convert(texts, kind: str, decimal: str) -> tuple[pl.Series, dict[int, str]]:
     return values.cast(DTYPES[kind]), failures
 
 
-def sqlite_lists(frame: pl.DataFrame, types: dict[str, str]) -> list[list]:
-    """The frame's columns as Python lists, in the forms the SQLite datastore stores."""
+def sqlite_frame(frame: pl.DataFrame, types: dict[str, str]) -> pl.DataFrame:
+    """The frame's values in the forms the SQLite datastore stores: booleans as 0/1,
+    dates as ISO text, timestamps as ISO text in UTC with a fraction only when present."""
     out = []
     for name in frame.columns:
         s = frame[name]
         kind = types.get(name)
         if kind == "boolean":
-            out.append(s.cast(pl.Int8).to_list())
+            s = s.cast(pl.Int8)
         elif kind == "date":
-            out.append(s.dt.to_string("%Y-%m-%d").to_list())
+            s = s.dt.to_string("%Y-%m-%d")
         elif kind == "timestamp":
             whole = s.dt.to_string("%Y-%m-%dT%H:%M:%SZ")
             if (s.dt.microsecond() > 0).any():
                 fine = s.dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
-                whole = pl.select(pl.when(s.dt.microsecond() > 0).then(fine).otherwise(whole))
-                whole = whole.to_series()
-            out.append(whole.to_list())
-        else:
-            out.append(s.to_list())
-    return out
+                whole = pl.select(
+                    pl.when(s.dt.microsecond() > 0).then(fine).otherwise(whole)
+                ).to_series()
+            s = whole
+        out.append(s.alias(name))
+    return pl.DataFrame(out)
 
 
 # COPY's text format: a backslash starts an escape, a tab ends a field, a line end a row.

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import datastore, fastparse, geo
+from . import datastore, fastparse, geo, staging
 from .models import Dataset, ImportRun, ImportStatus
 from .parsing import PARSERS, TYPES, decimal_mark
 from .readers import ReadError, Source, open_source
@@ -697,6 +697,8 @@ def run_import(
         run.seconds = time.monotonic() - started
         run.save()
         raise ImportFailed(str(exc), run) from exc
+    finally:
+        staging.release()
     return run
 
 
@@ -800,7 +802,7 @@ def _load(
     if key:
         datastore.create_indexes(table, [], False, key)
     names = [*types] + (["geometry", *datastore.BBOX] if geometry else [])
-    writer = datastore.Writer(table, names, types, key=key)
+    writer = datastore.Writer(table, names, types, key=key, rows=total)
 
     def prepared():
         """Converted, numbered and encoded chunks; runs beside the writer (see _ahead)."""
