@@ -21,9 +21,8 @@ from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, LongText, OptionalTitle, SearchText, Slug, Title, text
 
 from . import exports, geo, importing, selectors, services, sql
-from .datastore import decode_cursor
 from .models import Dataset
-from .rowfilters import FilterError, build_query
+from .rowfilters import FilterError, build_query, parse_cursor
 from .vocab import FREQUENCIES, LICENSES, THEMES
 
 router = Router(tags=["data"])
@@ -284,14 +283,7 @@ def dataset_rows(request, slug: Slug, name: DatasetName, page: Query[RowsQuery])
     `__null`), `sort=-col`, `fields=a,b`, `bbox=` and keyset pagination by `cursor`."""
     dataset = selectors.dataset_get(request.auth, slug, name)
     query = _query(request, dataset)
-    after = None
-    if page.cursor:
-        try:
-            after = decode_cursor(page.cursor)
-        except ValueError as exc:
-            raise FilterError("cursor", str(exc)) from None
-        if len(after) != (1 if query.sort is None else 2):
-            raise FilterError("cursor", "The cursor belongs to another sort order.")
+    after = parse_cursor(query, page.cursor) if page.cursor else None
     items, cursor = query.page(limit=page.limit, after=after)
     return {"items": items, "next_cursor": cursor, "count": query.count() if page.count else None}
 

@@ -11,7 +11,7 @@ insensitive) and ``null`` (true/false). Values are read with the column's own ty
 international number and date formats (``3.5``, ``2024-05-01``) as well as German ones.
 """
 
-from .datastore import Query, encode
+from .datastore import Query, decode_cursor, encode
 from .parsing import PARSERS
 
 RESERVED = {
@@ -86,6 +86,8 @@ def build_query(dataset, params, *, reserved=RESERVED) -> Query:
                 key, f"Unknown operator '{op[:20]}'. Operators: {', '.join(OPERATORS)}."
             )
         for raw in _values(params, key):
+            if "\x00" in raw:  # PostgreSQL stores no NUL in text, and no value has one
+                raise FilterError(key, "The value contains a NUL character.")
             if op == "null":
                 if raw.lower() not in ("true", "false", "1", "0"):
                     raise FilterError(key, "null takes true or false")
@@ -130,3 +132,35 @@ def _values(params, key) -> list[str]:
         return params.getlist(key)
     value = params[key]
     return value if isinstance(value, list) else [value]
+
+
+def parse_cursor(query: Query, text: str) -> list:
+    """A cursor of ``query.page()`` read back and checked, for the database to compare."""
+    foreign = FilterError("cursor", "The cursor is not one this API handed out.")
+    try:
+        after = decode_cursor(text)
+    except ValueError:
+        raise foreign from None
+    if len(after) != (1 if query.sort is None else 2):
+        raise FilterError("cursor", "The cursor belongs to another sort order.")
+    last_id = after[-1]
+    if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id < 2**63:
+        raise foreign
+    if query.sort is None or after[0] is None:
+        return after
+    column = next(c for c in query.dataset.columns if c["name"] == query.sort[0])
+    value, kind = after[0], column["type"]
+    if kind == "text":
+        ok = isinstance(value, str) and "\x00" not in value
+    elif kind == "boolean":
+        ok = isinstance(value, bool)
+    elif kind in ("integer", "decimal"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and abs(value) <= (2**63 - 1 if kind == "integer" else 1.8e308)
+    else:  # date, timestamp: ISO text, read as a filter value is
+        if not isinstance(value, str):
+            raise foreign
+        return [parse_value(column, value, "cursor"), last_id]
+    if not ok:
+        raise foreign
+    return [encode(kind, value), last_id]

@@ -17,10 +17,9 @@ from stadtkern.core import rules
 from stadtkern.core.selectors import municipality_get
 
 from . import charts, dcat, importing, selectors, services, sql
-from .datastore import decode_cursor
 from .forms import CommitForm, DatasetForm, SqlForm, UploadForm
 from .models import Dataset, ImportRun
-from .rowfilters import FilterError, build_query
+from .rowfilters import FilterError, build_query, parse_cursor
 from .vocab import FREQUENCIES, LICENSES, THEMES
 
 PREVIEW_ROWS = 25
@@ -91,7 +90,9 @@ def dataset_detail(request, slug: str, name: str):
         params.pop("y", None)
         try:
             query = build_query(dataset, params)
-            after = decode_cursor(request.GET["cursor"]) if request.GET.get("cursor") else None
+            after = (
+                parse_cursor(query, request.GET["cursor"]) if request.GET.get("cursor") else None
+            )
             rows, cursor = query.page(limit=PREVIEW_ROWS, after=after)
         except (FilterError, ValueError) as exc:
             error = str(exc)

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stadtkern.data import ogcapi, sql
@@ -278,3 +278,37 @@ def test_cql2_where_rejects_what_basic_cql2_does_not_offer(small):
         with pytest.raises(ogcapi.OgcError):
             ogcapi.cql2_where(small, text)
     assert ImportRun.objects.filter(dataset=small).count() == 1
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+
+
+@SETTINGS
+@given(
+    sort=st.sampled_from([None, "nr", "-name", "wert", "-tag", "name"]),
+    values=st.lists(JSONISH, max_size=3),
+)
+@example(sort="-tag", values=["2024-01-01", 1])
+@example(sort="-tag", values=["kein Datum", 1])
+@example(sort="name", values=["a\x00", 1])
+@example(sort="wert", values=[1.5, 2**70])
+@example(sort=None, values=[True])
+def test_forged_cursors_are_refused_or_read_never_failing(small, sort, values):
+    import base64
+    import json
+
+    from stadtkern.data.rowfilters import parse_cursor
+
+    query = build_query(small, {"sort": sort} if sort else {})
+    text = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    try:
+        after = parse_cursor(query, text)
+    except FilterError as exc:
+        assert exc.field == "cursor"
+        return
+    rows, _cursor = query.page(limit=5, after=after)
+    assert len(rows) <= 5
