@@ -1,0 +1,107 @@
+"""Reads of the SensorThings service: who sees what, and paths resolved to querysets.
+
+Things are public or internal; a Thing's Datastreams, Observations and
+HistoricalLocations share its visibility. Sensors, ObservedProperties, Locations and
+FeaturesOfInterest describe things and are readable by all. Members of a municipality
+and its machine tokens see everything of that municipality; site staff see all.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from stadtkern.core.models import Membership
+
+from .entities import TYPES, EntityType
+from .models import MachineToken
+from .odata import ODataError, Options, Path
+
+# The path from each entity type to the Thing whose visibility it shares.
+_THING = {
+    "Thing": "",
+    "Datastream": "thing__",
+    "Observation": "datastream__thing__",
+    "HistoricalLocation": "thing__",
+}
+_MUNICIPALITY = {"Observation": "datastream__municipality_id"}
+
+
+@dataclass
+class Caller:
+    user: object = None
+    token: MachineToken | None = None
+    municipalities: set[int] = field(default_factory=set)
+    staff: bool = False
+
+    @classmethod
+    def of(cls, request, token: MachineToken | None) -> "Caller":
+        user = request.user if request.user.is_authenticated else None
+        ids = set()
+        if user is not None:
+            ids = set(
+                Membership.objects.filter(user=user).values_list("municipality_id", flat=True)
+            )
+        if token is not None:
+            ids.add(token.municipality_id)
+        return cls(user, token, ids, bool(user and user.is_staff))
+
+
+def visibility(etype: EntityType, caller: Caller) -> Q:
+    if caller.staff or etype.name not in _THING:
+        return Q()
+    own = _MUNICIPALITY.get(etype.name, "municipality_id")
+    return Q(**{f"{_THING[etype.name]}public": True}) | Q(**{f"{own}__in": caller.municipalities})
+
+
+def visible(etype: EntityType, caller: Caller):
+    return etype.model.objects.filter(visibility(etype, caller))
+
+
+def resolve(path: Path, caller: Caller):
+    """The entity (an instance) or collection (a queryset) a path names; 404 if hidden."""
+    first = path.steps[0]
+    current = visible(first.etype, caller)
+    obj = None
+    if first.id is not None:
+        obj = _one(current.filter(pk=first.id), first.etype, first.id)
+    for step in path.steps[1:]:
+        target = visible(step.etype, caller)
+        if step.nav.many:
+            current = getattr(obj, step.nav.field).filter(visibility(step.etype, caller))
+            obj = None
+            if step.id is not None:
+                obj = _one(current.filter(pk=step.id), step.etype, step.id)
+        else:
+            ident = getattr(obj, f"{step.nav.field}_id")
+            obj = _one(target.filter(pk=ident), step.etype, ident)
+    return obj if obj is not None else current
+
+
+def _one(qs, etype: EntityType, ident):
+    obj = qs.first()
+    if obj is None:
+        raise ODataError(f"{etype.name} {ident} does not exist.", status=404)
+    return obj
+
+
+def ordered(qs, etype: EntityType, options: Options):
+    keys = []
+    for name, desc in options.orderby:
+        prop = etype.prop_by_name.get(name)
+        column = "pk" if prop is None else prop.field
+        keys.append(f"-{column}" if desc else column)
+    return qs.order_by(*keys, "pk")
+
+
+def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
+    """Prefetches for $expand, one query per expanded navigation whatever the count;
+    nested $top/$skip become window functions (Django's sliced prefetches)."""
+    lookups = []
+    for exp in options.expand:
+        target = TYPES[exp.nav.target]
+        inner = ordered(visible(target, caller), target, exp.options)
+        inner = with_expansions(inner, target, exp.options, caller)
+        if exp.nav.many:
+            inner = inner[exp.options.skip : exp.options.skip + exp.options.top]
+        lookups.append(Prefetch(exp.nav.field, queryset=inner, to_attr=f"x_{exp.nav.field}"))
+    return qs.prefetch_related(*lookups) if lookups else qs

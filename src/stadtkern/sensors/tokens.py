@@ -1,0 +1,82 @@
+"""Machine tokens: how sensors and gateways prove which municipality they write for.
+
+A token reads ``skm_<prefix>_<secret>``; only the SHA-256 of the whole is stored, the
+prefix finds the row. HTTP clients send it as ``Authorization: Bearer <token>`` or, for
+clients that know only Basic authentication (FROST's client), as the password with any
+user name. Revoked tokens stop working at once.
+"""
+
+import base64
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from stadtkern.core.models import Municipality
+
+from .models import Datastream, MachineToken
+
+PREFIX = "skm_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *, municipality: Municipality, name: str, datastreams: list[Datastream] = (), user=None
+) -> tuple[MachineToken, str]:
+    """A new token and its secret, which is shown once and never stored."""
+    for ds in datastreams:
+        if ds.municipality_id != municipality.pk:
+            raise ValueError(f"Datastream {ds.pk} belongs to another municipality.")
+    prefix = secrets.token_hex(4)
+    secret = f"{PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = MachineToken.objects.create(
+        municipality=municipality,
+        name=(name or "").strip()[:100] or "Sensor",
+        prefix=prefix,
+        digest=_digest(secret),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    token.datastreams.set(datastreams)
+    return token, secret
+
+
+def token_revoke(*, token: MachineToken) -> MachineToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(secret: str) -> MachineToken | None:
+    parts = secret.split("_")
+    if len(parts) != 3 or f"{parts[0]}_" != PREFIX:
+        return None
+    token = (
+        MachineToken.objects.select_related("municipality")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+        return None
+    MachineToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def from_request(request) -> MachineToken | None:
+    """The machine token an HTTP request carries, if any (Bearer or Basic password)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return token_authenticate(value.strip())
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return token_authenticate(decoded.partition(":")[2])
+    return None
