@@ -75,6 +75,9 @@ class HistoricalLocation(models.Model):
         verbose_name = _("historical location")
         verbose_name_plural = _("historical locations")
 
+    def __str__(self) -> str:
+        return f"{self.thing_id} @ {self.time}"
+
 
 class Sensor(Owned):
     encoding_type = models.CharField(max_length=100, default="application/pdf")
@@ -150,6 +153,9 @@ class Observation(models.Model):
         ]
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
+
+    def __str__(self) -> str:
+        return f"{self.datastream_id} @ {self.phenomenon_time}"
 
     @property
     def result(self):
