@@ -104,7 +104,7 @@ def user_create(
     return user
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
     # The secret has 256 bits of entropy, so a fast hash is safe and keeps lookups cheap.
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -114,7 +114,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is shown once and never stored."""
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user=user, name=name.strip(), prefix=prefix, digest=_digest(secret))
+    token = ApiToken(user=user, name=name.strip(), prefix=prefix, digest=secret_digest(secret))
     token.full_clean()
     token.save()
     return token, secret
@@ -137,7 +137,7 @@ def token_authenticate(secret: str) -> User | None:
         .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+    if token is None or not secrets.compare_digest(token.digest, secret_digest(secret)):
         return None
     now = timezone.now()
     # Write the last-use time at most once a minute, not on every request.

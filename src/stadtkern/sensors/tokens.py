@@ -7,21 +7,17 @@ user name. Revoked tokens stop working at once.
 """
 
 import base64
-import hashlib
 import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
 from stadtkern.core.models import Municipality
+from stadtkern.core.services import secret_digest
 
 from .models import Datastream, MachineToken
 
 PREFIX = "skm_"
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -38,7 +34,7 @@ def token_create(
         municipality=municipality,
         name=(name or "").strip()[:100] or "Sensor",
         prefix=prefix,
-        digest=_digest(secret),
+        digest=secret_digest(secret),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     token.datastreams.set(datastreams)
@@ -61,7 +57,7 @@ def token_authenticate(secret: str) -> MachineToken | None:
         .filter(prefix=parts[1], revoked_at__isnull=True)
         .first()
     )
-    if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+    if token is None or not secrets.compare_digest(token.digest, secret_digest(secret)):
         return None
     MachineToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
