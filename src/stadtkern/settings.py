@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "stadtkern.core",
     "stadtkern.strategy",
     "stadtkern.data",
+    "stadtkern.sensors",
 ]
 
 MIDDLEWARE = [

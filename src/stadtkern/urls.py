@@ -1,5 +1,6 @@
 """Addresses: the web UI in German at / and in English at /en/, the JSON API at /api/v1/,
-the DCAT-AP.de catalogue at /catalog.ttl|jsonld|rdf and OGC API Features at /ogcapi/."""
+the DCAT-AP.de catalogue at /catalog.ttl|jsonld|rdf and OGC API Features at /ogcapi/ and the
+SensorThings API at /sta/v1.1/."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -7,11 +8,14 @@ from django.urls import include, path
 
 from .api import api
 from .data import views as data_views
+from .sensors import views as sensor_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("catalog.<str:fmt>", data_views.catalog_file, name="dcat_catalog"),
     path("ogcapi/", include("stadtkern.data.ogcapi_urls")),
+    path("sta/v1.1/", sensor_views.service, name="sta_root"),
+    path("sta/v1.1/<path:rest>", sensor_views.service, name="sta"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("stadtkern.core.urls")),

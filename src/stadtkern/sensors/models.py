@@ -99,6 +99,10 @@ class ObservedProperty(Owned):
 class FeatureOfInterest(Owned):
     encoding_type = models.CharField(max_length=100, default=GEOJSON)
     feature = models.JSONField()
+    # Set when the feature was made from a Thing's Location for Observations naming none.
+    from_location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("feature of interest")

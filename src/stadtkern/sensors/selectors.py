@@ -8,11 +8,12 @@ and its machine tokens see everything of that municipality; site staff see all.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from stadtkern.core.models import Membership
 
 from .entities import TYPES, EntityType
+from .filters import filter_q
 from .models import MachineToken
 from .odata import ODataError, Options, Path
 
@@ -93,15 +94,57 @@ def ordered(qs, etype: EntityType, options: Options):
     return qs.order_by(*keys, "pk")
 
 
+def filtered(qs, etype: EntityType, options: Options):
+    if not options.filter:
+        return qs
+    q, many = filter_q(etype, options.filter)
+    qs = qs.filter(q)
+    return qs.distinct() if many else qs
+
+
 def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
     """Prefetches for $expand, one query per expanded navigation whatever the count;
-    nested $top/$skip become window functions (Django's sliced prefetches)."""
+    nested $top/$skip become window functions (Django's sliced prefetches). One row
+    more than $top is read to know whether a nextLink is due."""
     lookups = []
     for exp in options.expand:
         target = TYPES[exp.nav.target]
-        inner = ordered(visible(target, caller), target, exp.options)
+        inner = ordered(filtered(visible(target, caller), target, exp.options), target, exp.options)
         inner = with_expansions(inner, target, exp.options, caller)
         if exp.nav.many:
-            inner = inner[exp.options.skip : exp.options.skip + exp.options.top]
+            inner = inner[exp.options.skip : exp.options.skip + exp.options.top + 1]
         lookups.append(Prefetch(exp.nav.field, queryset=inner, to_attr=f"x_{exp.nav.field}"))
     return qs.prefetch_related(*lookups) if lookups else qs
+
+
+def expansion_counts(objs, etype: EntityType, options: Options, caller: Caller) -> None:
+    """``$count`` inside ``$expand``: one grouped count per expanded navigation, set as
+    ``n_<field>`` on each object, and the same for nested expansions."""
+    if not objs:
+        return
+    for exp in options.expand:
+        target = TYPES[exp.nav.target]
+        if exp.nav.many and exp.options.count:
+            rel = etype.model._meta.get_field(exp.nav.field)
+            back = (
+                rel.related_query_name()
+                if rel.many_to_many and not rel.auto_created
+                else rel.field.name
+            )
+            qs = filtered(visible(target, caller), target, exp.options)
+            counts = dict(
+                qs.filter(**{f"{back}__in": [o.pk for o in objs]})
+                .values_list(back)
+                .annotate(n=Count("pk", distinct=True))
+                .order_by()
+            )
+            for obj in objs:
+                setattr(obj, f"n_{exp.nav.field}", counts.get(obj.pk, 0))
+        children = []
+        for obj in objs:
+            items = getattr(obj, f"x_{exp.nav.field}", None)
+            if isinstance(items, list):
+                children.extend(items)
+            elif items is not None:
+                children.append(items)
+        expansion_counts(children, target, exp.options, caller)

@@ -1,0 +1,87 @@
+"""The JSON form of SensorThings entities and collections (OGC 18-088, 9.2 and 14.3)."""
+
+from .entities import TYPES, EntityType, iso, value_of
+from .odata import Options
+
+
+class Links:
+    """Absolute addresses under the service root."""
+
+    def __init__(self, root: str):
+        self.root = root  # ends with "/"
+
+    def entity(self, etype: EntityType, pk) -> str:
+        return f"{self.root}{etype.set}({pk})"
+
+
+def entity(obj, etype: EntityType, options: Options, links: Links) -> dict:
+    select = options.select
+    out: dict = {}
+    self_link = links.entity(etype, obj.pk)
+    if select is None or "id" in select:
+        out["@iot.id"] = obj.pk
+        out["@iot.selfLink"] = self_link
+    for prop in etype.props:
+        if select is None or prop.name in select:
+            out[prop.name] = _number(value_of(obj, prop))
+    expanded = {e.nav.name: e for e in options.expand}
+    for nav in etype.navs:
+        if nav.name in expanded:
+            continue
+        if select is None or nav.name in select:
+            out[f"{nav.name}@iot.navigationLink"] = f"{self_link}/{nav.name}"
+    for name, exp in expanded.items():
+        target = TYPES[exp.nav.target]
+        items = getattr(obj, f"x_{exp.nav.field}", None)
+        if not exp.nav.many:
+            related = (items[0] if items else None) if isinstance(items, list) else items
+            if related is not None:
+                out[name] = entity(related, target, exp.options, links)
+            continue
+        items = list(items or [])
+        more = len(items) > exp.options.top
+        items = items[: exp.options.top]
+        if exp.options.count:
+            out[f"{name}@iot.count"] = getattr(obj, f"n_{exp.nav.field}", len(items))
+        out[name] = [entity(item, target, exp.options, links) for item in items]
+        if more:
+            skip = exp.options.skip + exp.options.top
+            out[f"{name}@iot.nextLink"] = f"{self_link}/{name}?$top={exp.options.top}&$skip={skip}"
+    return out
+
+
+def _number(value):
+    """Whole numbers read back as written (results are stored as floating point)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+DATA_ARRAY_COMPONENTS = ["id", "phenomenonTime", "resultTime", "result", "resultQuality",
+                         "validTime", "parameters"]  # fmt: skip
+
+
+def data_array(observations, options: Options, links: Links) -> list[dict]:
+    """Observations grouped by datastream as rows of their components (14.3)."""
+    etype = TYPES["Observation"]
+    components = [c for c in DATA_ARRAY_COMPONENTS if options.select is None or c in options.select]
+    groups: dict[int, list] = {}
+    for obs in observations:
+        row = []
+        for c in components:
+            row.append(obs.pk if c == "id" else _number(value_of(obs, etype.prop_by_name[c])))
+        groups.setdefault(obs.datastream_id, []).append(row)
+    out = []
+    for ds_id, rows in groups.items():
+        out.append(
+            {
+                "Datastream@iot.navigationLink": links.entity(TYPES["Datastream"], ds_id),
+                "components": components,
+                "dataArray@iot.count": len(rows),
+                "dataArray": rows,
+            }
+        )
+    return out
+
+
+__all__ = ["Links", "entity", "data_array", "iso"]

@@ -1,0 +1,681 @@
+"""Writes of the SensorThings service (OGC 18-088, 10): create with deep insert and links,
+update by PATCH, PUT and JSON Patch, delete with the standard's cascades, and the
+dataArray extension's CreateObservations.
+
+Every write runs in one transaction: a deep insert that fails half-way leaves nothing.
+Writes need a machine token; what it creates belongs to the token's municipality, it
+links only to entities of that municipality, and a token scoped to datastreams writes
+only Observations into those.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import jsonpatch
+import shapely
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from .entities import INTERVAL, JSON, RESULT, TIME, TYPES, EntityType, Prop, value_of
+from .models import (
+    OBSERVATION_TYPES,
+    Datastream,
+    FeatureOfInterest,
+    HistoricalLocation,
+    MachineToken,
+    Observation,
+)
+from .odata import ODataError
+
+MAX_DATA_ARRAY = 100_000  # observations in one CreateObservations request
+GEO_ENCODINGS = ("application/geo+json", "application/vnd.geo+json", "application/json")
+# Keys a client may send back unchanged from what it read; they are not properties.
+_ANNOTATION = ("@iot.selfLink", "@iot.navigationLink", "@iot.count", "@iot.nextLink")
+
+
+class Forbidden(ODataError):
+    def __init__(self, message: str):
+        super().__init__(message, status=403)
+
+
+@dataclass
+class Context:
+    """Who writes: the token, its municipality and its datastream scope."""
+
+    token: MachineToken
+    scope: set[int] | None = None  # datastream ids, None: the whole municipality
+    changed: list = field(default_factory=list)  # (event, entity type, object) for MQTT
+    touched: set[int] = field(default_factory=set)  # datastreams whose observations changed
+
+    @classmethod
+    def of(cls, token: MachineToken | None) -> "Context":
+        if token is None:
+            raise ODataError(
+                "Writing needs a machine token (Authorization: Bearer skm_...).", status=401
+            )
+        scope = set(token.datastreams.values_list("pk", flat=True)) or None
+        return cls(token, scope)
+
+    @property
+    def municipality_id(self) -> int:
+        return self.token.municipality_id
+
+    def may_create(self, etype: EntityType) -> None:
+        if self.scope is not None and etype.name not in ("Observation", "FeatureOfInterest"):
+            raise Forbidden(
+                f"This token writes Observations only; it cannot create a {etype.name}."
+            )
+
+
+def owner_id(etype: EntityType, obj) -> int:
+    if etype.name == "Observation":
+        return obj.datastream.municipality_id
+    return obj.municipality_id
+
+
+def check_owner(ctx: Context, etype: EntityType, obj) -> None:
+    if owner_id(etype, obj) != ctx.municipality_id:
+        raise Forbidden(f"{etype.name} {obj.pk} belongs to another municipality.")
+    if ctx.scope is not None:
+        ds = obj.datastream_id if etype.name == "Observation" else None
+        if ds is None or ds not in ctx.scope:
+            raise Forbidden(f"This token may not change {etype.name} {obj.pk}.")
+
+
+# --- property values -----------------------------------------------------------------------
+
+
+def parse_time(text, name: str) -> datetime:
+    if not isinstance(text, str):
+        raise ODataError(f"{name} is a date and time in ISO 8601, e.g. 2024-05-01T12:00:00Z.")
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ODataError(f"{name}: '{text[:60]}' is not an ISO 8601 date and time.") from None
+    if value.tzinfo is None:
+        raise ODataError(
+            f"{name}: '{text[:60]}' has no time zone; add Z or an offset such as +01:00."
+        )
+    return value.astimezone(UTC)
+
+
+def parse_interval(text, name: str) -> tuple[datetime, datetime | None]:
+    if isinstance(text, str) and "/" in text:
+        start, _sep, end = text.partition("/")
+        a, b = parse_time(start, name), parse_time(end, name)
+        if b < a:
+            raise ODataError(f"{name}: the interval ends before it starts.")
+        return a, b
+    return parse_time(text, name), None
+
+
+def _geometry(value, name: str) -> None:
+    import json
+
+    geom = (
+        value.get("geometry")
+        if isinstance(value, dict) and value.get("type") == "Feature"
+        else value
+    )
+    try:
+        if not isinstance(geom, dict):
+            raise ValueError
+        shapely.from_geojson(json.dumps(geom))
+    except (ValueError, TypeError, shapely.errors.GEOSException):
+        raise ODataError(f"{name} is not a GeoJSON geometry or feature.") from None
+
+
+def _check_result(datastream: Datastream, value) -> None:
+    kind = OBSERVATION_TYPES.get(datastream.observation_type, "any")
+    ok = {
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "integer": isinstance(value, int)
+        and not isinstance(value, bool)
+        or (isinstance(value, float) and value.is_integer()),
+        "string": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "any": True,
+    }[kind]
+    if not ok:
+        kind_name = datastream.observation_type.rsplit("/", 1)[-1]
+        raise ODataError(
+            f"Datastream {datastream.pk} takes {kind_name} results ({kind}); "
+            f"{_json_type(value)} {str(value)[:40]} is not one."
+        )
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "object" if isinstance(value, dict) else "array"
+
+
+def set_property(obj, etype: EntityType, prop: Prop, value) -> None:
+    """Check a property's JSON value and store it on the model instance."""
+    name = f"{etype.name}.{prop.name}"
+    if value is None:
+        if prop.required and prop.kind != RESULT:
+            raise ODataError(f"{name} must not be null.")
+        if prop.kind == INTERVAL:
+            setattr(obj, prop.end, None)
+        if prop.kind == RESULT:
+            obj.result_number, obj.result_json = None, None
+            return
+        setattr(obj, prop.field, None if prop.field not in ("description", "metadata") else "")
+        return
+    if prop.kind == TIME:
+        setattr(obj, prop.field, parse_time(value, name))
+    elif prop.kind == INTERVAL:
+        start, end = parse_interval(value, name)
+        setattr(obj, prop.field, start)
+        setattr(obj, prop.end, end)
+    elif prop.kind == RESULT:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ODataError(f"{name} must be a finite number.")
+            obj.result_number, obj.result_json = float(value), None
+        else:
+            obj.result_number, obj.result_json = None, value
+    elif prop.kind == JSON:
+        if prop.name in ("properties", "parameters", "unitOfMeasurement") and not isinstance(
+            value, dict
+        ):
+            raise ODataError(f"{name} is a JSON object.")
+        if prop.name in ("location", "feature", "observedArea"):
+            _geometry(value, name)
+        if prop.name == "unitOfMeasurement":
+            extra = set(value) - {"name", "symbol", "definition"}
+            if extra:
+                raise ODataError(
+                    f"{name} has name, symbol and definition, not {sorted(extra)[0][:40]}."
+                )
+        setattr(obj, prop.field, value)
+    else:
+        if not isinstance(value, str):
+            raise ODataError(f"{name} is text.")
+        limit = obj._meta.get_field(prop.field).max_length
+        if limit and len(value) > limit:
+            raise ODataError(f"{name} is longer than {limit} characters.")
+        if "\x00" in value:
+            raise ODataError(f"{name} contains a NUL character.")
+        if prop.name == "observationType" and value not in OBSERVATION_TYPES:
+            raise ODataError(f"{name} is one of: {', '.join(OBSERVATION_TYPES)}.")
+        if (
+            prop.name == "encodingType"
+            and etype.name in ("Location", "FeatureOfInterest")
+            and value not in GEO_ENCODINGS
+        ):
+            raise ODataError(f"{name} is application/geo+json.")
+        setattr(obj, prop.field, value)
+
+
+def _split_body(etype: EntityType, data) -> tuple[dict, dict]:
+    """A request body's properties and navigation values; unknown keys are refused."""
+    if not isinstance(data, dict):
+        raise ODataError(f"A {etype.name} is a JSON object.")
+    props, navs = {}, {}
+    for key, value in data.items():
+        if key in etype.prop_by_name:
+            props[key] = value
+        elif key in etype.nav_by_name:
+            navs[key] = value
+        elif key == "@iot.id" or key.endswith(_ANNOTATION):
+            continue
+        else:
+            raise ODataError(f"{etype.name} has no property '{str(key)[:60]}'.")
+    return props, navs
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def _relation(etype: EntityType, nav_name: str):
+    """The Django field behind a navigation property."""
+    return etype.model._meta.get_field(etype.nav_by_name[nav_name].field)
+
+
+def _link(ctx: Context, etype: EntityType, value, where: str):
+    """The existing entity a ``{"@iot.id": n}`` names, if it is one of the caller's."""
+    ident = value.get("@iot.id")
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise ODataError(f"{where}: @iot.id is a whole number.")
+    qs = etype.model.objects.all()
+    if etype.name == "Observation":
+        qs = qs.select_related("datastream").filter(datastream__municipality_id=ctx.municipality_id)
+    else:
+        qs = qs.filter(municipality_id=ctx.municipality_id)
+    obj = qs.filter(pk=ident).first()
+    if obj is None:
+        raise ODataError(f"{where}: {etype.name} {ident} does not exist.")
+    return obj
+
+
+def _related(ctx: Context, etype: EntityType, value, where: str):
+    """A linked or a newly created entity for a navigation value."""
+    if isinstance(value, dict) and "@iot.id" in value:
+        return _link(ctx, etype, value, where)
+    return create(ctx, etype, value)
+
+
+def create(ctx: Context, etype: EntityType, data, parent=None):
+    """Create an entity and what it contains (deep insert). ``parent`` is
+    ``(entity type, object, navigation name)`` when posting to a navigation path."""
+    ctx.may_create(etype)
+    props, navs = _split_body(etype, data)
+    obj = etype.model()
+    if etype.name != "Observation":
+        obj.municipality_id = ctx.municipality_id
+    later = []  # (navigation name, values) of to-many navigations, set after saving
+    parent_field = None
+    if parent is not None:
+        ptype, pobj, pnav = parent
+        rel = _relation(ptype, pnav)
+        if rel.one_to_many:
+            parent_field = rel.field.name
+            setattr(obj, parent_field, pobj)
+    for nav in etype.navs:
+        if nav.many:
+            if nav.name in navs:
+                if not isinstance(navs[nav.name], list):
+                    raise ODataError(f"{etype.name}.{nav.name} is a JSON array.")
+                later.append((nav, navs[nav.name]))
+            continue
+        if nav.field == parent_field:
+            if nav.name in navs:
+                raise ODataError(f"{etype.name}.{nav.name} is given by the path already.")
+            continue
+        if nav.name in navs:
+            target = TYPES[nav.target]
+            setattr(
+                obj, nav.field, _related(ctx, target, navs[nav.name], f"{etype.name}.{nav.name}")
+            )
+    for prop in etype.props:
+        if prop.name in props:
+            set_property(obj, etype, prop, props[prop.name])
+        elif prop.required and not (etype.name == "Observation" and prop.name == "result"):
+            raise ODataError(f"A {etype.name} needs {prop.name}.")
+    if etype.name == "Observation":
+        _prepare_observation(ctx, obj, props)
+    else:
+        for nav in etype.navs:
+            if not nav.many and getattr(obj, f"{nav.field}_id", None) is None:
+                raise ODataError(
+                    f'A {etype.name} needs {nav.name}, e.g. "{nav.name}": {{"@iot.id": 1}}.'
+                )
+    obj.save()
+    ctx.changed.append(("create", etype, obj))
+    if parent is not None and parent_field is None:  # many-to-many: link to the parent
+        getattr(pobj, ptype.nav_by_name[pnav].field).add(obj)
+    locations_added = []
+    for nav, values in later:
+        target = TYPES[nav.target]
+        rel = etype.model._meta.get_field(nav.field)
+        for i, value in enumerate(values):
+            where = f"{etype.name}.{nav.name}[{i}]"
+            if rel.one_to_many:
+                if isinstance(value, dict) and "@iot.id" in value:
+                    raise ODataError(
+                        f"{where}: a {target.name} belongs to one {etype.name} and cannot be linked; create it here."
+                    )
+                create(ctx, target, value, parent=(etype, obj, nav.name))
+            else:
+                other = _related(ctx, target, value, where)
+                getattr(obj, nav.field).add(other)
+                if etype.name == "Thing" and nav.name == "Locations":
+                    locations_added.append(other)
+                if etype.name == "Location" and nav.name == "Things":
+                    _history(ctx, other, [obj])
+    if locations_added:
+        _history(ctx, obj, locations_added)
+    if parent is not None and etype.name == "Location" and parent[0].name == "Thing":
+        _history(ctx, parent[1], [obj])
+    if etype.name == "Observation":
+        ctx.touched.add(obj.datastream_id)
+    return obj
+
+
+def _history(ctx: Context, thing, locations) -> None:
+    """A Thing's new locations are recorded as a HistoricalLocation (10.2.1.1)."""
+    hist = HistoricalLocation.objects.create(
+        municipality_id=thing.municipality_id, thing=thing, time=timezone.now()
+    )
+    hist.locations.set(locations)
+    ctx.changed.append(("create", TYPES["HistoricalLocation"], hist))
+
+
+def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
+    if obs.datastream_id is None:
+        raise ODataError('An Observation needs its Datastream, e.g. "Datastream": {"@iot.id": 1}.')
+    ds = obs.datastream
+    if ds.municipality_id != ctx.municipality_id:
+        raise ODataError(f"Datastream {ds.pk} does not exist.")
+    if ctx.scope is not None and ds.pk not in ctx.scope:
+        raise Forbidden(f"This token may not write into Datastream {ds.pk}.")
+    if "result" not in props:
+        raise ODataError("An Observation needs a result.")
+    _check_result(ds, props["result"])
+    if "phenomenonTime" not in props or props["phenomenonTime"] is None:
+        obs.phenomenon_time = timezone.now()
+    if obs.feature_of_interest_id is None:
+        obs.feature_of_interest = feature_for(ctx, ds)
+
+
+def feature_for(ctx: Context, ds: Datastream) -> FeatureOfInterest:
+    """The FeatureOfInterest of an Observation that names none: its Thing's location
+    (10.2.1.2), one feature per location, made the first time it is needed."""
+    location = ds.thing.locations.order_by("-pk").first()
+    if location is None:
+        raise ODataError(
+            f"The Observation names no FeatureOfInterest and the Thing of Datastream {ds.pk} has no Location to take it from."
+        )
+    foi = FeatureOfInterest.objects.filter(from_location=location).first()
+    if foi is None:
+        foi = FeatureOfInterest.objects.create(
+            municipality_id=location.municipality_id,
+            name=location.name,
+            description=location.description,
+            encoding_type=location.encoding_type,
+            feature=location.location,
+            from_location=location,
+        )
+        ctx.changed.append(("create", TYPES["FeatureOfInterest"], foi))
+    return foi
+
+
+# --- summaries of datastreams -------------------------------------------------------------
+
+
+def refresh_datastreams(ids) -> None:
+    """Recompute the time spans and the latest observation of datastreams."""
+    for ds_id in ids:
+        qs = Observation.objects.filter(datastream_id=ds_id)
+        agg = qs.aggregate(
+            p0=Min("phenomenon_time"), p1=Max("phenomenon_time"), pe=Max("phenomenon_time_end"),
+            r0=Min("result_time"), r1=Max("result_time"),
+        )  # fmt: skip
+        latest = qs.order_by("-phenomenon_time", "-pk").values_list("pk", flat=True).first()
+        end = max((t for t in (agg["p1"], agg["pe"]) if t is not None), default=None)
+        Datastream.objects.filter(pk=ds_id).update(
+            phenomenon_time_start=agg["p0"], phenomenon_time_end=end,
+            result_time_start=agg["r0"], result_time_end=agg["r1"], latest_id=latest,
+        )  # fmt: skip
+
+
+def note_new_observations(rows: dict[int, list[Observation]]) -> None:
+    """Extend the spans and move the latest observation after inserts, without scanning."""
+    streams = Datastream.objects.select_related("latest").in_bulk(rows.keys())
+    for ds_id, observations in rows.items():
+        ds = streams[ds_id]
+        newest = max(observations, key=lambda o: (o.phenomenon_time, o.pk))
+        starts = [o.phenomenon_time for o in observations]
+        ends = [o.phenomenon_time_end or o.phenomenon_time for o in observations]
+        results = [o.result_time for o in observations if o.result_time is not None]
+        ds.phenomenon_time_start = min([*starts, *_present(ds.phenomenon_time_start)])
+        ds.phenomenon_time_end = max([*ends, *_present(ds.phenomenon_time_end)])
+        if results:
+            ds.result_time_start = min([*results, *_present(ds.result_time_start)])
+            ds.result_time_end = max([*results, *_present(ds.result_time_end)])
+        current = ds.latest
+        if current is None or (newest.phenomenon_time, newest.pk) > (
+            current.phenomenon_time,
+            current.pk,
+        ):
+            ds.latest_id = newest.pk
+        Datastream.objects.filter(pk=ds_id).update(
+            phenomenon_time_start=ds.phenomenon_time_start, phenomenon_time_end=ds.phenomenon_time_end,
+            result_time_start=ds.result_time_start, result_time_end=ds.result_time_end,
+            latest_id=ds.latest_id,
+        )  # fmt: skip
+
+
+def _present(value):
+    return [] if value is None else [value]
+
+
+@transaction.atomic
+def create_entity(ctx: Context, etype: EntityType, data, parent=None):
+    obj = create(ctx, etype, data, parent)
+    _finish(ctx)
+    return obj
+
+
+def _finish(ctx: Context) -> None:
+    if ctx.touched:
+        created = {}
+        for event, etype, obj in ctx.changed:
+            if event == "create" and etype.name == "Observation":
+                created.setdefault(obj.datastream_id, []).append(obj)
+        if (
+            created
+            and set(created) == ctx.touched
+            and not any(e != "create" for e, t, _ in ctx.changed if t.name == "Observation")
+        ):
+            note_new_observations(created)
+        else:
+            refresh_datastreams(ctx.touched)
+        ctx.touched.clear()
+
+
+# --- update and delete -----------------------------------------------------------------
+
+
+def entity_json_props(etype: EntityType, obj) -> dict:
+    return {p.name: value_of(obj, p) for p in etype.props}
+
+
+@transaction.atomic
+def update_entity(ctx: Context, etype: EntityType, obj, data, *, replace: bool = False, patch=None):
+    """PATCH (``data`` holds what changes), PUT (``replace``: what is not given returns
+    to its default) or JSON Patch (``patch``: RFC 6902 operations on the properties)."""
+    check_owner(ctx, etype, obj)
+    if patch is not None:
+        if not isinstance(patch, list):
+            raise ODataError("A JSON Patch is a JSON array of operations.")
+        before = entity_json_props(etype, obj)
+        try:
+            after = jsonpatch.apply_patch(before, patch)
+        except (
+            jsonpatch.JsonPatchException,
+            jsonpatch.JsonPointerException,
+            TypeError,
+            KeyError,
+        ) as exc:
+            raise ODataError(f"The JSON Patch cannot be applied: {str(exc)[:200]}") from None
+        if not isinstance(after, dict):
+            raise ODataError("The JSON Patch must leave an object.")
+        for key in after:
+            if key not in etype.prop_by_name:
+                raise ODataError(f"{etype.name} has no property '{str(key)[:60]}'.")
+        data = {k: v for k, v in after.items() if before.get(k, object()) != v}
+        data.update({k: None for k in before if k not in after})
+    props, navs = _split_body(etype, data)
+    if replace:
+        for prop in etype.props:
+            if prop.name not in props:
+                if prop.required:
+                    raise ODataError(
+                        f"PUT replaces the whole {etype.name}; {prop.name} is missing."
+                    )
+                props[prop.name] = None
+    for name, value in props.items():
+        set_property(obj, etype, etype.prop_by_name[name], value)
+    if etype.name == "Observation" and "result" in props:
+        _check_result(obj.datastream, props["result"])
+    new_locations = None
+    for name, value in navs.items():
+        nav = etype.nav_by_name[name]
+        target = TYPES[nav.target]
+        if nav.many:
+            if etype.name == "Thing" and name == "Locations" and isinstance(value, list):
+                new_locations = [
+                    _link(ctx, target, v if isinstance(v, dict) else {}, f"Thing.Locations[{i}]")
+                    for i, v in enumerate(value)
+                ]
+                continue
+            raise ODataError(
+                f"{etype.name}.{name} cannot be changed here; POST to {etype.set}({obj.pk})/{name}."
+            )
+        if not isinstance(value, dict) or "@iot.id" not in value:
+            raise ODataError(f'{etype.name}.{name} is changed by a link, e.g. {{"@iot.id": 1}}.')
+        other = _link(ctx, target, value, f"{etype.name}.{name}")
+        if etype.name == "Observation" and name == "Datastream":
+            ctx.touched.add(obj.datastream_id)
+            _check_result(other, obj.result)
+        setattr(obj, nav.field, other)
+    obj.save()
+    if new_locations is not None:
+        obj.locations.set(new_locations)
+        _history(ctx, obj, new_locations)
+    if etype.name == "Observation":
+        ctx.touched.add(obj.datastream_id)
+        ctx.changed.append(("update", etype, obj))
+        refresh_datastreams(ctx.touched)
+        ctx.touched.clear()
+    else:
+        ctx.changed.append(("update", etype, obj))
+    return obj
+
+
+@transaction.atomic
+def delete_entity(ctx: Context, etype: EntityType, obj) -> None:
+    """Delete with the standard's cascades (10.4): a Thing takes its Datastreams and
+    HistoricalLocations, a Datastream, Sensor or ObservedProperty its Datastreams and
+    their Observations, a FeatureOfInterest its Observations, a Location the
+    HistoricalLocations that are left without a location."""
+    check_owner(ctx, etype, obj)
+    touched = set()
+    if etype.name == "Observation":
+        touched.add(obj.datastream_id)
+    if etype.name == "FeatureOfInterest":
+        touched.update(obj.observations.values_list("datastream_id", flat=True).distinct())
+    history = []
+    if etype.name == "Location":
+        history = list(obj.historical_locations.values_list("pk", flat=True))
+    if etype.name in ("Datastream", "Thing", "Sensor", "ObservedProperty"):
+        # Observations first: one bulk delete instead of Django's cascade in memory.
+        streams = Datastream.objects.filter(**{
+            "Datastream": {"pk": obj.pk}, "Thing": {"thing": obj}, "Sensor": {"sensor": obj},
+            "ObservedProperty": {"observed_property": obj},
+        }[etype.name])  # fmt: skip
+        Datastream.objects.filter(pk__in=streams).update(latest=None)
+        Observation.objects.filter(datastream__in=streams)._raw_delete(Observation.objects.db)
+    obj.delete()
+    if history:
+        HistoricalLocation.objects.filter(pk__in=history, locations__isnull=True).delete()
+    refresh_datastreams(touched)
+    ctx.changed.append(("delete", etype, obj))
+
+
+# --- dataArray -----------------------------------------------------------------------------
+
+_COMPONENTS = {"phenomenonTime", "resultTime", "result", "resultQuality", "validTime",
+               "parameters", "FeatureOfInterest/id"}  # fmt: skip
+
+
+@transaction.atomic
+def create_observations(ctx: Context, body) -> list[list[int]]:
+    """The dataArray extension's CreateObservations (14.4): all rows are checked first,
+    then written in bulk; one bad row refuses the whole request with its position."""
+    if not isinstance(body, list):
+        raise ODataError(
+            "CreateObservations takes a JSON array of {Datastream, components, dataArray}."
+        )
+    total = 0
+    plans = []
+    for i, group in enumerate(body):
+        where = f"[{i}]"
+        if not isinstance(group, dict):
+            raise ODataError(f"{where} is a JSON object.")
+        extra = set(group) - {"Datastream", "components", "dataArray", "dataArray@iot.count"}
+        if extra:
+            raise ODataError(f"{where}: unknown member '{sorted(extra)[0][:40]}'.")
+        ds_ref = group.get("Datastream")
+        if not isinstance(ds_ref, dict) or "@iot.id" not in ds_ref:
+            raise ODataError(f'{where}: Datastream is {{"@iot.id": n}}.')
+        ds = _link(ctx, TYPES["Datastream"], ds_ref, f"{where}.Datastream")
+        if ctx.scope is not None and ds.pk not in ctx.scope:
+            raise Forbidden(f"This token may not write into Datastream {ds.pk}.")
+        components = group.get("components")
+        if not isinstance(components, list) or not components:
+            raise ODataError(f"{where}: components is a non-empty JSON array of names.")
+        for c in components:
+            if c not in _COMPONENTS:
+                raise ODataError(
+                    f"{where}: unknown component '{str(c)[:40]}'. Components: {', '.join(sorted(_COMPONENTS))}."
+                )
+        if len(set(components)) != len(components) or "result" not in components:
+            raise ODataError(f"{where}: components name result once, and each name once.")
+        rows = group.get("dataArray")
+        if not isinstance(rows, list):
+            raise ODataError(f"{where}: dataArray is a JSON array of rows.")
+        total += len(rows)
+        if total > MAX_DATA_ARRAY:
+            raise ODataError(
+                f"CreateObservations takes at most {MAX_DATA_ARRAY} observations per request.",
+                status=413,
+            )
+        plans.append((ds, components, rows))
+    etype = TYPES["Observation"]
+    prop = etype.prop_by_name
+    out, created = [], {}
+    features = {}
+    for gi, (ds, components, rows) in enumerate(plans):
+        objs = []
+        index = {c: k for k, c in enumerate(components)}
+        width = len(components)
+        default_foi = None
+        kind = OBSERVATION_TYPES.get(ds.observation_type, "any")
+        now = timezone.now()
+        for ri, row in enumerate(rows):
+            where = f"[{gi}].dataArray[{ri}]"
+            if not isinstance(row, list) or len(row) != width:
+                raise ODataError(f"{where} is an array of {width} values, one for each component.")
+            obs = Observation(datastream=ds)
+            result = row[index["result"]]
+            try:
+                if kind == "number" and type(result) in (int, float):
+                    obs.result_number = float(result)
+                    if result != result or result in (float("inf"), float("-inf")):
+                        raise ODataError("result must be a finite number.")
+                else:
+                    _check_result(ds, result)
+                    set_property(obs, etype, prop["result"], result)
+                if "phenomenonTime" in index:
+                    set_property(obs, etype, prop["phenomenonTime"], row[index["phenomenonTime"]])
+                if obs.phenomenon_time is None:
+                    obs.phenomenon_time = now
+                for name in ("resultTime", "resultQuality", "validTime", "parameters"):
+                    if name in index:
+                        set_property(obs, etype, prop[name], row[index[name]])
+            except ODataError as exc:
+                raise ODataError(f"{where}: {exc}", status=exc.status) from None
+            if "FeatureOfInterest/id" in index:
+                fid = row[index["FeatureOfInterest/id"]]
+                if fid not in features:
+                    features[fid] = _link(
+                        ctx,
+                        TYPES["FeatureOfInterest"],
+                        {"@iot.id": fid},
+                        f"{where}.FeatureOfInterest/id",
+                    ).pk
+                obs.feature_of_interest_id = features[fid]
+            else:
+                if default_foi is None:
+                    default_foi = feature_for(ctx, ds).pk
+                obs.feature_of_interest_id = default_foi
+            objs.append(obs)
+        objs = Observation.objects.bulk_create(objs, batch_size=2000)
+        created.setdefault(ds.pk, []).extend(objs)
+        out.append([o.pk for o in objs])
+    if created:
+        note_new_observations({k: v for k, v in created.items() if v})
+    for objs in created.values():
+        ctx.changed.extend(("create", etype, o) for o in objs)
+    return out

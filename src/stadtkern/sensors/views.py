@@ -1,0 +1,340 @@
+"""The SensorThings API 1.1 at /sta/v1.1/: one view that reads the resource path and
+answers GET, POST, PATCH, PUT and DELETE, plus the service root, JSON batch requests
+and the dataArray extension's CreateObservations.
+
+Each request is handled by ``execute``, which a batch request calls for each of its
+parts, so a part behaves exactly as the same request sent alone.
+"""
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from stadtkern.core.problems import problem
+
+from . import representation, services, tokens
+from .entities import BY_SET, TYPES
+from .odata import ODataError, Path, parse_options, parse_path
+from .selectors import (
+    Caller,
+    expansion_counts,
+    filtered,
+    ordered,
+    resolve,
+    visible,
+    with_expansions,
+)
+
+MAX_BODY = 64 * 2**20
+MAX_BATCH = 100
+CONFORMANCE = [
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+]
+_JSON = {"ensure_ascii": False}
+
+
+@dataclass
+class Answer:
+    status: int
+    body: object = None
+    headers: dict = field(default_factory=dict)
+    text: str | None = None  # a plain-text body ($value)
+
+
+@dataclass
+class Call:
+    """What ``execute`` needs to know about the caller."""
+
+    caller: Caller
+    token: object
+    links: representation.Links
+
+
+@csrf_exempt
+def service(request, rest: str = ""):
+    try:
+        token = tokens.from_request(request)
+        if token is None and request.headers.get("Authorization", "").lower().startswith(
+            ("bearer", "basic")
+        ) and not request.user.is_authenticated:
+            raise ODataError("The machine token is not valid or has been revoked.", 401)
+        call = Call(
+            Caller.of(request, token),
+            token,
+            representation.Links(request.build_absolute_uri(reverse("sta_root"))),
+        )
+        body = _body(request)
+        if rest == "$batch":
+            if request.method != "POST":
+                raise ODataError("$batch takes POST.", 405)
+            answer = batch(call, body)
+        else:
+            answer = execute(call, request.method, rest, request.GET, body, request.content_type)
+    except ODataError as exc:
+        return _problem(exc)
+    return _response(answer)
+
+
+def _problem(exc: ODataError):
+    titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+              405: "Method not allowed", 413: "Request too large"}  # fmt: skip
+    response = problem(exc.status, titles.get(exc.status, "Error"), str(exc))
+    if exc.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="SensorThings"'
+    return response
+
+
+def _response(answer: Answer):
+    if answer.text is not None:
+        response = HttpResponse(
+            answer.text, status=answer.status, content_type="text/plain; charset=utf-8"
+        )
+    elif answer.body is None:
+        response = HttpResponse(status=answer.status)
+    else:
+        response = JsonResponse(
+            answer.body, status=answer.status, safe=False, json_dumps_params=_JSON
+        )
+    for key, value in answer.headers.items():
+        response[key] = value
+    return response
+
+
+def _body(request):
+    if request.method not in ("POST", "PATCH", "PUT"):
+        return None
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > MAX_BODY:
+        raise ODataError(f"The request body is larger than {MAX_BODY // 2**20} MB.", 413)
+    raw = request.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise ODataError(f"The request body is larger than {MAX_BODY // 2**20} MB.", 413)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ODataError(f"The request body is not valid JSON: {str(exc)[:120]}") from None
+
+
+def execute(
+    call: Call, method: str, rest: str, query, body, content_type: str = "application/json"
+) -> Answer:
+    rest = rest.strip("/")
+    if rest == "":
+        if method != "GET":
+            raise ODataError("The service root takes GET.", 405)
+        return Answer(200, root(call.links))
+    if rest == "CreateObservations":
+        if method != "POST":
+            raise ODataError("CreateObservations takes POST.", 405)
+        ctx = services.Context.of(call.token)
+        ids = services.create_observations(ctx, body)
+        etype = TYPES["Observation"]
+        return Answer(201, [call.links.entity(etype, pk) for group in ids for pk in group])
+    path = parse_path(rest)
+    if method == "GET":
+        return read(call, path, query)
+    if path.prop is not None or path.ref:
+        raise ODataError("Properties and references are changed through their entity.", 405)
+    ctx = services.Context.of(call.token)
+    etype = path.last.etype
+    if method == "POST":
+        if path.single:
+            raise ODataError(f"POST goes to a collection, e.g. {etype.set}.", 405)
+        parent = None
+        if len(path.steps) > 1:
+            pobj = resolve(Path(path.steps[:-1]), call.caller)
+            ptype = path.steps[-2].etype
+            if ctx.scope is None:  # a scoped token is checked against its datastreams
+                services.check_owner(ctx, ptype, pobj)
+            parent = (ptype, pobj, path.last.nav.name)
+        obj = services.create_entity(ctx, etype, body, parent)
+        location = call.links.entity(etype, obj.pk)
+        fresh = visible(etype, call.caller).filter(pk=obj.pk).first() or obj
+        return Answer(
+            201,
+            representation.entity(fresh, etype, parse_options(etype, {}), call.links),
+            {"Location": location},
+        )
+    if not path.single:
+        raise ODataError(f"{method} goes to one entity, e.g. {etype.set}(1).", 405)
+    obj = resolve(path, call.caller)
+    if method == "DELETE":
+        services.delete_entity(ctx, etype, obj)
+        return Answer(200)
+    if method in ("PATCH", "PUT"):
+        if content_type == "application/json-patch+json":
+            if method != "PATCH":
+                raise ODataError("A JSON Patch is sent with PATCH.", 405)
+            services.update_entity(ctx, etype, obj, {}, patch=body)
+        else:
+            services.update_entity(ctx, etype, obj, body, replace=method == "PUT")
+        obj.refresh_from_db()
+        return Answer(200, representation.entity(obj, etype, parse_options(etype, {}), call.links))
+    raise ODataError(f"{method} is not supported; use GET, POST, PATCH, PUT or DELETE.", 405)
+
+
+def root(links: representation.Links) -> dict:
+    return {
+        "value": [{"name": s, "url": f"{links.root}{s}"} for s in BY_SET],
+        "serverSettings": {"conformance": CONFORMANCE},
+    }
+
+
+def read(call: Call, path: Path, query) -> Answer:
+    etype = path.last.etype
+    options = parse_options(etype, query)
+    target = resolve(path, call.caller)
+    if path.prop is not None:
+        value = representation.entity(
+            target, etype, parse_options(etype, {"$select": path.prop.name}), call.links
+        )[path.prop.name]
+        if path.value:
+            if value is None:
+                return Answer(204)
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            return Answer(200, text=text)
+        return Answer(200, {path.prop.name: value})
+    if path.single:
+        if path.ref:
+            return Answer(200, {"@iot.selfLink": call.links.entity(etype, target.pk)})
+        obj = with_expansions(
+            visible(etype, call.caller).filter(pk=target.pk), etype, options, call.caller
+        ).first()
+        expansion_counts([obj], etype, options, call.caller)
+        return Answer(200, representation.entity(obj, etype, options, call.links))
+    if options.result_format and etype.name != "Observation":
+        raise ODataError("$resultFormat=dataArray is for Observations.")
+    qs = ordered(filtered(target, etype, options), etype, options)
+    out = {}
+    if options.count:
+        out["@iot.count"] = qs.count()
+    if not path.ref:
+        qs = with_expansions(qs, etype, options, call.caller)
+    page = list(qs[options.skip : options.skip + options.top + 1])
+    more = len(page) > options.top
+    page = page[: options.top]
+    if path.ref:
+        out["value"] = [{"@iot.selfLink": call.links.entity(etype, o.pk)} for o in page]
+    elif options.result_format:
+        out["value"] = representation.data_array(page, options, call.links)
+    else:
+        expansion_counts(page, etype, options, call.caller)
+        out["value"] = [representation.entity(o, etype, options, call.links) for o in page]
+    if more:
+        params = {k: v for k, v in query.items() if k not in ("$skip", "$top")}
+        params.update({"$top": options.top, "$skip": options.skip + options.top})
+        rest = "/".join(_segment(s) for s in path.steps) + ("/$ref" if path.ref else "")
+        out["@iot.nextLink"] = f"{call.links.root}{rest}?{urlencode(params)}"
+    return Answer(200, out)
+
+
+def _segment(step) -> str:
+    name = step.nav.name if step.nav is not None else step.etype.set
+    return f"{name}({step.id})" if step.id is not None else name
+
+
+def batch(call: Call, body) -> Answer:
+    """JSON batch requests (OData 4.01 JSON format, OGC 18-088 11.2). Requests sharing an
+    ``atomicityGroup`` form a changeset: all of it is written or none; ``$<id>`` in a
+    URL stands for the entity an earlier request of the batch created."""
+    if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
+        raise ODataError('A batch is {"requests": [{"id", "method", "url", "body"}, ...]}.')
+    requests = body["requests"]
+    if len(requests) > MAX_BATCH:
+        raise ODataError(f"A batch holds at most {MAX_BATCH} requests.", 413)
+    created: dict[str, str] = {}
+    responses = []
+    i = 0
+    while i < len(requests):
+        group = requests[i].get("atomicityGroup") if isinstance(requests[i], dict) else None
+        j = i + 1
+        while (
+            group is not None
+            and j < len(requests)
+            and isinstance(requests[j], dict)
+            and requests[j].get("atomicityGroup") == group
+        ):
+            j += 1
+        part = requests[i:j]
+        if group is None:
+            responses.append(_batch_one(call, part[0], created))
+        else:
+            responses.extend(_changeset(call, part, created))
+        i = j
+    return Answer(200, {"responses": responses})
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _changeset(call: Call, part, created) -> list[dict]:
+    answers = []
+    try:
+        with transaction.atomic():
+            for req in part:
+                answer = _batch_one(call, req, created)
+                answers.append(answer)
+                if answer["status"] >= 400:
+                    raise _Rollback
+    except _Rollback:
+        failed = answers[-1]
+        return [dict(failed, id=_req_id(req)) for req in part]
+    return answers
+
+
+def _req_id(req) -> str | None:
+    return str(req.get("id")) if isinstance(req, dict) and req.get("id") is not None else None
+
+
+def _batch_one(call: Call, req, created) -> dict:
+    rid = _req_id(req)
+    try:
+        if not isinstance(req, dict):
+            raise ODataError("Each batch request is a JSON object.")
+        method = str(req.get("method", "")).upper()
+        url = req.get("url")
+        if not isinstance(url, str) or not url:
+            raise ODataError("A batch request needs a url.")
+        if url.startswith("$"):
+            ref, _sep, tail = url[1:].partition("/")
+            if ref not in created:
+                raise ODataError(f"${ref[:20]} names no entity created earlier in the batch.")
+            url = created[ref] + ("/" + tail if tail else "")
+        parts = urlsplit(url)
+        rest, root_path = parts.path, urlsplit(call.links.root).path
+        if rest.startswith(root_path):
+            rest = rest[len(root_path) :]
+        elif parts.scheme or rest.startswith("/"):
+            raise ODataError(f"The url {url[:80]} lies outside the service.")
+        headers = {str(k).lower(): v for k, v in (req.get("headers") or {}).items()}
+        answer = execute(
+            call, method, rest, QueryDict(parts.query), req.get("body"),
+            headers.get("content-type", "application/json").split(";")[0],
+        )  # fmt: skip
+    except ODataError as exc:
+        return {
+            "id": rid,
+            "status": exc.status,
+            "body": {"title": "Error", "status": exc.status, "detail": str(exc)},
+        }
+    out = {"id": rid, "status": answer.status}
+    if answer.headers.get("Location"):
+        out["headers"] = {"location": answer.headers["Location"]}
+        if rid is not None:
+            created[rid] = answer.headers["Location"]
+    if answer.body is not None:
+        out["body"] = answer.body
+    elif answer.text is not None:
+        out["body"] = answer.text
+    return out
