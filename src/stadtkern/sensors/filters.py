@@ -21,7 +21,7 @@ FROST-Server.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import shapely
 from django.db.models import (
@@ -219,7 +219,10 @@ class Parser:
         if tok.kind == "time":
             return ("lit", _datetime(tok.text))
         if tok.kind == "date":
-            return ("lit", _datetime(tok.text + "T00:00:00Z"))
+            try:
+                return ("lit", date.fromisoformat(tok.text))
+            except ValueError:
+                raise ODataError(f"$filter: '{tok.text}' is not a valid date.") from None
         if tok.kind == "geo":
             return ("lit", _geometry(tok.text))
         if tok.kind == "keyword" and tok.text in ("true", "false", "null"):
@@ -344,29 +347,28 @@ class FractionalSeconds(Func):
     output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra):
-        return self.as_sql_template(
-            compiler,
-            connection,
-            "(EXTRACT(MICROSECONDS FROM %(expressions)s)::bigint %% 1000000) / 1000000.0",
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql_template(
-            compiler,
-            connection,
-            "(CAST(strftime('%%f', %(expressions)s) AS REAL) - CAST(strftime('%%S', %(expressions)s) AS REAL))",
-        )
-
-    def as_sql_template(self, compiler, connection, template):
-        return super().as_sql(compiler, connection, template=template)
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":  # %f is seconds with milliseconds
+            sql = f"(CAST(strftime('%%f', {sql}) AS REAL) - CAST(strftime('%%S', {sql}) AS REAL))"
+        else:
+            sql = f"(EXTRACT(SECOND FROM {sql}) - FLOOR(EXTRACT(SECOND FROM {sql})))"
+        return sql, (*params, *params)
 
 
 class Modulo(Func):
-    template = "MOD(%(expressions)s)"
-    arg_joiner = ", "
+    """The remainder with the sign of the dividend (OData's mod), for integers and
+    decimals alike; SQLite's % would cut decimals to integers first."""
 
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" %% ")
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
+        params = (*a_params, *b_params, *a_params, *b_params)
+        if connection.vendor == "sqlite":
+            sql = f"({a} - {b} * CAST(CAST({a} AS REAL) / {b} AS INTEGER))"
+        else:
+            sql = f"({a} - {b} * TRUNC(CAST({a} AS DOUBLE PRECISION) / {b}))"
+        return sql, params
 
 
 # --- compiling ----------------------------------------------------------------------------
@@ -475,6 +477,8 @@ class Compiler:
             and isinstance(value, (bool, str))
         ):
             lookup = res.lookup.replace("result_number", "result_json")
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime(value.year, value.month, value.day, tzinfo=UTC)  # its midnight
         _check_type(res, value)
         if op == "ne":
             return ~Q(**{lookup: value}) | Q(**{f"{lookup}__isnull": True})
@@ -506,6 +510,8 @@ class Compiler:
                 return Value(v), "num"
             if isinstance(v, datetime):
                 return Value(v), "time"
+            if isinstance(v, date):
+                return Value(v), "date"
             if isinstance(v, str):
                 return Value(v, TextField()), "str"
             if v is None:
@@ -540,7 +546,7 @@ class Compiler:
                 return left * right, "num"
             if op == "div":
                 return Cast(left, FloatField()) / Cast(right, FloatField()), "num"
-            return Modulo(left, right, output_field=FloatField()), "num"
+            return Modulo(left, right), "num"
         if kind == "call":
             return self.function(node[1], node[2])
         raise ODataError("$filter: a condition stands where a value is expected.")
@@ -720,6 +726,16 @@ def _shape(geojson):
         return None
 
 
+def _line_length(geom) -> float:
+    """The length of the lines in a geometry; areas and points have none (as PostGIS's
+    ST_Length, not shapely's perimeter)."""
+    if geom.geom_type in ("LineString", "MultiLineString", "LinearRing"):
+        return shapely.length(geom)
+    if geom.geom_type == "GeometryCollection":
+        return sum(_line_length(g) for g in geom.geoms)
+    return 0.0
+
+
 def _evaluate(node, geom):
     """Evaluate a geospatial condition in Python, the path standing for ``geom``."""
     kind = node[0]
@@ -735,7 +751,7 @@ def _evaluate(node, geom):
             if name == "geo.distance":
                 return shapely.distance(*args)
             if name == "geo.length":
-                return shapely.length(args[0])
+                return _line_length(args[0])
             if name == "st_relate":
                 return bool(shapely.relate_pattern(args[0], args[1], str(args[2])))
             if name in _GEO_PREDICATES:

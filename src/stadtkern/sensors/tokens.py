@@ -49,12 +49,15 @@ def token_revoke(*, token: MachineToken) -> MachineToken:
 
 
 def token_authenticate(secret: str) -> MachineToken | None:
-    parts = secret.split("_")
-    if len(parts) != 3 or f"{parts[0]}_" != PREFIX:
+    # The random part may itself hold "_": only the first two separators count.
+    if not secret.startswith(PREFIX):
+        return None
+    prefix, sep, rest = secret[len(PREFIX) :].partition("_")
+    if not sep or not prefix or not rest:
         return None
     token = (
         MachineToken.objects.select_related("municipality")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .filter(prefix=prefix, revoked_at__isnull=True)
         .first()
     )
     if token is None or not secrets.compare_digest(token.digest, secret_digest(secret)):
