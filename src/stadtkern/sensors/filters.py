@@ -440,9 +440,11 @@ class Compiler:
             return self.string_predicate(node[1], node[2])
         if kind == "lit" and isinstance(node[1], bool):
             return Q(pk__isnull=False) if node[1] else Q(pk__isnull=True)
-        if kind == "path":
+        if kind == "path":  # true/false results and JSON values stand alone
             res = self.resolve(node[1])
-            return Q(**{res.lookup: True})
+            if res.prop is not None and (res.keys or res.prop.kind == RESULT):
+                lookup = res.lookup.replace("result_number", "result_json")
+                return Q(**{lookup: True})
         raise ODataError("$filter must be a condition (true or false), e.g. name eq 'x'.")
 
     def resolve(self, segments) -> Resolved:
@@ -477,6 +479,10 @@ class Compiler:
             and isinstance(value, (bool, str))
         ):
             lookup = res.lookup.replace("result_number", "result_json")
+        if isinstance(value, shapely.Geometry):
+            raise ODataError("$filter: a geometry can only be used in geospatial functions.")
+        if res.keys and isinstance(value, date):  # JSON holds times as ISO 8601 text
+            value = value.isoformat().replace("+00:00", "Z")
         if isinstance(value, date) and not isinstance(value, datetime):
             value = datetime(value.year, value.month, value.day, tzinfo=UTC)  # its midnight
         _check_type(res, value)
@@ -654,6 +660,8 @@ def _check_type(res: Resolved, value) -> None:
             f"$filter: {res.prop.name} is compared with a date and time, e.g. 2024-01-01T00:00:00Z."
         )
     if kind == RESULT:
+        if isinstance(value, datetime):
+            raise ODataError("$filter: result is compared with a number, text or true/false.")
         return
     if kind == JSON:
         raise ODataError(f"$filter: compare a part of {res.prop.name}, e.g. {res.prop.name}/key.")

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -64,9 +64,11 @@ class Call:
 def service(request, rest: str = ""):
     try:
         token = tokens.from_request(request)
-        if token is None and request.headers.get("Authorization", "").lower().startswith(
-            ("bearer", "basic")
-        ) and not request.user.is_authenticated:
+        if (
+            token is None
+            and request.headers.get("Authorization", "").lower().startswith(("bearer", "basic"))
+            and not request.user.is_authenticated
+        ):
             raise ODataError("The machine token is not valid or has been revoked.", 401)
         call = Call(
             Caller.of(request, token),
@@ -74,15 +76,25 @@ def service(request, rest: str = ""):
             representation.Links(request.build_absolute_uri(reverse("sta_root"))),
         )
         body = _body(request)
-        if rest == "$batch":
-            if request.method != "POST":
-                raise ODataError("$batch takes POST.", 405)
-            answer = batch(call, body)
-        else:
-            answer = execute(call, request.method, rest, request.GET, body, request.content_type)
+        # One transaction per request: a write is whole or absent, and a query the
+        # database refuses (DataError) leaves the connection usable.
+        with transaction.atomic():
+            answer = _dispatch(call, request, rest, body)
     except ODataError as exc:
         return _problem(exc)
+    except DataError as exc:  # e.g. a $filter dividing by zero or casting text to a number
+        return _problem(
+            ODataError(f"The request cannot be evaluated: {str(exc).splitlines()[0][:200]}")
+        )
     return _response(answer)
+
+
+def _dispatch(call, request, rest, body) -> "Answer":
+    if rest == "$batch":
+        if request.method != "POST":
+            raise ODataError("$batch takes POST.", 405)
+        return batch(call, body)
+    return execute(call, request.method, rest, request.GET, body, request.content_type)
 
 
 def _problem(exc: ODataError):

@@ -25,7 +25,9 @@ class StaClient:
 
     def send(self, method, path, body, content_type="application/json"):
         data = body if isinstance(body, str | bytes) else json.dumps(body)
-        return getattr(self.client, method)(ROOT + path, data, content_type=content_type, **self._headers())
+        return getattr(self.client, method)(
+            ROOT + path, data, content_type=content_type, **self._headers()
+        )
 
     def post(self, path, body):
         return self.send("post", path, body)
@@ -80,9 +82,22 @@ def thing_body(name="Wetterstation Markt", lon=6.63, lat=51.45, streams=("Temper
                 "name": f"{s} {name}",
                 "description": f"{s} am Markt",
                 "observationType": OM + "OM_Measurement",
-                "unitOfMeasurement": {"name": "Grad Celsius", "symbol": "°C", "definition": "ucum:Cel"},
-                "Sensor": {"name": f"Sensor {s}", "description": "Messgerät", "encodingType": "application/pdf", "metadata": "https://example.org/datenblatt.pdf"},
-                "ObservedProperty": {"name": s, "definition": f"https://example.org/{s}", "description": s},
+                "unitOfMeasurement": {
+                    "name": "Grad Celsius",
+                    "symbol": "°C",
+                    "definition": "ucum:Cel",
+                },
+                "Sensor": {
+                    "name": f"Sensor {s}",
+                    "description": "Messgerät",
+                    "encodingType": "application/pdf",
+                    "metadata": "https://example.org/datenblatt.pdf",
+                },
+                "ObservedProperty": {
+                    "name": s,
+                    "definition": f"https://example.org/{s}",
+                    "description": s,
+                },
             }
             for s in streams
         ],
@@ -95,7 +110,9 @@ def station(sta):
     response = sta.post("Things", thing_body())
     assert response.status_code == 201, response.content
     thing = response.json()
-    streams = sta.get(f"Things({thing['@iot.id']})/Datastreams", **{"$orderby": "id"}).json()["value"]
+    streams = sta.get(f"Things({thing['@iot.id']})/Datastreams", **{"$orderby": "id"}).json()[
+        "value"
+    ]
     return {"thing": thing["@iot.id"], "datastreams": [d["@iot.id"] for d in streams]}
 
 
@@ -114,7 +131,13 @@ def readings(sta, station):
     ds = station["datastreams"][0]
     response = sta.post(
         "CreateObservations",
-        [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"], "dataArray": [list(r) for r in READINGS]}],
+        [
+            {
+                "Datastream": {"@iot.id": ds},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [list(r) for r in READINGS],
+            }
+        ],
     )
     assert response.status_code == 201, response.content
     return {**station, "observations": [int(u.rsplit("(", 1)[1][:-1]) for u in response.json()]}

@@ -38,30 +38,50 @@ def test_comparison_and_logic(anonymous, readings, expression, expected):
 
 
 def test_time_comparison(anonymous, readings):
-    assert results(anonymous, "phenomenonTime ge 2024-06-01T00:00:00Z and phenomenonTime lt 2025-01-01T00:00:00Z") == [18, 27.25]
+    assert results(
+        anonymous,
+        "phenomenonTime ge 2024-06-01T00:00:00Z and phenomenonTime lt 2025-01-01T00:00:00Z",
+    ) == [18, 27.25]
     assert results(anonymous, "phenomenonTime lt 2024-03-01T13:00:00+01:00") == [3.5]
     assert results(anonymous, "phenomenonTime le 2024-03-01T13:00:00+01:00") == [3.5, 9]
     assert results(anonymous, "phenomenonTime ge 2025-12-31") == [-2.5]
 
 
 def test_navigation_paths(anonymous, readings):
-    assert len(results(anonymous, "Datastream/name eq 'Temperatur Wetterstation Markt'")) == len(READINGS)
+    assert len(results(anonymous, "Datastream/name eq 'Temperatur Wetterstation Markt'")) == len(
+        READINGS
+    )
     assert results(anonymous, "Datastream/Thing/name eq 'Elsewhere'") == []
-    streams = values(anonymous.get("Datastreams", **{"$filter": "ObservedProperty/name eq 'NO2'"}), "name")
+    streams = values(
+        anonymous.get("Datastreams", **{"$filter": "ObservedProperty/name eq 'NO2'"}), "name"
+    )
     assert streams == ["NO2 Wetterstation Markt"]
-    things = values(anonymous.get("Things", **{"$filter": "Datastreams/Observations/result gt 20"}), "name")
+    things = values(
+        anonymous.get("Things", **{"$filter": "Datastreams/Observations/result gt 20"}), "name"
+    )
     assert things == ["Wetterstation Markt"]  # one Thing, even though it matches twice
 
 
 def test_json_properties(anonymous, sta, station):
-    sta.post("Things", {"name": "Zähler", "description": "-", "properties": {"betreiber": "Stadt", "höhe": 5}})
-    assert values(anonymous.get("Things", **{"$filter": "properties/betreiber eq 'Stadtwerke'"}), "name") == ["Wetterstation Markt"]
-    assert values(anonymous.get("Things", **{"$filter": "properties/höhe gt 10"}), "name") == ["Wetterstation Markt"]
-    assert values(anonymous.get("Things", **{"$filter": "properties/höhe lt 10"}), "name") == ["Zähler"]
+    sta.post(
+        "Things",
+        {"name": "Zähler", "description": "-", "properties": {"betreiber": "Stadt", "höhe": 5}},
+    )
+    assert values(
+        anonymous.get("Things", **{"$filter": "properties/betreiber eq 'Stadtwerke'"}), "name"
+    ) == ["Wetterstation Markt"]
+    assert values(anonymous.get("Things", **{"$filter": "properties/höhe gt 10"}), "name") == [
+        "Wetterstation Markt"
+    ]
+    assert values(anonymous.get("Things", **{"$filter": "properties/höhe lt 10"}), "name") == [
+        "Zähler"
+    ]
 
 
 def test_text_results_and_ids(anonymous, sta, station):
-    first_stream = anonymous.get(f"Datastreams({station['datastreams'][0]})", **{"$expand": "Sensor,ObservedProperty"}).json()
+    first_stream = anonymous.get(
+        f"Datastreams({station['datastreams'][0]})", **{"$expand": "Sensor,ObservedProperty"}
+    ).json()
     om = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
     body = {
         "name": "Ampel", "description": "-", "observationType": om + "OM_CategoryObservation",
@@ -74,4 +94,6 @@ def test_text_results_and_ids(anonymous, sta, station):
     assert sta.post("Datastreams", body).status_code == 201
     assert values(anonymous.get("Observations", **{"$filter": "result eq 'grün'"})) == ["grün"]
     first = values(anonymous.get("Observations", **{"$orderby": "id"}), "@iot.id")[0]
-    assert values(anonymous.get("Observations", **{"$filter": f"id eq {first}"}), "@iot.id") == [first]
+    assert values(anonymous.get("Observations", **{"$filter": f"id eq {first}"}), "@iot.id") == [
+        first
+    ]

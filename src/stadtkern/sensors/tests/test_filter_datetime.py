@@ -39,7 +39,12 @@ def test_time_of_day(anonymous, readings):
 
 
 def test_intervals_of_datastreams(anonymous, readings):
-    hit = values(anonymous.get("Datastreams", **{"$filter": "maxdatetime(phenomenonTime) gt 2025-01-01T00:00:00Z"}), "name")
+    hit = values(
+        anonymous.get(
+            "Datastreams", **{"$filter": "maxdatetime(phenomenonTime) gt 2025-01-01T00:00:00Z"}
+        ),
+        "name",
+    )
     assert hit == ["Temperatur Wetterstation Markt"]
 
 

@@ -11,7 +11,11 @@ MOERS = "geography'POLYGON((6.5 51.4, 6.7 51.4, 6.7 51.5, 6.5 51.5, 6.5 51.4))'"
 
 @pytest.fixture
 def places(sta):
-    for name, lon, lat in [("Moers Markt", 6.63, 51.45), ("Duisburg", 6.76, 51.43), ("Kamp-Lintfort", 6.54, 51.50)]:
+    for name, lon, lat in [
+        ("Moers Markt", 6.63, 51.45),
+        ("Duisburg", 6.76, 51.43),
+        ("Kamp-Lintfort", 6.54, 51.50),
+    ]:
         assert sta.post("Things", thing_body(name, lon, lat, streams=())).status_code == 201
 
 
@@ -41,14 +45,24 @@ def test_geo_functions_on_locations(anonymous, places, expression, expected):
 
 def test_geo_functions_through_navigation(anonymous, places):
     assert names(anonymous, "Things", f"st_within(Locations/location, {MOERS})") == ["Moers Markt"]
-    assert names(anonymous, "Things", f"not st_within(Locations/location, {MOERS}) and startswith(name, 'D')") == ["Duisburg"]
+    assert names(
+        anonymous, "Things", f"not st_within(Locations/location, {MOERS}) and startswith(name, 'D')"
+    ) == ["Duisburg"]
 
 
 def test_crossing_and_overlapping_lines_and_areas(anonymous, sta):
     line = {"type": "LineString", "coordinates": [[6.4, 51.45], [6.8, 51.45]]}
-    area = {"type": "Polygon", "coordinates": [[[6.6, 51.3], [6.9, 51.3], [6.9, 51.6], [6.6, 51.6], [6.6, 51.3]]]}
+    area = {
+        "type": "Polygon",
+        "coordinates": [[[6.6, 51.3], [6.9, 51.3], [6.9, 51.6], [6.6, 51.6], [6.6, 51.3]]],
+    }
     for name, feature in [("Straße", line), ("Bezirk", area)]:
-        body = {"name": name, "description": "-", "encodingType": "application/geo+json", "feature": feature}
+        body = {
+            "name": name,
+            "description": "-",
+            "encodingType": "application/geo+json",
+            "feature": feature,
+        }
         assert sta.post("FeaturesOfInterest", body).status_code == 201
     assert names(anonymous, "FeaturesOfInterest", f"st_crosses(feature, {MOERS})") == ["Straße"]
     assert names(anonymous, "FeaturesOfInterest", f"st_overlaps(feature, {MOERS})") == ["Bezirk"]

@@ -28,14 +28,19 @@ def things(sta):
         ("tolower(name) eq 'wetterstation markt'", ["Wetterstation Markt"]),
         ("toupper(name) eq 'WETTERSTATION MARKT'", ["Wetterstation Markt"]),
         ("trim(name) eq 'Parkhaus Altstadt'", [" Parkhaus Altstadt "]),
-        ("concat(concat(name, '/'), description) eq 'Wetterstation Markt/x'", ["Wetterstation Markt"]),
+        (
+            "concat(concat(name, '/'), description) eq 'Wetterstation Markt/x'",
+            ["Wetterstation Markt"],
+        ),
         ("startswith(tolower(name), 'zähl')", ["Zählstelle Königstraße"]),
         ("contains(name, description)", []),
         ("name eq 'O''Brien'", []),
     ],
 )
 def test_string_functions(anonymous, things, expression, expected):
-    assert sorted(values(anonymous.get("Things", **{"$filter": expression}), "name")) == sorted(expected)
+    assert sorted(values(anonymous.get("Things", **{"$filter": expression}), "name")) == sorted(
+        expected
+    )
 
 
 def test_string_functions_need_text(anonymous, things):

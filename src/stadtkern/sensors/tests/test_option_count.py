@@ -24,7 +24,9 @@ def test_count_false_or_absent_gives_no_count(anonymous, readings):
 
 
 def test_count_inside_expand_counts_each_parent(anonymous, readings, sta):
-    body = anonymous.get("Datastreams", **{"$orderby": "id", "$expand": "Observations($count=true;$top=1)"}).json()
+    body = anonymous.get(
+        "Datastreams", **{"$orderby": "id", "$expand": "Observations($count=true;$top=1)"}
+    ).json()
     first, second = body["value"]
     assert first["Observations@iot.count"] == len(READINGS)
     assert len(first["Observations"]) == 1

@@ -10,16 +10,30 @@ pytestmark = pytest.mark.django_db
 def test_orderby_ascending_and_descending(anonymous, readings):
     results = [r for _t, r in READINGS]
     assert values(anonymous.get("Observations", **{"$orderby": "result"})) == sorted(results)
-    assert values(anonymous.get("Observations", **{"$orderby": "result desc"})) == sorted(results, reverse=True)
-    times = values(anonymous.get("Observations", **{"$orderby": "phenomenonTime desc"}), "phenomenonTime")
+    assert values(anonymous.get("Observations", **{"$orderby": "result desc"})) == sorted(
+        results, reverse=True
+    )
+    times = values(
+        anonymous.get("Observations", **{"$orderby": "phenomenonTime desc"}), "phenomenonTime"
+    )
     assert times == sorted(times, reverse=True)
 
 
 def test_orderby_several_keys(anonymous, sta, station):
     for name, description in [("B", "2"), ("A", "2"), ("C", "1")]:
-        body = {"name": name, "description": description, "encodingType": "text/html", "metadata": "-"}
+        body = {
+            "name": name,
+            "description": description,
+            "encodingType": "text/html",
+            "metadata": "-",
+        }
         assert sta.post("Sensors", body).status_code == 201
-    names = values(anonymous.get("Sensors", **{"$orderby": "description desc,name", "$filter": "length(name) eq 1"}), "name")
+    names = values(
+        anonymous.get(
+            "Sensors", **{"$orderby": "description desc,name", "$filter": "length(name) eq 1"}
+        ),
+        "name",
+    )
     assert names == ["A", "B", "C"]
 
 

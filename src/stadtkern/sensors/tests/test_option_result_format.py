@@ -9,21 +9,33 @@ pytestmark = pytest.mark.django_db
 
 def test_data_array_groups_rows_by_datastream(anonymous, readings, sta):
     other = readings["datastreams"][1]
-    sta.post(f"Datastreams({other})/Observations", {"phenomenonTime": "2024-02-02T00:00:00Z", "result": 40})
-    body = anonymous.get("Observations", **{"$resultFormat": "dataArray", "$orderby": "phenomenonTime"}).json()
+    sta.post(
+        f"Datastreams({other})/Observations",
+        {"phenomenonTime": "2024-02-02T00:00:00Z", "result": 40},
+    )
+    body = anonymous.get(
+        "Observations", **{"$resultFormat": "dataArray", "$orderby": "phenomenonTime"}
+    ).json()
     groups = {g["Datastream@iot.navigationLink"].rsplit("(", 1)[1][:-1]: g for g in body["value"]}
     first = groups[str(readings["datastreams"][0])]
     assert first["components"][:4] == ["id", "phenomenonTime", "resultTime", "result"]
     assert first["dataArray@iot.count"] == len(READINGS)
     rows = [[row[1], row[3]] for row in first["dataArray"]]
-    assert rows == [[t.replace(".250Z", ".250000Z") if ".250" in t else t, r] for t, r in sorted(READINGS)]
+    assert rows == [
+        [t.replace(".250Z", ".250000Z") if ".250" in t else t, r] for t, r in sorted(READINGS)
+    ]
     assert groups[str(other)]["dataArray"][0][3] == 40
 
 
 def test_data_array_with_select_has_those_components(anonymous, readings):
     body = anonymous.get(
         f"Datastreams({readings['datastreams'][0]})/Observations",
-        **{"$resultFormat": "dataArray", "$select": "result,phenomenonTime", "$orderby": "result", "$top": 2},
+        **{
+            "$resultFormat": "dataArray",
+            "$select": "result,phenomenonTime",
+            "$orderby": "result",
+            "$top": 2,
+        },
     ).json()
     (group,) = body["value"]
     assert group["components"] == ["phenomenonTime", "result"]

@@ -22,10 +22,14 @@ def test_select_a_navigation_property_gives_its_link(anonymous, station):
 
 def test_select_inside_expand(anonymous, station):
     thing = anonymous.get(
-        f"Things({station['thing']})", **{"$select": "name", "$expand": "Datastreams($select=name;$orderby=id)"}
+        f"Things({station['thing']})",
+        **{"$select": "name", "$expand": "Datastreams($select=name;$orderby=id)"},
     ).json()
     assert thing["name"] == "Wetterstation Markt"
-    assert thing["Datastreams"] == [{"name": "Temperatur Wetterstation Markt"}, {"name": "NO2 Wetterstation Markt"}]
+    assert thing["Datastreams"] == [
+        {"name": "Temperatur Wetterstation Markt"},
+        {"name": "NO2 Wetterstation Markt"},
+    ]
 
 
 def test_select_of_an_unknown_property_is_refused_by_name(anonymous, station):

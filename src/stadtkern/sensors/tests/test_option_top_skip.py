@@ -14,13 +14,17 @@ pytestmark = pytest.mark.django_db
 def test_top_and_skip_page_through_a_collection(anonymous, readings):
     everything = values(anonymous.get("Observations", **{"$orderby": "phenomenonTime"}))
     assert len(everything) == len(READINGS)
-    page = values(anonymous.get("Observations", **{"$orderby": "phenomenonTime", "$top": 2, "$skip": 1}))
+    page = values(
+        anonymous.get("Observations", **{"$orderby": "phenomenonTime", "$top": 2, "$skip": 1})
+    )
     assert page == everything[1:3]
 
 
 def test_next_link_leads_to_the_next_page_and_keeps_the_other_options(anonymous, readings):
     seen = []
-    response = anonymous.get("Observations", **{"$orderby": "result", "$top": 2, "$filter": "result gt 0"})
+    response = anonymous.get(
+        "Observations", **{"$orderby": "result", "$top": 2, "$filter": "result gt 0"}
+    )
     while True:
         body = response.json()
         seen += [o["result"] for o in body["value"]]

@@ -14,7 +14,10 @@ def test_service_root_lists_every_entity_set_and_the_conformance_classes(anonymo
     assert names == {"Things", "Locations", "HistoricalLocations", "Sensors", "ObservedProperties",
                      "Datastreams", "Observations", "FeaturesOfInterest"}  # fmt: skip
     assert all(item["url"].endswith(ROOT + item["name"]) for item in body["value"])
-    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel" in body["serverSettings"]["conformance"]
+    assert (
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel"
+        in body["serverSettings"]["conformance"]
+    )
 
 
 def test_an_entity_has_its_id_self_link_properties_and_navigation_links(anonymous, station):
@@ -46,7 +49,9 @@ def test_a_property_its_value_and_references(anonymous, station):
     assert raw["Content-Type"].startswith("text/plain")
     assert raw.content.decode() == "Wetterstation Markt"
     refs = anonymous.get(f"Things({t})/Datastreams/$ref").json()["value"]
-    assert sorted(r["@iot.selfLink"].rsplit("(", 1)[1] for r in refs) == [f"{d})" for d in station["datastreams"]]
+    assert sorted(r["@iot.selfLink"].rsplit("(", 1)[1] for r in refs) == [
+        f"{d})" for d in station["datastreams"]
+    ]
     assert set(refs[0]) == {"@iot.selfLink"}
     one = anonymous.get(f"Datastreams({station['datastreams'][0]})/Thing/$ref").json()
     assert one["@iot.selfLink"].endswith(f"Things({t})")
