@@ -89,6 +89,8 @@ def test_the_parser_raises_only_its_own_error(expression):
     from stadtkern.sensors.odata import ODataError
 
     try:
-        parse(expression)
-    except ODataError:
-        pass
+        node = parse(expression)
+    except ODataError as exc:
+        assert str(exc).startswith("$filter")
+    else:
+        assert node[0] in ("lit", "path", "call", "bin", "not", "neg")
