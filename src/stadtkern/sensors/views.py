@@ -7,6 +7,7 @@ parts, so a part behaves exactly as the same request sent alone.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -318,11 +319,13 @@ def _batch_one(call: Call, req, created) -> dict:
         url = req.get("url")
         if not isinstance(url, str) or not url:
             raise ODataError("A batch request needs a url.")
-        if url.startswith("$"):
-            ref, _sep, tail = url[1:].partition("/")
-            if ref not in created:
-                raise ODataError(f"${ref[:20]} names no entity created earlier in the batch.")
-            url = created[ref] + ("/" + tail if tail else "")
+        reference = re.match(r"^\$([\w-]+)(.*)$", url)
+        if reference and reference.group(1) not in ("batch",):
+            if reference.group(1) not in created:
+                raise ODataError(
+                    f"${reference.group(1)[:20]} names no entity created earlier in the batch."
+                )
+            url = created[reference.group(1)] + reference.group(2)
         parts = urlsplit(url)
         rest, root_path = parts.path, urlsplit(call.links.root).path
         if rest.startswith(root_path):

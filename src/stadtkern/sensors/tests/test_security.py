@@ -1,0 +1,115 @@
+"""Who may read and write sensor data: public Things for everyone, internal ones for
+their municipality; writes only with a valid machine token of the owning
+municipality, optionally limited to datastreams; revocation works at once."""
+
+import base64
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from stadtkern.sensors import models
+
+from .conftest import StaClient, thing_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_writing_without_a_token_is_401(anonymous, alpha):
+    response = anonymous.post("Things", thing_body())
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert models.Thing.objects.count() == 0
+
+
+def test_a_wrong_or_revoked_token_is_401(client, alpha, alpha_token, station):
+    forged = StaClient(client, alpha_token[:-4] + "AAAA")
+    assert forged.post("Things", thing_body()).status_code == 401
+    assert forged.get("Things").status_code == 401  # a bad token is never silently anonymous
+    out = StringIO()
+    call_command("token", "revoke", alpha_token, stdout=out)
+    assert "revoked" in out.getvalue()
+    revoked = StaClient(client, alpha_token)
+    assert revoked.post("Things", thing_body()).status_code == 401
+    assert models.Thing.objects.count() == 1
+
+
+def test_basic_authentication_carries_the_token_as_password(client, alpha, alpha_token):
+    header = "Basic " + base64.b64encode(f"sensor:{alpha_token}".encode()).decode()
+    response = client.post("/sta/v1.1/Sensors", {"name": "s", "description": "-", "encodingType": "text/html",
+                           "metadata": "-"}, content_type="application/json", HTTP_AUTHORIZATION=header)  # fmt: skip
+    assert response.status_code == 201
+
+
+def test_no_one_writes_into_another_municipalitys_entities(client, station, beta_token):
+    beta = StaClient(client, beta_token)
+    ds, thing = station["datastreams"][0], station["thing"]
+    assert beta.post(f"Datastreams({ds})/Observations", {"result": 1}).status_code == 403
+    assert (
+        beta.post("Observations", {"result": 1, "Datastream": {"@iot.id": ds}}).status_code == 400
+    )
+    array = [{"Datastream": {"@iot.id": ds}, "components": ["result"], "dataArray": [[1]]}]
+    assert beta.post("CreateObservations", array).status_code == 400
+    assert beta.patch(f"Things({thing})", {"name": "Übernommen"}).status_code == 403
+    assert beta.delete(f"Things({thing})").status_code == 403
+    linked = thing_body("Fremd")
+    linked["Datastreams"][0]["Sensor"] = {"@iot.id": models.Sensor.objects.first().pk}
+    assert beta.post("Things", linked).status_code == 400
+    assert models.Observation.objects.count() == 0
+    assert models.Thing.objects.get(pk=thing).name == "Wetterstation Markt"
+    assert models.Thing.objects.count() == 1
+
+
+def test_a_datastream_scoped_token_writes_only_observations_there(client, alpha, station):
+    ds, other = station["datastreams"]
+    out = StringIO()
+    call_command(
+        "token",
+        "create",
+        "--municipality",
+        alpha.ags,
+        "--name",
+        "Zähler",
+        "--datastream",
+        str(ds),
+        stdout=out,
+    )
+    scoped = StaClient(client, out.getvalue().strip())
+    assert scoped.post(f"Datastreams({ds})/Observations", {"result": 1}).status_code == 201
+    assert scoped.post(f"Datastreams({other})/Observations", {"result": 1}).status_code == 403
+    assert scoped.post("Things", {"name": "x", "description": "y"}).status_code == 403
+    assert scoped.patch(f"Things({station['thing']})", {"name": "x"}).status_code == 403
+    assert models.Observation.objects.filter(datastream_id=ds).count() == 1
+    assert models.Observation.objects.filter(datastream_id=other).count() == 0
+
+
+def test_internal_things_are_hidden_from_everyone_outside_the_municipality(
+    client, sta, station, beta_token, anonymous
+):
+    models.Thing.objects.filter(pk=station["thing"]).update(public=False)
+    ds = station["datastreams"][0]
+    sta.post(f"Datastreams({ds})/Observations", {"result": 5})
+    for outsider in (anonymous, StaClient(client, beta_token)):
+        assert outsider.get("Things").json()["value"] == []
+        assert outsider.get("Observations").json()["value"] == []
+        assert outsider.get(f"Datastreams({ds})").status_code == 404
+        assert outsider.get("Locations", **{"$expand": "Things"}).json()["value"][0]["Things"] == []
+    assert [o["result"] for o in sta.get("Observations").json()["value"]] == [5]
+
+
+def test_token_command_errors(alpha):
+    with pytest.raises(CommandError, match="No municipality"):
+        call_command("token", "create", "--municipality", "00000000")
+    with pytest.raises(CommandError, match="No datastream"):
+        call_command("token", "create", "--municipality", alpha.ags, "--datastream", "999999")
+    with pytest.raises(CommandError, match="No token"):
+        call_command("token", "revoke", "skm_nothere_x")
+
+
+def test_token_list_shows_no_secrets(alpha, alpha_token):
+    out = StringIO()
+    call_command("token", "list", "--municipality", alpha.slug, stdout=out)
+    assert "Gateway" in out.getvalue() and "active" in out.getvalue()
+    assert alpha_token not in out.getvalue()
+    assert models.MachineToken.objects.get().digest != alpha_token
