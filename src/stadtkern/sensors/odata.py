@@ -169,6 +169,8 @@ def _orderby(etype: EntityType, text: str) -> list[tuple[str, bool]]:
     out = []
     for item in _split(text, ","):
         parts = item.split()
+        if len(parts) == 2:  # FROST's clients send ASC and DESC
+            parts[1] = parts[1].lower()
         if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1] not in ("asc", "desc")):
             raise ODataError(f"$orderby: '{item[:60]}' is 'property [asc|desc]'.")
         name = parts[0]

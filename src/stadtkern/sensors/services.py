@@ -514,10 +514,15 @@ def update_entity(ctx: Context, etype: EntityType, obj, data, *, replace: bool =
         target = TYPES[nav.target]
         if nav.many:
             if etype.name == "Thing" and name == "Locations" and isinstance(value, list):
-                new_locations = [
-                    _link(ctx, target, v if isinstance(v, dict) else {}, f"Thing.Locations[{i}]")
-                    for i, v in enumerate(value)
-                ]
+                new_locations = []
+                for i, v in enumerate(value):
+                    where = f"Thing.Locations[{i}]"
+                    if not isinstance(v, dict) or "@iot.id" not in v:
+                        raise ODataError(
+                            f'{where}: an update links Locations by {{"@iot.id": n}}; '
+                            f"new ones are created with POST to Things({obj.pk})/Locations."
+                        )
+                    new_locations.append(_link(ctx, target, v, where))
                 continue
             raise ODataError(
                 f"{etype.name}.{name} cannot be changed here; POST to {etype.set}({obj.pk})/{name}."
