@@ -268,3 +268,10 @@ CATALOG_DESCRIPTION = (
     env("CATALOG_DESCRIPTION", "Offene Daten der Kommunen auf dieser Stadtkern-Instanz.") or ""
 )
 CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""
+
+# MQTT (SensorThings MQTT extension): the broker the `stadtkern mqtt` worker bridges,
+# e.g. mqtt://127.0.0.1:1883; empty: no MQTT, and the web process records no
+# notifications for it. The worker logs in with MQTT_USERNAME / MQTT_PASSWORD.
+MQTT_URL = env("MQTT_URL", "") or ""
+MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
+MQTT_PASSWORD = env("MQTT_PASSWORD", "") or ""

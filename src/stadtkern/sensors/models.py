@@ -191,3 +191,16 @@ class MachineToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notice(models.Model):
+    """A created or changed entity waiting to be published on MQTT by the worker (an
+    outbox: written in the same transaction as the change, so none is lost)."""
+
+    event = models.CharField(max_length=10)  # create, update
+    entity = models.CharField(max_length=30)  # entity type name, e.g. Observation
+    entity_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.entity}({self.entity_id})"

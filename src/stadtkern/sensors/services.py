@@ -41,9 +41,11 @@ class Forbidden(ODataError):
 
 @dataclass
 class Context:
-    """Who writes: the token, its municipality and its datastream scope."""
+    """Who writes: a municipality, through a token (HTTP) or the broker (MQTT, whose
+    access control has let the message through), and the datastreams it may write."""
 
-    token: MachineToken
+    municipality_id: int
+    token: MachineToken | None = None
     scope: set[int] | None = None  # datastream ids, None: the whole municipality
     changed: list = field(default_factory=list)  # (event, entity type, object) for MQTT
     touched: set[int] = field(default_factory=set)  # datastreams whose observations changed
@@ -55,11 +57,7 @@ class Context:
                 "Writing needs a machine token (Authorization: Bearer skm_...).", status=401
             )
         scope = set(token.datastreams.values_list("pk", flat=True)) or None
-        return cls(token, scope)
-
-    @property
-    def municipality_id(self) -> int:
-        return self.token.municipality_id
+        return cls(token.municipality_id, token, scope)
 
     def may_create(self, etype: EntityType) -> None:
         if self.scope is not None and etype.name not in ("Observation", "FeatureOfInterest"):
@@ -684,3 +682,68 @@ def create_observations(ctx: Context, body) -> list[list[int]]:
     for objs in created.values():
         ctx.changed.extend(("create", etype, o) for o in objs)
     return out
+
+
+# --- MQTT ingest ---------------------------------------------------------------------------
+
+
+def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> Observation:
+    """An unsaved Observation of ``ds`` from a JSON object as POSTed over HTTP; checks
+    everything before the one write it may do (a FeatureOfInterest it needs).
+    ``features`` caches feature ids by link and by datastream across a batch."""
+    etype = TYPES["Observation"]
+    props, navs = _split_body(etype, data)
+    given = navs.get("Datastream")
+    if given is not None and (not isinstance(given, dict) or given.get("@iot.id") != ds.pk):
+        raise ODataError(f"The Observation names another Datastream than the topic ({ds.pk}).")
+    if "result" not in props:
+        raise ODataError("An Observation needs a result.")
+    _check_result(ds, props["result"])
+    obs = Observation(datastream=ds)
+    for prop in etype.props:
+        if prop.name in props:
+            set_property(obs, etype, prop, props[prop.name])
+    if obs.phenomenon_time is None:
+        obs.phenomenon_time = timezone.now()
+    foi = navs.get("FeatureOfInterest")
+    if isinstance(foi, dict) and "@iot.id" in foi:
+        key = ("link", foi["@iot.id"])
+        if key not in features:
+            features[key] = _link(ctx, TYPES["FeatureOfInterest"], foi, "FeatureOfInterest").pk
+        obs.feature_of_interest_id = features[key]
+    elif foi is not None:
+        obs.feature_of_interest = create(ctx, TYPES["FeatureOfInterest"], foi)
+    else:
+        key = ("stream", ds.pk)
+        if key not in features:
+            features[key] = feature_for(ctx, ds).pk
+        obs.feature_of_interest_id = features[key]
+    return obs
+
+
+def ingest(messages: list[tuple[int, object]]) -> tuple[list[Observation], list[tuple[int, str]]]:
+    """Store Observations that arrived over MQTT as ``(datastream id, JSON)``; returns
+    the stored ones and ``(position, reason)`` for each refused message. A refused
+    message never keeps the others from being stored."""
+    streams = Datastream.objects.select_related("thing").in_bulk({ds for ds, _data in messages})
+    refused, built = [], []
+    with transaction.atomic():
+        features: dict = {}
+        contexts: dict[int, Context] = {}
+        for i, (ds_id, data) in enumerate(messages):
+            ds = streams.get(ds_id)
+            if ds is None:
+                refused.append((i, f"Datastream {ds_id} does not exist."))
+                continue
+            ctx = contexts.setdefault(ds.municipality_id, Context(ds.municipality_id))
+            try:
+                built.append(build_observation(ctx, ds, data, features))
+            except ODataError as exc:
+                refused.append((i, str(exc)))
+        created = Observation.objects.bulk_create(built, batch_size=2000)
+        rows: dict[int, list] = {}
+        for obs in created:
+            rows.setdefault(obs.datastream_id, []).append(obs)
+        if rows:
+            note_new_observations(rows)
+    return created, refused

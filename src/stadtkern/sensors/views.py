@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from stadtkern.core.problems import problem
 
-from . import representation, services, tokens
+from . import notices, representation, services, tokens
 from .entities import BY_SET, TYPES
 from .odata import ODataError, Path, parse_options, parse_path
 from .selectors import (
@@ -59,6 +59,7 @@ class Call:
     caller: Caller
     token: object
     links: representation.Links
+    changed: list = field(default_factory=list)  # (event, entity type, object) written
 
 
 @csrf_exempt
@@ -81,6 +82,7 @@ def service(request, rest: str = ""):
         # database refuses (DataError) leaves the connection usable.
         with transaction.atomic():
             answer = _dispatch(call, request, rest, body)
+            notices.record(call.changed)
     except ODataError as exc:
         return _problem(exc)
     except DataError as exc:  # e.g. a $filter dividing by zero or casting text to a number
@@ -151,6 +153,7 @@ def execute(
             raise ODataError("CreateObservations takes POST.", 405)
         ctx = services.Context.of(call.token)
         ids = services.create_observations(ctx, body)
+        call.changed.extend(ctx.changed)
         etype = TYPES["Observation"]
         return Answer(201, [call.links.entity(etype, pk) for group in ids for pk in group])
     path = parse_path(rest)
@@ -171,6 +174,7 @@ def execute(
                 services.check_owner(ctx, ptype, pobj)
             parent = (ptype, pobj, path.last.nav.name)
         obj = services.create_entity(ctx, etype, body, parent)
+        call.changed.extend(ctx.changed)
         location = call.links.entity(etype, obj.pk)
         fresh = visible(etype, call.caller).filter(pk=obj.pk).first() or obj
         return Answer(
@@ -183,7 +187,7 @@ def execute(
     obj = resolve(path, call.caller)
     if method == "DELETE":
         services.delete_entity(ctx, etype, obj)
-        return Answer(200)
+        return Answer(200)  # deletions are not announced on MQTT (the standard has no topic)
     if method in ("PATCH", "PUT"):
         if content_type == "application/json-patch+json":
             if method != "PATCH":
@@ -191,6 +195,7 @@ def execute(
             services.update_entity(ctx, etype, obj, {}, patch=body)
         else:
             services.update_entity(ctx, etype, obj, body, replace=method == "PUT")
+        call.changed.extend(ctx.changed)
         obj.refresh_from_db()
         return Answer(200, representation.entity(obj, etype, parse_options(etype, {}), call.links))
     raise ODataError(f"{method} is not supported; use GET, POST, PATCH, PUT or DELETE.", 405)
@@ -293,6 +298,7 @@ class _Rollback(Exception):
 
 def _changeset(call: Call, part, created) -> list[dict]:
     answers = []
+    written = len(call.changed)
     try:
         with transaction.atomic():
             for req in part:
@@ -301,6 +307,7 @@ def _changeset(call: Call, part, created) -> list[dict]:
                 if answer["status"] >= 400:
                     raise _Rollback
     except _Rollback:
+        del call.changed[written:]  # rolled back: nothing to announce
         failed = answers[-1]
         return [dict(failed, id=_req_id(req)) for req in part]
     return answers

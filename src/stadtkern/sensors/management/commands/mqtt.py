@@ -1,0 +1,42 @@
+"""stadtkern mqtt: the long-running bridge between the MQTT broker and the SensorThings
+service (see stadtkern.sensors.mqtt). Stops cleanly on SIGTERM or Ctrl-C after
+storing what it has received."""
+
+import logging
+import signal
+import sys
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from stadtkern.sensors.mqtt import Worker
+
+
+class Command(BaseCommand):
+    help = "Store Observations published over MQTT and announce new entities to subscribers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", help="broker, e.g. mqtt://127.0.0.1:1883 (default: MQTT_URL)")
+
+    def handle(self, *args, **o):
+        url = o["url"] or settings.MQTT_URL
+        if not url:
+            raise CommandError(
+                "No broker: set MQTT_URL or pass --url mqtt://host:port.", returncode=2
+            )
+        try:
+            worker = Worker(url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD)
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log = logging.getLogger("stadtkern.mqtt")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        self.stderr.write(f"Bridging {worker.host}:{worker.port}; Ctrl-C stops.")
+        worker.run(stop)
+        self.stderr.write(f"Stopped: {worker.stats.as_dict()}")

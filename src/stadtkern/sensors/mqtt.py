@@ -1,0 +1,244 @@
+"""The MQTT bridge (`stadtkern mqtt`): Observations published to the broker are stored,
+and created or changed entities are announced to subscribers (OGC 18-088, 14.2).
+
+Sensors publish an Observation as JSON to ``v1.1/Datastreams(ID)/Observations``. The
+worker subscribes to those topics with QoS 1 in a persistent session, so the broker
+keeps what arrives while the worker is down, and acknowledges a message only after
+the transaction that stored it has committed: nothing valid is lost. Messages are
+stored in batches; a refused message (bad JSON, wrong result type, unknown
+datastream) is counted and logged and never holds up the valid ones next to it.
+
+The subscription uses MQTT 5's "no local" option, so the worker does not receive its
+own announcements on the same topics. Entities written over HTTP reach MQTT through
+the outbox (``Notice``) that the worker drains.
+"""
+
+import json
+import logging
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from . import notices, services
+from .entities import TYPES
+from .models import Notice
+
+log = logging.getLogger("stadtkern.mqtt")
+CREATE_TOPIC = re.compile(r"^v1\.1/Datastreams\((\d{1,18})\)/Observations$")
+SUBSCRIPTION = "v1.1/+/Observations"
+BATCH = 2000  # messages stored in one transaction
+WAIT = 0.05  # seconds to wait for more messages before storing a batch
+OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
+
+
+@dataclass
+class Stats:
+    received: int = 0
+    stored: int = 0
+    refused: int = 0
+    announced: int = 0
+    reasons: dict = field(default_factory=dict)  # reason -> count, for the log
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("received", "stored", "refused", "announced")}
+
+
+def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+        raise ValueError(f"MQTT_URL {url!r} is not of the form mqtt://host:port.")
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    return parts.hostname, parts.port or 1883, user, password
+
+
+def _retrying(func, *args, attempts: int = 5):
+    """Run ``func``, again after a pause when the database is busy or locked."""
+    for attempt in range(attempts):
+        try:
+            return func(*args)
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    return None  # pragma: no cover
+
+
+class Worker:
+    def __init__(
+        self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt"
+    ):
+        self.host, self.port, user, secret = broker_address(url)
+        self.username, self.password = username or user, password or secret
+        self.stats = Stats()
+        self.inbox: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.connected = threading.Event()
+        self.client = paho.Client(
+            paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5
+        )
+        if self.username:
+            self.client.username_pw_set(self.username, self.password)
+        self.client.manual_ack_set(True)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # Network thread ------------------------------------------------------------------------
+    def _on_connect(self, client, userdata, flags, reason, properties):
+        if reason.is_failure:
+            log.error("MQTT broker refused the connection: %s", reason)
+            return
+        options = SubscribeOptions(qos=1, noLocal=True)
+        client.subscribe(SUBSCRIPTION, options=options)
+        self.connected.set()
+        log.info("connected to %s:%s", self.host, self.port)
+
+    def _on_disconnect(self, client, userdata, flags, reason, properties):
+        self.connected.clear()
+        if not self.stop.is_set():
+            log.warning("lost the MQTT broker (%s); reconnecting", reason)
+
+    def _on_message(self, client, userdata, message):
+        self.inbox.put(message)
+
+    # Main thread ---------------------------------------------------------------------------
+    def start(self) -> None:
+        session = Properties(PacketTypes.CONNECT)
+        session.SessionExpiryInterval = 7 * 24 * 3600  # the broker keeps QoS 1 messages a week
+        self.client.connect_async(
+            self.host, self.port, keepalive=30, clean_start=False, properties=session
+        )
+        self.client.loop_start()
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Store and announce until ``stop`` (or ``self.stop``) is set."""
+        stop = stop or self.stop
+        self.start()
+        last_outbox = 0.0
+        last_log = time.monotonic()
+        try:
+            while not stop.is_set():
+                batch = self._collect()
+                if batch:
+                    self.handle(batch)
+                now = time.monotonic()
+                if now - last_outbox >= OUTBOX_EVERY:
+                    try:
+                        _retrying(self.drain_outbox)
+                    except DatabaseError:  # the notices stay in the outbox for the next round
+                        log.exception("reading the outbox failed")
+                    last_outbox = now
+                if now - last_log >= 60:
+                    log.info("mqtt %s", json.dumps(self.stats.as_dict()))
+                    last_log = now
+            batch = self._collect(wait=0)
+            if batch:
+                self.handle(batch)
+        finally:
+            self.stop.set()
+            self.client.disconnect()
+            self.client.loop_stop()
+            connections.close_all()  # this thread's connections
+
+    def _collect(self, wait: float = WAIT) -> list:
+        batch = []
+        try:
+            batch.append(self.inbox.get(timeout=wait) if wait else self.inbox.get_nowait())
+        except queue.Empty:
+            return batch
+        deadline = time.monotonic() + wait
+        while len(batch) < BATCH:
+            try:
+                batch.append(self.inbox.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return batch
+
+    def handle(self, batch) -> None:
+        """Store a batch of messages, acknowledge them, announce what was stored."""
+        close_old_connections()
+        self.stats.received += len(batch)
+        parsed, positions = [], []
+        for i, message in enumerate(batch):
+            match = CREATE_TOPIC.match(message.topic)
+            if not match:
+                self._refuse(message, "not a topic that creates Observations")
+                continue
+            try:
+                data = json.loads(message.payload)
+            except (ValueError, UnicodeDecodeError):
+                self._refuse(message, "the message is not JSON")
+                continue
+            parsed.append((int(match.group(1)), data))
+            positions.append(i)
+        created = []
+        if parsed:
+            try:
+                created, refused = _retrying(services.ingest, parsed)
+            except Exception:  # a database failure: store one by one, so only the culprit fails
+                log.exception("storing a batch failed; storing its messages one by one")
+                created, refused = self._one_by_one(parsed)
+            for position, reason in refused:
+                self._refuse(batch[positions[position]], reason)
+            self.stats.stored += len(created)
+        for message in batch:
+            self.client.ack(message.mid, message.qos)
+        if created:
+            self.announce(TYPES["Observation"], [o.pk for o in created])
+
+    def _one_by_one(self, parsed):
+        created, refused = [], []
+        for i, item in enumerate(parsed):
+            try:
+                done, bad = services.ingest([item])
+            except Exception as exc:
+                log.exception("message to Datastream %s could not be stored", item[0])
+                done, bad = [], [(0, f"could not be stored: {exc.__class__.__name__}")]
+            created += done
+            refused += [(i, reason) for _pos, reason in bad]
+        return created, refused
+
+    def _refuse(self, message, reason: str) -> None:
+        self.stats.refused += 1
+        self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+        log.warning("refused a message on %s: %s", message.topic[:120], reason)
+
+    def announce(self, etype, ids) -> None:
+        for chunk_start in range(0, len(ids), 5000):
+            objs = notices.public(etype, ids[chunk_start : chunk_start + 5000])
+            for topic, body in notices.messages(etype, objs):
+                self.client.publish(topic, json.dumps(body, ensure_ascii=False), qos=0)
+                self.stats.announced += 1
+
+    def drain_outbox(self) -> None:
+        """Announce what the web process wrote; a notice is deleted once published."""
+        close_old_connections()
+        while True:
+            with transaction.atomic():
+                pending = list(Notice.objects.order_by("pk")[:5000])
+                if not pending:
+                    return
+                by_type: dict[tuple[str, str], list[int]] = {}
+                for notice in pending:
+                    by_type.setdefault((notice.entity, notice.event), []).append(notice.entity_id)
+                for (name, _event), ids in by_type.items():
+                    if name in TYPES:
+                        self.announce(TYPES[name], ids)
+                Notice.objects.filter(pk__in=[n.pk for n in pending]).delete()

@@ -1,0 +1,239 @@
+"""SensorThings over MQTT through a real Mosquitto broker, with paho-mqtt as the
+sensors' and subscribers' client: publishing creates Observations, subscribers receive
+new entities, invalid messages never cost a valid one, the worker reconnects and
+nothing published while it is away is lost."""
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import paho.mqtt.client as paho
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+from stadtkern.sensors import models, tokens
+from stadtkern.sensors.mqtt import Worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """A Mosquitto process on a free port, restartable on the same port."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.conf = tmp_path / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        )
+        self.exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = None
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.exe, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("Mosquitto did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker(tmp_path)
+    b.start()
+    yield b
+    b.stop()
+
+
+class Running:
+    def __init__(self, url):
+        self.worker = Worker(url, client_id=f"stadtkern-test-{free_port()}")
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.worker.run, args=(self.stop,), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.worker.connected.wait(10), "the worker did not connect"
+        time.sleep(0.2)  # the subscription is acknowledged
+        return self.worker
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def client(port, client_id=None) -> paho.Client:
+    c = paho.Client(
+        paho.CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"t{free_port()}",
+        protocol=paho.MQTTv5,
+    )
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    return c
+
+
+def wait_for(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except OperationalError:  # SQLite's shared in-memory test database: the worker writes
+            pass
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def sta(alpha, settings, broker):
+    settings.MQTT_URL = broker.url
+    _token, secret = tokens.token_create(municipality=alpha, name="Test")
+    http = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {
+        "name": "Zählstelle Steinstraße", "description": "Passanten",
+        "Locations": [{"name": "Steinstraße", "description": "-", "encodingType": "application/geo+json",
+                       "location": {"type": "Point", "coordinates": [6.6317, 51.4515]}}],
+        "Datastreams": [{"name": "Passanten", "description": "je Stunde", "observationType": OM + "OM_CountObservation",
+                         "unitOfMeasurement": {"name": "Anzahl", "symbol": "1", "definition": "ucum:1"},
+                         "Sensor": {"name": "Zähler", "description": "-", "encodingType": "text/html", "metadata": "-"},
+                         "ObservedProperty": {"name": "Passanten", "definition": "-", "description": "-"}}],
+    }  # fmt: skip
+    response = http.post("/sta/v1.1/Things", body, content_type="application/json")
+    assert response.status_code == 201
+    ds = models.Datastream.objects.get()
+    models.Notice.objects.all().delete()
+    return {"http": http, "ds": ds.pk}
+
+
+def test_a_published_observation_is_stored(broker, sta):
+    with Running(broker.url):
+        sensor = client(broker.port)
+        topic = f"v1.1/Datastreams({sta['ds']})/Observations"
+        sensor.publish(
+            topic, json.dumps({"result": 42, "phenomenonTime": "2024-05-01T10:00:00Z"}), qos=1
+        ).wait_for_publish(5)
+        assert wait_for(lambda: models.Observation.objects.count() == 1)
+        sensor.loop_stop()
+    obs = models.Observation.objects.get()
+    assert obs.result == 42 and obs.datastream_id == sta["ds"]
+    assert models.Datastream.objects.get(pk=sta["ds"]).latest_id == obs.pk
+
+
+def test_invalid_messages_are_counted_and_never_cost_a_valid_one(broker, sta):
+    ds = sta["ds"]
+    messages = []
+    for i in range(300):
+        messages.append((f"v1.1/Datastreams({ds})/Observations", json.dumps({"result": i})))
+        if i % 3 == 0:
+            messages.append((f"v1.1/Datastreams({ds})/Observations", "{kaputt"))
+        if i % 5 == 0:
+            messages.append(
+                (f"v1.1/Datastreams({ds})/Observations", json.dumps({"result": "viele"}))
+            )
+        if i % 7 == 0:
+            messages.append(("v1.1/Datastreams(987654321)/Observations", json.dumps({"result": 1})))
+    refused = len(messages) - 300
+    with Running(broker.url) as worker:
+        sensor = client(broker.port)
+        for topic, payload in messages:
+            sensor.publish(topic, payload, qos=1)
+        assert wait_for(lambda: worker.stats.received == len(messages))
+        sensor.loop_stop()
+    assert models.Observation.objects.count() == 300
+    assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [
+        float(i) for i in range(300)
+    ]
+    assert worker.stats.refused == refused
+    assert any("takes OM_CountObservation" in r for r in worker.stats.reasons)
+
+
+def test_subscribers_receive_new_entities_from_mqtt_and_http(broker, sta):
+    ds = sta["ds"]
+    received = []
+    listener = client(broker.port)
+    listener.on_message = lambda c, u, m: received.append((m.topic, json.loads(m.payload)))
+    listener.subscribe([(f"v1.1/Datastreams({ds})/Observations", 0), ("v1.1/Things", 0)])
+    time.sleep(0.3)
+    with Running(broker.url):
+        sensor = client(broker.port)
+        sensor.publish(f"v1.1/Datastreams({ds})/Observations", json.dumps({"result": 7}), qos=1)
+        response = sta["http"].post(
+            f"/sta/v1.1/Datastreams({ds})/Observations",
+            {"result": 8},
+            content_type="application/json",
+        )
+        assert response.status_code == 201
+        response = sta["http"].post(
+            "/sta/v1.1/Things", {"name": "Neu", "description": "-"}, content_type="application/json"
+        )
+        assert wait_for(lambda: len([b for _t, b in received if "@iot.id" in b]) >= 3)
+        sensor.loop_stop()
+    listener.loop_stop()
+    announced = [(t, b) for t, b in received if "@iot.id" in b]
+    assert sorted(b["result"] for t, b in announced if t.endswith("/Observations")) == [7, 8]
+    assert [b["name"] for t, b in announced if t == "v1.1/Things"] == ["Neu"]
+    assert models.Notice.objects.count() == 0  # the outbox is drained
+
+
+def test_the_worker_reconnects_after_the_broker_restarts(broker, sta):
+    with Running(broker.url) as worker:
+        broker.stop()
+        assert wait_for(lambda: not worker.connected.is_set())
+        broker.start()
+        assert wait_for(lambda: worker.connected.is_set(), 40)
+        time.sleep(0.3)
+        sensor = client(broker.port)
+        sensor.publish(
+            f"v1.1/Datastreams({sta['ds']})/Observations", json.dumps({"result": 5}), qos=1
+        ).wait_for_publish(5)
+        assert wait_for(lambda: models.Observation.objects.count() == 1)
+        sensor.loop_stop()
+
+
+def test_messages_published_while_the_worker_is_away_are_stored_later(broker, sta):
+    worker_id = f"stadtkern-test-{free_port()}"
+    first = Worker(broker.url, client_id=worker_id)
+    stop = threading.Event()
+    thread = threading.Thread(target=first.run, args=(stop,), daemon=True)
+    thread.start()
+    assert first.connected.wait(10)
+    time.sleep(0.3)
+    stop.set()
+    thread.join(10)
+    sensor = client(broker.port)
+    for i in range(20):
+        sensor.publish(
+            f"v1.1/Datastreams({sta['ds']})/Observations", json.dumps({"result": i}), qos=1
+        ).wait_for_publish(5)
+    sensor.loop_stop()
+    assert models.Observation.objects.count() == 0
+    second = Worker(broker.url, client_id=worker_id)
+    stop = threading.Event()
+    thread = threading.Thread(target=second.run, args=(stop,), daemon=True)
+    thread.start()
+    assert wait_for(lambda: models.Observation.objects.count() == 20)
+    stop.set()
+    thread.join(10)
