@@ -3,12 +3,14 @@ sensors' and subscribers' client: publishing creates Observations, subscribers r
 new entities, invalid messages never cost a valid one, the worker reconnects and
 nothing published while it is away is lost."""
 
+import getpass
 import json
 import shutil
 import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
@@ -237,3 +239,77 @@ def test_messages_published_while_the_worker_is_away_are_stored_later(broker, st
     assert wait_for(lambda: models.Observation.objects.count() == 20)
     stop.set()
     thread.join(10)
+
+
+@pytest.fixture
+def guarded(tmp_path, sta, beta):
+    """A broker that checks logins and topics with the files the worker writes."""
+    from stadtkern.sensors import broker as access
+
+    b = Broker(tmp_path)
+    files = {
+        "password_file": str(tmp_path / "passwd"),
+        "acl_file": str(tmp_path / "acl"),
+        "pid_file": str(tmp_path / "pid"),
+    }
+    access.write_files(files["password_file"], files["acl_file"], "bridge", "bridge-secret")
+    b.conf.write_text(
+        f"listener {b.port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser {getpass.getuser()}\n"
+        f"password_file {files['password_file']}\nacl_file {files['acl_file']}\n"
+    )
+    b.start()
+    (tmp_path / "pid").write_text(str(b.proc.pid))
+    yield b, files
+    b.stop()
+
+
+def login(port, user, password):
+    c = paho.Client(
+        paho.CallbackAPIVersion.VERSION2, client_id=f"t{free_port()}", protocol=paho.MQTTv5
+    )
+    c.username_pw_set(user, password)
+    result = {}
+    c.on_connect = lambda cl, u, f, reason, p: result.setdefault("reason", reason)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    assert wait_for(lambda: "reason" in result, 5)
+    return c, result["reason"]
+
+
+def test_the_broker_checks_tokens_and_topics(guarded, sta, alpha, beta):
+    b, files = guarded
+    ds = sta["ds"]
+    beta_token, beta_secret = tokens.token_create(municipality=beta, name="Beta")
+    worker = Worker(b.url, "bridge", "bridge-secret", client_id=f"w{free_port()}", access=files)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert worker.connected.wait(10)
+        alpha_token, alpha_secret = tokens.token_create(municipality=alpha, name="Alpha sensor")
+        assert wait_for(lambda: alpha_token.prefix in Path(files["acl_file"]).read_text(), 10)
+        time.sleep(0.3)  # the broker has reloaded
+        topic = f"v1.1/Datastreams({ds})/Observations"
+        _c, reason = login(b.port, alpha_token.prefix, "wrong")
+        assert reason.is_failure
+        good, reason = login(b.port, alpha_token.prefix, alpha_secret)
+        assert not reason.is_failure
+        other, _reason = login(b.port, beta_token.prefix, beta_secret)
+        anonymous = client(b.port)
+        other.publish(topic, json.dumps({"result": 1}), qos=1).wait_for_publish(
+            5
+        )  # not its datastream
+        anonymous.publish(topic, json.dumps({"result": 2}), qos=1).wait_for_publish(5)
+        good.publish(topic, json.dumps({"result": 3}), qos=1).wait_for_publish(5)
+        assert wait_for(lambda: models.Observation.objects.count() >= 1)
+        time.sleep(0.5)
+        assert list(models.Observation.objects.values_list("result_number", flat=True)) == [3.0]
+        assert worker.stats.received == 1  # the broker let only the alpha token's message through
+        tokens.token_revoke(token=alpha_token)
+        assert wait_for(lambda: alpha_token.prefix not in Path(files["password_file"]).read_text())
+        time.sleep(0.3)
+        _c, reason = login(b.port, alpha_token.prefix, alpha_secret)
+        assert reason.is_failure
+    finally:
+        stop.set()
+        thread.join(10)

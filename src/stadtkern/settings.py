@@ -275,3 +275,8 @@ CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""
 MQTT_URL = env("MQTT_URL", "") or ""
 MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
 MQTT_PASSWORD = env("MQTT_PASSWORD", "") or ""
+# Where the worker writes Mosquitto's password and ACL files (empty: the broker's access
+# is configured elsewhere) and the broker's pid file, to make it reload them.
+MQTT_PASSWORD_FILE = env("MQTT_PASSWORD_FILE", "") or ""
+MQTT_ACL_FILE = env("MQTT_ACL_FILE", "") or ""
+MQTT_BROKER_PID_FILE = env("MQTT_BROKER_PID_FILE", "") or ""

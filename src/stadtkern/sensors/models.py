@@ -176,6 +176,9 @@ class MachineToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64)
+    # The same secret as Mosquitto's password files hash it (PBKDF2-SHA512), so that the
+    # broker checks MQTT logins itself (see stadtkern.sensors.broker).
+    mqtt_hash = models.CharField(max_length=200, blank=True)
     datastreams = models.ManyToManyField(Datastream, related_name="tokens", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

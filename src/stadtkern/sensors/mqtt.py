@@ -34,7 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from . import notices, services
+from . import broker, notices, services
 from .entities import TYPES
 from .models import Notice
 
@@ -44,6 +44,7 @@ SUBSCRIPTION = "v1.1/+/Observations"
 BATCH = 2000  # messages stored in one transaction
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
+ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files are current
 
 
 @dataclass
@@ -81,10 +82,15 @@ def _retrying(func, *args, attempts: int = 5):
 
 class Worker:
     def __init__(
-        self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt"
-    ):
+        self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt",
+        access: dict | None = None,
+    ):  # fmt: skip
         self.host, self.port, user, secret = broker_address(url)
         self.username, self.password = username or user, password or secret
+        # {"password_file", "acl_file", "pid_file"}: the broker's access files to keep current
+        ok = access and access.get("password_file") and access.get("acl_file")
+        self.access = access if ok else None
+        self._access_state = None
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -130,8 +136,10 @@ class Worker:
     def run(self, stop: threading.Event | None = None) -> None:
         """Store and announce until ``stop`` (or ``self.stop``) is set."""
         stop = stop or self.stop
+        self.sync_access()  # before connecting: the worker's own login may be new
         self.start()
         last_outbox = 0.0
+        last_access = time.monotonic()
         last_log = time.monotonic()
         try:
             while not stop.is_set():
@@ -145,6 +153,12 @@ class Worker:
                     except DatabaseError:  # the notices stay in the outbox for the next round
                         log.exception("reading the outbox failed")
                     last_outbox = now
+                if now - last_access >= ACCESS_EVERY:
+                    try:
+                        self.sync_access()
+                    except DatabaseError:
+                        log.exception("updating the broker's access files failed")
+                    last_access = now
                 if now - last_log >= 60:
                     log.info("mqtt %s", json.dumps(self.stats.as_dict()))
                     last_log = now
@@ -226,6 +240,26 @@ class Worker:
             for topic, body in notices.messages(etype, objs):
                 self.client.publish(topic, json.dumps(body, ensure_ascii=False), qos=0)
                 self.stats.announced += 1
+
+    def sync_access(self) -> bool:
+        """Rewrite the broker's password and ACL files when tokens or datastreams changed."""
+        if self.access is None:
+            return False
+        close_old_connections()
+        current = broker.state()
+        if current == self._access_state:
+            return False
+        broker.write_files(
+            self.access["password_file"],
+            self.access["acl_file"],
+            self.username or "",
+            self.password or "",
+        )
+        if self.access.get("pid_file"):
+            broker.reload_broker(self.access["pid_file"])
+        self._access_state = current
+        log.info("broker access files updated")
+        return True
 
     def drain_outbox(self) -> None:
         """Announce what the web process wrote; a notice is deleted once published."""

@@ -1,12 +1,14 @@
 """Machine tokens: how sensors and gateways prove which municipality they write for.
 
 A token reads ``skm_<prefix>_<secret>``; only the SHA-256 of the whole is stored, the
-prefix finds the row. HTTP clients send it as ``Authorization: Bearer <token>`` or, for
+prefix finds the row. Over MQTT a sensor logs in with the prefix as user name and the
+token as password; the broker checks it against ``mqtt_hash``. HTTP clients send it as ``Authorization: Bearer <token>`` or, for
 clients that know only Basic authentication (FROST's client), as the password with any
 user name. Revoked tokens stop working at once.
 """
 
 import base64
+import hashlib
 import secrets
 
 from django.db import transaction
@@ -35,10 +37,18 @@ def token_create(
         name=(name or "").strip()[:100] or "Sensor",
         prefix=prefix,
         digest=secret_digest(secret),
+        mqtt_hash=mosquitto_hash(secret),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     token.datastreams.set(datastreams)
     return token, secret
+
+
+def mosquitto_hash(secret: str, iterations: int = 101) -> str:
+    """A password entry as ``mosquitto_passwd`` writes it: $7$, PBKDF2-HMAC-SHA512."""
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", secret.encode(), salt, iterations)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def token_revoke(*, token: MachineToken) -> MachineToken:

@@ -26,7 +26,9 @@ class Command(BaseCommand):
                 "No broker: set MQTT_URL or pass --url mqtt://host:port.", returncode=2
             )
         try:
-            worker = Worker(url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD)
+            access = {"password_file": settings.MQTT_PASSWORD_FILE, "acl_file": settings.MQTT_ACL_FILE,
+                      "pid_file": settings.MQTT_BROKER_PID_FILE}  # fmt: skip
+            worker = Worker(url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD, access=access)
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
         handler = logging.StreamHandler(sys.stderr)

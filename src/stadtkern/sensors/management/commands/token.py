@@ -42,7 +42,10 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        self.stderr.write(f"Token {token.prefix} for {municipality.name}; it is shown only now:")
+        self.stderr.write(
+            f"Token {token.prefix} for {municipality.name}; it is shown only now. "
+            f"Over MQTT: user name {token.prefix}, password the token."
+        )
         self.stdout.write(secret)
 
     def revoke(self, o):
