@@ -23,7 +23,7 @@ def entity(obj, etype: EntityType, options: Options, links: Links) -> dict:
         out["@iot.selfLink"] = self_link
     for prop in etype.props:
         if select is None or prop.name in select:
-            out[prop.name] = _number(value_of(obj, prop))
+            out[prop.name] = whole(value_of(obj, prop))
     expanded = {e.nav.name: e for e in options.expand}
     for nav in etype.navs:
         if nav.name in expanded:
@@ -50,7 +50,7 @@ def entity(obj, etype: EntityType, options: Options, links: Links) -> dict:
     return out
 
 
-def _number(value):
+def whole(value):
     """Whole numbers read back as written (results are stored as floating point)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
@@ -69,7 +69,7 @@ def data_array(observations, options: Options, links: Links) -> list[dict]:
     for obs in observations:
         row = []
         for c in components:
-            row.append(obs.pk if c == "id" else _number(value_of(obs, etype.prop_by_name[c])))
+            row.append(obs.pk if c == "id" else whole(value_of(obs, etype.prop_by_name[c])))
         groups.setdefault(obs.datastream_id, []).append(row)
     out = []
     for ds_id, rows in groups.items():
