@@ -12,11 +12,15 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from stadtkern.core.auth import READ
+from stadtkern.core import rules
+from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
+from stadtkern.data.api import DatasetName
+from stadtkern.data.importing import ImportFailed
 
 from .aggregation import FUNCTIONS, INTERVALS, AggregationError, aggregate
 from .entities import TYPES, iso
+from .exports import datastream_to_dataset
 from .representation import whole
 from .selectors import Caller, visible
 
@@ -63,6 +67,36 @@ def datastream_aggregate(request, ds_id: int, q: Query[AggregateQuery]):
         "timeZone": "Europe/Berlin",
         "unitOfMeasurement": ds.unit_of_measurement,
         "buckets": buckets,
+    }
+
+
+class ExportIn(Schema):
+    dataset: DatasetName
+
+
+@router.post("/sensors/datastreams/{ds_id}/dataset", auth=WRITE)
+def datastream_export(request, ds_id: int, payload: ExportIn):
+    """Write the datastream's observations into a dataset of its municipality (a new
+    version each time), for the SQL endpoint, downloads and the catalogue."""
+    ds = (
+        visible(TYPES["Datastream"], _caller(request))
+        .select_related("municipality", "thing")
+        .filter(pk=ds_id)
+        .first()
+    )
+    if ds is None:
+        raise Http404(f"No datastream {ds_id}.")
+    if not rules.can_edit_data(request.user, ds.municipality):
+        raise HttpError(403, "Only editors of the municipality export its datastreams.")
+    try:
+        dataset = datastream_to_dataset(ds, slug=payload.dataset, user=request.user)
+    except ImportFailed as exc:
+        raise HttpError(400, str(exc)) from None
+    return {
+        "municipality": ds.municipality.slug,
+        "dataset": dataset.slug,
+        "version": dataset.version,
+        "rows": dataset.row_count,
     }
 
 
