@@ -74,6 +74,16 @@ def time_series(dataset, x: str, y: str, title: str, limit: int = 20000) -> Char
         buckets.append(
             (str(part[0][0])[:16].replace("T", " "), sum(float(r[1]) for r in part) / len(part))
         )
+    return line(buckets, title, x, y, note=str(size) if size > 1 else "")
+
+
+def line(
+    buckets: list[tuple[str, float]], title: str, x_label: str, y_label: str, note: str = ""
+) -> Chart | None:
+    """A line through ``(label, value)`` points in order; None-values are left out."""
+    buckets = [(label, float(v)) for label, v in buckets if v is not None]
+    if len(buckets) < 2:
+        return None
     values = [v for _l, v in buckets]
     lo, hi = _scale(values)
     plot_w, plot_h = WIDTH - PAD_LEFT - 10, HEIGHT - PAD_BOTTOM - PAD_TOP
@@ -91,12 +101,11 @@ def time_series(dataset, x: str, y: str, title: str, limit: int = 20000) -> Char
         }
         for i in sorted({0, last // 2, last})
     ]
-    note = str(size) if size > 1 else ""
     return Chart(
         "line",
         title,
-        x,
-        y,
+        x_label,
+        y_label,
         points=" ".join(f"{px:.1f},{py:.1f}" for px, py in coords),
         y_ticks=_y_ticks(lo, hi),
         x_ticks=ticks,

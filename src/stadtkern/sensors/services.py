@@ -8,12 +8,15 @@ links only to entities of that municipality, and a token scoped to datastreams w
 only Observations into those.
 """
 
+import json
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import jsonpatch
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -625,63 +628,173 @@ def create_observations(ctx: Context, body) -> list[list[int]]:
                 status=413,
             )
         plans.append((ds, components, rows))
-    etype = TYPES["Observation"]
-    prop = etype.prop_by_name
-    out, created = [], {}
-    features = {}
+    out, rows_all = [], []
+    features: dict = {}
     for gi, (ds, components, rows) in enumerate(plans):
-        objs = []
+        parse = _row_parser(ds, components)
         index = {c: k for k, c in enumerate(components)}
-        width = len(components)
         default_foi = None
-        kind = OBSERVATION_TYPES.get(ds.observation_type, "any")
-        now = timezone.now()
+        group = []
         for ri, row in enumerate(rows):
-            where = f"[{gi}].dataArray[{ri}]"
-            if not isinstance(row, list) or len(row) != width:
-                raise ODataError(f"{where} is an array of {width} values, one for each component.")
-            obs = Observation(datastream=ds)
-            result = row[index["result"]]
             try:
-                if kind == "number" and type(result) in (int, float):
-                    obs.result_number = float(result)
-                    if result != result or result in (float("inf"), float("-inf")):
-                        raise ODataError("result must be a finite number.")
-                else:
-                    _check_result(ds, result)
-                    set_property(obs, etype, prop["result"], result)
-                if "phenomenonTime" in index:
-                    set_property(obs, etype, prop["phenomenonTime"], row[index["phenomenonTime"]])
-                if obs.phenomenon_time is None:
-                    obs.phenomenon_time = now
-                for name in ("resultTime", "resultQuality", "validTime", "parameters"):
-                    if name in index:
-                        set_property(obs, etype, prop[name], row[index[name]])
+                values = parse(row)
             except ODataError as exc:
-                raise ODataError(f"{where}: {exc}", status=exc.status) from None
+                raise ODataError(f"[{gi}].dataArray[{ri}]: {exc}", status=exc.status) from None
             if "FeatureOfInterest/id" in index:
                 fid = row[index["FeatureOfInterest/id"]]
-                if fid not in features:
-                    features[fid] = _link(
-                        ctx,
-                        TYPES["FeatureOfInterest"],
-                        {"@iot.id": fid},
-                        f"{where}.FeatureOfInterest/id",
+                key = ("link", fid)
+                if key not in features:
+                    where = f"[{gi}].dataArray[{ri}].FeatureOfInterest/id"
+                    features[key] = _link(
+                        ctx, TYPES["FeatureOfInterest"], {"@iot.id": fid}, where
                     ).pk
-                obs.feature_of_interest_id = features[fid]
+                values[1] = features[key]
             else:
                 if default_foi is None:
                     default_foi = feature_for(ctx, ds).pk
-                obs.feature_of_interest_id = default_foi
-            objs.append(obs)
-        objs = Observation.objects.bulk_create(objs, batch_size=2000)
-        created.setdefault(ds.pk, []).extend(objs)
-        out.append([o.pk for o in objs])
-    if created:
-        note_new_observations({k: v for k, v in created.items() if v})
-    for objs in created.values():
-        ctx.changed.extend(("create", etype, o) for o in objs)
-    return out
+                values[1] = default_foi
+            group.append(tuple(values))
+        rows_all.extend(group)
+        out.append(len(group))
+    ids = insert_observations(rows_all)
+    _note_rows(ctx, rows_all, ids)
+    grouped, start = [], 0
+    for n in out:
+        grouped.append(ids[start : start + n])
+        start += n
+    return grouped
+
+
+# Columns of a row for insert_observations, in this order.
+OBS_COLUMNS = ["datastream_id", "feature_of_interest_id", "phenomenon_time", "phenomenon_time_end",
+               "result_time", "result_number", "result_json", "result_quality", "valid_time_start",
+               "valid_time_end", "parameters"]  # fmt: skip
+_JSON_COLUMNS = {6, 7, 10}
+Seen = namedtuple("Seen", "pk datastream_id phenomenon_time phenomenon_time_end result_time")
+
+
+def _instant(text, name: str) -> tuple[datetime, datetime | None]:
+    """A time or interval of a dataArray row; the common case (an instant) fast."""
+    if isinstance(text, str) and "/" not in text:
+        try:
+            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            return parse_interval(text, name)
+        if value.tzinfo is not None:
+            return value.astimezone(UTC), None
+    return parse_interval(text, name)
+
+
+def _row_parser(ds: Datastream, components: list[str]):
+    """A function turning one dataArray row into the values of OBS_COLUMNS (the
+    feature of interest is filled in by the caller)."""
+    etype = TYPES["Observation"]
+    index = {c: k for k, c in enumerate(components)}
+    width = len(components)
+    kind = OBSERVATION_TYPES.get(ds.observation_type, "any")
+    now = timezone.now()
+    r_i, p_i = index["result"], index.get("phenomenonTime")
+    rest = [
+        (n, index[n])
+        for n in ("resultTime", "resultQuality", "validTime", "parameters")
+        if n in index
+    ]
+
+    def parse(row) -> list:
+        if type(row) is not list or len(row) != width:
+            raise ODataError(f"the row is an array of {width} values, one for each component.")
+        result = row[r_i]
+        number, other = None, None
+        if kind == "number" and type(result) in (int, float):
+            if result != result or result in (_INF, -_INF):
+                raise ODataError("result must be a finite number.")
+            number = float(result)
+        else:
+            _check_result(ds, result)
+            holder = SimpleNamespace()
+            set_property(holder, etype, etype.prop_by_name["result"], result)
+            number, other = holder.result_number, holder.result_json
+        start, end = (
+            (now, None) if p_i is None or row[p_i] is None else _instant(row[p_i], "phenomenonTime")
+        )
+        values = [ds.pk, None, start, end, None, number, other, None, None, None, None]
+        if rest:
+            holder = SimpleNamespace(result_time=None, result_quality=None, valid_time_start=None,
+                                     valid_time_end=None, parameters=None)  # fmt: skip
+            for name, k in rest:
+                set_property(holder, etype, etype.prop_by_name[name], row[k])
+            values[4], values[7] = holder.result_time, holder.result_quality
+            values[8], values[9], values[10] = (
+                holder.valid_time_start,
+                holder.valid_time_end,
+                holder.parameters,
+            )
+        return values
+
+    return parse
+
+
+_INF = float("inf")
+
+
+def insert_observations(rows: list[tuple]) -> list[int]:
+    """Write observation rows (values in OBS_COLUMNS order) in bulk and return their ids
+    in the same order: PostgreSQL reserves the ids from the sequence and COPYs, SQLite
+    inserts with executemany under the transaction's write lock, so ids are consecutive."""
+    if not rows:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("insert_observations runs inside a transaction.")
+    columns = ", ".join(OBS_COLUMNS)
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence('sensors_observation', 'id')) "
+                "FROM generate_series(1, %s)",
+                [len(rows)],
+            )
+            ids = [r[0] for r in cur.fetchall()]
+            with cur.cursor.copy(f"COPY sensors_observation (id, {columns}) FROM STDIN") as copy:
+                for pk, row in zip(ids, rows, strict=True):
+                    copy.write_row(
+                        (
+                            pk,
+                            *(
+                                Jsonb(v) if i in _JSON_COLUMNS and v is not None else v
+                                for i, v in enumerate(row)
+                            ),
+                        )
+                    )
+        return ids
+    adapt = connection.ops.adapt_datetimefield_value
+    encoded = [
+        (r[0], r[1], adapt(r[2]), adapt(r[3]) if r[3] else None, adapt(r[4]) if r[4] else None, r[5],
+         *(None if v is None else json.dumps(v, ensure_ascii=False) for v in (r[6], r[7])),
+         adapt(r[8]) if r[8] else None, adapt(r[9]) if r[9] else None,
+         None if r[10] is None else json.dumps(r[10], ensure_ascii=False))
+        for r in rows
+    ]  # fmt: skip
+    marks = ", ".join(["%s"] * len(OBS_COLUMNS))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO sensors_observation ({columns}) VALUES ({marks})", encoded)  # noqa: S608
+        cur.execute("SELECT last_insert_rowid()")
+        last = cur.fetchone()[0]
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+def _note_rows(ctx: Context, rows: list[tuple], ids: list[int]) -> None:
+    """After insert_observations: move the datastreams' spans and latest observations,
+    and remember the new observations for MQTT."""
+    seen: dict[int, list] = {}
+    etype = TYPES["Observation"]
+    for pk, r in zip(ids, rows, strict=True):
+        item = Seen(pk, r[0], r[2], r[3], r[4])
+        seen.setdefault(r[0], []).append(item)
+        ctx.changed.append(("create", etype, item))
+    if seen:
+        note_new_observations(seen)
 
 
 # --- MQTT ingest ---------------------------------------------------------------------------
@@ -721,10 +834,10 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> Obs
     return obs
 
 
-def ingest(messages: list[tuple[int, object]]) -> tuple[list[Observation], list[tuple[int, str]]]:
+def ingest(messages: list[tuple[int, object]]) -> tuple[list[Seen], list[tuple[int, str]]]:
     """Store Observations that arrived over MQTT as ``(datastream id, JSON)``; returns
-    the stored ones and ``(position, reason)`` for each refused message. A refused
-    message never keeps the others from being stored."""
+    the stored ones (their ids and times) and ``(position, reason)`` for each refused
+    message. A refused message never keeps the others from being stored."""
     streams = Datastream.objects.select_related("thing").in_bulk({ds for ds, _data in messages})
     refused, built = [], []
     with transaction.atomic():
@@ -740,10 +853,14 @@ def ingest(messages: list[tuple[int, object]]) -> tuple[list[Observation], list[
                 built.append(build_observation(ctx, ds, data, features))
             except ODataError as exc:
                 refused.append((i, str(exc)))
-        created = Observation.objects.bulk_create(built, batch_size=2000)
-        rows: dict[int, list] = {}
-        for obs in created:
-            rows.setdefault(obs.datastream_id, []).append(obs)
-        if rows:
-            note_new_observations(rows)
-    return created, refused
+        rows = [_as_row(obs) for obs in built]
+        ids = insert_observations(rows)
+        sink = Context(0)
+        _note_rows(sink, rows, ids)
+    return [item for _e, _t, item in sink.changed], refused
+
+
+def _as_row(obs: Observation) -> tuple:
+    return (obs.datastream_id, obs.feature_of_interest_id, obs.phenomenon_time, obs.phenomenon_time_end,
+            obs.result_time, obs.result_number, obs.result_json, obs.result_quality, obs.valid_time_start,
+            obs.valid_time_end, obs.parameters)  # fmt: skip

@@ -50,7 +50,7 @@ def test_rows_of_several_datastreams_with_features(sta, station):
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["result", "result"], "dataArray": [[1, 1]]}], 400, "name result once"),
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["phenomenonTime"], "dataArray": [["2024-01-01T00:00:00Z"]]}], 400, "name result once"),
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["result", "colour"], "dataArray": [[1, 2]]}], 400, "unknown component 'colour'"),
-        ([{"Datastream": {"@iot.id": "DS"}, "components": ["result"], "dataArray": [[1], [2, 3]]}], 400, "[1].dataArray[1] is an array of 1"),
+        ([{"Datastream": {"@iot.id": "DS"}, "components": ["result"], "dataArray": [[1], [2, 3]]}], 400, "[1].dataArray[1]: the row is an array of 1"),
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["result", "phenomenonTime"], "dataArray": [[1, "gestern"]]}], 400, "not an ISO 8601"),
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["result", "phenomenonTime"], "dataArray": [[1, "2024-01-01T00:00:00"]]}], 400, "no time zone"),
         ([{"Datastream": {"@iot.id": "DS"}, "components": ["result", "FeatureOfInterest/id"], "dataArray": [[1, 424242]]}], 400, "FeatureOfInterest 424242 does not exist"),

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from stadtkern.core.models import Municipality, User
 from stadtkern.data.demo import demo_load_data
+from stadtkern.sensors.demo import demo_load_sensors
 from stadtkern.strategy.demo import demo_load
 
 
@@ -28,14 +29,15 @@ class Command(BaseCommand):
             result = demo_load(reset=reset, password=os.environ.get("STADTKERN_DEMO_PASSWORD"))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        demo_load_data(
-            Municipality.objects.get(slug="musterstadt"), User.objects.get(username="anna")
-        )
+        musterstadt = Municipality.objects.get(slug="musterstadt")
+        demo_load_data(musterstadt, User.objects.get(username="anna"))
+        demo_load_sensors(musterstadt)
         if json:
             self.stdout.write(_json(result))
             return
         self.stdout.write(
-            "Demo loaded: Musterstadt (strategy, datasets, vacancy per district) and Beispielhausen."
+            "Demo loaded: Musterstadt (strategy, datasets, vacancy per district, a year of sensor "
+            "data) and Beispielhausen."
         )
         self.stdout.write(
             f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:"
