@@ -44,6 +44,8 @@ SUBSCRIPTION = "v1.1/+/Observations"
 BATCH = 2000  # messages stored in one transaction
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
+RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
+FEATURES_FOR = 60.0  # seconds the worker trusts the features it has looked up
 ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files are current
 
 
@@ -53,10 +55,15 @@ class Stats:
     stored: int = 0
     refused: int = 0
     announced: int = 0
+    batches: int = 0
+    busy_seconds: float = 0.0  # spent storing and announcing
     reasons: dict = field(default_factory=dict)  # reason -> count, for the log
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("received", "stored", "refused", "announced")}
+        out = {
+            k: getattr(self, k) for k in ("received", "stored", "refused", "announced", "batches")
+        }
+        return {**out, "busy_seconds": round(self.busy_seconds, 2)}
 
 
 def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
@@ -91,6 +98,10 @@ class Worker:
         ok = access and access.get("password_file") and access.get("acl_file")
         self.access = access if ok else None
         self._access_state = None
+        # Feature-of-interest ids by datastream, kept for a while across batches.
+        self.features: dict = {}
+        self._features_since = time.monotonic()
+        self.waiting: dict = {}  # mid -> message the database could not take yet
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -128,6 +139,8 @@ class Worker:
     def start(self) -> None:
         session = Properties(PacketTypes.CONNECT)
         session.SessionExpiryInterval = 7 * 24 * 3600  # the broker keeps QoS 1 messages a week
+        # Acknowledgements wait until a batch is stored: let the broker send many meanwhile.
+        session.ReceiveMaximum = 65535
         self.client.connect_async(
             self.host, self.port, keepalive=30, clean_start=False, properties=session
         )
@@ -138,15 +151,18 @@ class Worker:
         stop = stop or self.stop
         self.sync_access()  # before connecting: the worker's own login may be new
         self.start()
-        last_outbox = 0.0
+        last_outbox = last_retry = 0.0
         last_access = time.monotonic()
         last_log = time.monotonic()
         try:
             while not stop.is_set():
                 batch = self._collect()
+                now = time.monotonic()
+                if self.waiting and now - last_retry >= RETRY_EVERY:
+                    batch = list(self.waiting.values()) + batch
+                    last_retry = now
                 if batch:
                     self.handle(batch)
-                now = time.monotonic()
                 if now - last_outbox >= OUTBOX_EVERY:
                     try:
                         _retrying(self.drain_outbox)
@@ -187,8 +203,16 @@ class Worker:
 
     def handle(self, batch) -> None:
         """Store a batch of messages, acknowledge them, announce what was stored."""
+        started = time.perf_counter()
+        try:
+            self._handle(batch)
+        finally:
+            self.stats.batches += 1
+            self.stats.busy_seconds += time.perf_counter() - started
+
+    def _handle(self, batch) -> None:
         close_old_connections()
-        self.stats.received += len(batch)
+        self.stats.received += sum(1 for m in batch if m.mid not in self.waiting)
         parsed, positions = [], []
         for i, message in enumerate(batch):
             match = CREATE_TOPIC.match(message.topic)
@@ -205,41 +229,60 @@ class Worker:
         created = []
         if parsed:
             try:
-                created, refused = _retrying(services.ingest, parsed)
+                if time.monotonic() - self._features_since > FEATURES_FOR:
+                    self.features, self._features_since = {}, time.monotonic()
+                created, refused = _retrying(services.ingest, parsed, self.features)
             except Exception:  # a database failure: store one by one, so only the culprit fails
                 log.exception("storing a batch failed; storing its messages one by one")
-                created, refused = self._one_by_one(parsed)
+                created, refused, failed = self._one_by_one(parsed)
+            else:
+                failed = []
             for position, reason in refused:
                 self._refuse(batch[positions[position]], reason)
             self.stats.stored += len(created)
+        else:
+            failed = []
+        # What the database could not take is neither acknowledged nor dropped: it is tried
+        # again, and if the worker stops first the broker delivers it again.
+        unstored = {id(batch[positions[p]]) for p in failed}
         for message in batch:
+            if id(message) in unstored:
+                self.waiting[message.mid] = message
+                continue
+            self.waiting.pop(message.mid, None)
             self.client.ack(message.mid, message.qos)
         if created:
-            self.announce(TYPES["Observation"], [o.pk for o in created])
+            for payload, topics in notices.observation_messages(created):
+                for topic in topics:
+                    self.client.publish(topic, payload, qos=0)
+                    self.stats.announced += 1
 
     def _one_by_one(self, parsed):
-        created, refused = [], []
+        created, refused, failed = [], [], []
         for i, item in enumerate(parsed):
             try:
-                done, bad = services.ingest([item])
-            except Exception as exc:
-                log.exception("message to Datastream %s could not be stored", item[0])
-                done, bad = [], [(0, f"could not be stored: {exc.__class__.__name__}")]
+                done, bad = services.ingest([item], self.features)
+            except Exception:
+                log.exception("a message to Datastream %s could not be stored; it waits", item[0])
+                failed.append(i)
+                continue
             created += done
             refused += [(i, reason) for _pos, reason in bad]
-        return created, refused
+        return created, refused, failed
 
     def _refuse(self, message, reason: str) -> None:
         self.stats.refused += 1
         self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
         log.warning("refused a message on %s: %s", message.topic[:120], reason)
 
-    def announce(self, etype, ids) -> None:
+    def announce(self, etype, ids, created: bool = False) -> None:
         for chunk_start in range(0, len(ids), 5000):
             objs = notices.public(etype, ids[chunk_start : chunk_start + 5000])
-            for topic, body in notices.messages(etype, objs):
-                self.client.publish(topic, json.dumps(body, ensure_ascii=False), qos=0)
-                self.stats.announced += 1
+            for body, topics in notices.messages(etype, objs, created):
+                payload = json.dumps(body, ensure_ascii=False)
+                for topic in topics:
+                    self.client.publish(topic, payload, qos=0)
+                    self.stats.announced += 1
 
     def sync_access(self) -> bool:
         """Rewrite the broker's password and ACL files when tokens or datastreams changed."""
@@ -272,7 +315,7 @@ class Worker:
                 by_type: dict[tuple[str, str], list[int]] = {}
                 for notice in pending:
                     by_type.setdefault((notice.entity, notice.event), []).append(notice.entity_id)
-                for (name, _event), ids in by_type.items():
+                for (name, event), ids in by_type.items():
                     if name in TYPES:
-                        self.announce(TYPES[name], ids)
+                        self.announce(TYPES[name], ids, created=event == "create")
                 Notice.objects.filter(pk__in=[n.pk for n in pending]).delete()

@@ -7,12 +7,14 @@ An entity is announced on its entity set (``v1.1/Observations``), on itself
 announced: the broker has no notion of a reader's municipality.
 """
 
+import json
+
 from django.conf import settings
 
-from .entities import TYPES, EntityType
+from .entities import TYPES, EntityType, iso
 from .models import Notice
 from .odata import Options
-from .representation import Links, entity
+from .representation import Links, entity, whole
 from .selectors import Caller, visible
 
 VERSION = "v1.1"
@@ -39,8 +41,14 @@ def _back(target: EntityType, name: str):
     return None
 
 
-def topics(etype: EntityType, obj) -> list[str]:
-    out = [f"{VERSION}/{etype.set}", f"{VERSION}/{etype.set}({obj.pk})"]
+def topics(etype: EntityType, obj, created: bool = False) -> list[str]:
+    """The topics announcing ``obj``; a new entity's own topic is left out, as no one
+    can have subscribed to an id that did not exist."""
+    out = (
+        [f"{VERSION}/{etype.set}"]
+        if created
+        else [f"{VERSION}/{etype.set}", f"{VERSION}/{etype.set}({obj.pk})"]
+    )
     for nav in etype.navs:
         if nav.many:
             continue
@@ -66,12 +74,48 @@ def public(etype: EntityType, ids) -> list:
     return list(visible(etype, Caller()).filter(pk__in=ids))
 
 
-def messages(etype: EntityType, objs) -> list[tuple[str, dict]]:
-    """(topic, JSON) pairs announcing ``objs``, which must be public."""
+def messages(etype: EntityType, objs, created: bool = False) -> list[tuple[dict, list[str]]]:
+    """(JSON, topics) announcing each of ``objs``, which must be public."""
     base = links()
     options = Options()
+    return [(entity(obj, etype, options, base), topics(etype, obj, created)) for obj in objs]
+
+
+def public_datastreams(ids) -> set[int]:
+    return set(
+        visible(TYPES["Datastream"], Caller()).filter(pk__in=set(ids)).values_list("pk", flat=True)
+    )
+
+
+def observation_messages(stored: list[tuple[int, tuple]]) -> list[tuple[str, list[str]]]:
+    """(JSON text, topics) for new Observations given as ``(id, row)`` of
+    insert_observations, built from the rows without reading them back."""
+    root = links().root
+    shown = public_datastreams(row[0] for _pk, row in stored)
     out = []
-    for obj in objs:
-        body = entity(obj, etype, options, base)
-        out += [(topic, body) for topic in topics(etype, obj)]
+    for pk, r in stored:
+        ds, foi = r[0], r[1]
+        if ds not in shown:
+            continue
+        body = {
+            "@iot.id": pk,
+            "@iot.selfLink": f"{root}Observations({pk})",
+            "phenomenonTime": _span(r[2], r[3]),
+            "resultTime": iso(r[4]),
+            "result": whole(r[5]) if r[6] is None else r[6],
+            "resultQuality": r[7],
+            "validTime": _span(r[8], r[9]),
+            "parameters": r[10],
+            "Datastream@iot.navigationLink": f"{root}Observations({pk})/Datastream",
+            "FeatureOfInterest@iot.navigationLink": f"{root}Observations({pk})/FeatureOfInterest",
+        }
+        topics = [f"{VERSION}/Observations", f"{VERSION}/Datastreams({ds})/Observations",
+                  f"{VERSION}/FeaturesOfInterest({foi})/Observations"]  # fmt: skip
+        out.append((json.dumps(body, ensure_ascii=False), topics))
     return out
+
+
+def _span(start, end):
+    if start is None:
+        return None
+    return iso(start) if end is None else f"{iso(start)}/{iso(end)}"

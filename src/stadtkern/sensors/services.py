@@ -409,9 +409,11 @@ def refresh_datastreams(ids) -> None:
         )  # fmt: skip
 
 
-def note_new_observations(rows: dict[int, list[Observation]]) -> None:
-    """Extend the spans and move the latest observation after inserts, without scanning."""
+def note_new_observations(rows: dict[int, list]) -> None:
+    """Extend the spans and move the latest observation after inserts, without scanning:
+    one read and one bulk update for all datastreams."""
     streams = Datastream.objects.select_related("latest").in_bulk(rows.keys())
+    changed = []
     for ds_id, observations in rows.items():
         ds = streams[ds_id]
         newest = max(observations, key=lambda o: (o.phenomenon_time, o.pk))
@@ -429,11 +431,15 @@ def note_new_observations(rows: dict[int, list[Observation]]) -> None:
             current.pk,
         ):
             ds.latest_id = newest.pk
-        Datastream.objects.filter(pk=ds_id).update(
-            phenomenon_time_start=ds.phenomenon_time_start, phenomenon_time_end=ds.phenomenon_time_end,
-            result_time_start=ds.result_time_start, result_time_end=ds.result_time_end,
-            latest_id=ds.latest_id,
-        )  # fmt: skip
+        changed.append(ds)
+    fields = [
+        "phenomenon_time_start",
+        "phenomenon_time_end",
+        "result_time_start",
+        "result_time_end",
+        "latest",
+    ]
+    Datastream.objects.bulk_update(changed, fields, batch_size=200)
 
 
 def _present(value):
@@ -735,6 +741,7 @@ def _row_parser(ds: Datastream, components: list[str]):
 
 
 _INF = float("inf")
+_SQLITE_MAX_VARIABLES = 32766  # SQLite's limit since 3.32
 
 
 def insert_observations(rows: list[tuple]) -> list[int]:
@@ -776,11 +783,18 @@ def insert_observations(rows: list[tuple]) -> list[int]:
          None if r[10] is None else json.dumps(r[10], ensure_ascii=False))
         for r in rows
     ]  # fmt: skip
-    marks = ", ".join(["%s"] * len(OBS_COLUMNS))
-    with connection.cursor() as cur:
-        cur.executemany(f"INSERT INTO sensors_observation ({columns}) VALUES ({marks})", encoded)  # noqa: S608
-        cur.execute("SELECT last_insert_rowid()")
-        last = cur.fetchone()[0]
+    # Many rows per statement: one call into SQLite per chunk instead of one per row,
+    # which also keeps other threads (the MQTT network loop) from stalling each row.
+    per = max(1, min(2000, _SQLITE_MAX_VARIABLES // len(OBS_COLUMNS)))
+    group = "(" + ", ".join(["?"] * len(OBS_COLUMNS)) + ")"
+    raw = connection.connection
+    for start in range(0, len(encoded), per):
+        chunk = encoded[start : start + per]
+        sql = (
+            f"INSERT INTO sensors_observation ({columns}) VALUES {', '.join([group] * len(chunk))}"  # noqa: S608
+        )
+        raw.execute(sql, [v for row in chunk for v in row])
+    last = raw.execute("SELECT last_insert_rowid()").fetchone()[0]
     return list(range(last - len(rows) + 1, last + 1))
 
 
@@ -800,10 +814,15 @@ def _note_rows(ctx: Context, rows: list[tuple], ids: list[int]) -> None:
 # --- MQTT ingest ---------------------------------------------------------------------------
 
 
-def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> Observation:
-    """An unsaved Observation of ``ds`` from a JSON object as POSTed over HTTP; checks
+_PLAIN_KEYS = frozenset({"phenomenonTime", "result", "resultTime"})
+
+
+def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> tuple:
+    """A row for insert_observations from an Observation as POSTed over HTTP; checks
     everything before the one write it may do (a FeatureOfInterest it needs).
     ``features`` caches feature ids by link and by datastream across a batch."""
+    if type(data) is dict and data.keys() <= _PLAIN_KEYS:  # the usual sensor message, fast
+        return _plain_row(ctx, ds, data, features)
     etype = TYPES["Observation"]
     props, navs = _split_body(etype, data)
     given = navs.get("Datastream")
@@ -812,7 +831,9 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> Obs
     if "result" not in props:
         raise ODataError("An Observation needs a result.")
     _check_result(ds, props["result"])
-    obs = Observation(datastream=ds)
+    obs = SimpleNamespace(phenomenon_time=None, phenomenon_time_end=None, result_time=None, result_number=None,
+                          result_json=None, result_quality=None, valid_time_start=None, valid_time_end=None,
+                          parameters=None)  # fmt: skip
     for prop in etype.props:
         if prop.name in props:
             set_property(obs, etype, prop, props[prop.name])
@@ -823,25 +844,58 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> Obs
         key = ("link", foi["@iot.id"])
         if key not in features:
             features[key] = _link(ctx, TYPES["FeatureOfInterest"], foi, "FeatureOfInterest").pk
-        obs.feature_of_interest_id = features[key]
+        foi_id = features[key]
     elif foi is not None:
-        obs.feature_of_interest = create(ctx, TYPES["FeatureOfInterest"], foi)
+        foi_id = create(ctx, TYPES["FeatureOfInterest"], foi).pk
     else:
-        key = ("stream", ds.pk)
-        if key not in features:
-            features[key] = feature_for(ctx, ds).pk
-        obs.feature_of_interest_id = features[key]
-    return obs
+        foi_id = _default_feature(ctx, ds, features)
+    return (ds.pk, foi_id, obs.phenomenon_time, obs.phenomenon_time_end, obs.result_time, obs.result_number,
+            obs.result_json, obs.result_quality, obs.valid_time_start, obs.valid_time_end, obs.parameters)  # fmt: skip
 
 
-def ingest(messages: list[tuple[int, object]]) -> tuple[list[Seen], list[tuple[int, str]]]:
+def _default_feature(ctx: Context, ds: Datastream, features: dict) -> int:
+    key = ("stream", ds.pk)
+    if key not in features:
+        features[key] = feature_for(ctx, ds).pk
+    return features[key]
+
+
+def _plain_row(ctx: Context, ds: Datastream, data: dict, features: dict) -> tuple:
+    if "result" not in data:
+        raise ODataError("An Observation needs a result.")
+    result = data["result"]
+    number, other = None, None
+    if type(result) in (int, float) and OBSERVATION_TYPES.get(ds.observation_type) == "number":
+        if result != result or result in (_INF, -_INF):
+            raise ODataError("result must be a finite number.")
+        number = float(result)
+    else:
+        _check_result(ds, result)
+        holder = SimpleNamespace()
+        set_property(
+            holder, TYPES["Observation"], TYPES["Observation"].prop_by_name["result"], result
+        )
+        number, other = holder.result_number, holder.result_json
+    time_text = data.get("phenomenonTime")
+    start, end = (
+        (timezone.now(), None) if time_text is None else _instant(time_text, "phenomenonTime")
+    )
+    result_time = data.get("resultTime")
+    result_time = None if result_time is None else parse_time(result_time, "resultTime")
+    return (ds.pk, _default_feature(ctx, ds, features), start, end, result_time, number, other,
+            None, None, None, None)  # fmt: skip
+
+
+def ingest(
+    messages: list[tuple[int, object]], features: dict | None = None
+) -> tuple[list[tuple[int, tuple]], list[tuple[int, str]]]:
     """Store Observations that arrived over MQTT as ``(datastream id, JSON)``; returns
-    the stored ones (their ids and times) and ``(position, reason)`` for each refused
+    the stored ones as ``(id, row)`` and ``(position, reason)`` for each refused
     message. A refused message never keeps the others from being stored."""
     streams = Datastream.objects.select_related("thing").in_bulk({ds for ds, _data in messages})
     refused, built = [], []
+    features = {} if features is None else features  # ids of features, kept by the caller
     with transaction.atomic():
-        features: dict = {}
         contexts: dict[int, Context] = {}
         for i, (ds_id, data) in enumerate(messages):
             ds = streams.get(ds_id)
@@ -853,14 +907,7 @@ def ingest(messages: list[tuple[int, object]]) -> tuple[list[Seen], list[tuple[i
                 built.append(build_observation(ctx, ds, data, features))
             except ODataError as exc:
                 refused.append((i, str(exc)))
-        rows = [_as_row(obs) for obs in built]
+        rows = built
         ids = insert_observations(rows)
-        sink = Context(0)
-        _note_rows(sink, rows, ids)
-    return [item for _e, _t, item in sink.changed], refused
-
-
-def _as_row(obs: Observation) -> tuple:
-    return (obs.datastream_id, obs.feature_of_interest_id, obs.phenomenon_time, obs.phenomenon_time_end,
-            obs.result_time, obs.result_number, obs.result_json, obs.result_quality, obs.valid_time_start,
-            obs.valid_time_end, obs.parameters)  # fmt: skip
+        _note_rows(Context(0), rows, ids)
+    return list(zip(ids, rows, strict=True)), refused

@@ -1,0 +1,80 @@
+"""The MQTT worker's storage step without a broker: a database failure loses nothing
+(the messages wait, unacknowledged, and are stored on the next attempt); refused
+messages are acknowledged and counted."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from django.db import OperationalError
+
+from stadtkern.sensors import models, services
+from stadtkern.sensors.mqtt import Worker
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeClient:
+    def __init__(self):
+        self.acked, self.published = [], []
+
+    def ack(self, mid, qos):
+        self.acked.append(mid)
+
+    def publish(self, topic, payload, qos=0):
+        self.published.append((topic, json.loads(payload)))
+
+
+def message(mid, ds, body):
+    return SimpleNamespace(
+        mid=mid,
+        qos=1,
+        topic=f"v1.1/Datastreams({ds})/Observations",
+        payload=json.dumps(body).encode(),
+    )
+
+
+def test_a_database_failure_keeps_the_messages_until_they_are_stored(station, monkeypatch):
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    real = services.ingest
+
+    def broken(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "ingest", broken)
+    monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
+    batch = [
+        message(1, ds, {"result": 1}),
+        message(2, ds, {"result": "x"}),
+        message(3, ds, {"result": 3}),
+    ]
+    worker.handle(batch)
+    assert worker.client.acked == []
+    assert sorted(worker.waiting) == [1, 2, 3]
+    assert models.Observation.objects.count() == 0
+    monkeypatch.setattr(services, "ingest", real)
+    worker.handle(list(worker.waiting.values()))
+    assert sorted(worker.client.acked) == [1, 2, 3]
+    assert worker.waiting == {}
+    assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [1.0, 3.0]
+    assert worker.stats.received == 3 and worker.stats.stored == 2 and worker.stats.refused == 1
+    topics = {t for t, _b in worker.client.published}
+    assert f"v1.1/Datastreams({ds})/Observations" in topics and "v1.1/Observations" in topics
+
+
+def test_announcements_carry_the_stored_entity(station):
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    worker.handle([message(7, ds, {"result": 2.5, "phenomenonTime": "2024-02-01T10:00:00+01:00"})])
+    obs = models.Observation.objects.get()
+    bodies = [b for t, b in worker.client.published if t == "v1.1/Observations"]
+    assert bodies == [{
+        "@iot.id": obs.pk, "@iot.selfLink": f"/sta/v1.1/Observations({obs.pk})", "phenomenonTime": "2024-02-01T09:00:00Z",
+        "resultTime": None, "result": 2.5, "resultQuality": None, "validTime": None, "parameters": None,
+        "Datastream@iot.navigationLink": f"/sta/v1.1/Observations({obs.pk})/Datastream",
+        "FeatureOfInterest@iot.navigationLink": f"/sta/v1.1/Observations({obs.pk})/FeatureOfInterest",
+    }]  # fmt: skip
+    assert models.Datastream.objects.get(pk=ds).latest_id == obs.pk
