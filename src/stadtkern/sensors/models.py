@@ -8,8 +8,9 @@ Observations are the one big table. A result is stored as a number when it is on
 (``result_number``, what aggregation reads) and as JSON otherwise; time intervals are
 two columns (start, end), an instant has no end. ``(datastream, phenomenon_time)`` is
 the index every observation query of a datastream uses, and the latest observation of
-each datastream is kept on the datastream itself (``latest_*``), updated with every
-write, so that "the latest value of every datastream" is one read of Datastreams.
+each datastream (``latest``) and their number (``observation_count``) are kept on the
+datastream itself, updated with every write, so that "the latest value of every
+datastream" is one read of Datastreams and an unfiltered count a sum.
 """
 
 from django.conf import settings
@@ -127,6 +128,9 @@ class Datastream(Owned):
     latest = models.ForeignKey(
         "Observation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How many observations it holds, kept with every write, so that $count of
+    # Observations without a filter is a sum over datastreams, not a scan.
+    observation_count = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("datastream")

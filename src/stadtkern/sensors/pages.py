@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from stadtkern.core.selectors import municipality_get
 from stadtkern.data.charts import line
@@ -21,18 +21,18 @@ from .selectors import Caller, visible
 SPANS = {"15min": timedelta(days=3), "1h": timedelta(days=14), "1d": timedelta(days=365),
          "1w": timedelta(days=3 * 365), "1mo": timedelta(days=10 * 365)}  # fmt: skip
 INTERVAL_LABELS = {
-    "15min": _lazy("15 minutes"),
-    "1h": _lazy("hour"),
-    "1d": _lazy("day"),
-    "1w": _lazy("week"),
-    "1mo": _lazy("month"),
+    "15min": gettext_lazy("15 minutes"),
+    "1h": gettext_lazy("hour"),
+    "1d": gettext_lazy("day"),
+    "1w": gettext_lazy("week"),
+    "1mo": gettext_lazy("month"),
 }
 FUNCTION_LABELS = {
-    "avg": _lazy("average"),
-    "min": _lazy("minimum"),
-    "max": _lazy("maximum"),
-    "sum": _lazy("sum"),
-    "count": _lazy("count"),
+    "avg": gettext_lazy("average"),
+    "min": gettext_lazy("minimum"),
+    "max": gettext_lazy("maximum"),
+    "sum": gettext_lazy("sum"),
+    "count": gettext_lazy("count"),
 }
 
 

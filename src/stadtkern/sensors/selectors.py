@@ -8,7 +8,7 @@ and its machine tokens see everything of that municipality; site staff see all.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 
 from stadtkern.core.models import Membership
 
@@ -148,3 +148,26 @@ def expansion_counts(objs, etype: EntityType, options: Options, caller: Caller) 
             elif items is not None:
                 children.append(items)
         expansion_counts(children, target, exp.options, caller)
+
+
+def kept_count(path: Path, options: Options, caller: Caller) -> int | None:
+    """``$count`` of Observations without a filter, from the counts the datastreams keep
+    (a sum instead of a scan of millions of rows); None when it must be counted."""
+    last = path.last
+    if last.etype.name != "Observation" or options.filter:
+        return None
+    datastreams = visible(TYPES["Datastream"], caller)
+    if len(path.steps) == 1 and last.id is None:
+        return datastreams.aggregate(n=Sum("observation_count"))["n"] or 0
+    parent = path.steps[-2] if len(path.steps) > 1 else None
+    if (
+        parent is not None
+        and parent.etype.name == "Datastream"
+        and parent.id is not None
+        and len(path.steps) == 2
+    ):
+        return (
+            datastreams.filter(pk=parent.id).values_list("observation_count", flat=True).first()
+            or 0
+        )
+    return None

@@ -25,6 +25,7 @@ from .selectors import (
     Caller,
     expansion_counts,
     filtered,
+    kept_count,
     ordered,
     resolve,
     visible,
@@ -235,7 +236,8 @@ def read(call: Call, path: Path, query) -> Answer:
     qs = ordered(filtered(target, etype, options), etype, options)
     out = {}
     if options.count:
-        out["@iot.count"] = qs.count()
+        kept = kept_count(path, options, call.caller)
+        out["@iot.count"] = qs.count() if kept is None else kept
     if not path.ref:
         qs = with_expansions(qs, etype, options, call.caller)
     page = list(qs[options.skip : options.skip + options.top + 1])

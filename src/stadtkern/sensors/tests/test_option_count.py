@@ -37,3 +37,35 @@ def test_count_inside_expand_counts_each_parent(anonymous, readings, sta):
 def test_count_takes_true_or_false(anonymous, station):
     response = anonymous.get("Things", **{"$count": "yes"})
     assert response.status_code == 400
+
+
+def test_counts_kept_on_datastreams_match_a_real_count(anonymous, sta, readings):
+    from stadtkern.sensors.models import Datastream, Observation
+
+    ds, other = readings["datastreams"]
+    sta.post(f"Datastreams({other})/Observations", {"result": 1})
+    sta.delete(f"Observations({readings['observations'][0]})")
+    sta.patch(f"Observations({readings['observations'][1]})", {"Datastream": {"@iot.id": other}})
+    for stream in Datastream.objects.all():
+        assert stream.observation_count == Observation.objects.filter(datastream=stream).count()
+    assert (
+        anonymous.get("Observations", **{"$count": "true"}).json()["@iot.count"]
+        == Observation.objects.count()
+    )
+    kept = anonymous.get(f"Datastreams({other})/Observations", **{"$count": "true"}).json()[
+        "@iot.count"
+    ]
+    assert kept == Observation.objects.filter(datastream_id=other).count() == 2
+    Datastream.objects.filter(pk=other).update(
+        observation_count=999
+    )  # the kept count is what is read
+    assert (
+        anonymous.get(f"Datastreams({other})/Observations", **{"$count": "true"}).json()[
+            "@iot.count"
+        ]
+        == 999
+    )
+    filtered = anonymous.get(
+        f"Datastreams({other})/Observations", **{"$count": "true", "$filter": "result ge 0"}
+    )
+    assert filtered.json()["@iot.count"] == 2  # a filter counts for real
