@@ -197,11 +197,9 @@ def _reads(client, municipality, hours, repeat, progress) -> dict:
         "$select": "id,name",
         "$expand": "Observations($orderby=phenomenonTime desc;$top=1;$select=phenomenonTime,result)",
     }
-    body = json.loads(_get(client, expand, **expand_params).content)
-    assert len(body["value"]) == DATASTREAMS
-    figures["latest_all_standard_expand"] = {
-        "api": summary(timed(lambda: _get(client, expand, **expand_params), max(3, repeat // 5)))
-    }
+    # The standard's way (FROST users' way) reads every datastream's rows: timed once.
+    once = timed(lambda: _get(client, expand, **expand_params), 1, warm_up=False)
+    figures["latest_all_standard_expand"] = {"api": summary(once)}
 
     progress.write("sta bench: one day of one datastream via $filter ...")
     day = START + timedelta(hours=hours // 2)
