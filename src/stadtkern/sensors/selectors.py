@@ -85,13 +85,20 @@ def _one(qs, etype: EntityType, ident):
     return obj
 
 
-def ordered(qs, etype: EntityType, options: Options):
+def ordered(qs, etype: EntityType, options: Options, series: bool = False):
+    """$orderby, then the id in the same direction as the last key, so that an index on
+    (datastream, phenomenonTime, id) serves both directions. A datastream's Observations
+    (``series``) are in time order unless $orderby says otherwise; other collections
+    in the order of their ids."""
     keys = []
     for name, desc in options.orderby:
         prop = etype.prop_by_name.get(name)
         column = "pk" if prop is None else prop.field
         keys.append(f"-{column}" if desc else column)
-    return qs.order_by(*keys, "pk")
+    if not keys and series and etype.name == "Observation":
+        keys = ["phenomenon_time"]
+    descending = bool(keys) and keys[-1].startswith("-")
+    return qs.order_by(*keys, "-pk" if descending else "pk")
 
 
 def filtered(qs, etype: EntityType, options: Options):
@@ -109,7 +116,10 @@ def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
     lookups = []
     for exp in options.expand:
         target = TYPES[exp.nav.target]
-        inner = ordered(filtered(visible(target, caller), target, exp.options), target, exp.options)
+        series = etype.name == "Datastream"
+        inner = ordered(
+            filtered(visible(target, caller), target, exp.options), target, exp.options, series
+        )
         inner = with_expansions(inner, target, exp.options, caller)
         if exp.nav.many:
             inner = inner[exp.options.skip : exp.options.skip + exp.options.top + 1]

@@ -233,7 +233,8 @@ def read(call: Call, path: Path, query) -> Answer:
         return Answer(200, representation.entity(obj, etype, options, call.links))
     if options.result_format and etype.name != "Observation":
         raise ODataError("$resultFormat=dataArray is for Observations.")
-    qs = ordered(filtered(target, etype, options), etype, options)
+    series = len(path.steps) > 1 and path.steps[-2].etype.name == "Datastream"
+    qs = ordered(filtered(target, etype, options), etype, options, series)
     out = {}
     if options.count:
         kept = kept_count(path, options, call.caller)
