@@ -85,6 +85,8 @@ def aggregate(
         raise AggregationError(
             f"That is more than {MAX_BUCKETS} intervals; choose a longer interval or a shorter time."
         )
+    if INTERVALS[interval] is not None:
+        return _fixed(ds.pk, interval, function, start, end)
     if connection.vendor == "postgresql":
         buckets = _postgres(ds.pk, interval, start, end)
     else:
@@ -102,6 +104,37 @@ def aggregate(
             }
         )
     return out
+
+
+_SQL_FUNCTIONS = {"avg": "AVG", "min": "MIN", "max": "MAX", "sum": "SUM", "count": "COUNT"}
+
+
+def _fixed(ds_id: int, interval: str, function: str, start: datetime, end: datetime) -> list[dict]:
+    """15min and 1h: the database groups, computes and writes the ISO time itself, so that
+    a year of hours (8,784 buckets) costs little more than the query."""
+    step = INTERVALS[interval]
+    fn = _SQL_FUNCTIONS[function]
+    if connection.vendor == "postgresql":
+        bucket = _PG_BUCKET[interval]
+        label = f"""to_char({bucket} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+        params = [ds_id, start, end]
+    else:
+        bucket = f"(CAST(strftime('%%s', phenomenon_time) AS INTEGER) / {step})"
+        label = f"strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', {bucket} * {step}, 'unixepoch')"
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [ds_id, adapt(start), adapt(end)]
+    sql = (
+        f"SELECT {label}, {fn}(result_number), COUNT(result_number) FROM sensors_observation "  # noqa: S608
+        f"WHERE datastream_id = %s AND phenomenon_time >= %s AND phenomenon_time < %s "
+        f"GROUP BY {bucket} ORDER BY {bucket}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        {"start": at, "value": value if n or function == "count" else None, "count": n}
+        for at, value, n in rows
+    ]
 
 
 _SQL = """SELECT {bucket} AS b, COUNT(result_number), SUM(result_number), MIN(result_number), MAX(result_number)
