@@ -2,7 +2,12 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -101,6 +106,12 @@ def on_http_error(request, exc: HttpError):
         409: "Conflict",
     }
     return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request, exc: SuspiciousOperation):
+    # e.g. more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return problem(400, "Bad request", str(exc) or "The request cannot be read.")
 
 
 @api.exception_handler(Exception)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from stadtkern.core import rules
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.types import Id, Slug, text
 from stadtkern.data.api import DatasetName
 from stadtkern.data.importing import ImportFailed
 
@@ -35,10 +36,10 @@ class AggregateQuery(Schema):
 
 
 class LatestQuery(Schema):
-    municipality: str
-    datastream: list[int] = []
-    thing: list[int] = []
-    observed_property: str | None = None
+    municipality: Slug
+    datastream: list[Id] = Field(default_factory=list, max_length=10_000)
+    thing: list[Id] = Field(default_factory=list, max_length=10_000)
+    observed_property: text(300) | None = None
 
 
 def _caller(request) -> Caller:
@@ -46,7 +47,7 @@ def _caller(request) -> Caller:
 
 
 @router.get("/sensors/datastreams/{ds_id}/aggregate", auth=READ)
-def datastream_aggregate(request, ds_id: int, q: Query[AggregateQuery]):
+def datastream_aggregate(request, ds_id: Id, q: Query[AggregateQuery]):
     """Aggregates of a datastream's numeric results per interval (time zone Europe/Berlin
     for 1d, 1w and 1mo). Without start and end: the datastream's whole time span."""
     ds = visible(TYPES["Datastream"], _caller(request)).filter(pk=ds_id).first()
@@ -75,7 +76,7 @@ class ExportIn(Schema):
 
 
 @router.post("/sensors/datastreams/{ds_id}/dataset", auth=WRITE)
-def datastream_export(request, ds_id: int, payload: ExportIn):
+def datastream_export(request, ds_id: Id, payload: ExportIn):
     """Write the datastream's observations into a dataset of its municipality (a new
     version each time), for the SQL endpoint, downloads and the catalogue."""
     ds = (

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DataError, transaction
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
@@ -86,6 +87,8 @@ def service(request, rest: str = ""):
             notices.record(call.changed)
     except ODataError as exc:
         return _problem(exc)
+    except SuspiciousOperation as exc:  # e.g. more query parameters than Django reads
+        return _problem(ODataError(str(exc) or "The request cannot be read."))
     except DataError as exc:  # e.g. a $filter dividing by zero or casting text to a number
         return _problem(
             ODataError(f"The request cannot be evaluated: {str(exc).splitlines()[0][:200]}")

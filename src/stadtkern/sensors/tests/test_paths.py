@@ -80,3 +80,13 @@ def test_bad_paths_are_problems_that_name_the_fault(anonymous, station, path, st
 def test_a_missing_entity_along_a_path_is_404(anonymous, station):
     response = anonymous.get(f"Things({station['thing']})/Datastreams(999999)")
     assert response.status_code == 404
+
+
+def test_too_many_query_parameters_are_a_problem(anonymous, client, station, alpha):
+    params = "&".join(f"thing={i}" for i in range(1, 1200))
+    response = client.get(f"/api/v1/sensors/latest?municipality={alpha.slug}&{params}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    response = client.get(f"/sta/v1.1/Things?{params}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
