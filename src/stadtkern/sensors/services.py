@@ -717,17 +717,7 @@ def _row_parser(ds: Datastream, components: list[str]):
     def parse(row) -> list:
         if type(row) is not list or len(row) != width:
             raise ODataError(f"the row is an array of {width} values, one for each component.")
-        result = row[r_i]
-        number, other = None, None
-        if kind == "number" and type(result) in (int, float):
-            if result != result or result in (_INF, -_INF):
-                raise ODataError("result must be a finite number.")
-            number = float(result)
-        else:
-            _check_result(ds, result)
-            holder = SimpleNamespace()
-            set_property(holder, etype, etype.prop_by_name["result"], result)
-            number, other = holder.result_number, holder.result_json
+        number, other = _result_columns(ds, kind, row[r_i])
         start, end = (
             (now, None) if p_i is None or row[p_i] is None else _instant(row[p_i], "phenomenonTime")
         )
@@ -749,6 +739,21 @@ def _row_parser(ds: Datastream, components: list[str]):
 
 
 _INF = float("inf")
+
+
+def _result_columns(ds: Datastream, kind: str | None, result) -> tuple[float | None, object]:
+    """(result_number, result_json) of a result checked against the datastream's
+    observationType; a number for a measurement takes the short way."""
+    if kind == "number" and type(result) in (int, float):
+        if result != result or result in (_INF, -_INF):
+            raise ODataError("result must be a finite number.")
+        return float(result), None
+    _check_result(ds, result)
+    holder = SimpleNamespace()
+    set_property(holder, TYPES["Observation"], TYPES["Observation"].prop_by_name["result"], result)
+    return holder.result_number, holder.result_json
+
+
 _SQLITE_MAX_VARIABLES = 32766  # SQLite's limit since 3.32
 
 
@@ -875,19 +880,7 @@ def _default_feature(ctx: Context, ds: Datastream, features: dict) -> int:
 def _plain_row(ctx: Context, ds: Datastream, data: dict, features: dict) -> tuple:
     if "result" not in data:
         raise ODataError("An Observation needs a result.")
-    result = data["result"]
-    number, other = None, None
-    if type(result) in (int, float) and OBSERVATION_TYPES.get(ds.observation_type) == "number":
-        if result != result or result in (_INF, -_INF):
-            raise ODataError("result must be a finite number.")
-        number = float(result)
-    else:
-        _check_result(ds, result)
-        holder = SimpleNamespace()
-        set_property(
-            holder, TYPES["Observation"], TYPES["Observation"].prop_by_name["result"], result
-        )
-        number, other = holder.result_number, holder.result_json
+    number, other = _result_columns(ds, OBSERVATION_TYPES.get(ds.observation_type), data["result"])
     time_text = data.get("phenomenonTime")
     start, end = (
         (timezone.now(), None) if time_text is None else _instant(time_text, "phenomenonTime")
