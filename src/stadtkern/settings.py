@@ -8,6 +8,7 @@ names the variable.
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -135,6 +136,11 @@ def _database() -> dict:
             " PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
             "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+        }
+        # Tests run on a file too, not on Django's shared in-memory database, whose
+        # locks fail at once where a file's wait: concurrent writers behave as in use.
+        config["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"stadtkern-test-{os.getpid()}.sqlite3")
         }
     else:
         config["CONN_HEALTH_CHECKS"] = True

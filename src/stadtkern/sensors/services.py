@@ -366,6 +366,7 @@ def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
         obs.phenomenon_time = timezone.now()
     if obs.feature_of_interest_id is None:
         obs.feature_of_interest = feature_for(ctx, ds)
+    hold_references([obs.datastream_id], [obs.feature_of_interest_id])
 
 
 def feature_for(ctx: Context, ds: Datastream) -> FeatureOfInterest:
@@ -549,6 +550,8 @@ def update_entity(ctx: Context, etype: EntityType, obj, data, *, replace: bool =
             ctx.touched.add(obj.datastream_id)
             _check_result(other, obj.result)
         setattr(obj, nav.field, other)
+    if etype.name == "Observation":
+        hold_references([obj.datastream_id], [obj.feature_of_interest_id])
     obj.save()
     if new_locations is not None:
         obj.locations.set(new_locations)
@@ -570,6 +573,9 @@ def delete_entity(ctx: Context, etype: EntityType, obj) -> None:
     their Observations, a FeatureOfInterest its Observations, a Location the
     HistoricalLocations that are left without a location."""
     check_owner(ctx, etype, obj)
+    if etype.name == "FeatureOfInterest":
+        # Waits for writers holding it (hold_references), and keeps new ones out.
+        list(FeatureOfInterest.objects.select_for_update().filter(pk=obj.pk))
     touched = set()
     if etype.name == "Observation":
         touched.add(obj.datastream_id)
@@ -584,6 +590,9 @@ def delete_entity(ctx: Context, etype: EntityType, obj) -> None:
             "Datastream": {"pk": obj.pk}, "Thing": {"thing": obj}, "Sensor": {"sensor": obj},
             "ObservedProperty": {"observed_property": obj},
         }[etype.name])  # fmt: skip
+        # Locked first: writers holding them finish before their observations are
+        # deleted, and later ones find them gone (hold_references).
+        list(streams.select_for_update().order_by("pk").values_list("pk", flat=True))
         Datastream.objects.filter(pk__in=streams).update(latest=None, observation_count=0)
         Observation.objects.filter(datastream__in=streams)._raw_delete(Observation.objects.db)
     obj.delete()
@@ -757,6 +766,28 @@ def _result_columns(ds: Datastream, kind: str | None, result) -> tuple[float | N
 _SQLITE_MAX_VARIABLES = 32766  # SQLite's limit since 3.32
 
 
+def hold_references(datastreams, features) -> None:
+    """Check that the datastreams and features observations are about to reference
+    exist, and keep them from being deleted until the transaction ends: the lock a
+    foreign key constraint takes for each row (FOR KEY SHARE), taken once per write.
+    SQLite has one writer at a time, so what exists now exists at commit."""
+    for model, ids in ((Datastream, datastreams), (FeatureOfInterest, features)):
+        wanted = sorted(set(ids))
+        if not wanted:
+            continue
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id FROM {model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(wanted))}) ORDER BY id{lock}",  # noqa: S608
+                wanted,
+            )
+            found = {r[0] for r in cur.fetchall()}
+        missing = [pk for pk in wanted if pk not in found]
+        if missing:
+            name = "Datastream" if model is Datastream else "FeatureOfInterest"
+            raise ODataError(f"{name} {missing[0]} does not exist (any more).", status=409)
+
+
 def insert_observations(rows: list[tuple]) -> list[int]:
     """Write observation rows (values in OBS_COLUMNS order) in bulk and return their ids
     in the same order: PostgreSQL reserves the ids from the sequence and COPYs, SQLite
@@ -765,6 +796,7 @@ def insert_observations(rows: list[tuple]) -> list[int]:
         return []
     if not connection.in_atomic_block:
         raise RuntimeError("insert_observations runs inside a transaction.")
+    hold_references({r[0] for r in rows}, {r[1] for r in rows})
     columns = ", ".join(OBS_COLUMNS)
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
