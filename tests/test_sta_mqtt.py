@@ -191,11 +191,24 @@ def test_subscribers_receive_new_entities_from_mqtt_and_http(broker, sta):
         response = sta["http"].post(
             "/sta/v1.1/Things", {"name": "Neu", "description": "-"}, content_type="application/json"
         )
-        assert wait_for(lambda: len([b for _t, b in received if "@iot.id" in b]) >= 3)
+        # A bulk write is one notice in the outbox and one message per observation.
+        response = sta["http"].post(
+            "/sta/v1.1/CreateObservations",
+            [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
+              "dataArray": [["2025-05-01T10:00:00Z", 9], ["2025-05-01T10:15:00Z", 10]]}],
+            content_type="application/json",
+        )  # fmt: skip
+        assert response.status_code == 201
+        assert wait_for(lambda: len([b for _t, b in received if "@iot.id" in b]) >= 5)
         sensor.loop_stop()
     listener.loop_stop()
     announced = [(t, b) for t, b in received if "@iot.id" in b]
-    assert sorted(b["result"] for t, b in announced if t.endswith("/Observations")) == [7, 8]
+    assert sorted(b["result"] for t, b in announced if t.endswith("/Observations")) == [
+        7,
+        8,
+        9,
+        10,
+    ]
     assert [b["name"] for t, b in announced if t == "v1.1/Things"] == ["Neu"]
     assert models.Notice.objects.count() == 0  # the outbox is drained
 

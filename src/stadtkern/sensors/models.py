@@ -221,6 +221,9 @@ class Notice(models.Model):
     event = models.CharField(max_length=10)  # create, update
     entity = models.CharField(max_length=30)  # entity type name, e.g. Observation
     entity_id = models.BigIntegerField()
+    # Further entities of the same kind and event, when a bulk write created many at once
+    # (a CreateObservations request): one notice instead of one per observation.
+    more_ids = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

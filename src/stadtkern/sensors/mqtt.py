@@ -322,7 +322,9 @@ class Worker:
                     return
                 by_type: dict[tuple[str, str], list[int]] = {}
                 for notice in pending:
-                    by_type.setdefault((notice.entity, notice.event), []).append(notice.entity_id)
+                    by_type.setdefault((notice.entity, notice.event), []).extend(
+                        notices.ids_of(notice)
+                    )
                 for (name, event), ids in by_type.items():
                     if name in TYPES:
                         self.announce(TYPES[name], ids, created=event == "create")

@@ -24,14 +24,22 @@ def record(changed) -> None:
     """Queue created and changed entities for the worker (when MQTT is configured)."""
     if not settings.MQTT_URL or not changed:
         return
-    Notice.objects.bulk_create(
-        [
-            Notice(event=event, entity=etype.name, entity_id=obj.pk)
-            for event, etype, obj in changed
-            if event != "delete"
-        ],
-        batch_size=2000,
-    )
+    notes = []
+    for event, etype, obj in changed:
+        if event == "delete":
+            continue
+        if isinstance(obj, list):  # ids of a bulk write
+            if obj:
+                notes.append(
+                    Notice(event=event, entity=etype.name, entity_id=obj[0], more_ids=obj[1:])
+                )
+        else:
+            notes.append(Notice(event=event, entity=etype.name, entity_id=obj.pk))
+    Notice.objects.bulk_create(notes, batch_size=2000)
+
+
+def ids_of(notice: Notice) -> list[int]:
+    return [notice.entity_id, *(notice.more_ids or ())]
 
 
 def _back(target: EntityType, name: str):

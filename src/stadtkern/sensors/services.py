@@ -12,6 +12,7 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from types import SimpleNamespace
 
 import jsonpatch
@@ -418,12 +419,13 @@ def note_new_observations(rows: dict[int, list]) -> None:
     changed = []
     for ds_id, observations in rows.items():
         ds = streams[ds_id]
-        newest = max(observations, key=lambda o: (o.phenomenon_time, o.pk))
-        starts = [o.phenomenon_time for o in observations]
-        ends = [o.phenomenon_time_end or o.phenomenon_time for o in observations]
-        results = [o.result_time for o in observations if o.result_time is not None]
+        newest = max(observations, key=_time_and_pk)
+        starts = list(map(_start, observations))
+        # The latest end of (end or start) of each: ends are never before their starts.
+        ends = [t for t in map(_end, observations) if t is not None]
+        results = [t for t in map(_result_time, observations) if t is not None]
         ds.phenomenon_time_start = min([*starts, *_present(ds.phenomenon_time_start)])
-        ds.phenomenon_time_end = max([*ends, *_present(ds.phenomenon_time_end)])
+        ds.phenomenon_time_end = max([*starts, *ends, *_present(ds.phenomenon_time_end)])
         if results:
             ds.result_time_start = min([*results, *_present(ds.result_time_start)])
             ds.result_time_end = max([*results, *_present(ds.result_time_end)])
@@ -451,6 +453,12 @@ def note_new_observations(rows: dict[int, list]) -> None:
         )
 
 
+_time_and_pk = attrgetter("phenomenon_time", "pk")
+_start = attrgetter("phenomenon_time")
+_end = attrgetter("phenomenon_time_end")
+_result_time = attrgetter("result_time")
+
+
 def _present(value):
     return [] if value is None else [value]
 
@@ -466,7 +474,7 @@ def _finish(ctx: Context) -> None:
     if ctx.touched:
         created = {}
         for event, etype, obj in ctx.changed:
-            if event == "create" and etype.name == "Observation":
+            if event == "create" and etype.name == "Observation" and not isinstance(obj, list):
                 created.setdefault(obj.datastream_id, []).append(obj)
         if (
             created
@@ -802,9 +810,11 @@ def insert_observations(rows: list[tuple]) -> list[int]:
         from psycopg.types.json import Jsonb
 
         with connection.cursor() as cur:
+            # The sequence's name is looked up once (MATERIALIZED): inside nextval() the
+            # look-up would run for every id and cost ten times the ids themselves.
             cur.execute(
-                "SELECT nextval(pg_get_serial_sequence('sensors_observation', 'id')) "
-                "FROM generate_series(1, %s)",
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('sensors_observation', "
+                "'id')::regclass AS seq) SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
                 [len(rows)],
             )
             ids = [r[0] for r in cur.fetchall()]
@@ -824,7 +834,7 @@ def insert_observations(rows: list[tuple]) -> list[int]:
                             )
                         )
         return ids
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _sqlite_time
     encoded = [
         (r[0], r[1], adapt(r[2]), adapt(r[3]) if r[3] else None, adapt(r[4]) if r[4] else None, r[5],
          *(None if v is None else json.dumps(v, ensure_ascii=False) for v in (r[6], r[7])),
@@ -847,17 +857,26 @@ def insert_observations(rows: list[tuple]) -> list[int]:
     return list(range(last - len(rows) + 1, last + 1))
 
 
+def _sqlite_time(value: datetime) -> str:
+    """A time as Django stores it in SQLite (UTC, without offset); times in UTC, which
+    is what the parsers give, the short way (Django's adapter costs most of a write)."""
+    if value.tzinfo is UTC:
+        return value.isoformat(" ")[:-6]
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _note_rows(ctx: Context, rows: list[tuple], ids: list[int]) -> None:
     """After insert_observations: move the datastreams' spans and latest observations,
-    and remember the new observations for MQTT."""
+    and remember the new observations for MQTT (one entry for all of them)."""
     seen: dict[int, list] = {}
-    etype = TYPES["Observation"]
     for pk, r in zip(ids, rows, strict=True):
-        item = Seen(pk, r[0], r[2], r[3], r[4])
-        seen.setdefault(r[0], []).append(item)
-        ctx.changed.append(("create", etype, item))
+        group = seen.get(r[0])
+        if group is None:
+            group = seen[r[0]] = []
+        group.append(Seen(pk, r[0], r[2], r[3], r[4]))
     if seen:
         note_new_observations(seen)
+        ctx.changed.append(("create", TYPES["Observation"], ids))
 
 
 # --- MQTT ingest ---------------------------------------------------------------------------

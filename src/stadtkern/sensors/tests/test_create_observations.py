@@ -2,11 +2,16 @@
 one request, checked as a whole and written in bulk."""
 
 import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
+from django.db.backends.sqlite3.operations import DatabaseOperations
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stadtkern.sensors import models
-from stadtkern.sensors.services import MAX_DATA_ARRAY
+from stadtkern.sensors.services import MAX_DATA_ARRAY, _sqlite_time
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +87,16 @@ def test_oversized_array_is_413(sta, station):
     response = sta.post("CreateObservations", body)
     assert response.status_code == 413
     assert models.Observation.objects.count() == 0
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    )
+)
+def test_times_are_written_to_sqlite_as_django_writes_them(value):
+    # insert_observations' short way for SQLite must agree with Django's own adapter,
+    # or the ORM and $filter would not find what a bulk write stored.
+    ops = SimpleNamespace(connection=SimpleNamespace(timezone=UTC))  # SQLite's with USE_TZ
+    expected = DatabaseOperations.adapt_datetimefield_value(ops, value)
+    assert _sqlite_time(value) == expected
