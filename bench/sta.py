@@ -341,7 +341,9 @@ def _mqtt(progress) -> dict:
     try:
         time.sleep(0.5)
         streams = list(Datastream.objects.order_by("pk").values_list("pk", flat=True)[:100])
-        worker = Worker(f"mqtt://127.0.0.1:{port}", client_id="stadtkern-bench")
+        worker = Worker(
+            f"mqtt://127.0.0.1:{port}", client_id="stadtkern-bench", storage_process=True
+        )
         stop = threading.Event()
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()

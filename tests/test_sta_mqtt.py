@@ -61,6 +61,13 @@ class Broker:
         self.proc.wait(10)
 
 
+@pytest.fixture(params=[False, True], ids=["one-process", "storage-process"])
+def storage_process(request):
+    """The worker stores in its own process (as in a test) or in a storage process (as
+    `stadtkern mqtt` does)."""
+    return request.param
+
+
 @pytest.fixture
 def broker(tmp_path):
     b = Broker(tmp_path)
@@ -70,8 +77,10 @@ def broker(tmp_path):
 
 
 class Running:
-    def __init__(self, url):
-        self.worker = Worker(url, client_id=f"stadtkern-test-{free_port()}")
+    def __init__(self, url, storage_process=False):
+        self.worker = Worker(
+            url, client_id=f"stadtkern-test-{free_port()}", storage_process=storage_process
+        )
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.worker.run, args=(self.stop,), daemon=True)
 
@@ -130,8 +139,8 @@ def sta(alpha, settings, broker):
     return {"http": http, "ds": ds.pk}
 
 
-def test_a_published_observation_is_stored(broker, sta):
-    with Running(broker.url):
+def test_a_published_observation_is_stored(broker, sta, storage_process):
+    with Running(broker.url, storage_process):
         sensor = client(broker.port)
         topic = f"v1.1/Datastreams({sta['ds']})/Observations"
         sensor.publish(
@@ -144,7 +153,23 @@ def test_a_published_observation_is_stored(broker, sta):
     assert models.Datastream.objects.get(pk=sta["ds"]).latest_id == obs.pk
 
 
-def test_invalid_messages_are_counted_and_never_cost_a_valid_one(broker, sta):
+def test_a_storage_process_that_dies_is_replaced_and_nothing_is_lost(broker, sta):
+    topic = f"v1.1/Datastreams({sta['ds']})/Observations"
+    with Running(broker.url, storage_process=True) as worker:
+        first = worker._storage.proc
+        first.kill()
+        first.join(5)
+        sensor = client(broker.port)
+        for i in range(3):
+            sensor.publish(topic, json.dumps({"result": i}), qos=1)
+        assert wait_for(lambda: models.Observation.objects.count() == 3)
+        sensor.loop_stop()
+        assert worker._storage.proc is not first and worker._storage.proc.is_alive()
+    assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [0, 1, 2]
+    assert worker.stats.stored == 3 and worker.waiting == {}
+
+
+def test_invalid_messages_are_counted_and_never_cost_a_valid_one(broker, sta, storage_process):
     ds = sta["ds"]
     messages = []
     for i in range(300):
@@ -158,7 +183,7 @@ def test_invalid_messages_are_counted_and_never_cost_a_valid_one(broker, sta):
         if i % 7 == 0:
             messages.append(("v1.1/Datastreams(987654321)/Observations", json.dumps({"result": 1})))
     refused = len(messages) - 300
-    with Running(broker.url) as worker:
+    with Running(broker.url, storage_process) as worker:
         sensor = client(broker.port)
         for topic, payload in messages:
             sensor.publish(topic, payload, qos=1)
@@ -172,14 +197,14 @@ def test_invalid_messages_are_counted_and_never_cost_a_valid_one(broker, sta):
     assert any("takes OM_CountObservation" in r for r in worker.stats.reasons)
 
 
-def test_subscribers_receive_new_entities_from_mqtt_and_http(broker, sta):
+def test_subscribers_receive_new_entities_from_mqtt_and_http(broker, sta, storage_process):
     ds = sta["ds"]
     received = []
     listener = client(broker.port)
     listener.on_message = lambda c, u, m: received.append((m.topic, json.loads(m.payload)))
     listener.subscribe([(f"v1.1/Datastreams({ds})/Observations", 0), ("v1.1/Things", 0)])
     time.sleep(0.3)
-    with Running(broker.url):
+    with Running(broker.url, storage_process):
         sensor = client(broker.port)
         sensor.publish(f"v1.1/Datastreams({ds})/Observations", json.dumps({"result": 7}), qos=1)
         response = sta["http"].post(

@@ -13,8 +13,10 @@ own announcements on the same topics. Entities written over HTTP reach MQTT thro
 the outbox (``Notice``) that the worker drains.
 """
 
+import contextlib
 import json
 import logging
+import multiprocessing
 import queue
 import re
 import threading
@@ -95,10 +97,142 @@ def _retrying(func, *args, attempts: int = 5):
     return None  # pragma: no cover
 
 
+@dataclass
+class Outcome:
+    """What storing a batch came to, by position in the batch."""
+
+    stored: int = 0
+    refused: list = field(default_factory=list)  # (position, reason)
+    failed: list = field(default_factory=list)  # positions the database could not take
+    announcements: list = field(default_factory=list)  # (JSON text, topics)
+
+
+def _items(batch) -> list[tuple[str, bytes]]:
+    return [(m.topic, m.payload) for m in batch]
+
+
+class Store:
+    """Turns a batch of ``(topic, payload)`` into stored Observations (in this process,
+    or in the storage process), with the features it has looked up kept for a while."""
+
+    def __init__(self):
+        self.features: dict = {}
+        self._since = time.monotonic()
+
+    def __call__(self, items: list[tuple[str, bytes]]) -> Outcome:
+        _refresh_connection()
+        outcome = Outcome()
+        parsed, positions = [], []
+        for i, (topic, payload) in enumerate(items):
+            match = CREATE_TOPIC.match(topic)
+            if not match:
+                outcome.refused.append((i, "not a topic that creates Observations"))
+                continue
+            try:
+                data = json.loads(payload)
+            except (ValueError, UnicodeDecodeError):
+                outcome.refused.append((i, "the message is not JSON"))
+                continue
+            parsed.append((int(match.group(1)), data))
+            positions.append(i)
+        if not parsed:
+            return outcome
+        if time.monotonic() - self._since > FEATURES_FOR:
+            self.features, self._since = {}, time.monotonic()
+        try:
+            created, refused = _retrying(services.ingest, parsed, self.features)
+            failed = []
+        except Exception:  # a database failure: store one by one, so only the culprit fails
+            log.exception("storing a batch failed; storing its messages one by one")
+            created, refused, failed = self._one_by_one(parsed)
+        outcome.refused += [(positions[p], reason) for p, reason in refused]
+        outcome.failed = [positions[p] for p in failed]
+        outcome.stored = len(created)
+        if created:
+            outcome.announcements = notices.observation_messages(created)
+        return outcome
+
+    def _one_by_one(self, parsed):
+        created, refused, failed = [], [], []
+        for i, item in enumerate(parsed):
+            try:
+                done, bad = services.ingest([item], self.features)
+            except Exception:
+                log.exception("a message to Datastream %s could not be stored; it waits", item[0])
+                failed.append(i)
+                continue
+            created += done
+            refused += [(i, reason) for _pos, reason in bad]
+        return created, refused, failed
+
+
+def _storage_main(conn) -> None:
+    """The storage process: batches in, outcomes out, until it is told to stop."""
+    store = Store()
+    try:
+        while True:
+            items = conn.recv()
+            if items is None:
+                return
+            conn.send(store(items))
+    except (EOFError, KeyboardInterrupt):
+        return
+    finally:
+        connections.close_all()
+
+
+class StorageProcess:
+    """Storing in a second process: the worker's own process receives, acknowledges and
+    announces (paho's network thread) while this one parses and writes, so that the two
+    halves run on two cores instead of taking turns in one interpreter. A batch is
+    stored while the outcome of the one before is being acknowledged and announced."""
+
+    def __init__(self):
+        self._start()
+
+    def _start(self) -> None:
+        connections.close_all()  # the child must not share this process's connections
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.proc = context.Process(target=_storage_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def send(self, items) -> bool:
+        try:
+            self.conn.send(items)
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def ready(self) -> bool:
+        return self.conn.poll()
+
+    def receive(self, size: int) -> Outcome:
+        """The outcome of the batch sent last; if the process died, nothing of the batch
+        is stored (it waits and is sent again) and a new process is started."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            log.error("the storage process ended; starting a new one")
+            self.close()
+            self._start()
+            return Outcome(failed=list(range(size)))
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.conn.send(None)
+        self.proc.join(10)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(5)
+        self.conn.close()
+
+
 class Worker:
     def __init__(
         self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt",
-        access: dict | None = None,
+        access: dict | None = None, storage_process: bool = False,
     ):  # fmt: skip
         self.host, self.port, user, secret = broker_address(url)
         self.username, self.password = username or user, password or secret
@@ -106,9 +240,10 @@ class Worker:
         ok = access and access.get("password_file") and access.get("acl_file")
         self.access = access if ok else None
         self._access_state = None
-        # Feature-of-interest ids by datastream, kept for a while across batches.
-        self.features: dict = {}
-        self._features_since = time.monotonic()
+        self.store = Store()
+        self.storage_process = storage_process  # store in a second process (see StorageProcess)
+        self._storage: StorageProcess | None = None
+        self._in_flight: list | None = None  # the batch the storage process is storing
         self.waiting: dict = {}  # mid -> message the database could not take yet
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
@@ -158,6 +293,8 @@ class Worker:
         """Store and announce until ``stop`` (or ``self.stop``) is set."""
         stop = stop or self.stop
         self.sync_access()  # before connecting: the worker's own login may be new
+        if self.storage_process:
+            self._storage = StorageProcess()
         self.start()
         last_outbox = last_retry = 0.0
         last_access = time.monotonic()
@@ -167,10 +304,10 @@ class Worker:
                 batch = self._collect()
                 now = time.monotonic()
                 if self.waiting and now - last_retry >= RETRY_EVERY:
-                    batch = list(self.waiting.values()) + batch
+                    busy = {m.mid for m in self._in_flight or ()}
+                    batch = [m for mid, m in self.waiting.items() if mid not in busy] + batch
                     last_retry = now
-                if batch:
-                    self.handle(batch)
+                self._store_batch(batch)
                 if now - last_outbox >= OUTBOX_EVERY:
                     try:
                         _retrying(self.drain_outbox)
@@ -186,14 +323,40 @@ class Worker:
                 if now - last_log >= 60:
                     log.info("mqtt %s", json.dumps(self.stats.as_dict()))
                     last_log = now
-            batch = self._collect(wait=0)
-            if batch:
-                self.handle(batch)
+            self._store_batch(self._collect(wait=0))
+            self._store_batch([], finish=True)
         finally:
             self.stop.set()
+            if self._storage is not None:
+                self._storage.close()
             self.client.disconnect()
             self.client.loop_stop()
             connections.close_all()  # this thread's connections
+
+    def _store_batch(self, batch: list, finish: bool = False) -> None:
+        """Store ``batch`` here, or hand it to the storage process and settle the batch
+        before it, whose outcome is in by then."""
+        if self._storage is None:
+            if batch:
+                self.handle(batch)
+            return
+        done, outcome = None, None
+        if self._in_flight is not None and (batch or finish or self._storage.ready()):
+            started = time.perf_counter()
+            done, outcome = self._in_flight, self._storage.receive(len(self._in_flight))
+            self._in_flight = None
+            self.stats.busy_seconds += time.perf_counter() - started
+        if batch:
+            self._count_received(batch)
+            if self._storage.send(_items(batch)):
+                self._in_flight = batch
+            else:
+                self._settle(batch, self._storage.receive(len(batch)))
+            self.stats.batches += 1
+        if done is not None:
+            self._settle(done, outcome)
+        if finish and self._in_flight is not None:
+            self._store_batch([], finish=True)
 
     def _collect(self, wait: float = WAIT) -> list:
         batch = []
@@ -213,70 +376,33 @@ class Worker:
         """Store a batch of messages, acknowledge them, announce what was stored."""
         started = time.perf_counter()
         try:
-            self._handle(batch)
+            self._count_received(batch)
+            self._settle(batch, self.store(_items(batch)))
         finally:
             self.stats.batches += 1
             self.stats.busy_seconds += time.perf_counter() - started
 
-    def _handle(self, batch) -> None:
-        _refresh_connection()
+    def _count_received(self, batch) -> None:
         self.stats.received += sum(1 for m in batch if m.mid not in self.waiting)
-        parsed, positions = [], []
-        for i, message in enumerate(batch):
-            match = CREATE_TOPIC.match(message.topic)
-            if not match:
-                self._refuse(message, "not a topic that creates Observations")
-                continue
-            try:
-                data = json.loads(message.payload)
-            except (ValueError, UnicodeDecodeError):
-                self._refuse(message, "the message is not JSON")
-                continue
-            parsed.append((int(match.group(1)), data))
-            positions.append(i)
-        created = []
-        if parsed:
-            try:
-                if time.monotonic() - self._features_since > FEATURES_FOR:
-                    self.features, self._features_since = {}, time.monotonic()
-                created, refused = _retrying(services.ingest, parsed, self.features)
-            except Exception:  # a database failure: store one by one, so only the culprit fails
-                log.exception("storing a batch failed; storing its messages one by one")
-                created, refused, failed = self._one_by_one(parsed)
-            else:
-                failed = []
-            for position, reason in refused:
-                self._refuse(batch[positions[position]], reason)
-            self.stats.stored += len(created)
-        else:
-            failed = []
+
+    def _settle(self, batch, outcome: "Outcome") -> None:
+        """Acknowledge what is stored or refused, keep what is not, announce the new."""
+        for position, reason in outcome.refused:
+            self._refuse(batch[position], reason)
+        self.stats.stored += outcome.stored
         # What the database could not take is neither acknowledged nor dropped: it is tried
         # again, and if the worker stops first the broker delivers it again.
-        unstored = {id(batch[positions[p]]) for p in failed}
-        for message in batch:
-            if id(message) in unstored:
+        unstored = set(outcome.failed)
+        for i, message in enumerate(batch):
+            if i in unstored:
                 self.waiting[message.mid] = message
                 continue
             self.waiting.pop(message.mid, None)
             self.client.ack(message.mid, message.qos)
-        if created:
-            for payload, topics in notices.observation_messages(created):
-                for topic in topics:
-                    self.client.publish(topic, payload, qos=0)
-                    self.stats.announced += 1
-
-    def _one_by_one(self, parsed):
-        created, refused, failed = [], [], []
-        for i, item in enumerate(parsed):
-            try:
-                done, bad = services.ingest([item], self.features)
-            except Exception:
-                log.exception("a message to Datastream %s could not be stored; it waits", item[0])
-                failed.append(i)
-                continue
-            created += done
-            refused += [(i, reason) for _pos, reason in bad]
-        return created, refused, failed
+        for payload, topics in outcome.announcements:
+            for topic in topics:
+                self.client.publish(topic, payload, qos=0)
+                self.stats.announced += 1
 
     def _refuse(self, message, reason: str) -> None:
         self.stats.refused += 1

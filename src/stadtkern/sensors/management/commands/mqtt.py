@@ -18,6 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--url", help="broker, e.g. mqtt://127.0.0.1:1883 (default: MQTT_URL)")
+        parser.add_argument(
+            "--one-process",
+            action="store_true",
+            help="store in the worker's own process instead of a second storage process",
+        )
 
     def handle(self, *args, **o):
         url = o["url"] or settings.MQTT_URL
@@ -28,7 +33,10 @@ class Command(BaseCommand):
         try:
             access = {"password_file": settings.MQTT_PASSWORD_FILE, "acl_file": settings.MQTT_ACL_FILE,
                       "pid_file": settings.MQTT_BROKER_PID_FILE}  # fmt: skip
-            worker = Worker(url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD, access=access)
+            worker = Worker(
+                url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD, access=access,
+                storage_process=not o["one_process"],
+            )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
         handler = logging.StreamHandler(sys.stderr)
