@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from django.db.backends.sqlite3.operations import DatabaseOperations
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -98,5 +98,5 @@ def test_times_are_written_to_sqlite_as_django_writes_them(value):
     # insert_observations' short way for SQLite must agree with Django's own adapter,
     # or the ORM and $filter would not find what a bulk write stored.
     ops = SimpleNamespace(connection=SimpleNamespace(timezone=UTC))  # SQLite's with USE_TZ
-    expected = DatabaseOperations.adapt_datetimefield_value(ops, value)
+    expected = SQLiteWrapper.ops_class.adapt_datetimefield_value(ops, value)
     assert _sqlite_time(value) == expected
