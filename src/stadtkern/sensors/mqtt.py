@@ -399,7 +399,8 @@ class Worker:
                 continue
             self.waiting.pop(message.mid, None)
             self.client.ack(message.mid, message.qos)
-        for payload, topics in outcome.announcements:
+        for text, topics in outcome.announcements:
+            payload = text.encode()  # once for all its topics
             for topic in topics:
                 self.client.publish(topic, payload, qos=0)
                 self.stats.announced += 1
