@@ -351,3 +351,125 @@ def test_the_broker_checks_tokens_and_topics(guarded, sta, alpha, beta):
     finally:
         stop.set()
         thread.join(10)
+
+
+# The worker's own MQTT 5 session (stadtkern.sensors.mqttwire) against the real broker.
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    def __call__(self, messages):
+        self.messages += messages
+
+
+def session(port, inbox, client_id, **kw):
+    from stadtkern.sensors.mqttwire import Session
+
+    s = Session("127.0.0.1", port, client_id, "v1.1/+/Observations", inbox, **kw)
+    s.start()
+    return s
+
+
+def test_the_session_reads_what_any_client_publishes(broker):
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    inbox = Inbox()
+    s = session(broker.port, inbox, f"w{free_port()}")
+    try:
+        assert s.connected.wait(10)
+        sensor = client(broker.port)
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = [("quelle", "Zählstelle"), ("x", "y")]
+        props.ContentType = "application/json"
+        props.MessageExpiryInterval = 3600
+        sensor.publish("v1.1/Datastreams(1)/Observations", b'{"result": 1}', 1, properties=props)
+        sensor.publish("v1.1/Datastreams(2)/Observations", "ä" * 70_000, 0).wait_for_publish(5)
+        sensor.publish("v1.1/Things", b"not subscribed", 1).wait_for_publish(5)
+        assert wait_for(lambda: len(inbox.messages) == 2, 5)
+        sensor.loop_stop()
+    finally:
+        s.close()
+    first, second = sorted(inbox.messages, key=lambda m: m.topic)
+    assert (first.topic, first.payload, first.qos) == (
+        "v1.1/Datastreams(1)/Observations", b'{"result": 1}', 1,
+    )  # fmt: skip
+    assert first.mid > 0 and second.mid < 0  # QoS 1 carries its packet id; QoS 0 a key
+    assert second.payload == ("ä" * 70_000).encode() and second.qos == 0
+
+
+def test_what_is_not_acknowledged_comes_again_and_what_is_does_not(broker):
+    worker_id = f"w{free_port()}"
+    inbox = Inbox()
+    s = session(broker.port, inbox, worker_id)
+    assert s.connected.wait(10)
+    sensor = client(broker.port)
+    for i in range(4):
+        sensor.publish("v1.1/Datastreams(1)/Observations", str(i), 1).wait_for_publish(5)
+    assert wait_for(lambda: len(inbox.messages) == 4, 5)
+    for m in inbox.messages[:2]:
+        s.ack(m.mid, m.qos)
+    s.close()
+    again = Inbox()
+    s = session(broker.port, again, worker_id)
+    try:
+        assert wait_for(lambda: len(again.messages) == 2, 10)
+        for m in again.messages:
+            s.ack(m.mid, m.qos)
+        s.flush()
+        time.sleep(0.3)
+    finally:
+        s.close()
+    assert sorted(m.payload for m in again.messages) == [b"2", b"3"]
+    third = Inbox()
+    s = session(broker.port, third, worker_id)
+    try:
+        assert s.connected.wait(10)
+        time.sleep(0.5)
+    finally:
+        s.close()
+    assert third.messages == []
+    sensor.loop_stop()
+
+
+def test_the_session_pings_and_keeps_one_connection(broker):
+    # The broker drops a client that is silent for one and a half keep-alive periods.
+    s = session(broker.port, Inbox(), f"w{free_port()}", keepalive=1)
+    try:
+        assert s.connected.wait(10)
+        time.sleep(4)
+        assert s.connected.is_set() and s.connections == 1
+    finally:
+        s.close()
+
+
+def test_a_refused_login_is_logged_and_never_connects(tmp_path, caplog):
+    b = Broker(tmp_path)
+    b.conf.write_text(f"listener {b.port} 127.0.0.1\nallow_anonymous false\npersistence false\n")
+    b.start()
+    try:
+        s = session(b.port, Inbox(), f"w{free_port()}", username="stadtkern", password="falsch")
+        try:
+            assert not s.connected.wait(2)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    assert s.connections == 0
+    assert any("refused the connection" in r.getMessage() for r in caplog.records)
+
+
+def test_a_broker_that_stops_answering_is_left_and_found_again(broker):
+    import signal
+
+    s = session(broker.port, Inbox(), f"w{free_port()}", keepalive=1)
+    try:
+        assert s.connected.wait(10)
+        broker.proc.send_signal(signal.SIGSTOP)  # the connection stays open, nobody answers
+        try:
+            assert wait_for(lambda: not s.connected.is_set(), 10)
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+        assert wait_for(lambda: s.connected.is_set(), 40) and s.connections >= 2
+    finally:
+        s.close()

@@ -8,7 +8,8 @@ the transaction that stored it has committed: nothing valid is lost. Messages ar
 stored in batches; a refused message (bad JSON, wrong result type, unknown
 datastream) is counted and logged and never holds up the valid ones next to it.
 
-The subscription uses MQTT 5's "no local" option, so the worker does not receive its
+The worker speaks MQTT 5 through its own session (``mqttwire``), which reads and
+writes whole batches at a time. The subscription uses MQTT 5's "no local" option, so the worker does not receive its
 own announcements on the same topics. Entities written over HTTP reach MQTT through
 the outbox (``Notice``) that the worker drains.
 """
@@ -24,7 +25,6 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-import paho.mqtt.client as paho
 from django.db import (
     DatabaseError,
     OperationalError,
@@ -33,11 +33,8 @@ from django.db import (
     connections,
     transaction,
 )
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from . import broker, notices, services
+from . import broker, mqttwire, notices, services
 from .entities import TYPES
 from .models import Notice
 
@@ -183,7 +180,7 @@ def _storage_main(conn) -> None:
 
 class StorageProcess:
     """Storing in a second process: the worker's own process receives, acknowledges and
-    announces (paho's network thread) while this one parses and writes, so that the two
+    announces (the session's thread) while this one parses and writes, so that the two
     halves run on two cores instead of taking turns in one interpreter. A batch is
     stored while the outcome of the one before is being acknowledged and announced."""
 
@@ -248,46 +245,14 @@ class Worker:
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        self.connected = threading.Event()
-        self.client = paho.Client(
-            paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5
-        )
-        if self.username:
-            self.client.username_pw_set(self.username, self.password)
-        self.client.manual_ack_set(True)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
+        self.client = mqttwire.Session(
+            self.host, self.port, client_id, SUBSCRIPTION, self.inbox.put,
+            self.username or None, self.password or None,
+        )  # fmt: skip
+        self.connected = self.client.connected  # set once the subscription is acknowledged
 
-    # Network thread ------------------------------------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason, properties):
-        if reason.is_failure:
-            log.error("MQTT broker refused the connection: %s", reason)
-            return
-        options = SubscribeOptions(qos=1, noLocal=True)
-        client.subscribe(SUBSCRIPTION, options=options)
-        self.connected.set()
-        log.info("connected to %s:%s", self.host, self.port)
-
-    def _on_disconnect(self, client, userdata, flags, reason, properties):
-        self.connected.clear()
-        if not self.stop.is_set():
-            log.warning("lost the MQTT broker (%s); reconnecting", reason)
-
-    def _on_message(self, client, userdata, message):
-        self.inbox.put(message)
-
-    # Main thread ---------------------------------------------------------------------------
     def start(self) -> None:
-        session = Properties(PacketTypes.CONNECT)
-        session.SessionExpiryInterval = 7 * 24 * 3600  # the broker keeps QoS 1 messages a week
-        # Acknowledgements wait until a batch is stored: let the broker send many meanwhile.
-        session.ReceiveMaximum = 65535
-        self.client.connect_async(
-            self.host, self.port, keepalive=30, clean_start=False, properties=session
-        )
-        self.client.loop_start()
+        self.client.start()
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Store and announce until ``stop`` (or ``self.stop``) is set."""
@@ -329,8 +294,7 @@ class Worker:
             self.stop.set()
             if self._storage is not None:
                 self._storage.close()
-            self.client.disconnect()
-            self.client.loop_stop()
+            self.client.close()
             connections.close_all()  # this thread's connections
 
     def _store_batch(self, batch: list, finish: bool = False) -> None:
@@ -359,15 +323,17 @@ class Worker:
             self._store_batch([], finish=True)
 
     def _collect(self, wait: float = WAIT) -> list:
+        """The messages received so far (the inbox holds them as read, a list per read),
+        after waiting up to ``wait`` seconds for the first and then for more."""
         batch = []
         try:
-            batch.append(self.inbox.get(timeout=wait) if wait else self.inbox.get_nowait())
+            batch += self.inbox.get(timeout=wait) if wait else self.inbox.get_nowait()
         except queue.Empty:
             return batch
         deadline = time.monotonic() + wait
         while len(batch) < BATCH:
             try:
-                batch.append(self.inbox.get(timeout=max(0.0, deadline - time.monotonic())))
+                batch += self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
         return batch
@@ -404,6 +370,7 @@ class Worker:
             for topic in topics:
                 self.client.publish(topic, payload, qos=0)
                 self.stats.announced += 1
+        self.client.flush()  # acknowledgements and announcements in one write
 
     def _refuse(self, message, reason: str) -> None:
         self.stats.refused += 1
@@ -418,6 +385,7 @@ class Worker:
                 for topic in topics:
                     self.client.publish(topic, payload, qos=0)
                     self.stats.announced += 1
+            self.client.flush()
 
     def sync_access(self) -> bool:
         """Rewrite the broker's password and ACL files when tokens or datastreams changed."""

@@ -24,6 +24,9 @@ class FakeClient:
     def publish(self, topic, payload, qos=0):
         self.published.append((topic, json.loads(payload)))
 
+    def flush(self):
+        pass
+
 
 def message(mid, ds, body):
     return SimpleNamespace(
