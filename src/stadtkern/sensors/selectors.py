@@ -8,7 +8,8 @@ and its machine tokens see everything of that municipality; site staff see all.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.query import prefetch_related_objects
 
 from stadtkern.core.models import Membership
 
@@ -127,12 +128,27 @@ def filtered(qs, etype: EntityType, options: Options):
     return qs.distinct() if many else qs
 
 
-def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
-    """Prefetches for $expand, one query per expanded navigation whatever the count;
-    nested $top/$skip become window functions (Django's sliced prefetches). One row
-    more than $top is read to know whether a nextLink is due."""
+# The newest few Observations of each expanded Datastream ($top up to this, the way
+# map viewers ask for latest values) are sought per datastream in its index; more are
+# read with a window function over all of the datastreams' observations.
+SEEK_TOP = 10
+
+
+def _seeks(etype: EntityType, exp) -> bool:
+    """Whether an expansion is read by seeking (see ``expand_by_seeking``)."""
+    return (
+        etype.name == "Datastream"
+        and exp.nav.target == "Observation"
+        and exp.options.top + 1 <= SEEK_TOP
+        and not (exp.options.filter and filter_q(TYPES["Observation"], exp.options.filter)[1])
+    )
+
+
+def _lookups(etype: EntityType, options: Options, caller: Caller) -> list:
     lookups = []
     for exp in options.expand:
+        if _seeks(etype, exp):
+            continue  # after the rows are read: expand_by_seeking
         target = TYPES[exp.nav.target]
         series = etype.name == "Datastream"
         base = (
@@ -145,7 +161,59 @@ def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
         if exp.nav.many:
             inner = inner[exp.options.skip : exp.options.skip + exp.options.top + 1]
         lookups.append(Prefetch(exp.nav.field, queryset=inner, to_attr=f"x_{exp.nav.field}"))
+    return lookups
+
+
+def with_expansions(qs, etype: EntityType, options: Options, caller: Caller):
+    """Prefetches for $expand, one query per expanded navigation whatever the count;
+    nested $top/$skip become window functions (Django's sliced prefetches). One row
+    more than $top is read to know whether a nextLink is due. A datastream's newest few
+    Observations are left to ``expand_by_seeking``, once the rows are read."""
+    lookups = _lookups(etype, options, caller)
     return qs.prefetch_related(*lookups) if lookups else qs
+
+
+def expand_by_seeking(objs, etype: EntityType, options: Options, caller: Caller) -> None:
+    """The expansions ``with_expansions`` left out, at every depth: each datastream's
+    first rows in the expansion's order are found by one correlated subquery per
+    position (an index seek each) instead of ranking all its observations; then the
+    rows are read with their own expansions."""
+    if not objs:
+        return
+    for exp in options.expand:
+        target = TYPES[exp.nav.target]
+        if _seeks(etype, exp):
+            _seek(objs, exp, caller)
+        children = []
+        for obj in objs:
+            items = getattr(obj, f"x_{exp.nav.field}", None)
+            if isinstance(items, list):
+                children.extend(items)
+            elif items is not None:
+                children.append(items)
+        expand_by_seeking(children, target, exp.options, caller)
+
+
+def _seek(datastreams, exp, caller: Caller) -> None:
+    target, opts = TYPES["Observation"], exp.options
+    rows = ordered(
+        filtered(target.model.objects.filter(datastream_id=OuterRef("pk")), target, opts),
+        target, opts, series=True,
+    ).values("pk")  # fmt: skip
+    positions = range(opts.skip, opts.skip + opts.top + 1)
+    per = (
+        TYPES["Datastream"].model.objects.filter(pk__in=[d.pk for d in datastreams])
+        .annotate(**{f"at{i}": Subquery(rows[i : i + 1]) for i in positions})
+        .values_list("pk", *(f"at{i}" for i in positions))
+    )  # fmt: skip
+    ids = {row[0]: [i for i in row[1:] if i is not None] for row in per}
+    found = target.model.objects.in_bulk([i for row in ids.values() for i in row])
+    observations = list(found.values())
+    lookups = _lookups(target, opts, caller)
+    if lookups and observations:
+        prefetch_related_objects(observations, *lookups)
+    for ds in datastreams:
+        setattr(ds, f"x_{exp.nav.field}", [found[i] for i in ids.get(ds.pk, ()) if i in found])
 
 
 def expansion_counts(objs, etype: EntityType, options: Options, caller: Caller) -> None:

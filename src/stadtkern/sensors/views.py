@@ -24,6 +24,7 @@ from .entities import BY_SET, TYPES
 from .odata import ODataError, Path, parse_options, parse_path
 from .selectors import (
     Caller,
+    expand_by_seeking,
     expansion_counts,
     filtered,
     kept_count,
@@ -232,6 +233,7 @@ def read(call: Call, path: Path, query) -> Answer:
         obj = with_expansions(
             visible(etype, call.caller).filter(pk=target.pk), etype, options, call.caller
         ).first()
+        expand_by_seeking([obj], etype, options, call.caller)
         expansion_counts([obj], etype, options, call.caller)
         return Answer(200, representation.entity(obj, etype, options, call.links))
     if options.result_format and etype.name != "Observation":
@@ -252,6 +254,7 @@ def read(call: Call, path: Path, query) -> Answer:
     elif options.result_format:
         out["value"] = representation.data_array(page, options, call.links)
     else:
+        expand_by_seeking(page, etype, options, call.caller)
         expansion_counts(page, etype, options, call.caller)
         out["value"] = [representation.entity(o, etype, options, call.links) for o in page]
     if more:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import READINGS
+from .conftest import READINGS, thing_body
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,71 @@ def test_bad_expand_is_refused(anonymous, station, expand, words):
     response = anonymous.get("Things", **{"$expand": expand})
     assert response.status_code == 400
     assert words in response.json()["detail"]
+
+
+SEEKING = [
+    "Observations($top=1;$orderby=phenomenonTime desc)",
+    "Observations($top=2;$skip=1;$orderby=result;$select=result)",
+    "Observations($top=3)",
+    "Observations($top=1;$filter=result gt 10;$orderby=phenomenonTime desc)",
+    "Observations($top=2;$orderby=phenomenonTime desc;$expand=FeatureOfInterest($select=name))",
+    "Observations($top=1;$count=true;$orderby=result desc)",
+    "Observations($top=9;$skip=2;$orderby=phenomenonTime desc)",
+]
+
+
+@pytest.fixture
+def two_streams(sta, readings):
+    body = [{"Datastream": {"@iot.id": readings["datastreams"][1]},
+             "components": ["phenomenonTime", "result"],
+             "dataArray": [[f"2024-02-0{d}T10:00:00Z", d * 1.5] for d in range(1, 8)]}]  # fmt: skip
+    assert sta.post("CreateObservations", body).status_code == 201
+    return readings
+
+
+@pytest.mark.parametrize("expand", SEEKING)
+def test_the_newest_few_are_sought_as_the_window_would_rank_them(
+    anonymous, two_streams, monkeypatch, expand
+):
+    from stadtkern.sensors import selectors
+
+    def read():
+        streams = anonymous.get("Datastreams", **{"$expand": expand, "$orderby": "id"}).json()
+        thing = anonymous.get(
+            f"Things({two_streams['thing']})",
+            **{"$expand": f"Datastreams($orderby=id;$expand={expand})"},
+        ).json()
+        return streams, thing
+
+    sought = read()
+    monkeypatch.setattr(selectors, "SEEK_TOP", 0)  # every expansion by window function
+    ranked = read()
+    assert sought == ranked
+    assert all(d["Observations"] for d in sought[0]["value"])
+
+
+def test_seeking_takes_a_few_queries_whatever_the_number_of_datastreams(
+    anonymous, sta, two_streams, django_assert_max_num_queries
+):
+    for i in range(6):
+        thing = sta.post("Things", thing_body(f"T{i}", streams=("D",))).json()
+        (ds,) = sta.get(f"Things({thing['@iot.id']})/Datastreams").json()["value"]
+        body = [{"Datastream": {"@iot.id": ds["@iot.id"]}, "components": ["phenomenonTime", "result"],
+                 "dataArray": [["2024-01-01T00:00:00Z", i], ["2023-01-01T00:00:00Z", -1]]}]  # fmt: skip
+        assert sta.post("CreateObservations", body).status_code == 201
+    expand = "Datastreams($expand=Observations($top=1;$orderby=phenomenonTime desc;$expand=FeatureOfInterest))"
+    with django_assert_max_num_queries(8):
+        body = anonymous.get("Things", **{"$expand": expand}).json()
+    latest = [
+        d["Observations"][0]["result"]
+        for t in body["value"]
+        for d in t["Datastreams"]
+        if d["name"].startswith("D ")
+    ]
+    assert sorted(latest) == [0, 1, 2, 3, 4, 5]
+    assert all(
+        "FeatureOfInterest" in d["Observations"][0]
+        for t in body["value"]
+        for d in t["Datastreams"]
+        if d["Observations"]
+    )
