@@ -159,6 +159,28 @@ def _json_type(value) -> str:
     return "object" if isinstance(value, dict) else "array"
 
 
+def _unstorable_text(value) -> str | None:
+    """A text inside a JSON value that no database column can hold (NUL, or a lone
+    surrogate that is no UTF-8), as a reason; None if all is well. Iterative, so that
+    deep nesting cannot exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "contains a NUL character"
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return "contains text that is not Unicode (a lone surrogate)"
+    return None
+
+
 def set_property(obj, etype: EntityType, prop: Prop, value) -> None:
     """Check a property's JSON value and store it on the model instance."""
     name = f"{etype.name}.{prop.name}"
@@ -184,8 +206,14 @@ def set_property(obj, etype: EntityType, prop: Prop, value) -> None:
                 raise ODataError(f"{name} must be a finite number.")
             obj.result_number, obj.result_json = float(value), None
         else:
+            reason = _unstorable_text(value)
+            if reason:
+                raise ODataError(f"{name} {reason}.")
             obj.result_number, obj.result_json = None, value
     elif prop.kind == JSON:
+        reason = _unstorable_text(value)
+        if reason:
+            raise ODataError(f"{name} {reason}.")
         if prop.name in ("properties", "parameters", "unitOfMeasurement") and not isinstance(
             value, dict
         ):
@@ -708,9 +736,11 @@ def _instant(text, name: str) -> tuple[datetime, datetime | None]:
     """A time or interval of a dataArray row; the common case (an instant) fast."""
     if isinstance(text, str) and "/" not in text:
         try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            value = datetime.fromisoformat(text)
         except ValueError:
             return parse_interval(text, name)
+        if value.tzinfo is UTC:
+            return value, None
         if value.tzinfo is not None:
             return value.astimezone(UTC), None
     return parse_interval(text, name)

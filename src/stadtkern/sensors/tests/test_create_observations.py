@@ -2,12 +2,12 @@
 one request, checked as a whole and written in bulk."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stadtkern.sensors import models
@@ -100,3 +100,63 @@ def test_times_are_written_to_sqlite_as_django_writes_them(value):
     ops = SimpleNamespace(connection=SimpleNamespace(timezone=UTC))  # SQLite's with USE_TZ
     expected = SQLiteWrapper.ops_class.adapt_datetimefield_value(ops, value)
     assert _sqlite_time(value) == expected
+
+
+_times = st.datetimes(
+    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-9, minutes=-30))]),
+)  # fmt: skip
+_row = st.tuples(
+    _times,
+    st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-(2**52), 2**52)),
+    st.one_of(st.none(), _times),  # resultTime
+    st.one_of(
+        st.none(),
+        st.dictionaries(
+            st.text(
+                st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=5
+            ),
+            st.integers(),
+            max_size=2,
+        ),
+    ),  # parameters
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_row, min_size=1, max_size=30))
+def test_written_rows_read_back_exactly(sta, station, rows):
+    """Plain rows (an instant and a number) take the short way into the database,
+    others the general one; both read back as sent, in any mix."""
+    ds = station["datastreams"][0]
+    body = [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result", "resultTime", "parameters"],
+             "dataArray": [[t.isoformat(), r, rt and rt.isoformat(), p] for t, r, rt, p in rows]}]  # fmt: skip
+    response = sta.post("CreateObservations", body)
+    assert response.status_code == 201, response.content
+    ids = [int(u.rsplit("(", 1)[1][:-1]) for u in response.json()]
+    stored = models.Observation.objects.in_bulk(ids)
+    for pk, (t, r, rt, p) in zip(ids, rows, strict=True):
+        obs = stored[pk]
+        assert obs.phenomenon_time == t and obs.phenomenon_time_end is None
+        assert obs.result == float(r) and obs.result_time == rt
+        assert obs.parameters == p
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ["2024-01-01T00:00:00Z", 1, {"a\u0000": 1}],
+        ["2024-01-01T00:00:00Z", 1, {"a": ["x\u0000"]}],
+        ["2024-01-01T00:00:00Z", 1, {"a": "\ud800"}],
+    ],
+)
+def test_json_the_database_cannot_hold_is_refused_with_the_position(sta, station, row):
+    body = [{"Datastream": {"@iot.id": station["datastreams"][0]},
+             "components": ["phenomenonTime", "result", "parameters"], "dataArray": [row]}]  # fmt: skip
+    response = sta.send("post", "CreateObservations", json.dumps(body))
+    assert response.status_code == 400, response.content
+    detail = response.json()["detail"]
+    assert "[0].dataArray[0]" in detail and "Observation.parameters" in detail
+    assert models.Observation.objects.count() == 0
