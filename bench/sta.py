@@ -18,6 +18,7 @@ observation an hour from 2024-01-01.
 """
 
 import json
+import resource
 import shutil
 import socket
 import subprocess
@@ -319,6 +320,12 @@ def _ingest(client, secret, repeat, progress) -> dict:
     }
 
 
+def _children_cpu() -> float:
+    """CPU seconds of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _mqtt(progress) -> dict:
     from stadtkern.sensors.models import Datastream, Observation
     from stadtkern.sensors.mqtt import Worker
@@ -358,6 +365,7 @@ def _mqtt(progress) -> dict:
         # with the worker.
         per = MQTT_MESSAGES // SENSORS
         procs = []
+        cpu_before, children_before = time.process_time(), _children_cpu()
         started = time.perf_counter()
         for k in range(SENSORS):
             procs.append(subprocess.Popen(  # noqa: S603
@@ -369,12 +377,15 @@ def _mqtt(progress) -> dict:
             if proc.returncode:
                 raise RuntimeError(f"a sensor failed: {err.decode()[-500:]}")
         published = time.perf_counter() - started
+        sensors_cpu = _children_cpu() - children_before  # the sensors have been waited for
         deadline = time.monotonic() + 300
         while worker.stats.stored < MQTT_MESSAGES and time.monotonic() < deadline:
             time.sleep(0.02)
         stored_at = time.perf_counter() - started
         stop.set()
         thread.join(30)
+        worker_cpu = time.process_time() - cpu_before
+        storage_cpu = _children_cpu() - children_before - sensors_cpu  # joined when it stopped
         stored = Observation.objects.count() - before
         seconds = stored_at
         return {
@@ -386,6 +397,16 @@ def _mqtt(progress) -> dict:
             "seconds_until_stored": round(seconds, 2),
             "observations_per_second": round(stored / seconds),
             "worker": worker.stats.as_dict(),
+            # Where the two cores went: the sensors run on the same machine here, and
+            # the worker's own cost says what it could take with them elsewhere.
+            "cpu_seconds": {
+                "sensors": round(sensors_cpu, 2),
+                "worker_receiving": round(worker_cpu, 2),
+                "worker_storing": round(storage_cpu, 2),
+            },
+            "worker_cpu_microseconds_per_observation": round(
+                (worker_cpu + storage_cpu) / max(stored, 1) * 1e6, 1
+            ),
         }
     finally:
         broker.terminate()
