@@ -179,9 +179,10 @@ def _reads(client, municipality, hours, repeat, progress) -> dict:
     body = json.loads(_get(client, "/api/v1/sensors/latest", municipality="bench").content)
     assert len(body["value"]) == DATASTREAMS and all(r["result"] is not None for r in body["value"])
     latest_sql = (
-        "SELECT d.id, d.name, d.thing_id, p.name, d.unit_of_measurement, o.id, o.phenomenon_time, o.result_number, o.result_json "
+        "SELECT d.id, d.name, d.thing_id, p.name, d.unit_of_measurement, d.latest_id, d.latest_time, "
+        "d.latest_result_number, d.latest_result_json "
         "FROM sensors_datastream d JOIN sensors_observedproperty p ON p.id = d.observed_property_id "
-        "LEFT JOIN sensors_observation o ON o.id = d.latest_id WHERE d.municipality_id = %s ORDER BY d.id"
+        "WHERE d.municipality_id = %s ORDER BY d.id"
     )
     figures["latest_all"] = _figure(
         lambda: _get(client, "/api/v1/sensors/latest", municipality="bench"),

@@ -115,7 +115,7 @@ def latest(request, q: Query[LatestQuery]):
         qs = qs.filter(observed_property__name=q.observed_property)
     rows = qs.order_by("pk").values_list(
         "pk", "name", "thing_id", "observed_property__name", "unit_of_measurement",
-        "latest_id", "latest__phenomenon_time", "latest__result_number", "latest__result_json",
+        "latest_id", "latest_time", "latest_result_number", "latest_result_json",
     )  # fmt: skip
     return {
         "municipality": municipality.slug,

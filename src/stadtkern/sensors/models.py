@@ -8,7 +8,7 @@ Observations are the one big table. A result is stored as a number when it is on
 (``result_number``, what aggregation reads) and as JSON otherwise; time intervals are
 two columns (start, end), an instant has no end. ``(datastream, phenomenon_time)`` is
 the index every observation query of a datastream uses, and the latest observation of
-each datastream (``latest``) and their number (``observation_count``) are kept on the
+each datastream (``latest``, with its time and result) and their number (``observation_count``) are kept on the
 datastream itself, updated with every write, so that "the latest value of every
 datastream" is one read of Datastreams and an unfiltered count a sum.
 """
@@ -124,10 +124,15 @@ class Datastream(Owned):
     phenomenon_time_end = models.DateTimeField(null=True, blank=True)
     result_time_start = models.DateTimeField(null=True, blank=True)
     result_time_end = models.DateTimeField(null=True, blank=True)
-    # The latest observation by phenomenon time (see the module's docstring).
+    # The latest observation by phenomenon time (see the module's docstring), with its
+    # time and result, so that the latest values of all datastreams are one read of this
+    # table and no look-up in the big one.
     latest = models.ForeignKey(
         "Observation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    latest_time = models.DateTimeField(null=True, blank=True)
+    latest_result_number = models.FloatField(null=True, blank=True)
+    latest_result_json = models.JSONField(null=True, blank=True)
     # How many observations it holds, kept with every write, so that $count of
     # Observations without a filter is a sum over datastreams, not a scan.
     observation_count = models.BigIntegerField(default=0)

@@ -431,11 +431,16 @@ def refresh_datastreams(ids) -> None:
             p0=Min("phenomenon_time"), p1=Max("phenomenon_time"), pe=Max("phenomenon_time_end"),
             r0=Min("result_time"), r1=Max("result_time"),
         )  # fmt: skip
-        latest = qs.order_by("-phenomenon_time", "-pk").values_list("pk", flat=True).first()
+        latest = (
+            qs.order_by("-phenomenon_time", "-pk")
+            .values_list("pk", "phenomenon_time", "result_number", "result_json")
+            .first()
+        ) or (None, None, None, None)
         end = max((t for t in (agg["p1"], agg["pe"]) if t is not None), default=None)
         Datastream.objects.filter(pk=ds_id).update(
             phenomenon_time_start=agg["p0"], phenomenon_time_end=end,
-            result_time_start=agg["r0"], result_time_end=agg["r1"], latest_id=latest,
+            result_time_start=agg["r0"], result_time_end=agg["r1"], latest_id=latest[0],
+            latest_time=latest[1], latest_result_number=latest[2], latest_result_json=latest[3],
             observation_count=qs.count(),
         )  # fmt: skip
 
@@ -443,7 +448,7 @@ def refresh_datastreams(ids) -> None:
 def note_new_observations(rows: dict[int, list]) -> None:
     """Extend the spans and move the latest observation after inserts, without scanning:
     one read and one bulk update for all datastreams."""
-    streams = Datastream.objects.select_related("latest").in_bulk(rows.keys())
+    streams = Datastream.objects.in_bulk(rows.keys())
     changed = []
     for ds_id, observations in rows.items():
         ds = streams[ds_id]
@@ -457,25 +462,31 @@ def note_new_observations(rows: dict[int, list]) -> None:
         if results:
             ds.result_time_start = min([*results, *_present(ds.result_time_start)])
             ds.result_time_end = max([*results, *_present(ds.result_time_end)])
-        current = ds.latest
-        if current is None or (newest.phenomenon_time, newest.pk) > (
-            current.phenomenon_time,
-            current.pk,
+        if ds.latest_id is None or (newest.phenomenon_time, newest.pk) > (
+            ds.latest_time,
+            ds.latest_id,
         ):
-            ds.latest_id = newest.pk
+            ds.latest_id, ds.latest_time = newest.pk, newest.phenomenon_time
+            ds.latest_result_number, ds.latest_result_json = (
+                newest.result_number,
+                newest.result_json,
+            )
         changed.append(ds)
     # One statement for all datastreams (Django's bulk_update builds a CASE per field and
     # row, which costs far more than the update itself).
     adapt = connection.ops.adapt_datetimefield_value
+    as_json = Datastream._meta.get_field("latest_result_json").get_db_prep_value
     params = [
         (adapt(ds.phenomenon_time_start), adapt(ds.phenomenon_time_end), adapt(ds.result_time_start),
-         adapt(ds.result_time_end), ds.latest_id, len(rows[ds.pk]), ds.pk)
+         adapt(ds.result_time_end), ds.latest_id, adapt(ds.latest_time), ds.latest_result_number,
+         as_json(ds.latest_result_json, connection), len(rows[ds.pk]), ds.pk)
         for ds in changed
     ]  # fmt: skip
     with connection.cursor() as cur:
         cur.executemany(
             "UPDATE sensors_datastream SET phenomenon_time_start = %s, phenomenon_time_end = %s, "
-            "result_time_start = %s, result_time_end = %s, latest_id = %s, "
+            "result_time_start = %s, result_time_end = %s, latest_id = %s, latest_time = %s, "
+            "latest_result_number = %s, latest_result_json = %s, "
             "observation_count = observation_count + %s WHERE id = %s",
             params,
         )
@@ -629,7 +640,10 @@ def delete_entity(ctx: Context, etype: EntityType, obj) -> None:
         # Locked first: writers holding them finish before their observations are
         # deleted, and later ones find them gone (hold_references).
         list(streams.select_for_update().order_by("pk").values_list("pk", flat=True))
-        Datastream.objects.filter(pk__in=streams).update(latest=None, observation_count=0)
+        Datastream.objects.filter(pk__in=streams).update(
+            latest=None, latest_time=None, latest_result_number=None, latest_result_json=None,
+            observation_count=0,
+        )  # fmt: skip
         Observation.objects.filter(datastream__in=streams)._raw_delete(Observation.objects.db)
     obj.delete()
     if history:
@@ -729,7 +743,10 @@ OBS_COLUMNS = ["datastream_id", "feature_of_interest_id", "phenomenon_time", "ph
                "result_time", "result_number", "result_json", "result_quality", "valid_time_start",
                "valid_time_end", "parameters"]  # fmt: skip
 _JSON_COLUMNS = {6, 7, 10}
-Seen = namedtuple("Seen", "pk datastream_id phenomenon_time phenomenon_time_end result_time")
+Seen = namedtuple(
+    "Seen",
+    "pk datastream_id phenomenon_time phenomenon_time_end result_time result_number result_json",
+)
 
 
 def _instant(text, name: str) -> tuple[datetime, datetime | None]:
@@ -903,7 +920,7 @@ def _note_rows(ctx: Context, rows: list[tuple], ids: list[int]) -> None:
         group = seen.get(r[0])
         if group is None:
             group = seen[r[0]] = []
-        group.append(Seen(pk, r[0], r[2], r[3], r[4]))
+        group.append(Seen(pk, r[0], r[2], r[3], r[4], r[5], r[6]))
     if seen:
         note_new_observations(seen)
         ctx.changed.append(("create", TYPES["Observation"], ids))

@@ -130,3 +130,57 @@ def test_latest_of_all_datastreams_in_one_call(
     ).json()["value"]
     assert [row["datastream"] for row in only] == [other]
     assert client.get("/api/v1/sensors/latest", {"municipality": "nirgendwo"}).status_code == 404
+
+
+def test_the_kept_latest_values_follow_every_kind_of_write(client, sta, readings, alpha):
+    """The latest time and result kept on each datastream equal the newest observation
+    after creates (single, bulk, older than the latest), changes and deletes."""
+    ds = readings["datastreams"][0]
+
+    def kept():
+        rows = client.get("/api/v1/sensors/latest", {"municipality": alpha.slug}).json()["value"]
+        row = next(r for r in rows if r["datastream"] == ds)
+        return row["observation"], row["phenomenonTime"], row["result"]
+
+    def newest():
+        obs = (
+            models.Observation.objects.filter(datastream_id=ds)
+            .order_by("-phenomenon_time", "-pk")
+            .first()
+        )
+        if obs is None:
+            return None, None, None
+        return obs.pk, obs.phenomenon_time.isoformat().replace("+00:00", "Z"), obs.result
+
+    assert kept() == newest()
+    sta.post(
+        f"Datastreams({ds})/Observations",
+        {"result": 3.25, "phenomenonTime": "2026-01-01T00:00:00Z"},
+    )
+    assert kept() == newest() and kept()[2] == 3.25
+    sta.post(
+        "CreateObservations",
+        [
+            {
+                "Datastream": {"@iot.id": ds},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [["2020-01-01T00:00:00Z", 1], ["2027-01-01T00:00:00Z", 2]],
+            }
+        ],
+    )
+    assert kept() == newest() and kept()[2] == 2
+    latest_id = kept()[0]
+    assert sta.patch(f"Observations({latest_id})", {"result": 7.5}).status_code == 200
+    assert kept() == newest() and kept()[2] == 7.5
+    assert (
+        sta.patch(
+            f"Observations({latest_id})", {"phenomenonTime": "2019-01-01T00:00:00Z"}
+        ).status_code
+        == 200
+    )
+    assert kept() == newest() and kept()[0] != latest_id
+    assert sta.delete(f"Observations({kept()[0]})").status_code == 200
+    assert kept() == newest()
+    for obs in models.Observation.objects.filter(datastream_id=ds):
+        assert sta.delete(f"Observations({obs.pk})").status_code == 200
+    assert kept() == newest() == (None, None, None)
