@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "stadtkern.strategy",
     "stadtkern.data",
     "stadtkern.sensors",
+    "stadtkern.participation",
 ]
 
 MIDDLEWARE = [
