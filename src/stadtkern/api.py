@@ -17,6 +17,7 @@ from stadtkern.core.api import router as core_router
 from stadtkern.core.problems import field_errors, problem
 from stadtkern.data.api import router as data_router
 from stadtkern.data.rowfilters import FilterError
+from stadtkern.participation.api import router as participation_router
 from stadtkern.sensors.api import router as sensors_router
 from stadtkern.strategy.api import router as strategy_router
 
@@ -37,6 +38,7 @@ api.add_router("", core_router)
 api.add_router("", strategy_router)
 api.add_router("", data_router)
 api.add_router("", sensors_router)
+api.add_router("", participation_router)
 
 _SKIP_LOC = {"body", "query", "path", "payload", "filters", "data"}
 

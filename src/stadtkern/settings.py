@@ -78,19 +78,19 @@ PRODUCTION = STADTKERN_ENV == "production"
 VAR_DIR = Path(env("STADTKERN_VAR_DIR") or _source_root() / "var").resolve()
 
 
-def _secret_key() -> str:
-    key = env("SECRET_KEY")
+def _secret(name: str, file_name: str) -> str:
+    key = env(name)
     if key:
         if len(key) < 32:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+            raise ImproperlyConfigured(f"{name} must be at least 32 characters long.")
         return key
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) is required when STADTKERN_ENV=production."
+            f"{name} (or {name}_FILE) is required when STADTKERN_ENV=production."
         )
     # The embedded default keeps one generated key in var/, so that sessions survive
     # a restart without anybody having to configure anything.
-    key_file = VAR_DIR / "secret_key"
+    key_file = VAR_DIR / file_name
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,10 @@ def _secret_key() -> str:
     return key
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _secret("SECRET_KEY", "secret_key")
+# Derives the keys that let a voter find and change their own ballot; kept apart from
+# SECRET_KEY so that it can be held by fewer people (see participation/models.py).
+BALLOT_SECRET = _secret("BALLOT_SECRET", "ballot_secret")
 DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

@@ -104,6 +104,8 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     EDITOR = "editor", _("Editor")
     VIEWER = "viewer", _("Viewer")
+    # Moderates participation (hides posts with a published reason); no strategy rights.
+    MODERATOR = "moderator", _("Moderator")
 
 
 class Membership(models.Model):

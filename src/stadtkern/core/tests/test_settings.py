@@ -9,7 +9,9 @@ import pytest
 
 def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "BALLOT_SECRET", "DEBUG"}
     }
     clean.update({"STADTKERN_VAR_DIR": str(tmp_path), **env})
     return subprocess.run(
@@ -29,6 +31,11 @@ def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
         ({"STADTKERN_ENV": "production"}, "SECRET_KEY (or SECRET_KEY_FILE) is required"),
         ({"STADTKERN_ENV": "staging"}, "STADTKERN_ENV='staging' is unknown"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+        (
+            {"STADTKERN_ENV": "production", "SECRET_KEY": "k" * 40},
+            "BALLOT_SECRET (or BALLOT_SECRET_FILE) is required",
+        ),
+        ({"BALLOT_SECRET": "short"}, "BALLOT_SECRET must be at least 32 characters"),
         (
             {"SECRET_KEY_FILE": "/nonexistent/key"},
             "SECRET_KEY_FILE='/nonexistent/key' cannot be read",
@@ -50,6 +57,7 @@ def test_secret_key_is_read_from_a_file(tmp_path):
         {
             "STADTKERN_ENV": "production",
             "SECRET_KEY_FILE": str(key_file),
+            "BALLOT_SECRET_FILE": str(key_file),
             "ALLOWED_HOSTS": "example.org",
         },
         tmp_path,

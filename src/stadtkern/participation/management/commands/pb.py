@@ -1,16 +1,24 @@
-"""stadtkern pb outcome: participatory-budgeting elections in the Pabulib format.
+"""stadtkern pb outcome|import|export: participatory budgets in the Pabulib format.
 
 ``outcome FILE.pb [--rule RULE]`` prints which projects a rule funds (default: the
 rule the file names) as JSON: ``{"rule", "selected", "cost", "seconds"}``;
-``--explain`` adds each project's reason.
+``--explain`` adds each project's reason. ``import FILE.pb --municipality AGS``
+creates a finished process with all its ballots, counted under the file's rule.
+``export PROCESS --municipality AGS`` writes a process's budget as a ``.pb`` file.
 """
 
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
 
+from stadtkern.data.management.commands._common import municipality_by_key
 from stadtkern.participation import pabulib
+from stadtkern.participation.models import Process
 from stadtkern.participation.outcomes import RULES, RuleError, outcome
+from stadtkern.participation.selectors import budget_election
+from stadtkern.participation.services import election_import
 
 
 def read_election(path: str) -> pabulib.Election:
@@ -35,9 +43,19 @@ class Command(BaseCommand):
         out.add_argument("file", help="a .pb file")
         out.add_argument("--rule", choices=RULES, help="default: the rule the file names")
         out.add_argument("--explain", action="store_true", help="add each project's reason")
+        imp = sub.add_parser("import", help="create a finished process from a .pb file")
+        imp.add_argument("file", help="a .pb file")
+        imp.add_argument("--municipality", required=True, help="AGS or short name")
+        imp.add_argument("--slug", help="the process's short name (default: from the file name)")
+        imp.add_argument("--title", default="", help="default: the file's description")
+        exp = sub.add_parser("export", help="write a process's budget as a .pb file")
+        exp.add_argument("process", help="the process's short name")
+        exp.add_argument("--municipality", required=True, help="AGS or short name")
+        exp.add_argument("--budget", help="the budget's name, when the process has several")
+        exp.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, **o):
-        getattr(self, o["action"])(o)
+        {"outcome": self.outcome, "import": self.import_, "export": self.export}[o["action"]](o)
 
     def outcome(self, o):
         election = read_election(o["file"])
@@ -51,6 +69,52 @@ class Command(BaseCommand):
         if o["explain"]:
             data["projects"] = result.explanation
         self.stdout.write(json.dumps(data, ensure_ascii=False, default=_number))
+
+    def import_(self, o):
+        election = read_election(o["file"])
+        municipality = municipality_by_key(o["municipality"])
+        stem = o["file"].rsplit("/", 1)[-1].removesuffix(".pb")
+        slug = o["slug"] or slugify(stem)[:80]
+        if Process.objects.filter(municipality=municipality, slug=slug).exists():
+            raise CommandError(
+                f"{municipality.slug} already has a process {slug!r}; choose another with --slug"
+            )
+        try:
+            process = election_import(
+                election=election, municipality=municipality, slug=slug, title=o["title"]
+            )
+        except ValidationError as exc:
+            raise CommandError(f"{o['file']}: {'; '.join(exc.messages)}") from None
+        budget = process.budgets.get()
+        summary = {
+            "process": process.slug,
+            "municipality": municipality.slug,
+            "budget": budget.pk,
+            "projects": budget.projects.count(),
+            "ballots": budget.ballots.count(),
+            "rule": budget.rule,
+            "selected": budget.outcome["selected"],
+        }
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
+
+    def export(self, o):
+        municipality = municipality_by_key(o["municipality"])
+        process = Process.objects.filter(municipality=municipality, slug=o["process"]).first()
+        if process is None:
+            raise CommandError(f"{municipality.slug} has no process {o['process']!r}")
+        budgets = process.budgets.all()
+        if o["budget"]:
+            budgets = budgets.filter(name=o["budget"])
+        budgets = list(budgets)
+        if len(budgets) != 1:
+            names = ", ".join(b.name for b in process.budgets.all()) or "none"
+            raise CommandError(f"choose one budget with --budget (the process has: {names})")
+        text = pabulib.dumps(budget_election(budgets[0], with_results=True))
+        if o["output"]:
+            with open(o["output"], "w", encoding="utf-8") as out:
+                out.write(text)
+        else:
+            self.stdout.write(text, ending="")
 
 
 def _number(value):

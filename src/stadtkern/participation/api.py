@@ -1,0 +1,189 @@
+"""Participation under /api/v1/participation/: processes, budgets, ballots, results.
+
+Ballots are cast with a verified account (``/ballot``, a token or a browser session
+with CSRF token) or with a paper voting code (``/ballot-by-code``, no login: the code
+is the credential). Results and the anonymous ballots (as a Pabulib file) are public
+once voting is over, and never before.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from stadtkern.core.auth import READ, WRITE
+from stadtkern.core.selectors import municipality_get
+from stadtkern.core.types import Id, Slug, text
+
+from . import pabulib, rules, services
+from .models import Budget, Process
+from .selectors import budget_election, current_phase, voting_over
+
+router = Router(tags=["participation"])
+
+RefList = list[text(40, 1)]
+
+
+def _phase(p) -> dict:
+    return {
+        "kind": p.kind,
+        "starts_at": p.starts_at.isoformat(),
+        "ends_at": p.ends_at.isoformat() if p.ends_at else None,
+    }
+
+
+def _process_out(process: Process) -> dict:
+    phase = current_phase(process)
+    return {
+        "id": process.pk,
+        "municipality": process.municipality.slug,
+        "slug": process.slug,
+        "kind": process.kind,
+        "title": process.title,
+        "title_en": process.title_en,
+        "description": process.description,
+        "published": process.published,
+        "current_phase": phase.kind if phase else None,
+        "voting_over": voting_over(process),
+        "phases": [_phase(p) for p in process.phases.all()],
+        "budgets": [
+            {
+                "id": b.pk,
+                "name": b.name,
+                "amount": b.amount,
+                "currency": b.currency,
+                "ballot_kind": b.ballot_kind,
+            }
+            for b in process.budgets.all()
+        ],
+    }
+
+
+def _process(request, municipality: str, slug: str) -> Process:
+    m = municipality_get(municipality)
+    process = (
+        Process.objects.filter(municipality=m, slug=slug).select_related("municipality").first()
+    )
+    if process is None or not rules.can_view_process(request.auth, process):
+        raise Http404(f"No participation process {slug!r} in {municipality}.")
+    return process
+
+
+def _budget(request, budget_id: int) -> Budget:
+    budget = Budget.objects.select_related("process__municipality").filter(pk=budget_id).first()
+    if budget is None or not rules.can_view_process(request.auth, budget.process):
+        raise Http404(f"No budget {budget_id}.")
+    return budget
+
+
+@router.get("/participation/processes", auth=READ)
+def process_list(request, municipality: Slug):
+    """The municipality's participation processes (published ones, and all for its editors)."""
+    m = municipality_get(municipality)
+    processes = Process.objects.filter(municipality=m).select_related("municipality")
+    return [_process_out(p) for p in processes if rules.can_view_process(request.auth, p)]
+
+
+@router.get("/participation/processes/{municipality}/{slug}", auth=READ)
+def process_detail(request, municipality: Slug, slug: Slug):
+    """A process with its phases (and which one runs now) and its budgets."""
+    return _process_out(_process(request, municipality, slug))
+
+
+@router.get("/participation/budgets/{budget_id}", auth=READ)
+def budget_detail(request, budget_id: Id):
+    """A budget's ballot rules and projects."""
+    budget = _budget(request, budget_id)
+    return {
+        "id": budget.pk,
+        "process": budget.process.slug,
+        "name": budget.name,
+        "amount": budget.amount,
+        "currency": budget.currency,
+        "ballot_kind": budget.ballot_kind,
+        "min_projects": budget.min_projects,
+        "max_projects": budget.max_projects,
+        "max_points": budget.max_points,
+        "rule": budget.rule,
+        "projects": [
+            {"ref": p.ref, "title": p.title, "description": p.description, "cost": p.cost, "category": p.category,
+             "latitude": p.latitude, "longitude": p.longitude}
+            for p in budget.projects.all()
+        ],
+    }  # fmt: skip
+
+
+class BallotIn(Schema):
+    projects: RefList = Field(max_length=500)
+    points: list[int] | None = Field(default=None, max_length=500)
+
+
+class CodeBallotIn(BallotIn):
+    code: text(40, 1)
+
+
+class BallotOut(Schema):
+    stored: bool
+    replaced: bool
+
+
+@router.post("/participation/budgets/{budget_id}/ballot", response=BallotOut, auth=WRITE)
+def ballot_cast(request, budget_id: Id, payload: BallotIn):
+    """Cast or change the ballot of a verified resident (until the vote closes)."""
+    budget = _budget(request, budget_id)
+    replaced = services.ballot_cast(
+        budget=budget, projects=payload.projects, points=payload.points, user=request.auth
+    )
+    return {"stored": True, "replaced": replaced}
+
+
+@router.post("/participation/budgets/{budget_id}/ballot-by-code", response=BallotOut, auth=None)
+def ballot_cast_by_code(request, budget_id: Id, payload: CodeBallotIn):
+    """Cast or change a ballot with a paper voting code (no account needed)."""
+    budget = Budget.objects.select_related("process__municipality").filter(pk=budget_id).first()
+    if budget is None or not budget.process.published:
+        raise Http404(f"No budget {budget_id}.")
+    replaced = services.ballot_cast(
+        budget=budget, projects=payload.projects, points=payload.points, code=payload.code
+    )
+    return {"stored": True, "replaced": replaced}
+
+
+def _finished(request, budget_id: int) -> Budget:
+    budget = _budget(request, budget_id)
+    if not rules.can_see_results(request.auth, budget.process, voting_over(budget.process)):
+        raise HttpError(409, "Results are published when the vote has closed.")
+    if budget.counted_at is None:
+        services.budget_count(budget=budget)
+    return budget
+
+
+@router.get("/participation/budgets/{budget_id}/results", auth=READ)
+def budget_results(request, budget_id: Id):
+    """The counted outcome: winners, and for each project why it won or lost."""
+    budget = _finished(request, budget_id)
+    return {"budget": budget.pk, "counted_at": budget.counted_at.isoformat(), **budget.outcome}
+
+
+@router.get("/participation/budgets/{budget_id}/export.pb", auth=READ)
+def budget_export(request, budget_id: Id):
+    """The budget with its anonymous ballots and results as a Pabulib .pb file."""
+    budget = _finished(request, budget_id)
+    text_ = pabulib.dumps(budget_election(budget, with_results=True))
+    response = HttpResponse(text_, content_type="text/plain; charset=utf-8")
+    name = f"{budget.process.municipality.slug}_{budget.process.slug}_{budget.pk}.pb"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+class CodesIn(Schema):
+    count: int = Field(ge=1, le=100_000)
+
+
+@router.post("/participation/processes/{municipality}/{slug}/voting-codes", auth=WRITE)
+def voting_codes_create(request, municipality: Slug, slug: Slug, payload: CodesIn):
+    """Create one-time voting codes (editors); they are shown once and stored as digests."""
+    process = _process(request, municipality, slug)
+    if not rules.can_manage_process(request.auth, process):
+        raise PermissionDenied("Only the municipality's editors create voting codes.")
+    return {"codes": services.voting_codes_create(process=process, count=payload.count)}

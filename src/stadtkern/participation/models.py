@@ -1,0 +1,253 @@
+"""Participation: processes with phases, participatory budgets, projects and ballots.
+
+Ballots are secret once cast: a ``Ballot`` holds no user, code or time, only a key
+derived with a secret of the instance (``BALLOT_SECRET``) from the voter, so that the
+voter can change it until the vote closes while the database alone cannot tell whose
+it is. Who has voted is recorded apart, in ``Participation``; its rows carry no link
+to the ballot.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stadtkern.core.models import Municipality
+
+from .outcomes import RULES
+
+
+class ProcessKind(models.TextChoices):
+    BUDGET = "budget", _("Participatory budget")
+
+
+class Process(models.Model):
+    """A participation process of a municipality, e.g. its Bürgerhaushalt 2026."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="participation_processes"
+    )
+    slug = models.SlugField(_("short name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=ProcessKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"], name="process_slug_unique"),
+        ]
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("participation process")
+        verbose_name_plural = _("participation processes")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PhaseKind(models.TextChoices):
+    PROPOSALS = "proposals", _("Proposals")
+    REVIEW = "review", _("Review by the administration")
+    VOTING = "voting", _("Voting")
+    RESULTS = "results", _("Results")
+    IMPLEMENTATION = "implementation", _("Implementation")
+
+
+class Phase(models.Model):
+    """A period of a process; its kind declares what participants may do (rules.py)."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(_("kind"), max_length=20, choices=PhaseKind.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="phase_ends_after_start",
+            ),
+        ]
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+
+    def __str__(self) -> str:
+        return f"{self.process}: {self.get_kind_display()}"
+
+
+class BallotKind(models.TextChoices):
+    APPROVAL = "approval", _("Approval (choose projects)")
+    KNAPSACK = "knapsack", _("Knapsack (projects within the budget)")
+    CUMULATIVE = "cumulative", _("Cumulative (distribute points)")
+    ORDINAL = "ordinal", _("Ranking")
+
+
+class Budget(models.Model):
+    """The money a process distributes: the whole city's or one district's."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="budgets")
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0.01)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    ballot_kind = models.CharField(_("ballot"), max_length=20, choices=BallotKind.choices)
+    min_projects = models.PositiveIntegerField(_("fewest projects per ballot"), default=1)
+    max_projects = models.PositiveIntegerField(_("most projects per ballot"), null=True, blank=True)
+    max_points = models.PositiveIntegerField(
+        _("points per voter"), null=True, blank=True, help_text=_("cumulative ballots")
+    )
+    rule = models.CharField(_("outcome rule"), max_length=40, choices=[(r, r) for r in RULES])
+    min_score = models.DecimalField(
+        _("minimum score"), max_digits=16, decimal_places=2, null=True, blank=True,
+        help_text=_("projects with fewer votes or points are not funded"),
+    )  # fmt: skip
+    # Further META of an imported Pabulib file (country, edition, ...), written back on export.
+    pabulib_meta = models.JSONField(default=dict, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    # The counted outcome: rule, winners and each project's reason (outcomes.Outcome).
+    outcome = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+
+    def __str__(self) -> str:
+        return f"{self.process}: {self.name}"
+
+
+class Project(models.Model):
+    """A project voters can choose in a budget."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="projects")
+    # The project's id in the Pabulib sense: how ballots and exports name it.
+    ref = models.CharField(_("number"), max_length=40)
+    title = models.CharField(_("title"), max_length=500)
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    cost = models.DecimalField(
+        _("cost"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    category = models.CharField(_("category"), max_length=300, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    selected = models.BooleanField(_("funded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "ref"], name="project_ref_unique"),
+        ]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VotingCode(models.Model):
+    """A one-time code on paper for people who vote without an account.
+
+    Only the code's digest is stored; the code itself is printed once on a code sheet.
+    """
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="voting_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voting code")
+        verbose_name_plural = _("voting codes")
+
+    def __str__(self) -> str:
+        return f"{self.process}: code {self.pk}"
+
+
+class Participation(models.Model):
+    """That a voter has cast a ballot in a budget (never which ballot)."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="participations",
+    )  # fmt: skip
+    code = models.ForeignKey(VotingCode, on_delete=models.CASCADE, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "user"], name="participation_user_unique"),
+            models.UniqueConstraint(fields=["budget", "code"], name="participation_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) ^ models.Q(code__isnull=True),
+                name="participation_user_or_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget}: {'account' if self.user_id else 'code'}"
+
+
+class Ballot(models.Model):
+    """A cast ballot: the projects chosen (points or ranks as the budget's kind asks).
+
+    Random ids and no timestamps, so that neither the order of rows nor the time
+    links a ballot to the participation record written with it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="ballots")
+    key = models.CharField(max_length=64)
+    # Project refs in the voter's order (a ranking for ordinal ballots).
+    projects = models.JSONField(default=list)
+    points = models.JSONField(null=True, blank=True)
+    # What an imported Pabulib file recorded for the ballot (voter_id, age band ...).
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "key"], name="ballot_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget}: ballot"
+
+
+class VerificationMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person at the town hall")
+    LETTER = "letter", _("Letter with a code to the registered address")
+    EID = "eid", _("Online ID card (eID)")
+
+
+class Verification(models.Model):
+    """That a user was verified as a resident of a municipality (may vote with an account)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(_("method"), max_length=20, choices=VerificationMethod.choices)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="verification_unique"),
+        ]
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality}"

@@ -1,0 +1,67 @@
+"""Who may do what in participation, per municipality and phase. Tested as a grid.
+
+Personas: anonymous visitors, registered citizens (an account, no role), verified
+citizens (an account verified as a resident), moderators, the municipality's editors
+(admin or editor role) and editors of another municipality. A phase declares what
+participants may do in it (``PHASE_ACTIONS``); the administration's own work (set-up,
+review, counting) does not depend on the phase.
+"""
+
+from stadtkern.core.models import Role
+from stadtkern.core.rules import WRITE_ROLES, role_of
+
+from .models import PhaseKind, Process
+
+PHASE_ACTIONS = {
+    PhaseKind.PROPOSALS: {"propose", "comment", "support"},
+    PhaseKind.REVIEW: {"comment"},
+    PhaseKind.VOTING: {"vote", "comment"},
+    PhaseKind.RESULTS: {"comment"},
+    PhaseKind.IMPLEMENTATION: {"comment"},
+}
+
+
+def _staff(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+
+
+def _role(user, process: Process) -> str | None:
+    return role_of(user, process.municipality)
+
+
+def phase_allows(phase, action: str) -> bool:
+    return phase is not None and action in PHASE_ACTIONS.get(phase.kind, set())
+
+
+def is_verified(user, process: Process) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.verifications.filter(municipality_id=process.municipality_id).exists()
+
+
+def can_manage_process(user, process: Process) -> bool:
+    """Set up processes, phases, budgets, projects and voting codes; count."""
+    return _staff(user) or _role(user, process) in WRITE_ROLES
+
+
+def can_view_process(user, process: Process) -> bool:
+    return (
+        process.published
+        or can_manage_process(user, process)
+        or _role(user, process) == Role.MODERATOR
+    )
+
+
+def can_vote(user, process: Process, phase) -> bool:
+    """Vote with an account: verified residents, while a voting phase runs."""
+    return process.published and phase_allows(phase, "vote") and is_verified(user, process)
+
+
+def can_vote_with_code(process: Process, phase) -> bool:
+    """Vote with a paper code: anyone holding a valid code, while a voting phase runs."""
+    return process.published and phase_allows(phase, "vote")
+
+
+def can_see_results(user, process: Process, voting_over: bool) -> bool:
+    """Results and the anonymous ballots: for everyone once voting is over, never before."""
+    return voting_over and can_view_process(user, process)

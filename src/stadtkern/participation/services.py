@@ -1,0 +1,421 @@
+"""Every write of participation: processes, budgets, ballots, counting, Pabulib import.
+
+Each function validates its input before writing, runs in one transaction and raises
+``ValidationError`` naming the field and the reason; nothing is half-saved, and a
+refused ballot leaves the voter's earlier ballot as it was.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stadtkern.core.models import Municipality
+
+from . import pabulib, rules
+from .models import (
+    Ballot,
+    BallotKind,
+    Budget,
+    Participation,
+    Phase,
+    PhaseKind,
+    Process,
+    ProcessKind,
+    Project,
+    Verification,
+    VotingCode,
+)
+from .outcomes import RULES, outcome
+from .selectors import budget_election, current_phase
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
+CODE_LENGTH = 12
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _digest(text: str) -> str:
+    return hmac.new(settings.BALLOT_SECRET.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def process_create(
+    *,
+    municipality: Municipality,
+    slug: str,
+    title: str,
+    title_en: str = "",
+    description: str = "",
+    description_en: str = "",
+    kind: str = ProcessKind.BUDGET,
+    published: bool = False,
+) -> Process:
+    process = Process(
+        municipality=municipality, slug=slug, title=title, title_en=title_en,
+        description=description, description_en=description_en, kind=kind, published=published,
+    )  # fmt: skip
+    process.full_clean()
+    process.save()
+    return process
+
+
+def phase_create(
+    *, process: Process, kind: str, starts_at: datetime, ends_at: datetime | None
+) -> Phase:
+    phase = Phase(process=process, kind=kind, starts_at=starts_at, ends_at=ends_at)
+    phase.full_clean()
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("A phase must end after it starts.")})
+    phase.save()
+    return phase
+
+
+def budget_create(
+    *,
+    process: Process,
+    name: str,
+    amount: Decimal,
+    ballot_kind: str,
+    rule: str,
+    min_projects: int = 1,
+    max_projects: int | None = None,
+    max_points: int | None = None,
+    min_score: Decimal | None = None,
+    currency: str = "EUR",
+    name_en: str = "",
+    pabulib_meta: dict | None = None,
+) -> Budget:
+    budget = Budget(
+        process=process, name=name, name_en=name_en, amount=amount, currency=currency,
+        ballot_kind=ballot_kind, rule=rule, min_projects=min_projects, max_projects=max_projects,
+        max_points=max_points, min_score=min_score, pabulib_meta=pabulib_meta or {},
+    )  # fmt: skip
+    budget.full_clean()
+    errors = {}
+    if ballot_kind == BallotKind.CUMULATIVE and not max_points:
+        errors["max_points"] = _("Cumulative ballots need the number of points each voter has.")
+    if max_projects is not None and max_projects < min_projects:
+        errors["max_projects"] = _(
+            "The most projects per ballot must not be fewer than the fewest."
+        )
+    if rule.startswith("equalshares") and ballot_kind == BallotKind.ORDINAL:
+        errors["rule"] = _("Equal Shares needs approval, knapsack or cumulative ballots.")
+    if rule == "greedy-threshold" and min_score is None:
+        errors["min_score"] = _("greedy-threshold needs a minimum score.")
+    if errors:
+        raise ValidationError(errors)
+    budget.save()
+    return budget
+
+
+def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fields) -> Project:
+    position = fields.pop("position", None)
+    if position is None:
+        position = budget.projects.count()
+    project = Project(budget=budget, ref=ref, title=title, cost=cost, position=position, **fields)
+    project.full_clean()
+    project.save()
+    return project
+
+
+def verification_create(
+    *, user, municipality: Municipality, method: str, verified_by=None
+) -> Verification:
+    verification = Verification(
+        user=user, municipality=municipality, method=method, verified_by=verified_by
+    )
+    verification.full_clean()
+    verification.save()
+    return verification
+
+
+@transaction.atomic
+def voting_codes_create(*, process: Process, count: int) -> list[str]:
+    """Create ``count`` one-time codes and return them; only their digests are kept."""
+    if not 1 <= count <= 100_000:
+        raise ValidationError({"count": _("Between 1 and 100,000 codes at a time.")})
+    codes = []
+    for _n in range(count):
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _k in range(CODE_LENGTH))
+        codes.append("-".join(raw[k : k + 4] for k in range(0, CODE_LENGTH, 4)))
+    VotingCode.objects.bulk_create(
+        [VotingCode(process=process, digest=_digest("code:" + normalise_code(c))) for c in codes],
+        batch_size=2000,
+    )
+    return codes
+
+
+def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list | None:
+    """Return the ballot's points as stored; raise ValidationError naming the problem."""
+    costs = dict(budget.projects.values_list("ref", "cost"))
+    unknown = [r for r in refs if r not in costs]
+    if unknown:
+        raise ValidationError(
+            {"projects": _("No project %(ref)s in this budget.") % {"ref": unknown[0]}}
+        )
+    if len(set(refs)) != len(refs):
+        raise ValidationError({"projects": _("A project is named twice.")})
+    if len(refs) < budget.min_projects:
+        raise ValidationError(
+            {"projects": _("Choose at least %(n)d projects.") % {"n": budget.min_projects}}
+        )
+    if budget.max_projects is not None and len(refs) > budget.max_projects:
+        raise ValidationError(
+            {"projects": _("Choose at most %(n)d projects.") % {"n": budget.max_projects}}
+        )
+    if budget.ballot_kind == BallotKind.KNAPSACK:
+        total = sum((costs[r] for r in refs), Decimal(0))
+        if total > budget.amount:
+            raise ValidationError(
+                {"projects": _("The chosen projects cost %(total)s %(currency)s, more than the budget of %(amount)s %(currency)s.")
+                 % {"total": _money(total), "amount": _money(budget.amount), "currency": budget.currency}}
+            )  # fmt: skip
+    if budget.ballot_kind != BallotKind.CUMULATIVE:
+        if points:
+            raise ValidationError({"points": _("This ballot takes no points.")})
+        return None
+    if points is None or len(points) != len(refs):
+        raise ValidationError({"points": _("Give points for each chosen project.")})
+    if any(not isinstance(p, int) or isinstance(p, bool) or p < 1 for p in points):
+        raise ValidationError({"points": _("Points are whole numbers from 1.")})
+    if sum(points) > budget.max_points:
+        raise ValidationError(
+            {"points": _("%(given)d points given, but each voter has %(max)d.")
+             % {"given": sum(points), "max": budget.max_points}}
+        )  # fmt: skip
+    return list(points)
+
+
+def _money(amount: Decimal) -> str:
+    return format(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "f")
+
+
+def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[str, dict]:
+    """Return the ballot key and the participation fields of a voter; check the right to vote."""
+    phase = current_phase(budget.process)
+    if user is not None and getattr(user, "is_authenticated", False):
+        if not rules.can_vote(user, budget.process, phase):
+            raise ValidationError(
+                {
+                    "ballot": _vote_refusal(
+                        budget.process, phase, verified=rules.is_verified(user, budget.process)
+                    )
+                }
+            )
+        return _digest(f"ballot:{budget.pk}:user:{user.pk}"), {"user": user}
+    if code:
+        if not rules.can_vote_with_code(budget.process, phase):
+            raise ValidationError({"ballot": _vote_refusal(budget.process, phase, verified=True)})
+        digest = _digest("code:" + normalise_code(code))
+        voting_code = VotingCode.objects.filter(process=budget.process, digest=digest).first()
+        if voting_code is None:
+            raise ValidationError({"code": _("This voting code is not valid for this process.")})
+        return _digest(f"ballot:{budget.pk}:code:{voting_code.pk}"), {"code": voting_code}
+    raise ValidationError(
+        {"ballot": _("Log in with a verified account or enter your voting code.")}
+    )
+
+
+def _vote_refusal(process: Process, phase, *, verified: bool) -> str:
+    if not process.published:
+        return _("This process is not published.")
+    if phase is None or phase.kind != PhaseKind.VOTING:
+        voting = process.phases.filter(kind=PhaseKind.VOTING).order_by("-starts_at").first()
+        if voting is not None and voting.ends_at is not None and voting.ends_at <= timezone.now():
+            return _("The vote closed on %(when)s.") % {
+                "when": timezone.localtime(voting.ends_at).strftime("%d.%m.%Y %H:%M")
+            }
+        return _("Voting is not open now.")
+    if not verified:
+        return _(
+            "Only verified residents may vote with an account; ask for a voting code at the town hall."
+        )
+    return _("You may not vote here.")
+
+
+def ballot_cast(
+    *,
+    budget: Budget,
+    projects: list[str],
+    points: list | None = None,
+    user=None,
+    code: str | None = None,
+) -> bool:
+    """Store a voter's ballot, replacing their earlier one; return True if it replaced one.
+
+    The ballot is stored under a key derived from the voter with BALLOT_SECRET, so the
+    same voter finds it again while no column of it names them. Two submissions of the
+    same voter at once leave one ballot: the unique key decides, the later one wins.
+    """
+    refs = [str(r) for r in projects]
+    with transaction.atomic():
+        key, who = _voter_key(budget, user=user, code=code)
+        stored_points = _check_ballot(budget, refs, points)
+        Participation.objects.get_or_create(budget=budget, **who)
+        if Ballot.objects.filter(budget=budget, key=key).update(
+            projects=refs, points=stored_points
+        ):
+            return True
+        try:
+            with transaction.atomic():
+                Ballot.objects.create(budget=budget, key=key, projects=refs, points=stored_points)
+            return False
+        except IntegrityError:
+            # A parallel submission of the same voter got there first: replace it.
+            Ballot.objects.filter(budget=budget, key=key).update(
+                projects=refs, points=stored_points
+            )
+            return True
+
+
+@transaction.atomic
+def budget_count(*, budget: Budget) -> dict:
+    """Count the ballots under the budget's rule; store winners and reasons; return them."""
+    result = outcome(budget_election(budget), budget.rule)
+    selected = set(result.selected)
+    projects = list(budget.projects.all())
+    for project in projects:
+        project.selected = project.ref in selected
+    Project.objects.bulk_update(projects, ["selected"])
+    budget.outcome = {
+        **result.as_json(),
+        "ballots": budget.ballots.count(),
+        "projects": _jsonable(result.explanation),
+    }
+    budget.counted_at = timezone.now()
+    budget.save(update_fields=["outcome", "counted_at"])
+    return budget.outcome
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+# --- Pabulib import -------------------------------------------------------------------
+
+PROJECT_FIELDS = {"project_id", "cost", "name", "description", "category", "latitude", "longitude"}
+DERIVED = {"votes", "score", "selected"}  # computed again by counting, written again on export
+META_FIELDS = {"budget", "vote_type", "rule", "min_length", "max_length", "max_sum_points",
+               "min_project_score_threshold", "num_projects", "num_votes", "currency"}  # fmt: skip
+
+
+def _date(text: str | None):
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%Y %H:%M"):
+        try:
+            return datetime.strptime((text or "").strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _plain(number: Decimal):
+    return int(number) if number == int(number) else float(number)
+
+
+@transaction.atomic
+def election_import(
+    *, election: pabulib.Election, municipality: Municipality, slug: str, title: str = ""
+) -> Process:
+    """Create a finished participatory budget from a Pabulib election, counted under its rule."""
+    meta = election.meta
+    kind = election.vote_type
+    rule = election.rule if election.rule in RULES else "greedy"
+    ballot_kind = {
+        "approval": BallotKind.APPROVAL, "choose-1": BallotKind.APPROVAL,
+        "cumulative": BallotKind.CUMULATIVE, "scoring": BallotKind.CUMULATIVE,
+        "ordinal": BallotKind.ORDINAL,
+    }[kind]  # fmt: skip
+    if (
+        kind == "approval"
+        and election.limit("max_sum_cost") is not None
+        and election.limit("max_sum_cost") <= election.budget
+    ):
+        ballot_kind = BallotKind.KNAPSACK
+    if ballot_kind == BallotKind.ORDINAL and rule.startswith("equalshares"):
+        rule = "greedy"
+    process = process_create(
+        municipality=municipality, slug=slug, published=True,
+        title=(title or meta.get("description") or slug)[:300],
+        description=meta.get("comment", ""),
+    )  # fmt: skip
+    begin, end = _date(meta.get("date_begin")), _date(meta.get("date_end"))
+    now = timezone.now()
+    closes = datetime.combine(end + timedelta(days=1), time(), BERLIN) if end else now
+    opens = datetime.combine(begin, time(), BERLIN) if begin else closes - timedelta(days=14)
+    if opens >= closes:
+        opens = closes - timedelta(days=1)
+    phase_create(process=process, kind=PhaseKind.VOTING, starts_at=opens, ends_at=closes)
+    phase_create(process=process, kind=PhaseKind.RESULTS, starts_at=closes, ends_at=None)
+    max_sum_points = election.limit("max_sum_points")
+    if ballot_kind == BallotKind.CUMULATIVE and max_sum_points is None:
+        max_sum_points = max((sum(b.points or []) for b in election.ballots), default=1)
+    min_length = election.limit("min_length")
+    max_length = election.limit("max_length")
+    threshold = election.limit("min_project_score_threshold")
+    budget = budget_create(
+        process=process,
+        name=meta.get("subunit") or meta.get("district") or meta.get("unit") or process.title,
+        amount=election.budget,
+        currency=(meta.get("currency") or "EUR")[:3],
+        ballot_kind=ballot_kind,
+        rule=rule,
+        min_projects=int(min_length) if min_length is not None else 1,
+        max_projects=1
+        if kind == "choose-1"
+        else (int(max_length) if max_length is not None else None),
+        max_points=int(max_sum_points) if max_sum_points is not None else None,
+        min_score=threshold,
+        pabulib_meta={
+            k: v for k, v in meta.items() if k not in {"budget", "num_projects", "num_votes"}
+        },
+    )
+    Project.objects.bulk_create(
+        [
+            Project(
+                budget=budget, ref=p.id, title=(p.name or p.id)[:500], cost=p.cost, position=k,
+                description=p.extra.get("description", ""), category=p.extra.get("category", "")[:300],
+                latitude=_float(p.extra.get("latitude")), longitude=_float(p.extra.get("longitude")),
+                extra={c: v for c, v in p.extra.items() if c not in PROJECT_FIELDS | DERIVED},
+            )
+            for k, p in enumerate(election.projects.values())
+        ]
+    )  # fmt: skip
+    Ballot.objects.bulk_create(
+        (
+            Ballot(
+                budget=budget,
+                key=_digest(f"ballot:{budget.pk}:import:{b.voter_id}"),
+                projects=b.projects,
+                points=[_plain(x) for x in b.points] if b.points is not None else None,
+                extra={"voter_id": b.voter_id, **b.extra},
+            )
+            for b in election.ballots
+        ),
+        batch_size=2000,
+    )
+    budget_count(budget=budget)
+    return process
+
+
+def _float(text):
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
