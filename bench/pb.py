@@ -7,12 +7,29 @@ Figures:
 - ``synthetic``: an approval election of 100,000 voters and 150 projects (voters
   approve 1 to 15 projects, a few projects are very popular, costs spread like real
   ones, budget a quarter of all costs) under ``equalshares/add1``.
+- ``ballot_submission``: 50 voters with paper codes vote at the same time against
+  ``stadtkern serve`` (Waitress, its default 8 threads) on a scratch database of the
+  configured engine: each arrives within the first second, submits a ballot, and
+  changes it 9 times after 1 to 3 s of thought; latency of every request, and the
+  ballots stored (one per voter). ``saturated``: the same voters without pauses, each
+  sending the next ballot as soon as the answer comes: the most ballots per second the
+  server takes, and the latency at that load. Reference: the database's own time for
+  the statement that stores a ballot (the UPDATE of its row), run bare.
 
 ``--sizes`` sets the synthetic electorate (default 100000); ``--repeat`` the runs.
 """
 
+import http.client
+import json
+import os
+import random
+import socket
 import statistics
+import subprocess
+import sys
+import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -22,6 +39,10 @@ from stadtkern.participation.outcomes import outcome, profile
 
 DEFAULT_SIZES = [100_000]
 DEFAULT_REPEAT = 5
+VOTERS = 50
+BALLOTS_PER_VOTER = 10
+THINK_SECONDS = (1.0, 3.0)
+SATURATED_PER_VOTER = 20
 WIELICZKA = "Poland_Wieliczka_2023_Green_Budget.pb"
 PROJECTS = 150
 
@@ -108,4 +129,161 @@ def run(*, sizes, repeat, progress):
             "cost": int(result.cost),
             "budget": int(election.budget),
         }
+    progress.write(
+        f"pb bench: {VOTERS} voters submit {BALLOTS_PER_VOTER} ballots each against stadtkern serve ..."
+    )
+    figures["ballot_submission"] = ballot_submission()
     return {"benchmark": "pb", "results": [figures]}
+
+
+def _database_url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _set_up_vote():
+    from django.utils import timezone
+
+    from stadtkern.core.services import municipality_create
+    from stadtkern.participation import services
+
+    town = municipality_create(
+        name="Benchstadt", slug="bench", ags="05111000", kind="stadt", state="05"
+    )
+    process = services.process_create(
+        municipality=town, slug="bhh", title="Bürgerhaushalt", published=True
+    )
+    now = timezone.now()
+    services.phase_create(
+        process=process,
+        kind="voting",
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
+    )
+    budget = services.budget_create(
+        process=process, name="Gesamtstadt", amount=Decimal(1_000_000), ballot_kind="approval",
+        rule="equalshares/add1", max_projects=5,
+    )  # fmt: skip
+    for k in range(1, 31):
+        services.project_create(
+            budget=budget, ref=str(k), title=f"Projekt {k}", cost=Decimal(10_000 * k)
+        )
+    return budget, services.voting_codes_create(process=process, count=VOTERS)
+
+
+def _serve(port: int) -> subprocess.Popen:
+    from django.conf import settings
+
+    env = {**os.environ, "DATABASE_URL": _database_url(), "BALLOT_SECRET": settings.BALLOT_SECRET,
+           "SECRET_KEY": settings.SECRET_KEY, "DATABASE_CONN_MAX_AGE": "600"}  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("stadtkern serve did not start")
+
+
+def ballot_submission() -> dict:
+    from django.db import connection
+
+    from stadtkern.core.benchtools import scratch_database, summary
+    from stadtkern.participation.models import Ballot, Participation
+
+    with scratch_database():
+        budget, codes = _set_up_vote()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = _serve(port)
+        path = f"/api/v1/participation/budgets/{budget.pk}/ballot-by-code"
+
+        def crowd(
+            per_voter: int, think: tuple[float, float] | None
+        ) -> tuple[list[float], int, float]:
+            latencies: list[float] = []
+            failures = []
+            lock = threading.Lock()
+            start_together = threading.Barrier(VOTERS)
+
+            def voter(code: str, seed: int):
+                rng = random.Random(seed)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                mine = []
+                start_together.wait()
+                if think:
+                    time.sleep(rng.random())  # arrivals spread over the first second
+                for _ in range(per_voter):
+                    chosen = rng.sample(range(1, 31), rng.randint(1, 5))
+                    body = json.dumps({"code": code, "projects": [str(p) for p in chosen]})
+                    began = time.perf_counter()
+                    conn.request("POST", path, body, {"Content-Type": "application/json"})
+                    response = conn.getresponse()
+                    response.read()
+                    mine.append((time.perf_counter() - began) * 1000)
+                    if response.status != 200:
+                        failures.append(response.status)
+                    if think:
+                        time.sleep(rng.uniform(*think))
+                conn.close()
+                with lock:
+                    latencies.extend(mine)
+
+            threads = [threading.Thread(target=voter, args=(c, k)) for k, c in enumerate(codes)]
+            began = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return latencies, len(failures), time.perf_counter() - began
+
+        try:
+            latencies, failed, seconds = crowd(BALLOTS_PER_VOTER, THINK_SECONDS)
+            busy, busy_failed, busy_seconds = crowd(SATURATED_PER_VOTER, None)
+        finally:
+            server.terminate()
+            server.wait(30)
+        stored = Ballot.objects.filter(budget=budget).count()
+        voted = Participation.objects.filter(budget=budget).count()
+        key = Ballot.objects.filter(budget=budget).values_list("key", flat=True).first()
+        table = Ballot._meta.db_table
+        reference = []
+        with connection.cursor() as cursor:
+            for k in range(200):
+                began = time.perf_counter()
+                cursor.execute(f"UPDATE {table} SET projects = %s WHERE budget_id = %s AND key = %s",  # noqa: S608
+                               [json.dumps([str(k % 30 + 1)]), budget.pk, key])  # fmt: skip
+                reference.append((time.perf_counter() - began) * 1000)
+        api = summary(latencies)
+        raw = summary(reference)
+        return {
+            "voters": VOTERS,
+            "server_threads": 8,
+            "requests": len(latencies),
+            "failed": failed,
+            "think_seconds": list(THINK_SECONDS),
+            "api": {**api, "max_ms": round(max(latencies), 2)},
+            "requests_per_second": round(len(latencies) / seconds, 1),
+            "saturated": {
+                "requests": len(busy),
+                "failed": busy_failed,
+                "api": {**summary(busy), "max_ms": round(max(busy), 2)},
+                "requests_per_second": round(len(busy) / busy_seconds, 1),
+            },
+            "ballots_stored": stored,
+            "voters_recorded": voted,
+            "one_ballot_per_voter": stored == voted == VOTERS,
+            "raw_sql_update": raw,
+            "ratio_median": round(api["median_ms"] / max(raw["median_ms"], 1e-3), 1),
+        }

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,21 +262,23 @@ def ballot_cast(
     with transaction.atomic():
         key, who = _voter_key(budget, user=user, code=code)
         stored_points = _check_ballot(budget, refs, points)
-        Participation.objects.get_or_create(budget=budget, **who)
-        if Ballot.objects.filter(budget=budget, key=key).update(
-            projects=refs, points=stored_points
-        ):
-            return True
-        try:
-            with transaction.atomic():
-                Ballot.objects.create(budget=budget, key=key, projects=refs, points=stored_points)
-            return False
-        except IntegrityError:
-            # A parallel submission of the same voter got there first: replace it.
-            Ballot.objects.filter(budget=budget, key=key).update(
-                projects=refs, points=stored_points
+        # One statement each, whatever runs in parallel: the participation row is
+        # written only by the voter's first ballot (RETURNING tells whether it was),
+        # and the ballot row is inserted or replaced under its unique key.
+        table = Participation._meta.db_table
+        voter = who.get("user")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (budget_id, user_id, code_id) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT DO NOTHING RETURNING id",
+                [budget.pk, voter.pk if voter else None, who["code"].pk if "code" in who else None],
             )
-            return True
+            first = cursor.fetchone() is not None
+        Ballot.objects.bulk_create(
+            [Ballot(budget=budget, key=key, projects=refs, points=stored_points)],
+            update_conflicts=True, unique_fields=["budget", "key"], update_fields=["projects", "points"],
+        )  # fmt: skip
+        return not first
 
 
 @transaction.atomic
