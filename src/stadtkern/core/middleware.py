@@ -1,6 +1,7 @@
-"""Security headers for every response."""
+"""Security headers for every response; the language of API answers."""
 
 from django.conf import settings
+from django.utils import translation
 
 # No inline script or style anywhere: every asset is a file of this instance.
 CSP = (
@@ -39,3 +40,26 @@ class SecurityHeadersMiddleware:
         if not settings.DEBUG:
             response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class ApiLanguageMiddleware:
+    """Answer the APIs in the language the client asks for (Accept-Language), German by default.
+
+    Pages take their language from the URL (``/en/...``); Django's LocaleMiddleware
+    then ignores Accept-Language for paths without a prefix, which are all API paths.
+    """
+
+    PREFIXES = ("/api/", "/sta/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(self.PREFIXES):
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", language)
+            return response
+        return self.get_response(request)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stadtkern.core.models import Municipality
 
@@ -168,11 +169,25 @@ def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list 
         raise ValidationError({"projects": _("A project is named twice.")})
     if len(refs) < budget.min_projects:
         raise ValidationError(
-            {"projects": _("Choose at least %(n)d projects.") % {"n": budget.min_projects}}
+            {
+                "projects": ngettext(
+                    "Choose at least %(n)d project.",
+                    "Choose at least %(n)d projects.",
+                    budget.min_projects,
+                )
+                % {"n": budget.min_projects}
+            }
         )
     if budget.max_projects is not None and len(refs) > budget.max_projects:
         raise ValidationError(
-            {"projects": _("Choose at most %(n)d projects.") % {"n": budget.max_projects}}
+            {
+                "projects": ngettext(
+                    "Choose at most %(n)d project.",
+                    "Choose at most %(n)d projects.",
+                    budget.max_projects,
+                )
+                % {"n": budget.max_projects}
+            }
         )
     if budget.ballot_kind == BallotKind.KNAPSACK:
         total = sum((costs[r] for r in refs), Decimal(0))

@@ -16,9 +16,29 @@ from .conftest import make_budget, make_process
 pytestmark = pytest.mark.django_db
 
 
-def cast(client, token_header, budget, body, *, code=False):
+def cast(client, token_header, budget, body, *, code=False, language="en"):
     url = f"/api/v1/participation/budgets/{budget.pk}/ballot" + ("-by-code" if code else "")
-    return client.post(url, json.dumps(body), content_type="application/json", **token_header)
+    return client.post(
+        url,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+        **token_header,
+    )
+
+
+def test_refusals_speak_german_first(client, people, token_for, voting):
+    auth = token_for(people["verified"])
+    response = cast(client, auth, voting, {"projects": ["1", "2", "3", "4"]}, language="de")
+    assert response.json()["errors"] == [
+        {"field": "projects", "message": "Wählen Sie höchstens 3 Projekte."}
+    ]
+    response = cast(
+        client, token_for(people["citizen"]), voting, {"projects": ["1"]}, language="de"
+    )
+    assert (
+        "einen Abstimmungscode erhalten Sie im Rathaus" in response.json()["errors"][0]["message"]
+    )
 
 
 def test_a_verified_resident_votes_and_may_change_the_ballot(client, people, token_for, voting):
@@ -49,7 +69,7 @@ def test_anonymous_needs_a_login_or_a_code(client, voting):
     ("body", "field", "message"),
     [
         ({"projects": ["1", "2", "3", "5"]}, "projects", "Choose at most 3 projects."),
-        ({"projects": []}, "projects", "Choose at least 1 projects."),
+        ({"projects": []}, "projects", "Choose at least 1 project."),
         ({"projects": ["9"]}, "projects", "No project 9 in this budget."),
         ({"projects": ["1", "1"]}, "projects", "A project is named twice."),
         ({"projects": ["1"], "points": [3]}, "points", "This ballot takes no points."),
