@@ -80,7 +80,11 @@ def _budget(request, budget_id: int) -> Budget:
 def process_list(request, municipality: Slug):
     """The municipality's participation processes (published ones, and all for its editors)."""
     m = municipality_get(municipality)
-    processes = Process.objects.filter(municipality=m).select_related("municipality")
+    processes = (
+        Process.objects.filter(municipality=m)
+        .select_related("municipality")
+        .prefetch_related("phases", "budgets")
+    )
     return [_process_out(p) for p in processes if rules.can_view_process(request.auth, p)]
 
 

@@ -164,7 +164,7 @@ def outcome(election: Election, rule: str | None = None) -> Outcome:
         chosen, why = greedy(p, skip=rule != "greedy-no-skip")
     else:
         chosen, why = equal_shares_rule(
-            p, add1=rule != "equalshares", compare=rule.endswith("comparison")
+            p, with_add1=rule != "equalshares", compare=rule.endswith("comparison")
         )
     seconds = time.perf_counter() - started
     explanation = {
@@ -339,11 +339,11 @@ def _satisfaction(p: Profile, winners: list[int]) -> np.ndarray:
 
 
 def equal_shares_rule(
-    p: Profile, *, add1: bool, compare: bool
+    p: Profile, *, with_add1: bool, compare: bool
 ) -> tuple[list[int], dict[int, dict]]:
     """Apply Equal Shares (with Add1 and the comparison step if asked); explain each project."""
-    if add1:
-        winners, prices, budgets, share = globals()["add1"](p)
+    if with_add1:
+        winners, prices, budgets, share = add1(p)
     else:
         share = p.budget / p.voters if p.voters else 0.0
         winners, prices, budgets = equal_shares(p, float(p.budget))

@@ -3,27 +3,32 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import pabulib
-from .models import BallotKind, Budget, Phase, PhaseKind, Process
+from .models import Ballot, BallotKind, Budget, Phase, PhaseKind, Process
 
 
 def current_phase(process: Process, now: datetime | None = None) -> Phase | None:
-    """Return the phase running at ``now`` (the latest started if several overlap)."""
+    """Return the phase running at ``now`` (the latest started if several overlap).
+
+    Reads ``process.phases.all()``, so a list of processes fetched with
+    ``prefetch_related("phases")`` costs no query per process.
+    """
     now = now or timezone.now()
-    return (
-        process.phases.filter(starts_at__lte=now)
-        .exclude(ends_at__lte=now)
-        .order_by("-starts_at", "-id")
-        .first()
-    )
+    running = [
+        p
+        for p in process.phases.all()
+        if p.starts_at <= now and (p.ends_at is None or p.ends_at > now)
+    ]
+    return max(running, key=lambda p: (p.starts_at, p.pk), default=None)
 
 
 def voting_over(process: Process, now: datetime | None = None) -> bool:
     """Return True when the process had a vote and every voting phase has ended."""
     now = now or timezone.now()
-    votes = list(process.phases.filter(kind=PhaseKind.VOTING).values_list("ends_at", flat=True))
+    votes = [p.ends_at for p in process.phases.all() if p.kind == PhaseKind.VOTING]
     return bool(votes) and all(end is not None and end <= now for end in votes)
 
 
@@ -105,3 +110,71 @@ def budget_election(budget: Budget, *, with_results: bool = False) -> pabulib.El
     )
     vote_columns += sorted({k for b in ballots for k in b.extra})
     return pabulib.Election(meta, projects, ballots, project_columns, vote_columns)
+
+
+def own_ballot(budget: Budget, user) -> Ballot | None:
+    """Return the ballot the user cast in the budget (only they can find it: their key)."""
+    from .services import ballot_key
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return budget.ballots.filter(key=ballot_key(budget, user=user)).first()
+
+
+def _money(value, currency: str) -> str:
+    number = Decimal(str(value))
+    text = f"{number:,.2f}" if number != number.to_integral() else f"{number:,.0f}"
+    if translation.get_language() == "de":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return f"{text} {currency}"
+
+
+def results_rows(budget: Budget) -> list[dict]:
+    """Return each project of a counted budget with its score and the reason in words."""
+    outcome = budget.outcome or {}
+    why = outcome.get("projects", {})
+    rows = []
+    top = max((float(w.get("score", 0)) for w in why.values()), default=0) or 1
+    cur = budget.currency
+    for p in budget.projects.all():
+        w = why.get(p.ref, {})
+        reason = w.get("reason")
+        values = {
+            "round": w.get("round"), "rank": w.get("rank"), "threshold": w.get("threshold"),
+            "stopped_at": w.get("stopped_at"), "approvals": w.get("approvals"),
+            "price": _money(w.get("price_per_supporter", 0), cur), "share": _money(w.get("share_per_voter", 0), cur),
+            "behind": _money(w.get("money_behind", 0), cur), "cost": _money(p.cost, cur),
+            "left": _money(w.get("budget_left_before", 0), cur),
+        }  # fmt: skip
+        text = {
+            "bought_by_supporters": _("Funded in round %(round)s: its supporters each paid %(price)s at most, "
+                                      "out of an equal share of %(share)s per voter."),
+            "supporters_cannot_afford": _("Not funded: its supporters had only %(behind)s left of their equal "
+                                          "shares, and it costs %(cost)s."),
+            "fits": _("Funded: place %(rank)s by votes, and %(left)s of the budget was still free."),
+            "does_not_fit": _("Not funded: place %(rank)s by votes, but only %(left)s of the budget was still free."),
+            "below_threshold": _("Not funded: fewer than the %(threshold)s votes required."),
+            "counting_stopped": _("Not funded: counting stopped at project %(stopped_at)s, which did not fit."),
+        }.get(reason, "")  # fmt: skip
+        score = float(w.get("score", 0))
+        rows.append({
+            "project": p, "selected": bool(w.get("selected")), "score": w.get("score", 0),
+            "approvals": w.get("approvals", 0), "reason": text % values if text else "",
+            "bar": round(10 * score / top),  # tenths, for the .w-0 ... .w-10 classes
+        })  # fmt: skip
+    rows.sort(key=lambda r: (not r["selected"], -float(r["score"])))
+    return rows
+
+
+def comparison_text(budget: Budget) -> str:
+    """Return, for the comparison step, how many voters preferred which outcome."""
+    why = (budget.outcome or {}).get("projects", {})
+    comparison = next((w["comparison"] for w in why.values() if "comparison" in w), None)
+    if comparison is None:
+        return ""
+    mes, greedy = comparison["prefer_equal_shares"], comparison["prefer_greedy"]
+    if greedy > mes:
+        return _("%(greedy)s voters preferred the outcome by most votes, %(mes)s the outcome by equal shares: "
+                 "the outcome by most votes was used.") % {"greedy": greedy, "mes": mes}  # fmt: skip
+    return _("%(mes)s voters preferred the outcome by equal shares, %(greedy)s the outcome by most votes: "
+             "the outcome by equal shares was used.") % {"greedy": greedy, "mes": mes}  # fmt: skip

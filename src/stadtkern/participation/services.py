@@ -216,6 +216,12 @@ def _money(amount: Decimal) -> str:
     return format(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "f")
 
 
+def ballot_key(budget: Budget, *, user=None, code: VotingCode | None = None) -> str:
+    """Return the key a voter's ballot is stored under: derived with BALLOT_SECRET."""
+    who = f"user:{user.pk}" if user is not None else f"code:{code.pk}"
+    return _digest(f"ballot:{budget.pk}:{who}")
+
+
 def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[str, dict]:
     """Return the ballot key and the participation fields of a voter; check the right to vote."""
     phase = current_phase(budget.process)
@@ -228,7 +234,7 @@ def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[s
                     )
                 }
             )
-        return _digest(f"ballot:{budget.pk}:user:{user.pk}"), {"user": user}
+        return ballot_key(budget, user=user), {"user": user}
     if code:
         if not rules.can_vote_with_code(budget.process, phase):
             raise ValidationError({"ballot": _vote_refusal(budget.process, phase, verified=True)})
@@ -236,7 +242,7 @@ def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[s
         voting_code = VotingCode.objects.filter(process=budget.process, digest=digest).first()
         if voting_code is None:
             raise ValidationError({"code": _("This voting code is not valid for this process.")})
-        return _digest(f"ballot:{budget.pk}:code:{voting_code.pk}"), {"code": voting_code}
+        return ballot_key(budget, code=voting_code), {"code": voting_code}
     raise ValidationError(
         {"ballot": _("Log in with a verified account or enter your voting code.")}
     )

@@ -1,0 +1,165 @@
+"""Web pages of participation: processes, the ballot, results, and code sheets to print.
+
+Every page works without JavaScript; the ballot's running total is a small extra
+(``participation/ballot.js``) for those who have it.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from stadtkern.core.selectors import municipality_get
+
+from . import rules, services
+from .models import BallotKind, Budget, PhaseKind, Process
+from .selectors import comparison_text, current_phase, own_ballot, results_rows, voting_over
+
+
+def _process(request, slug: str, process_slug: str) -> Process:
+    municipality = municipality_get(slug)
+    process = (
+        Process.objects.filter(municipality=municipality, slug=process_slug)
+        .select_related("municipality")
+        .prefetch_related("phases", "budgets")
+        .first()
+    )
+    if process is None or not rules.can_view_process(request.user, process):
+        raise Http404(_("No such participation process."))
+    return process
+
+
+def _budget(process: Process, budget_id: int) -> Budget:
+    budget = process.budgets.filter(pk=budget_id).first()
+    if budget is None:
+        raise Http404(_("No such budget."))
+    return budget
+
+
+def processes(request, slug: str):
+    municipality = municipality_get(slug)
+    listed = Process.objects.filter(municipality=municipality).prefetch_related("phases", "budgets")
+    visible = [
+        p for p in listed.select_related("municipality") if rules.can_view_process(request.user, p)
+    ]
+    for p in visible:
+        p.running = current_phase(p)
+    return render(
+        request,
+        "participation/processes.html",
+        {"municipality": municipality, "processes": visible},
+    )
+
+
+def process(request, slug: str, process_slug: str):
+    process = _process(request, slug, process_slug)
+    running = current_phase(process)
+    return render(request, "participation/process.html", {
+        "municipality": process.municipality, "process": process, "running": running,
+        "phases": process.phases.all(), "budgets": process.budgets.all(),
+        "voting_open": rules.phase_allows(running, "vote") and process.published,
+        "voting_over": voting_over(process),
+        "can_manage": rules.can_manage_process(request.user, process),
+    })  # fmt: skip
+
+
+def _read_ballot(budget: Budget, post) -> tuple[list[str], list[int] | None]:
+    """Return (project refs, points) from the ballot form; raise ValidationError on nonsense."""
+    refs = [p.ref for p in budget.projects.all()]
+    if budget.ballot_kind == BallotKind.CUMULATIVE:
+        chosen, points = [], []
+        for ref in refs:
+            raw = post.get(f"points-{ref}", "").strip() or "0"
+            if not raw.isdigit():
+                raise ValidationError({"points": _("Points are whole numbers from 1.")})
+            if int(raw) > 0:
+                chosen.append(ref)
+                points.append(int(raw))
+        return chosen, points
+    if budget.ballot_kind == BallotKind.ORDINAL:
+        ranked = {}
+        for ref in refs:
+            raw = post.get(f"rank-{ref}", "").strip()
+            if raw:
+                if not raw.isdigit() or int(raw) in ranked:
+                    raise ValidationError({"projects": _("Give each place to one project only.")})
+                ranked[int(raw)] = ref
+        return [ranked[k] for k in sorted(ranked)], None
+    return [ref for ref in post.getlist("projects") if ref in refs], None
+
+
+def vote(request, slug: str, process_slug: str, budget_id: int):
+    process = _process(request, slug, process_slug)
+    budget = _budget(process, budget_id)
+    running = current_phase(process)
+    verified = rules.is_verified(request.user, process)
+    errors, chosen, points = [], set(), {}
+    mine = own_ballot(budget, request.user) if verified else None
+    if mine is not None:
+        chosen = set(mine.projects)
+        points = dict(zip(mine.projects, mine.points or [], strict=False))
+        if budget.ballot_kind == BallotKind.ORDINAL:
+            points = {ref: k for k, ref in enumerate(mine.projects, start=1)}
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()
+        try:
+            refs, given = _read_ballot(budget, request.POST)
+            chosen = set(refs)
+            points = dict(zip(refs, given or range(1, len(refs) + 1), strict=False))
+            replaced = services.ballot_cast(
+                budget=budget, projects=refs, points=given,
+                user=request.user if verified and not code else None, code=code or None,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request,
+                _("Your changed ballot was saved.") if replaced else _("Your ballot was saved."),
+            )
+            return redirect("participation:process", slug=slug, process_slug=process.slug)
+    return render(request, "participation/vote.html", {
+        "municipality": process.municipality, "process": process, "budget": budget,
+        "projects": budget.projects.all(), "open": rules.phase_allows(running, "vote") and process.published,
+        "verified": verified, "has_voted": mine is not None, "errors": errors,
+        "chosen": chosen, "points": points, "places": range(1, (budget.max_projects or budget.projects.count()) + 1),
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+def results(request, slug: str, process_slug: str, budget_id: int):
+    process = _process(request, slug, process_slug)
+    budget = _budget(process, budget_id)
+    if not rules.can_see_results(request.user, process, voting_over(process)):
+        return render(request, "participation/results.html", {
+            "municipality": process.municipality, "process": process, "budget": budget, "pending": True,
+        }, status=409)  # fmt: skip
+    if budget.counted_at is None:
+        services.budget_count(budget=budget)
+    rows = results_rows(budget)
+    return render(request, "participation/results.html", {
+        "municipality": process.municipality, "process": process, "budget": budget, "rows": rows,
+        "funded": [r for r in rows if r["selected"]], "outcome": budget.outcome,
+        "comparison": comparison_text(budget), "equal_shares": budget.rule.startswith("equalshares"),
+    })  # fmt: skip
+
+
+def codes(request, slug: str, process_slug: str):
+    """Create voting codes and show them once as a sheet to print and cut (editors)."""
+    process = _process(request, slug, process_slug)
+    if not rules.can_manage_process(request.user, process):
+        raise PermissionDenied(_("Only the municipality's editors create voting codes."))
+    made, error = [], ""
+    if request.method == "POST":
+        raw = request.POST.get("count", "")
+        try:
+            made = services.voting_codes_create(
+                process=process, count=int(raw) if raw.isdigit() else 0
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    address = request.build_absolute_uri(f"/m/{slug}/participation/{process.slug}/")
+    return render(request, "participation/codes.html", {
+        "municipality": process.municipality, "process": process, "codes": made, "error": error,
+        "address": address, "voting": process.phases.filter(kind=PhaseKind.VOTING).first(),
+    }, status=422 if error else 200)  # fmt: skip

@@ -1,0 +1,71 @@
+"""Participation in Debian's Chromium: a code holder votes with the keyboard, sees the
+running total and the confirmation; results and code sheets; axe-core on every page."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from stadtkern.participation import services
+from stadtkern.participation.models import PhaseKind
+from stadtkern.participation.tests.conftest import make_budget, make_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def vote(alpha):
+    budget = make_budget(make_process(alpha), max_projects=3)
+    return budget, services.voting_codes_create(process=budget.process, count=2)
+
+
+def test_a_code_holder_votes_with_the_keyboard(page, live_server, vote):
+    budget, codes = vote
+    page.goto(f"{live_server.url}/m/alpha/participation/bhh-2026/")
+    page.get_by_role("link", name="Abstimmen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Abstimmung: Gesamtstadt")
+    page.get_by_label("Abstimmungscode").fill(codes[0].lower())
+    page.get_by_label("Trinkbrunnen am Markt").press("Space")
+    page.get_by_label("Blühwiese Südring").check()
+    expect(page.locator("output.ballot-total")).to_have_text(
+        "Gewählt: 2 Projekte, zusammen 30.000 von 100.000"
+    )
+    page.get_by_role("button", name="Stimme abgeben").press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Ihre Stimme wurde gespeichert.")
+    assert sorted(budget.ballots.get().projects) == ["1", "5"]
+
+
+def test_a_refused_ballot_is_announced_and_the_choice_kept(page, live_server, vote):
+    budget, codes = vote
+    page.goto(f"{live_server.url}/m/alpha/participation/bhh-2026/budgets/{budget.pk}/vote/")
+    page.get_by_label("Abstimmungscode").fill(codes[1])
+    for title in (
+        "Trinkbrunnen am Markt",
+        "Sitzbänke im Stadtpark",
+        "Fahrradbügel am Bahnhof",
+        "Jugendtreff Nord",
+    ):
+        page.get_by_label(title).check()
+    page.get_by_role("button", name="Stimme abgeben").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wählen Sie höchstens 3 Projekte.")
+    expect(page.get_by_label("Jugendtreff Nord")).to_be_checked()
+    assert not budget.ballots.exists()
+
+
+@pytest.mark.parametrize("path", ["LIST", "PROCESS", "VOTE", "RESULTS", "/en/VOTE", "/en/RESULTS"])
+def test_participation_pages_have_no_serious_accessibility_violation(
+    page, live_server, vote, accessible, path
+):
+    budget, codes = vote
+    if "RESULTS" in path:
+        services.ballot_cast(budget=budget, projects=["1", "2"], code=codes[0])
+        budget.process.phases.filter(kind=PhaseKind.VOTING).update(ends_at=timezone.now())
+    base = f"m/alpha/participation/bhh-2026/budgets/{budget.pk}"
+    path = (
+        path.replace("LIST", "/m/alpha/participation/").replace("PROCESS", "/m/alpha/participation/bhh-2026/")
+        .replace("VOTE", f"/{base}/vote/").replace("RESULTS", f"/{base}/results/").replace("//", "/")
+    )  # fmt: skip
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200
+    accessible(page, console_errors)
