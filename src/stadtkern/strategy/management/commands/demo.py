@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from stadtkern.core.models import Municipality, User
 from stadtkern.data.demo import demo_load_data
+from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
 from stadtkern.strategy.demo import demo_load
 
@@ -32,12 +33,17 @@ class Command(BaseCommand):
         musterstadt = Municipality.objects.get(slug="musterstadt")
         demo_load_data(musterstadt, User.objects.get(username="anna"))
         demo_load_sensors(musterstadt)
+        participation = demo_load_participation(musterstadt, result["password"])
+        result["users"].append(
+            {"username": "clara", "municipality": "musterstadt", "role": "verified resident"}
+        )
+        result["voting_codes"] = participation["voting_codes"]
         if json:
             self.stdout.write(_json(result))
             return
         self.stdout.write(
             "Demo loaded: Musterstadt (strategy, datasets, vacancy per district, a year of sensor "
-            "data) and Beispielhausen."
+            "data, a finished Bürgerhaushalt and one open for voting) and Beispielhausen."
         )
         self.stdout.write(
             f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:"
@@ -46,6 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {user['username']:<6} {user['role']:<7} of {user['municipality']}"
             )
+        self.stdout.write(
+            "Voting codes for the open Bürgerhaushalt 2027 (each one ballot): "
+            + ", ".join(result["voting_codes"])
+        )
 
 
 def _json(result: dict) -> str:

@@ -1,0 +1,148 @@
+"""Musterstadt's participation demo: a finished Bürgerhaushalt with its results, and one
+whose vote is open, with voting codes and a verified resident to try it.
+
+The finished one has 1,400 invented voters whose preferences follow where they live:
+each district favours its own projects, everybody likes a few citywide ones. That is
+the situation the Method of Equal Shares is for: the outcome gives each district its
+share instead of letting the largest one take everything.
+"""
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from stadtkern.core.models import Municipality, User
+
+from . import services
+from .models import Ballot, BallotKind, PhaseKind, Process
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# ref, title, cost in euros, district ("" for the whole town)
+FINISHED_PROJECTS = [
+    ("1", "Trinkbrunnen am Marktplatz", 18_000, ""),
+    ("2", "Sitzbänke und Schatten in der Fußgängerzone", 24_000, "Innenstadt"),
+    ("3", "Fahrradbügel am Bahnhof (60 Plätze)", 30_000, "Innenstadt"),
+    ("4", "Kostenloses WLAN in der Stadtbibliothek", 12_000, ""),
+    ("5", "Jugendtreff Nord: Ausstattung", 45_000, "Nord"),
+    ("6", "Spielplatz Lindenweg erneuern", 60_000, "Nord"),
+    ("7", "Beleuchtung Fußweg zur Schule Nord", 28_000, "Nord"),
+    ("8", "Blühwiesen am Südring", 9_000, "Süd"),
+    ("9", "Boule-Platz im Südpark", 14_000, "Süd"),
+    ("10", "Barrierefreier Zugang zum Südbad", 70_000, "Süd"),
+    ("11", "Nachbarschaftsgarten Ost", 16_000, "Ost"),
+    ("12", "Überdachte Bushaltestelle Ostweg", 22_000, "Ost"),
+    ("13", "Sensoren für freie Parkplätze in der Innenstadt", 40_000, "Innenstadt"),
+    ("14", "Bücherschränke in allen Bezirken", 8_000, ""),
+    ("15", "Repair-Café: Werkzeug und Räume", 11_000, ""),
+    ("16", "Defibrillatoren an fünf Bushaltestellen", 15_000, ""),
+    ("17", "Skateanlage am Stadion", 85_000, "Nord"),
+    ("18", "Stadtbäume für die Hauptstraße", 50_000, "Innenstadt"),
+]
+# How many of the 1,400 demo voters live in each district.
+DISTRICTS = {"Innenstadt": 560, "Nord": 420, "Süd": 280, "Ost": 140}
+
+OPEN_PROJECTS = [
+    ("1", "Digitale Anzeigetafeln an Bushaltestellen", 35_000),
+    ("2", "Wasserspielplatz im Stadtpark", 48_000),
+    ("3", "Mehr Mülleimer mit Füllstandssensor", 20_000),
+    ("4", "Lastenräder zum Ausleihen", 26_000),
+    ("5", "Öffentliche Toilette am Busbahnhof", 55_000),
+    ("6", "Pflanzkübel und Bänke am Rathausplatz", 17_000),
+    ("7", "Offene Werkstatt für Jugendliche", 30_000),
+]
+
+
+def _at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=BERLIN)
+
+
+def _finished(municipality: Municipality) -> Process:
+    process = services.process_create(
+        municipality=municipality, slug="buergerhaushalt-2025", title="Bürgerhaushalt 2025",
+        title_en="Participatory budget 2025", published=True,
+        description="Die Musterstädterinnen und Musterstädter haben über 250.000 Euro entschieden. "
+        "Ausgezählt wurde nach der Methode der gleichen Anteile: Jede Stimme hatte den gleichen "
+        "Anteil am Budget, und jedes Projekt wurde von denen bezahlt, die es wollten.",
+    )  # fmt: skip
+    for kind, start, end in [
+        (PhaseKind.PROPOSALS, "2025-03-01", "2025-04-30"),
+        (PhaseKind.REVIEW, "2025-05-01", "2025-08-31"),
+        (PhaseKind.VOTING, "2025-09-01", "2025-09-22"),
+        (PhaseKind.RESULTS, "2025-09-22", "2026-01-01"),
+        (PhaseKind.IMPLEMENTATION, "2026-01-01", None),
+    ]:
+        services.phase_create(
+            process=process, kind=kind, starts_at=_at(start), ends_at=_at(end) if end else None
+        )
+    budget = services.budget_create(
+        process=process, name="Gesamtstadt", amount=Decimal(250_000), ballot_kind=BallotKind.APPROVAL,
+        rule="equalshares/add1-comparison", min_projects=1, max_projects=5,
+    )  # fmt: skip
+    for ref, title, cost, district in FINISHED_PROJECTS:
+        services.project_create(
+            budget=budget, ref=ref, title=title, cost=Decimal(cost), category=district
+        )
+    rng = random.Random(2025)  # noqa: S311 - reproducible demo data, not security
+    ballots = []
+    voter = 0
+    for district, count in DISTRICTS.items():
+        own = [ref for ref, _t, _c, d in FINISHED_PROJECTS if d == district]
+        town = [ref for ref, _t, _c, d in FINISHED_PROJECTS if d == ""]
+        for _n in range(count):
+            voter += 1
+            chosen = rng.sample(own, k=min(len(own), rng.randint(1, 3)))
+            chosen += rng.sample(town, k=rng.randint(0, 2))
+            if rng.random() < 0.15:  # some like a project of another district
+                chosen.append(
+                    rng.choice([r for r, _t, _c, d in FINISHED_PROJECTS if d not in ("", district)])
+                )
+            key = hashlib.sha256(f"demo:{budget.pk}:{voter}".encode()).hexdigest()
+            ballots.append(Ballot(budget=budget, key=key, projects=list(dict.fromkeys(chosen))[:5]))
+    Ballot.objects.bulk_create(ballots, batch_size=2000)
+    services.budget_count(budget=budget)
+    return process
+
+
+def _open(municipality: Municipality) -> tuple[Process, list[str]]:
+    now = timezone.now()
+    process = services.process_create(
+        municipality=municipality, slug="buergerhaushalt-2027", title="Bürgerhaushalt 2027",
+        title_en="Participatory budget 2027", published=True,
+        description="Stimmen Sie ab: 150.000 Euro für Ideen aus der Bürgerschaft.",
+    )  # fmt: skip
+    services.phase_create(process=process, kind=PhaseKind.PROPOSALS, starts_at=now - timedelta(days=90),
+                          ends_at=now - timedelta(days=45))  # fmt: skip
+    services.phase_create(process=process, kind=PhaseKind.REVIEW, starts_at=now - timedelta(days=45),
+                          ends_at=now - timedelta(days=7))  # fmt: skip
+    services.phase_create(process=process, kind=PhaseKind.VOTING, starts_at=now - timedelta(days=7),
+                          ends_at=now + timedelta(days=21))  # fmt: skip
+    services.phase_create(
+        process=process, kind=PhaseKind.RESULTS, starts_at=now + timedelta(days=21), ends_at=None
+    )
+    budget = services.budget_create(
+        process=process, name="Gesamtstadt", amount=Decimal(150_000), ballot_kind=BallotKind.KNAPSACK,
+        rule="equalshares/add1", min_projects=1,
+    )  # fmt: skip
+    for ref, title, cost in OPEN_PROJECTS:
+        services.project_create(budget=budget, ref=ref, title=title, cost=Decimal(cost))
+    return process, services.voting_codes_create(process=process, count=5)
+
+
+@transaction.atomic
+def demo_load_participation(municipality: Municipality, password: str) -> dict:
+    """Replace the municipality's participation demo; return the voting codes and the voter."""
+    Process.objects.filter(municipality=municipality).delete()
+    _finished(municipality)
+    _process, codes = _open(municipality)
+    clara, _created = User.objects.get_or_create(username="clara")
+    clara.set_password(password)
+    clara.save()
+    if not clara.verifications.filter(municipality=municipality).exists():
+        services.verification_create(user=clara, municipality=municipality, method="in_person")
+    return {"voting_codes": codes, "verified_resident": "clara"}
