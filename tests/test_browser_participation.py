@@ -69,3 +69,25 @@ def test_participation_pages_have_no_serious_accessibility_violation(
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200
     accessible(page, console_errors)
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_proposal_pages_have_no_serious_accessibility_violation(
+    page, live_server, alpha, accessible, prefix
+):
+    from stadtkern.core.services import user_create
+
+    ideas = make_process(alpha, running=PhaseKind.PROPOSALS, slug="ideen")
+    author = user_create(username="ida", password="correct horse battery staple 42")
+    proposal = services.proposal_create(process=ideas, user=author, title="Trinkbrunnen am Markt",
+                                        description="Für heiße Tage.")  # fmt: skip
+    services.comment_create(proposal=proposal, user=author, text="Ergänzung: mit Hundenapf.")
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    for path in (
+        "/m/alpha/participation/ideen/",
+        f"/m/alpha/participation/ideen/proposals/{proposal.pk}/",
+    ):
+        assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
+        accessible(page, console_errors)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trinkbrunnen am Markt")

@@ -6,9 +6,12 @@ is the credential). Results and the anonymous ballots (as a Pabulib file) are pu
 once voting is over, and never before.
 """
 
+from decimal import Decimal
+from typing import Literal
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from stadtkern.core.auth import READ, WRITE
@@ -16,8 +19,8 @@ from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
 from . import pabulib, rules, services
-from .models import Budget, Process
-from .selectors import budget_election, current_phase, voting_over
+from .models import Budget, Comment, Process, Proposal
+from .selectors import budget_election, current_phase, proposal_data, proposals_of, voting_over
 
 router = Router(tags=["participation"])
 
@@ -191,3 +194,122 @@ def voting_codes_create(request, municipality: Slug, slug: Slug, payload: CodesI
     if not rules.can_manage_process(request.auth, process):
         raise PermissionDenied("Only the municipality's editors create voting codes.")
     return {"codes": services.voting_codes_create(process=process, count=payload.count)}
+
+
+# --- Proposals ------------------------------------------------------------------------
+
+
+class ProposalIn(Schema):
+    title: text(200, 3)
+    description: text(5000, 1)
+    field_of_action: Id | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class CommentIn(Schema):
+    text: text(3000, 1)
+
+
+class ReasonIn(Schema):
+    reason: text(500, 1)
+
+
+class ReviewIn(Schema):
+    status: Literal["feasible", "infeasible", "accepted"]
+    note: text(5000, 1)
+    cost_estimate: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+
+
+def _proposal(request, proposal_id: int) -> Proposal:
+    proposal = (
+        Proposal.objects.select_related("process__municipality", "field_of_action", "author")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None or not rules.can_view_process(request.auth, proposal.process):
+        raise Http404(f"No proposal {proposal_id}.")
+    return proposal
+
+
+@router.get("/participation/processes/{municipality}/{slug}/proposals", auth=READ)
+def proposal_list(request, municipality: Slug, slug: Slug):
+    """The process's proposals; hidden ones show the moderators' reason instead of their text."""
+    return [proposal_data(p) for p in proposals_of(_process(request, municipality, slug))]
+
+
+@router.post(
+    "/participation/processes/{municipality}/{slug}/proposals", response={201: dict}, auth=WRITE
+)
+def proposal_create(request, municipality: Slug, slug: Slug, payload: ProposalIn):
+    """Submit a proposal (registered participants, while the proposals phase runs)."""
+    process = _process(request, municipality, slug)
+    proposal = services.proposal_create(
+        process=process, user=request.auth, title=payload.title, description=payload.description,
+        field_of_action_id=payload.field_of_action, latitude=payload.latitude, longitude=payload.longitude,
+    )  # fmt: skip
+    return Status(201, proposal_data(proposal))
+
+
+@router.get("/participation/proposals/{proposal_id}", auth=READ)
+def proposal_detail(request, proposal_id: Id):
+    return proposal_data(_proposal(request, proposal_id), comments=True)
+
+
+@router.post("/participation/proposals/{proposal_id}/support", auth=WRITE)
+def proposal_support(request, proposal_id: Id):
+    """Support a proposal; supporting twice changes nothing."""
+    return {
+        "supporters": services.proposal_support(
+            proposal=_proposal(request, proposal_id), user=request.auth
+        )
+    }
+
+
+@router.post("/participation/proposals/{proposal_id}/comments", response={201: dict}, auth=WRITE)
+def comment_create(request, proposal_id: Id, payload: CommentIn):
+    comment = services.comment_create(
+        proposal=_proposal(request, proposal_id), user=request.auth, text=payload.text
+    )
+    return Status(201, {"id": comment.pk, "text": comment.text})
+
+
+@router.post("/participation/proposals/{proposal_id}/hide", auth=WRITE)
+def proposal_hide(request, proposal_id: Id, payload: ReasonIn):
+    """Hide a proposal with a reason that is published in its place (moderators)."""
+    proposal = services.proposal_hide(
+        proposal=_proposal(request, proposal_id), user=request.auth, reason=payload.reason
+    )
+    return proposal_data(proposal)
+
+
+@router.post("/participation/comments/{comment_id}/hide", auth=WRITE)
+def comment_hide(request, comment_id: Id, payload: ReasonIn):
+    comment = (
+        Comment.objects.select_related("proposal__process__municipality")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if comment is None or not rules.can_view_process(request.auth, comment.proposal.process):
+        raise Http404(f"No comment {comment_id}.")
+    services.comment_hide(comment=comment, user=request.auth, reason=payload.reason)
+    return {"id": comment.pk, "hidden_reason": comment.hidden_reason}
+
+
+@router.post("/participation/proposals/{proposal_id}/review", auth=WRITE)
+def proposal_review(request, proposal_id: Id, payload: ReviewIn):
+    """Record the administration's review (editors): feasible or not, accepted; reasons, cost."""
+    proposal = services.proposal_review(
+        proposal=_proposal(request, proposal_id), user=request.auth, status=payload.status,
+        note=payload.note, cost_estimate=payload.cost_estimate,
+    )  # fmt: skip
+    return proposal_data(proposal)
+
+
+@router.post("/participation/proposals/{proposal_id}/measure", response={201: dict}, auth=WRITE)
+def proposal_to_measure(request, proposal_id: Id):
+    """Make an accepted proposal a (draft) measure of the strategy, linked both ways (editors)."""
+    measure = services.proposal_to_measure(
+        proposal=_proposal(request, proposal_id), user=request.auth
+    )
+    return Status(201, {"measure": measure.pk, "title": measure.title})

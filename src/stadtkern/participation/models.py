@@ -251,3 +251,89 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.municipality}"
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    FEASIBLE = "feasible", _("Feasible")
+    INFEASIBLE = "infeasible", _("Not feasible")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+class Proposal(models.Model):
+    """A citizen's proposal in a process; the administration reviews it, and an accepted
+    one may become a measure of the strategy (linked both ways: ``measure.proposals``)."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="proposals")
+    # Kept when the author's account is deleted (DSGVO Art. 17): the proposal stays, unsigned.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    field_of_action = models.ForeignKey(
+        "strategy.FieldOfAction", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="proposals", verbose_name=_("field of action"),
+    )  # fmt: skip
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
+    )
+    review_note = models.TextField(_("review by the administration"), blank=True)
+    cost_estimate = models.DecimalField(
+        _("estimated cost"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Hidden by moderation when a reason is given; the reason is shown in its place.
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=500, blank=True)
+    measure = models.ForeignKey(
+        "strategy.Measure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Support(models.Model):
+    """That a participant supports a proposal (once each)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="support_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} supports {self.proposal}"
+
+
+class Comment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("comment"), max_length=3000)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return self.text[:60]

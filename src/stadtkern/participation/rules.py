@@ -65,3 +65,34 @@ def can_vote_with_code(process: Process, phase) -> bool:
 def can_see_results(user, process: Process, voting_over: bool) -> bool:
     """Results and the anonymous ballots: for everyone once voting is over, never before."""
     return voting_over and can_view_process(user, process)
+
+
+def _participant(user, process: Process, phase, action: str) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and process.published
+        and phase_allows(phase, action)
+    )
+
+
+def can_propose(user, process: Process, phase) -> bool:
+    """Registered participants propose while the proposals phase runs."""
+    return _participant(user, process, phase, "propose")
+
+
+def can_support(user, process: Process, phase) -> bool:
+    return _participant(user, process, phase, "support")
+
+
+def can_comment(user, process: Process, phase) -> bool:
+    return _participant(user, process, phase, "comment")
+
+
+def can_moderate(user, process: Process) -> bool:
+    """Hide proposals and comments with a published reason: moderators and editors."""
+    return _staff(user) or _role(user, process) in {*WRITE_ROLES, Role.MODERATOR}
+
+
+def can_review(user, process: Process) -> bool:
+    """Record the administration's review and turn proposals into measures: editors."""
+    return can_manage_process(user, process)

@@ -178,3 +178,50 @@ def comparison_text(budget: Budget) -> str:
                  "the outcome by most votes was used.") % {"greedy": greedy, "mes": mes}  # fmt: skip
     return _("%(mes)s voters preferred the outcome by equal shares, %(greedy)s the outcome by most votes: "
              "the outcome by equal shares was used.") % {"greedy": greedy, "mes": mes}  # fmt: skip
+
+
+def proposals_of(process: Process):
+    """Return the process's proposals with their supporter and comment counts (one query)."""
+    from django.db.models import Count
+
+    from .models import Proposal
+
+    return (
+        Proposal.objects.filter(process=process)
+        .select_related("field_of_action", "author", "measure")
+        .annotate(
+            supporters=Count("supports", distinct=True),
+            comment_count=Count("comments", distinct=True),
+        )
+    )
+
+
+def proposal_data(proposal, *, comments: bool = False) -> dict:
+    """Return a proposal as the page and the API show it: a hidden one shows only its reason."""
+    hidden = bool(proposal.hidden_reason)
+    data = {
+        "id": proposal.pk,
+        "title": None if hidden else proposal.title,
+        "description": None if hidden else proposal.description,
+        "hidden_reason": proposal.hidden_reason or None,
+        "author": None if hidden or proposal.author is None else proposal.author.username,
+        "field_of_action": proposal.field_of_action.title if proposal.field_of_action_id else None,
+        "latitude": None if hidden else proposal.latitude,
+        "longitude": None if hidden else proposal.longitude,
+        "status": proposal.status,
+        "review_note": proposal.review_note or None,
+        "cost_estimate": proposal.cost_estimate,
+        "measure": proposal.measure_id,
+        "supporters": (
+            proposal.supporters if hasattr(proposal, "supporters") else proposal.supports.count()
+        ),
+        "created_at": proposal.created_at.isoformat(),
+    }
+    if comments:
+        data["comments"] = [
+            {"id": c.pk, "author": None if c.hidden_reason or c.author is None else c.author.username,
+             "text": None if c.hidden_reason else c.text, "hidden_reason": c.hidden_reason or None,
+             "created_at": c.created_at.isoformat()}
+            for c in proposal.comments.select_related("author")
+        ]  # fmt: skip
+    return data

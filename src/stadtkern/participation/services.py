@@ -13,25 +13,30 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from stadtkern.core.models import Municipality
+from stadtkern.strategy.models import FieldOfAction
 
 from . import pabulib, rules
 from .models import (
     Ballot,
     BallotKind,
     Budget,
+    Comment,
     Participation,
     Phase,
     PhaseKind,
     Process,
     ProcessKind,
     Project,
+    Proposal,
+    ProposalStatus,
+    Support,
     Verification,
     VotingCode,
 )
@@ -442,3 +447,143 @@ def _float(text):
         return float(text) if text not in (None, "") else None
     except ValueError:
         return None
+
+
+# --- Proposals ------------------------------------------------------------------------
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    process: Process,
+    user,
+    title: str,
+    description: str,
+    field_of_action_id: int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Proposal:
+    """Submit a citizen's proposal while the proposals phase runs."""
+    _require(
+        rules.can_propose(user, process, current_phase(process)), _("Proposals are not taken now.")
+    )
+    errors = {}
+    field = None
+    if field_of_action_id is not None:
+        field = FieldOfAction.objects.filter(
+            pk=field_of_action_id, municipality_id=process.municipality_id
+        ).first()
+        if field is None:
+            errors["field_of_action"] = _("No such field of action in this municipality.")
+    if (latitude is None) != (longitude is None):
+        errors["location"] = _("Give both latitude and longitude, or neither.")
+    elif latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["location"] = _("The location is outside the map.")
+    if errors:
+        raise ValidationError(errors)
+    proposal = Proposal(
+        process=process, author=user, title=title.strip(), description=description.strip(),
+        field_of_action=field, latitude=latitude, longitude=longitude,
+    )  # fmt: skip
+    proposal.full_clean()
+    proposal.save()
+    return proposal
+
+
+def proposal_support(*, proposal: Proposal, user) -> int:
+    """Support a proposal (once per person; again is no change); return the number of supporters."""
+    _require(rules.can_support(user, proposal.process, current_phase(proposal.process)),
+             _("Proposals cannot be supported now."))  # fmt: skip
+    if proposal.hidden_reason:
+        raise ValidationError({"proposal": _("A hidden proposal cannot be supported.")})
+    Support.objects.bulk_create([Support(proposal=proposal, user=user)], ignore_conflicts=True)
+    return proposal.supports.count()
+
+
+def comment_create(*, proposal: Proposal, user, text: str) -> Comment:
+    _require(rules.can_comment(user, proposal.process, current_phase(proposal.process)),
+             _("Comments are not taken now."))  # fmt: skip
+    comment = Comment(proposal=proposal, author=user, text=text.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say why: the reason is published in place of the text.")}
+        )
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("At most 500 characters.")})
+    return reason
+
+
+def proposal_hide(*, proposal: Proposal, user, reason: str) -> Proposal:
+    """Hide a proposal with a published reason (moderators)."""
+    _require(rules.can_moderate(user, proposal.process), _("Only moderators hide proposals."))
+    proposal.hidden_reason = _reason(reason)
+    proposal.save(update_fields=["hidden_reason"])
+    return proposal
+
+
+def comment_hide(*, comment: Comment, user, reason: str) -> Comment:
+    _require(
+        rules.can_moderate(user, comment.proposal.process), _("Only moderators hide comments.")
+    )
+    comment.hidden_reason = _reason(reason)
+    comment.save(update_fields=["hidden_reason"])
+    return comment
+
+
+def proposal_review(
+    *, proposal: Proposal, user, status: str, note: str, cost_estimate: Decimal | None = None
+) -> Proposal:
+    """Record the administration's review: feasible or not, accepted, with reasons and cost."""
+    _require(
+        rules.can_review(user, proposal.process),
+        _("Only the municipality's editors review proposals."),
+    )
+    if status not in ProposalStatus.values or status == ProposalStatus.SUBMITTED:
+        raise ValidationError({"status": _("Choose feasible, not feasible or accepted.")})
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Give the reasons of the review; they are published.")})
+    if cost_estimate is not None and cost_estimate < 0:
+        raise ValidationError({"cost_estimate": _("A cost cannot be negative.")})
+    proposal.status, proposal.review_note, proposal.cost_estimate = (
+        status,
+        note.strip(),
+        cost_estimate,
+    )
+    proposal.full_clean()
+    proposal.save(update_fields=["status", "review_note", "cost_estimate"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_to_measure(*, proposal: Proposal, user):
+    """Make an accepted proposal a measure of the strategy (a draft), linked both ways."""
+    from stadtkern.strategy.services import measure_create
+
+    _require(
+        rules.can_review(user, proposal.process),
+        _("Only the municipality's editors create measures."),
+    )
+    if proposal.status != ProposalStatus.ACCEPTED:
+        raise ValidationError({"status": _("Only an accepted proposal becomes a measure.")})
+    if proposal.measure_id is not None:
+        raise ValidationError({"measure": _("This proposal is a measure already.")})
+    measure = measure_create(
+        municipality=proposal.process.municipality, user=user, title=proposal.title[:200],
+        summary=proposal.description, status="planned", estimated_cost=proposal.cost_estimate,
+        fields_of_action=[proposal.field_of_action_id] if proposal.field_of_action_id else [],
+    )  # fmt: skip
+    proposal.measure = measure
+    proposal.save(update_fields=["measure"])
+    return measure

@@ -13,8 +13,15 @@ from django.utils.translation import gettext as _
 from stadtkern.core.selectors import municipality_get
 
 from . import rules, services
-from .models import BallotKind, Budget, PhaseKind, Process
-from .selectors import comparison_text, current_phase, own_ballot, results_rows, voting_over
+from .models import BallotKind, Budget, Comment, PhaseKind, Process, ProposalStatus
+from .selectors import (
+    comparison_text,
+    current_phase,
+    own_ballot,
+    proposals_of,
+    results_rows,
+    voting_over,
+)
 
 
 def _process(request, slug: str, process_slug: str) -> Process:
@@ -61,6 +68,7 @@ def process(request, slug: str, process_slug: str):
         "voting_open": rules.phase_allows(running, "vote") and process.published,
         "voting_over": voting_over(process),
         "can_manage": rules.can_manage_process(request.user, process),
+        "proposals": proposals_of(process), "can_propose": rules.can_propose(request.user, process, running),
     })  # fmt: skip
 
 
@@ -163,3 +171,114 @@ def codes(request, slug: str, process_slug: str):
         "municipality": process.municipality, "process": process, "codes": made, "error": error,
         "address": address, "voting": process.phases.filter(kind=PhaseKind.VOTING).first(),
     }, status=422 if error else 200)  # fmt: skip
+
+
+# --- Proposals ------------------------------------------------------------------------
+
+
+def _errors(exc: ValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _float(raw: str | None):
+    try:
+        return float(raw.replace(",", ".")) if raw and raw.strip() else None
+    except ValueError:
+        return "bad"
+
+
+def proposal_new(request, slug: str, process_slug: str):
+    process = _process(request, slug, process_slug)
+    running = current_phase(process)
+    if not rules.can_propose(request.user, process, running):
+        raise PermissionDenied(_("Proposals are not taken now."))
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        field_raw = request.POST.get("field_of_action", "")
+        lat, lon = _float(request.POST.get("latitude")), _float(request.POST.get("longitude"))
+        if "bad" in (lat, lon):
+            errors = {"location": [_("Latitude and longitude are numbers, e.g. 51.45 and 6.63.")]}
+        else:
+            try:
+                proposal = services.proposal_create(
+                    process=process, user=request.user, title=request.POST.get("title", ""),
+                    description=request.POST.get("description", ""),
+                    field_of_action_id=int(field_raw) if field_raw.isdigit() else None, latitude=lat, longitude=lon,
+                )  # fmt: skip
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("Thank you: your proposal was submitted."))
+                return redirect(
+                    "participation:proposal", slug=slug, process_slug=process.slug, pk=proposal.pk
+                )
+    return render(request, "participation/proposal_form.html", {
+        "municipality": process.municipality, "process": process, "errors": errors, "values": values,
+        "fields": process.municipality.fields_of_action.all(),
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+PROPOSAL_ACTIONS = {
+    "support": lambda p, user, post: services.proposal_support(proposal=p, user=user),
+    "comment": lambda p, user, post: services.comment_create(proposal=p, user=user, text=post.get("text", "")),
+    "hide": lambda p, user, post: services.proposal_hide(proposal=p, user=user, reason=post.get("reason", "")),
+    "hide_comment": lambda p, user, post: services.comment_hide(
+        comment=p.comments.filter(pk=post.get("comment") if str(post.get("comment", "")).isdigit() else 0).get(),
+        user=user, reason=post.get("reason", ""),
+    ),
+    "review": lambda p, user, post: services.proposal_review(
+        proposal=p, user=user, status=post.get("status", ""), note=post.get("note", ""),
+        cost_estimate=_decimal(post.get("cost_estimate")),
+    ),
+    "measure": lambda p, user, post: services.proposal_to_measure(proposal=p, user=user),
+}  # fmt: skip
+
+
+def _decimal(raw):
+    from decimal import Decimal, InvalidOperation
+
+    if not raw or not raw.strip():
+        return None
+    try:
+        return (
+            Decimal(raw.strip().replace(".", "").replace(",", "."))
+            if "," in raw
+            else Decimal(raw.strip())
+        )
+    except InvalidOperation:
+        raise ValidationError(
+            {"cost_estimate": _("The cost is a number of euros, e.g. 18000.")}
+        ) from None
+
+
+def proposal(request, slug: str, process_slug: str, pk: int):
+    process = _process(request, slug, process_slug)
+    found = proposals_of(process).filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("No such proposal."))
+    running = current_phase(process)
+    errors = {}
+    if request.method == "POST":
+        action = PROPOSAL_ACTIONS.get(request.POST.get("action", ""))
+        if action is None or not request.user.is_authenticated:
+            raise PermissionDenied(_("Log in to take part."))
+        try:
+            action(found, request.user, request.POST)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except Comment.DoesNotExist:
+            raise Http404(_("No such comment.")) from None
+        else:
+            return redirect(
+                "participation:proposal", slug=slug, process_slug=process.slug, pk=found.pk
+            )
+    return render(request, "participation/proposal.html", {
+        "municipality": process.municipality, "process": process, "proposal": found,
+        "comments": found.comments.select_related("author"), "errors": errors,
+        "can_support": rules.can_support(request.user, process, running) and not found.hidden_reason,
+        "can_comment": rules.can_comment(request.user, process, running) and not found.hidden_reason,
+        "can_moderate": rules.can_moderate(request.user, process),
+        "can_review": rules.can_review(request.user, process),
+        "statuses": [s for s in ProposalStatus.choices if s[0] != ProposalStatus.SUBMITTED],
+    }, status=422 if errors else 200)  # fmt: skip
