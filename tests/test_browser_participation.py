@@ -1,6 +1,8 @@
 """Participation in Debian's Chromium: a code holder votes with the keyboard, sees the
 running total and the confirmation; results and code sheets; axe-core on every page."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -90,4 +92,34 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
     ):
         assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
         accessible(page, console_errors)
+        if "participation/surveys" in path or "pulse" in path:
+            expect(page.locator("svg.chart-svg").first).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trinkbrunnen am Markt")
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_survey_pages_have_no_serious_accessibility_violation(
+    page, live_server, alpha, accessible, prefix
+):
+    from stadtkern.participation.demo import demo_load_participation
+    from stadtkern.participation.models import Survey
+
+    demo_load_participation(alpha, "correct horse battery staple 42")
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    page.goto(f"{live_server.url}{prefix}/m/alpha/participation/surveys/wie-smart-ist-musterstadt/")
+    accessible(page, console_errors)
+    # Answer with the keyboard: a radio group per question, the answers arrive.
+    page.get_by_role("group", name=re.compile("1\\. ")).get_by_label("4", exact=True).check()
+    page.get_by_role("group", name=re.compile("2\\. ")).get_by_role("radio").first.check()
+    page.get_by_role("group", name=re.compile("4\\. ")).get_by_label("9", exact=True).check()
+    page.get_by_role("button", name=re.compile("Antworten senden|Send answers")).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert Survey.objects.get(slug="wie-smart-ist-musterstadt").responses.count() == 121
+    Survey.objects.filter(slug="wie-smart-ist-musterstadt").update(closes_at=timezone.now())
+    for path in ("/m/alpha/participation/surveys/wie-smart-ist-musterstadt/results/",
+                 "/m/alpha/participation/pulse/smart-city-team/", "/m/alpha/participation/"):  # fmt: skip
+        assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
+        accessible(page, console_errors)
+        if "participation/surveys" in path or "pulse" in path:
+            expect(page.locator("svg.chart-svg").first).to_be_visible()

@@ -18,8 +18,8 @@ from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
-from . import pabulib, rules, services
-from .models import Budget, Comment, Process, Proposal
+from . import pabulib, rules, services, surveys
+from .models import Budget, Comment, Process, Proposal, Survey
 from .selectors import budget_election, current_phase, proposal_data, proposals_of, voting_over
 
 router = Router(tags=["participation"])
@@ -313,3 +313,98 @@ def proposal_to_measure(request, proposal_id: Id):
         proposal=_proposal(request, proposal_id), user=request.auth
     )
     return Status(201, {"measure": measure.pk, "title": measure.title})
+
+
+# --- Surveys and pulse checks -------------------------------------------------------------
+
+Answer = int | str | list[text(500)] | None
+
+
+class ResponseIn(Schema):
+    answers: dict[text(20, 1), Answer] = Field(max_length=200)
+
+
+def _survey(request, municipality: str, slug: str) -> Survey:
+    m = municipality_get(municipality)
+    survey = Survey.objects.filter(municipality=m, slug=slug).select_related("municipality").first()
+    if survey is None or not (survey.published or rules.can_edit_surveys(request.auth, m)):
+        raise Http404(f"No survey {slug!r} in {municipality}.")
+    return survey
+
+
+def _survey_out(survey: Survey) -> dict:
+    return {
+        "slug": survey.slug, "kind": survey.kind, "series": survey.series or None, "title": survey.title,
+        "title_en": survey.title_en, "anonymous": survey.anonymous, "login_required": survey.login_required,
+        "opens_at": survey.opens_at.isoformat(), "closes_at": survey.closes_at.isoformat(),
+        "open": surveys.is_open(survey),
+        "questions": [
+            {"id": q.pk, "kind": q.kind, "text": q.text, "text_en": q.text_en, "choices": q.choices, "required": q.required}
+            for q in survey.questions.all()
+        ],
+    }  # fmt: skip
+
+
+@router.get("/participation/surveys", auth=READ)
+def survey_list(request, municipality: Slug):
+    """The municipality's published surveys and pulse checks."""
+    m = municipality_get(municipality)
+    return [
+        _survey_out(s)
+        for s in Survey.objects.filter(municipality=m, published=True).prefetch_related("questions")
+    ]
+
+
+@router.get("/participation/surveys/{municipality}/{slug}", auth=READ)
+def survey_detail(request, municipality: Slug, slug: Slug):
+    return _survey_out(_survey(request, municipality, slug))
+
+
+@router.post(
+    "/participation/surveys/{municipality}/{slug}/responses", response={201: dict}, auth=WRITE
+)
+def survey_respond(request, municipality: Slug, slug: Slug, payload: ResponseIn):
+    """Answer with an account (once); ``answers`` maps question ids to answers."""
+    surveys.response_submit(
+        survey=_survey(request, municipality, slug), user=request.auth, answers=payload.answers
+    )
+    return Status(201, {"stored": True})
+
+
+@router.post(
+    "/participation/surveys/{municipality}/{slug}/anonymous-responses",
+    response={201: dict},
+    auth=None,
+)
+def survey_respond_anonymously(request, municipality: Slug, slug: Slug, payload: ResponseIn):
+    """Answer without an account, where the survey allows it."""
+    survey = Survey.objects.filter(
+        municipality__slug=municipality, slug=slug, published=True
+    ).first()
+    if survey is None:
+        raise Http404(f"No survey {slug!r} in {municipality}.")
+    surveys.response_submit(survey=survey, user=None, answers=payload.answers)
+    return Status(201, {"stored": True})
+
+
+@router.get("/participation/surveys/{municipality}/{slug}/results", auth=READ)
+def survey_results(request, municipality: Slug, slug: Slug):
+    """Counts, averages and the NPS per question (free text for editors only)."""
+    survey = _survey(request, municipality, slug)
+    if not rules.can_see_survey_results(request.auth, survey):
+        raise HttpError(409, "Results are published when the survey has closed.")
+    results = surveys.survey_results(survey)
+    if not rules.can_edit_surveys(request.auth, survey.municipality):
+        for item in results["questions"]:
+            if "texts" in item:
+                item["texts"] = None
+    return results
+
+
+@router.get("/participation/pulse/{municipality}/{series}/trend", auth=READ)
+def pulse_trend(request, municipality: Slug, series: Slug):
+    """Each wave of a pulse check series: responses, averages per question, NPS."""
+    trend = surveys.series_trend(municipality_get(municipality), series)
+    if not trend:
+        raise Http404(f"No pulse check {series!r}.")
+    return trend

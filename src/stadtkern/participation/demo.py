@@ -1,5 +1,6 @@
-"""Musterstadt's participation demo: a finished Bürgerhaushalt with its results, and one
-whose vote is open, with voting codes and a verified resident to try it.
+"""Musterstadt's participation demo: a finished Bürgerhaushalt with its results, one
+whose vote is open (with voting codes and a verified resident to try it), a running
+survey with answers, and a year of the smart-city team's pulse checks.
 
 The finished one has 1,400 invented voters whose preferences follow where they live:
 each district favours its own projects, everybody likes a few citywide ones. That is
@@ -18,8 +19,8 @@ from django.utils import timezone
 
 from stadtkern.core.models import Municipality, User
 
-from . import services
-from .models import Ballot, BallotKind, PhaseKind, Process
+from . import services, surveys
+from .models import Ballot, BallotKind, PhaseKind, Process, Survey
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -134,11 +135,58 @@ def _open(municipality: Municipality) -> tuple[Process, list[str]]:
     return process, services.voting_codes_create(process=process, count=5)
 
 
+SURVEY_QUESTIONS = [
+    {"kind": "likert", "text": "Musterstadt nutzt digitale Angebote, um das Leben leichter zu machen.",
+     "text_en": "Musterstadt uses digital services to make life easier."},
+    {"kind": "single", "text": "Welches Handlungsfeld ist Ihnen am wichtigsten?",
+     "text_en": "Which field of action matters most to you?",
+     "choices": ["Mobilität", "Umwelt & Klima", "Verwaltung", "Wohnen & Quartier", "Wirtschaft & Handel"]},
+    {"kind": "multiple", "text": "Welche Online-Dienste der Verwaltung haben Sie genutzt?",
+     "text_en": "Which online services of the administration have you used?",
+     "choices": ["Termin im Bürgerbüro", "Anwohnerparkausweis", "Mängelmelder", "Keinen"], "required": False},
+    {"kind": "nps", "text": "Wie wahrscheinlich empfehlen Sie Musterstadt als Wohnort weiter?",
+     "text_en": "How likely are you to recommend Musterstadt as a place to live?"},
+    {"kind": "text", "text": "Was sollte die Smart-City-Strategie als Nächstes angehen?",
+     "text_en": "What should the smart-city strategy tackle next?", "required": False},
+]  # fmt: skip
+
+
+def _surveys(municipality: Municipality) -> None:
+    now = timezone.now()
+    survey = surveys.survey_create(
+        municipality=municipality, slug="wie-smart-ist-musterstadt", title="Wie smart ist Musterstadt?",
+        title_en="How smart is Musterstadt?", questions=SURVEY_QUESTIONS,
+        opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=20),
+        description="Fünf Fragen, drei Minuten: Ihre Meinung fließt in die Fortschreibung der Strategie ein.",
+    )  # fmt: skip
+    rng = random.Random(11)  # noqa: S311 - reproducible demo data, not security
+    q = [str(x.pk) for x in survey.questions.all()]
+    for _n in range(120):
+        surveys.response_submit(survey=survey, user=None, answers={
+            q[0]: rng.choice([2, 3, 3, 4, 4, 4, 5]), q[1]: rng.choice(SURVEY_QUESTIONS[1]["choices"]),
+            q[2]: rng.sample(SURVEY_QUESTIONS[2]["choices"][:3], k=rng.randint(0, 2)), q[3]: rng.randint(4, 10),
+        })  # fmt: skip
+    # Four waves of the smart-city team's pulse check, a quarter apart: the mood improves.
+    team = [User.objects.get_or_create(username=f"team{k}")[0] for k in range(1, 9)]
+    for wave in range(4):
+        opens = (now - timedelta(days=91 * (3 - wave) + 10)).date()
+        pulse = surveys.pulse_create(municipality=municipality, series="smart-city-team",
+                                     title="Puls des Smart-City-Teams", opens=opens, days=30 if wave < 3 else 40)  # fmt: skip
+        q = [str(x.pk) for x in pulse.questions.all()]
+        for member in team:
+            surveys.response_submit(survey=pulse, user=member, answered_at=pulse.opens_at + timedelta(days=2), answers={
+                q[0]: min(5, rng.randint(2, 3) + wave // 2), q[1]: min(5, rng.randint(3, 4) + wave // 3),
+                q[2]: min(5, rng.randint(2, 4) + wave // 2), q[3]: min(10, rng.randint(4, 8) + wave),
+            })  # fmt: skip
+
+
 @transaction.atomic
 def demo_load_participation(municipality: Municipality, password: str) -> dict:
     """Replace the municipality's participation demo; return the voting codes and the voter."""
     Process.objects.filter(municipality=municipality).delete()
+    Survey.objects.filter(municipality=municipality).delete()
     _finished(municipality)
+    _surveys(municipality)
     _process, codes = _open(municipality)
     clara, _created = User.objects.get_or_create(username="clara")
     clara.set_password(password)

@@ -337,3 +337,111 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class SurveyKind(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    PULSE = "pulse", _("Pulse check")
+
+
+class Survey(models.Model):
+    """A questionnaire: a survey of the public, or one wave of a repeated pulse check.
+
+    Pulse checks of one series (``series``) are compared over time (the trend).
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="surveys")
+    slug = models.SlugField(_("short name"), max_length=80)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=SurveyKind.choices, default=SurveyKind.SURVEY
+    )
+    series = models.SlugField(_("series"), max_length=80, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    # Anonymous: answers keep no account. Signed: one response per account, shown to editors.
+    anonymous = models.BooleanField(_("anonymous"), default=True)
+    login_required = models.BooleanField(_("only for registered participants"), default=False)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    published = models.BooleanField(_("published"), default=False)
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"], name="survey_slug_unique"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="survey_closes_after_opening",
+            ),
+        ]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    LIKERT = "likert", _("Agreement from 1 to 5")
+    SINGLE = "single", _("One choice")
+    MULTIPLE = "multiple", _("Several choices")
+    TEXT = "text", _("Free text")
+    NPS = "nps", _("Recommendation from 0 to 10")
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=500)
+    text_en = models.CharField(_("question (English)"), max_length=500, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One filled-in questionnaire; ``user`` only for signed surveys.
+
+    Random ids and no time, as with ballots: an anonymous response cannot be matched
+    to the participation record written with it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Answers by question id: a number, a choice, a list of choices, or text.
+    answers = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "user"], name="survey_response_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey}: response {self.pk}"
+
+
+class SurveyParticipation(models.Model):
+    """That an account answered an anonymous survey (never which response)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="participations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "user"], name="survey_participation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} answered {self.survey}"

@@ -96,3 +96,16 @@ def can_moderate(user, process: Process) -> bool:
 def can_review(user, process: Process) -> bool:
     """Record the administration's review and turn proposals into measures: editors."""
     return can_manage_process(user, process)
+
+
+def can_edit_surveys(user, municipality) -> bool:
+    """Create surveys and pulse checks, read free-text answers and signed responses: editors."""
+    return _staff(user) or role_of(user, municipality) in WRITE_ROLES
+
+
+def can_see_survey_results(user, survey, now=None) -> bool:
+    """Results: editors at any time, everyone once the survey has closed (if published)."""
+    from django.utils import timezone
+
+    closed = survey.closes_at <= (now or timezone.now())
+    return can_edit_surveys(user, survey.municipality) or (survey.published and closed)

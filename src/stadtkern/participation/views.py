@@ -8,12 +8,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.selectors import municipality_get
 
 from . import rules, services
-from .models import BallotKind, Budget, Comment, PhaseKind, Process, ProposalStatus
+from .models import (
+    BallotKind,
+    Budget,
+    Comment,
+    PhaseKind,
+    Process,
+    ProposalStatus,
+    Survey,
+    SurveyKind,
+)
 from .selectors import (
     comparison_text,
     current_phase,
@@ -52,11 +62,17 @@ def processes(request, slug: str):
     ]
     for p in visible:
         p.running = current_phase(p)
-    return render(
-        request,
-        "participation/processes.html",
-        {"municipality": municipality, "processes": visible},
+    listed_surveys = Survey.objects.filter(
+        municipality=municipality, published=True, kind=SurveyKind.SURVEY
     )
+    series = (
+        Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
+        .order_by("series").values_list("series", flat=True).distinct()
+    )  # fmt: skip
+    return render(request, "participation/processes.html", {
+        "municipality": municipality, "processes": visible, "surveys": listed_surveys, "series": list(series),
+        "now": timezone.now(),
+    })  # fmt: skip
 
 
 def process(request, slug: str, process_slug: str):

@@ -36,5 +36,10 @@ def test_the_demo_holds_a_finished_and_an_open_budget(client, alpha):
     assert client.post(vote, {"projects": ["2"]}).status_code == 302
     assert open_budget.ballots.count() == 2
 
+    survey = client.get("/m/alpha/participation/surveys/wie-smart-ist-musterstadt/")
+    assert survey.status_code == 200 and "Wie smart ist Musterstadt?" in survey.content.decode()
+    trend = client.get("/m/alpha/participation/pulse/smart-city-team/").content.decode()
+    assert "Der Verlauf über 4 Runden mit Antworten." in trend
+
     demo_load_participation(alpha, PASSWORD)  # loading again replaces, not doubles
     assert Process.objects.filter(municipality=alpha).count() == 2

@@ -1,0 +1,119 @@
+"""Pages of surveys and pulse checks: the questionnaire, its results as charts, a series' trend."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from stadtkern.core.selectors import municipality_get
+from stadtkern.data.charts import bars, line
+
+from . import rules, surveys
+from .models import QuestionKind, Survey
+
+
+def _survey(request, slug: str, survey_slug: str) -> Survey:
+    municipality = municipality_get(slug)
+    survey = (
+        Survey.objects.filter(municipality=municipality, slug=survey_slug)
+        .select_related("municipality")
+        .first()
+    )
+    if survey is None or not (
+        survey.published or rules.can_edit_surveys(request.user, municipality)
+    ):
+        raise Http404(_("No such survey."))
+    return survey
+
+
+def _text(obj, field: str) -> str:
+    english = getattr(obj, f"{field}_en", "")
+    return english if get_language() == "en" and english else getattr(obj, field)
+
+
+def survey(request, slug: str, survey_slug: str):
+    survey = _survey(request, slug, survey_slug)
+    questions = list(survey.questions.all())
+    errors, given = {}, {}
+    if request.method == "POST":
+        for q in questions:
+            key = f"q{q.pk}"
+            given[str(q.pk)] = (
+                request.POST.getlist(key)
+                if q.kind == QuestionKind.MULTIPLE
+                else request.POST.get(key)
+            )
+        try:
+            surveys.response_submit(survey=survey, user=request.user, answers=given)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("Thank you: your answers were saved."))
+            return redirect("participation:processes", slug=slug)
+    for q in questions:
+        q.label = _text(q, "text")
+        q.error = " ".join(errors.get(f"q{q.pk}", []))
+        q.given = given.get(str(q.pk))
+        q.scale = (
+            [str(k) for k in surveys.LIKERT] if q.kind == QuestionKind.LIKERT
+            else [str(k) for k in surveys.NPS] if q.kind == QuestionKind.NPS else q.choices
+        )  # fmt: skip
+    must_log_in = survey.login_required and not request.user.is_authenticated
+    return render(request, "participation/survey.html", {
+        "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"),
+        "questions": questions, "open": surveys.is_open(survey), "must_log_in": must_log_in,
+        "general_errors": errors.get("survey", []) + errors.get("answers", []), "has_errors": bool(errors),
+    }, status=422 if errors else 200)  # fmt: skip
+
+
+def survey_results(request, slug: str, survey_slug: str):
+    survey = _survey(request, slug, survey_slug)
+    if not rules.can_see_survey_results(request.user, survey):
+        return render(request, "participation/survey_results.html", {
+            "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"), "pending": True,
+        }, status=409)  # fmt: skip
+    results = surveys.survey_results(survey)
+    editor = rules.can_edit_surveys(request.user, survey.municipality)
+    for item in results["questions"]:
+        item["label"] = (
+            item["text_en"] if get_language() == "en" and item["text_en"] else item["text"]
+        )
+        if "counts" in item:
+            item["chart"] = bars(list(item["counts"]), list(item["counts"].values()), item["label"],
+                                 _("Answer"), _("Number of answers"))  # fmt: skip
+        if "texts" in item and not editor:
+            item["texts"] = (
+                None  # free text may name people: editors read it, the public sees the count
+            )
+    return render(request, "participation/survey_results.html", {
+        "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"), "results": results,
+    })  # fmt: skip
+
+
+def pulse_trend(request, slug: str, series: str):
+    municipality = municipality_get(slug)
+    waves = list(
+        Survey.objects.filter(municipality=municipality, series=series, published=True).order_by(
+            "opens_at"
+        )
+    )
+    if not waves:
+        raise Http404(_("No such pulse check."))
+    trend = [w for w in surveys.series_trend(municipality, series) if w["responses"]]
+    labels = [_text(q, "text") for q in waves[-1].questions.filter(kind=QuestionKind.LIKERT)]
+    charts = []
+    for k, label in enumerate(labels):
+        points = [
+            (w["opens_at"][:10], w["means"][k] if k < len(w["means"]) else None) for w in trend
+        ]
+        charts.append(line(points, label, _("wave"), _("average agreement (1-5)")))
+    nps_chart = line(
+        [(w["opens_at"][:10], w["nps"]) for w in trend], _("Recommendation (NPS)"), _("wave"), "NPS"
+    )
+    return render(request, "participation/pulse_trend.html", {
+        "municipality": municipality, "series": series, "title": _text(waves[-1], "title"), "trend": trend,
+        "charts": [c for c in charts if c], "nps_chart": nps_chart, "now": timezone.now(),
+    })  # fmt: skip

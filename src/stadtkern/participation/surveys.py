@@ -1,0 +1,214 @@
+"""Surveys and pulse checks: creating them, answering, results and the trend of a series.
+
+Answers are checked against their question before anything is stored: a Likert answer
+is a whole number from 1 to 5, a recommendation one from 0 to 10, a single choice one
+of the question's choices, several choices a list of them without repeats, free text
+at most 2,000 characters. One response per account (signed surveys keep the account;
+anonymous ones only record that the account answered).
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stadtkern.core.models import Municipality
+
+from .models import Question, QuestionKind, Survey, SurveyKind, SurveyParticipation, SurveyResponse
+
+TEXT_MAX = 2000
+LIKERT = range(1, 6)
+NPS = range(0, 11)
+
+# The pulse check for project teams and steering groups: the same questions every wave.
+PULSE_QUESTIONS = [
+    (QuestionKind.LIKERT, "Wir kommen mit dem Vorhaben gut voran.", "We are making good progress."),
+    (QuestionKind.LIKERT, "Die Zusammenarbeit im Team funktioniert.", "Working together in the team works."),
+    (QuestionKind.LIKERT, "Ich weiß, was als Nächstes zu tun ist.", "I know what to do next."),
+    (QuestionKind.NPS, "Wie wahrscheinlich empfehlen Sie anderen Kommunen, das Vorhaben nachzumachen?",
+     "How likely are you to recommend other municipalities to copy the project?"),
+    (QuestionKind.TEXT, "Was sollten wir ändern?", "What should we change?"),
+]  # fmt: skip
+
+
+def is_open(survey: Survey, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return survey.published and survey.opens_at <= now < survey.closes_at
+
+
+@transaction.atomic
+def survey_create(
+    *, municipality: Municipality, slug: str, title: str, questions: list[dict], opens_at: datetime,
+    closes_at: datetime, kind: str = SurveyKind.SURVEY, series: str = "", anonymous: bool = True,
+    login_required: bool = False, published: bool = True, title_en: str = "", description: str = "",
+) -> Survey:  # fmt: skip
+    """Create a survey with its questions: ``[{"kind", "text", "text_en", "choices", "required"}]``."""
+    survey = Survey(
+        municipality=municipality, slug=slug, title=title, title_en=title_en, description=description,
+        kind=kind, series=series, anonymous=anonymous, login_required=login_required or not anonymous,
+        opens_at=opens_at, closes_at=closes_at, published=published,
+    )  # fmt: skip
+    survey.full_clean()
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("A survey must close after it opens.")})
+    if not questions:
+        raise ValidationError({"questions": _("A survey needs at least one question.")})
+    survey.save()
+    for k, q in enumerate(questions):
+        choices = [str(c).strip() for c in q.get("choices", []) if str(c).strip()]
+        if q["kind"] in (QuestionKind.SINGLE, QuestionKind.MULTIPLE) and len(choices) < 2:
+            raise ValidationError(
+                {f"questions.{k}.choices": _("A choice question needs at least two choices.")}
+            )
+        if len(set(choices)) != len(choices):
+            raise ValidationError({f"questions.{k}.choices": _("Each choice may appear once.")})
+        question = Question(
+            survey=survey, position=k, kind=q["kind"], text=q["text"], text_en=q.get("text_en", ""),
+            choices=choices, required=q.get("required", q["kind"] != QuestionKind.TEXT),
+        )  # fmt: skip
+        question.full_clean()
+        question.save()
+    return survey
+
+
+def pulse_create(
+    *, municipality: Municipality, series: str, title: str, opens: date, days: int = 14
+) -> Survey:
+    """Create the next wave of a pulse check series (anonymous, for registered team members)."""
+    opens_at = timezone.make_aware(datetime.combine(opens, datetime.min.time()))
+    return survey_create(
+        municipality=municipality, slug=f"{series}-{opens.isoformat()}", title=title, kind=SurveyKind.PULSE,
+        series=series, opens_at=opens_at, closes_at=opens_at + timedelta(days=days), login_required=True,
+        questions=[{"kind": k, "text": de, "text_en": en} for k, de, en in PULSE_QUESTIONS],
+    )  # fmt: skip
+
+
+def _check(question: Question, value):
+    """Return the answer as stored, None for an unanswered optional question."""
+    empty = value is None or value == "" or value == []
+    if empty:
+        if question.required:
+            raise ValidationError({f"q{question.pk}": _("Please answer this question.")})
+        return None
+    if question.kind in (QuestionKind.LIKERT, QuestionKind.NPS):
+        allowed = LIKERT if question.kind == QuestionKind.LIKERT else NPS
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if (
+            number is None
+            or isinstance(value, bool)
+            or str(value).strip() != str(number)
+            or number not in allowed
+        ):
+            raise ValidationError({f"q{question.pk}": _("Choose a whole number from %(low)d to %(high)d.")
+                                   % {"low": allowed[0], "high": allowed[-1]}})  # fmt: skip
+        return number
+    if question.kind == QuestionKind.SINGLE:
+        if value not in question.choices:
+            raise ValidationError({f"q{question.pk}": _("Choose one of the given answers.")})
+        return value
+    if question.kind == QuestionKind.MULTIPLE:
+        values = value if isinstance(value, list) else [value]
+        if any(v not in question.choices for v in values) or len(set(values)) != len(values):
+            raise ValidationError(
+                {f"q{question.pk}": _("Choose among the given answers, each once.")}
+            )
+        return [c for c in question.choices if c in values]  # in the question's order
+    text = str(value).strip()
+    if len(text) > TEXT_MAX or "\x00" in text:
+        raise ValidationError({f"q{question.pk}": _("At most %(n)d characters.") % {"n": TEXT_MAX}})
+    return text or None
+
+
+def response_submit(
+    *, survey: Survey, user, answers: dict, answered_at: datetime | None = None
+) -> SurveyResponse:
+    """Store a response after checking every answer; an account answers once.
+
+    ``answered_at`` is when the answers were given, for answers collected on paper while
+    the survey ran and typed in later; it must fall within the survey's time.
+    """
+    signed_in = getattr(user, "is_authenticated", False)
+    if not is_open(survey, answered_at):
+        raise ValidationError({"survey": _("This survey is not open now.")})
+    if survey.login_required and not signed_in:
+        raise PermissionDenied(_("Log in to answer this survey."))
+    questions = list(survey.questions.all())
+    known = {str(q.pk) for q in questions}
+    unknown = [k for k in answers if str(k) not in known]
+    if unknown:
+        raise ValidationError(
+            {"answers": _("No question %(id)s in this survey.") % {"id": unknown[0]}}
+        )
+    errors, stored = {}, {}
+    for q in questions:
+        try:
+            value = _check(q, answers.get(str(q.pk), answers.get(q.pk)))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if value is not None:
+            stored[str(q.pk)] = value
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            if signed_in and survey.anonymous:
+                SurveyParticipation.objects.create(survey=survey, user=user)
+            return SurveyResponse.objects.create(
+                survey=survey,
+                user=user if signed_in and not survey.anonymous else None,
+                answers=stored,
+            )
+    except IntegrityError:
+        raise ValidationError({"survey": _("You have answered this survey already.")}) from None
+
+
+def survey_results(survey: Survey) -> dict:
+    """Return per question: counts per answer, the mean (1-5), the NPS, or the texts."""
+    responses = list(survey.responses.values_list("answers", flat=True))
+    out = {"responses": len(responses), "questions": []}
+    for q in survey.questions.all():
+        values = [r[str(q.pk)] for r in responses if str(q.pk) in r]
+        item = {
+            "id": q.pk,
+            "kind": q.kind,
+            "text": q.text,
+            "text_en": q.text_en,
+            "answered": len(values),
+        }
+        if q.kind in (QuestionKind.LIKERT, QuestionKind.NPS):
+            scale = LIKERT if q.kind == QuestionKind.LIKERT else NPS
+            item["counts"] = {str(k): values.count(k) for k in scale}
+            item["mean"] = round(sum(values) / len(values), 2) if values else None
+            if q.kind == QuestionKind.NPS and values:
+                promoters = sum(v >= 9 for v in values)
+                detractors = sum(v <= 6 for v in values)
+                item["nps"] = round(100 * (promoters - detractors) / len(values))
+        elif q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+            item["counts"] = {c: flat.count(c) for c in q.choices}
+        else:
+            item["texts"] = values
+        out["questions"].append(item)
+    return out
+
+
+def series_trend(municipality: Municipality, series: str) -> list[dict]:
+    """Return each wave of a pulse series with the mean of each question (by position) and the NPS."""
+    waves = Survey.objects.filter(
+        municipality=municipality, series=series, published=True
+    ).order_by("opens_at")
+    trend = []
+    for wave in waves:
+        results = survey_results(wave)
+        trend.append({
+            "survey": wave.slug, "opens_at": wave.opens_at.isoformat(), "responses": results["responses"],
+            "means": [q["mean"] for q in results["questions"] if q["kind"] == QuestionKind.LIKERT],
+            "nps": next((q.get("nps") for q in results["questions"] if q["kind"] == QuestionKind.NPS), None),
+        })  # fmt: skip
+    return trend
