@@ -118,7 +118,8 @@ def test_survey_pages_have_no_serious_accessibility_violation(
     assert Survey.objects.get(slug="wie-smart-ist-musterstadt").responses.count() == 121
     Survey.objects.filter(slug="wie-smart-ist-musterstadt").update(closes_at=timezone.now())
     for path in ("/m/alpha/participation/surveys/wie-smart-ist-musterstadt/results/",
-                 "/m/alpha/participation/pulse/smart-city-team/", "/m/alpha/participation/"):  # fmt: skip
+                 "/m/alpha/participation/pulse/smart-city-team/", "/m/alpha/participation/",
+                 "/m/alpha/participation/assemblies/buergerrat-klima/"):  # fmt: skip
         assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
         accessible(page, console_errors)
         if "participation/surveys" in path or "pulse" in path:

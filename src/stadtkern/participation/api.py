@@ -18,8 +18,8 @@ from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
-from . import pabulib, rules, services, surveys
-from .models import Budget, Comment, Process, Proposal, Survey
+from . import assemblies, pabulib, rules, services, surveys
+from .models import Assembly, Budget, Comment, Process, Proposal, Survey
 from .selectors import budget_election, current_phase, proposal_data, proposals_of, voting_over
 
 router = Router(tags=["participation"])
@@ -408,3 +408,50 @@ def pulse_trend(request, municipality: Slug, series: Slug):
     if not trend:
         raise Http404(f"No pulse check {series!r}.")
     return trend
+
+
+# --- Citizens' assemblies -----------------------------------------------------------------
+
+
+class VolunteerIn(Schema):
+    name: text(200, 1)
+    contact: text(300, 3)
+    features: dict[text(100, 1), text(100)] = Field(max_length=50)
+
+
+def _assembly(municipality: str, slug: str) -> Assembly:
+    found = (
+        Assembly.objects.filter(municipality__slug=municipality, slug=slug, published=True)
+        .select_related("municipality")
+        .first()
+    )
+    if found is None:
+        raise Http404(f"No citizens' assembly {slug!r} in {municipality}.")
+    return found
+
+
+@router.get("/participation/assemblies/{municipality}/{slug}", auth=READ)
+def assembly_detail(request, municipality: Slug, slug: Slug):
+    """Quotas, volunteers per feature, the seed, and after the draw the LEXIMIN distribution
+    (volunteer numbers per type, panels as counts per type, probabilities) to repeat it."""
+    found = _assembly(municipality, slug)
+    return {
+        "slug": found.slug, "title": found.title, "panel_size": found.panel_size, "shares": found.shares,
+        "registration_open": found.registration_open, "seed": found.seed or None,
+        "drawn_at": found.drawn_at.isoformat() if found.drawn_at else None,
+        "composition": assemblies.composition(found), "distribution": found.distribution,
+    }  # fmt: skip
+
+
+@router.post(
+    "/participation/assemblies/{municipality}/{slug}/volunteers", response={201: dict}, auth=None
+)
+def volunteer_register(request, municipality: Slug, slug: Slug, payload: VolunteerIn):
+    """Volunteer for the assembly (no account needed)."""
+    volunteer = assemblies.volunteer_register(
+        assembly=_assembly(municipality, slug),
+        name=payload.name,
+        contact=payload.contact,
+        features=payload.features,
+    )
+    return Status(201, {"registered": True, "number": volunteer.pk})

@@ -1,6 +1,7 @@
 """Musterstadt's participation demo: a finished Bürgerhaushalt with its results, one
 whose vote is open (with voting codes and a verified resident to try it), a running
-survey with answers, and a year of the smart-city team's pulse checks.
+survey with answers, a year of the smart-city team's pulse checks, and a citizens'
+assembly drawn by lot from its volunteers.
 
 The finished one has 1,400 invented voters whose preferences follow where they live:
 each district favours its own projects, everybody likes a few citywide ones. That is
@@ -19,8 +20,8 @@ from django.utils import timezone
 
 from stadtkern.core.models import Municipality, User
 
-from . import services, surveys
-from .models import Ballot, BallotKind, PhaseKind, Process, Survey
+from . import assemblies, services, surveys
+from .models import Assembly, Ballot, BallotKind, PhaseKind, Process, Survey
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -180,13 +181,55 @@ def _surveys(municipality: Municipality) -> None:
             })  # fmt: skip
 
 
+ASSEMBLY_SHARES = {
+    "Alter": {"16-29": 0.19, "30-49": 0.30, "50-64": 0.25, "65+": 0.26},
+    "Geschlecht": {"weiblich": 0.51, "männlich": 0.49},
+    "Bezirk": {"Innenstadt": 0.40, "Nord": 0.30, "Süd": 0.20, "Ost": 0.10},
+    "Bildungsabschluss": {
+        "ohne / Hauptschule": 0.30,
+        "Realschule": 0.30,
+        "Abitur / Hochschule": 0.40,
+    },
+}
+
+
+def _assembly(municipality: Municipality) -> None:
+    """A climate assembly of 30 drawn from 240 volunteers who are older and more educated
+    than the town (as volunteers are): the draw corrects for it."""
+    found = assemblies.assembly_create(
+        municipality=municipality, slug="buergerrat-klima", title="Bürgerrat Klima 2026",
+        title_en="Citizens' assembly on climate 2026", panel_size=30, shares=ASSEMBLY_SHARES,
+        description="30 ausgeloste Musterstädterinnen und Musterstädter beraten an vier Samstagen, wie die Stadt "
+        "bis 2040 klimaneutral wird, und geben dem Rat Empfehlungen.",
+    )  # fmt: skip
+    rng = random.Random(30)  # noqa: S311 - reproducible demo data, not security
+    skew = {"Alter": [0.5, 1.0, 1.3, 1.4], "Bildungsabschluss": [0.5, 0.9, 1.6]}
+    for k in range(240):
+        features = {
+            name: rng.choices(list(values), weights=[w * f for w, f in zip(values.values(), skew.get(name, [1] * len(values)), strict=False)])[0]
+            for name, values in ASSEMBLY_SHARES.items()
+        }  # fmt: skip
+        assemblies.volunteer_register(assembly=found, name=f"Freiwillige Person {k + 1}",
+                                      contact=f"person{k + 1}@example.org", features=features)  # fmt: skip
+    editor = (
+        User.objects.get(username="anna") if User.objects.filter(username="anna").exists() else None
+    )
+    found.seed = "Lottozahlen vom 14.11.2026: 3 11 19 27 38 44"
+    found.registration_open = False
+    found.save(update_fields=["seed", "registration_open"])
+    if editor is not None and assemblies.rules.can_manage_assembly(editor, municipality):
+        assemblies.assembly_draw(assembly=found, user=editor)
+
+
 @transaction.atomic
 def demo_load_participation(municipality: Municipality, password: str) -> dict:
     """Replace the municipality's participation demo; return the voting codes and the voter."""
     Process.objects.filter(municipality=municipality).delete()
     Survey.objects.filter(municipality=municipality).delete()
+    Assembly.objects.filter(municipality=municipality).delete()
     _finished(municipality)
     _surveys(municipality)
+    _assembly(municipality)
     _process, codes = _open(municipality)
     clara, _created = User.objects.get_or_create(username="clara")
     clara.set_password(password)

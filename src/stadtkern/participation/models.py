@@ -445,3 +445,56 @@ class SurveyParticipation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} answered {self.survey}"
+
+
+class Assembly(models.Model):
+    """A citizens' assembly (Bürgerrat): volunteers register with features; a panel is drawn
+    by lot that meets quotas from the population's shares, with chances as equal as they allow."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="assemblies"
+    )
+    slug = models.SlugField(_("short name"), max_length=80)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    panel_size = models.PositiveIntegerField(_("members of the panel"))
+    # Population shares per feature: {"Alter": {"16-29": 0.18, ...}, "Geschlecht": {...}}.
+    shares = models.JSONField(_("population shares"))
+    registration_open = models.BooleanField(_("registration open"), default=True)
+    published = models.BooleanField(_("published"), default=True)
+    # Announced before the draw, so that everyone can repeat it with the published distribution.
+    seed = models.CharField(_("seed of the draw"), max_length=200, blank=True)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    # The LEXIMIN distribution: volunteer ids per type, panels as counts per type, probabilities.
+    distribution = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"], name="assembly_slug_unique")
+        ]
+        verbose_name = _("citizens' assembly")
+        verbose_name_plural = _("citizens' assemblies")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Volunteer(models.Model):
+    """A person who volunteers for an assembly, with self-declared features and a contact
+    for the invitation (deleted with the assembly)."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="volunteers")
+    name = models.CharField(_("name"), max_length=200)
+    contact = models.CharField(_("e-mail or postal address"), max_length=300)
+    features = models.JSONField(default=dict)
+    probability = models.FloatField(null=True, blank=True)
+    selected = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+
+    def __str__(self) -> str:
+        return self.name

@@ -109,3 +109,8 @@ def can_see_survey_results(user, survey, now=None) -> bool:
 
     closed = survey.closes_at <= (now or timezone.now())
     return can_edit_surveys(user, survey.municipality) or (survey.published and closed)
+
+
+def can_manage_assembly(user, municipality) -> bool:
+    """Announce the seed, draw the panel and read the volunteers' contacts: editors."""
+    return _staff(user) or role_of(user, municipality) in WRITE_ROLES
