@@ -82,7 +82,7 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
     ideas = make_process(alpha, running=PhaseKind.PROPOSALS, slug="ideen")
     author = user_create(username="ida", password="correct horse battery staple 42")
     proposal = services.proposal_create(process=ideas, user=author, title="Trinkbrunnen am Markt",
-                                        description="Für heiße Tage.")  # fmt: skip
+                                        description="Für heiße Tage.", latitude=51.45, longitude=6.63)  # fmt: skip
     services.comment_create(proposal=proposal, user=author, text="Ergänzung: mit Hundenapf.")
     console_errors = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))

@@ -4,6 +4,7 @@ Every page works without JavaScript; the ballot's running total is a small extra
 (``participation/ballot.js``) for those who have it.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -78,13 +79,23 @@ def processes(request, slug: str):
 def process(request, slug: str, process_slug: str):
     process = _process(request, slug, process_slug)
     running = current_phase(process)
+    proposals = list(proposals_of(process))
+    places = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+             "properties": {_("Proposal"): p.title, _("Supporters"): p.supporters}}
+            for p in proposals if p.latitude is not None and not p.hidden_reason
+        ],
+    }  # fmt: skip
     return render(request, "participation/process.html", {
         "municipality": process.municipality, "process": process, "running": running,
         "phases": process.phases.all(), "budgets": process.budgets.all(),
         "voting_open": rules.phase_allows(running, "vote") and process.published,
         "voting_over": voting_over(process),
         "can_manage": rules.can_manage_process(request.user, process),
-        "proposals": proposals_of(process), "can_propose": rules.can_propose(request.user, process, running),
+        "proposals": proposals, "places": places if places["features"] else None,
+        "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION, "can_propose": rules.can_propose(request.user, process, running),
     })  # fmt: skip
 
 
