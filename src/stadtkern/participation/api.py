@@ -6,6 +6,7 @@ is the credential). Results and the anonymous ballots (as a Pabulib file) are pu
 once voting is over, and never before.
 """
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -20,6 +21,7 @@ from stadtkern.core.types import Id, Slug, text
 
 from . import assemblies, pabulib, rules, services, surveys
 from .models import Assembly, Budget, Comment, Process, Proposal, Survey
+from .outcomes import RULES
 from .selectors import budget_election, current_phase, proposal_data, proposals_of, voting_over
 
 router = Router(tags=["participation"])
@@ -327,7 +329,7 @@ class ResponseIn(Schema):
 def _survey(request, municipality: str, slug: str) -> Survey:
     m = municipality_get(municipality)
     survey = Survey.objects.filter(municipality=m, slug=slug).select_related("municipality").first()
-    if survey is None or not (survey.published or rules.can_edit_surveys(request.auth, m)):
+    if survey is None or not (survey.published or rules.can_edit_participation(request.auth, m)):
         raise Http404(f"No survey {slug!r} in {municipality}.")
     return survey
 
@@ -394,7 +396,7 @@ def survey_results(request, municipality: Slug, slug: Slug):
     if not rules.can_see_survey_results(request.auth, survey):
         raise HttpError(409, "Results are published when the survey has closed.")
     results = surveys.survey_results(survey)
-    if not rules.can_edit_surveys(request.auth, survey.municipality):
+    if not rules.can_edit_participation(request.auth, survey.municipality):
         for item in results["questions"]:
             if "texts" in item:
                 item["texts"] = None
@@ -455,3 +457,94 @@ def volunteer_register(request, municipality: Slug, slug: Slug, payload: Volunte
         features=payload.features,
     )
     return Status(201, {"registered": True, "number": volunteer.pk})
+
+
+# --- Set-up by the municipality's editors -------------------------------------------------
+
+
+class ProcessIn(Schema):
+    slug: Slug
+    title: text(300, 3)
+    title_en: text(300) = ""
+    description: text(10000) = ""
+    published: bool = False
+
+
+class PhaseIn(Schema):
+    kind: Literal["proposals", "review", "voting", "results", "implementation"]
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+
+class BudgetIn(Schema):
+    name: text(200, 1)
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    ballot_kind: Literal["approval", "knapsack", "cumulative", "ordinal"]
+    rule: Literal[RULES]  # type: ignore[valid-type]
+    min_projects: int = Field(default=1, ge=0, le=1000)
+    max_projects: int | None = Field(default=None, ge=1, le=1000)
+    max_points: int | None = Field(default=None, ge=1, le=100_000)
+    min_score: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+
+
+class ProjectIn(Schema):
+    ref: text(40, 1)
+    title: text(500, 1)
+    cost: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    description: text(10000) = ""
+    category: text(300) = ""
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+def _editor(request, municipality) -> None:
+    if not rules.can_edit_participation(request.auth, municipality):
+        raise PermissionDenied("Only the municipality's editors set up participation.")
+
+
+@router.post("/participation/processes/{municipality}", response={201: dict}, auth=WRITE)
+def process_create(request, municipality: Slug, payload: ProcessIn):
+    """Create a participation process (editors); phases and budgets follow."""
+    m = municipality_get(municipality)
+    _editor(request, m)
+    if Process.objects.filter(municipality=m, slug=payload.slug).exists():
+        raise HttpError(409, f"{municipality} already has a process {payload.slug!r}.")
+    return Status(201, _process_out(services.process_create(municipality=m, **payload.dict())))
+
+
+@router.post(
+    "/participation/processes/{municipality}/{slug}/phases", response={201: dict}, auth=WRITE
+)
+def phase_create(request, municipality: Slug, slug: Slug, payload: PhaseIn):
+    process = _process(request, municipality, slug)
+    _editor(request, process.municipality)
+    for name, value in (("starts_at", payload.starts_at), ("ends_at", payload.ends_at)):
+        if value is not None and value.tzinfo is None:
+            raise HttpError(400, f"{name} needs a time zone, e.g. 2026-09-01T00:00:00+02:00.")
+    services.phase_create(process=process, **payload.dict())
+    return Status(201, _process_out(process))
+
+
+@router.post(
+    "/participation/processes/{municipality}/{slug}/budgets", response={201: dict}, auth=WRITE
+)
+def budget_create(request, municipality: Slug, slug: Slug, payload: BudgetIn):
+    process = _process(request, municipality, slug)
+    _editor(request, process.municipality)
+    budget = services.budget_create(process=process, **payload.dict())
+    return Status(201, {"id": budget.pk, "name": budget.name})
+
+
+@router.post("/participation/budgets/{budget_id}/projects", response={201: dict}, auth=WRITE)
+def project_create(request, budget_id: Id, payload: ProjectIn):
+    """Add a project to a budget (editors; not once voting has begun)."""
+    budget = _budget(request, budget_id)
+    _editor(request, budget.process.municipality)
+    if budget.ballots.exists():
+        raise HttpError(
+            409, "Ballots have been cast: the projects of this budget can no longer change."
+        )
+    if budget.projects.filter(ref=payload.ref).exists():
+        raise HttpError(409, f"The budget has a project {payload.ref} already.")
+    project = services.project_create(budget=budget, **payload.dict())
+    return Status(201, {"ref": project.ref, "title": project.title})

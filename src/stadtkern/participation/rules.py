@@ -98,8 +98,8 @@ def can_review(user, process: Process) -> bool:
     return can_manage_process(user, process)
 
 
-def can_edit_surveys(user, municipality) -> bool:
-    """Create surveys and pulse checks, read free-text answers and signed responses: editors."""
+def can_edit_participation(user, municipality) -> bool:
+    """Set up processes, budgets, surveys and pulse checks; read free-text answers: editors."""
     return _staff(user) or role_of(user, municipality) in WRITE_ROLES
 
 
@@ -108,7 +108,7 @@ def can_see_survey_results(user, survey, now=None) -> bool:
     from django.utils import timezone
 
     closed = survey.closes_at <= (now or timezone.now())
-    return can_edit_surveys(user, survey.municipality) or (survey.published and closed)
+    return can_edit_participation(user, survey.municipality) or (survey.published and closed)
 
 
 def can_manage_assembly(user, municipality) -> bool:

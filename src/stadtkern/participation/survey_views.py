@@ -23,7 +23,7 @@ def _survey(request, slug: str, survey_slug: str) -> Survey:
         .first()
     )
     if survey is None or not (
-        survey.published or rules.can_edit_surveys(request.user, municipality)
+        survey.published or rules.can_edit_participation(request.user, municipality)
     ):
         raise Http404(_("No such survey."))
     return survey
@@ -76,7 +76,7 @@ def survey_results(request, slug: str, survey_slug: str):
             "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"), "pending": True,
         }, status=409)  # fmt: skip
     results = surveys.survey_results(survey)
-    editor = rules.can_edit_surveys(request.user, survey.municipality)
+    editor = rules.can_edit_participation(request.user, survey.municipality)
     for item in results["questions"]:
         item["label"] = (
             item["text_en"] if get_language() == "en" and item["text_en"] else item["text"]
