@@ -84,6 +84,9 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
     proposal = services.proposal_create(process=ideas, user=author, title="Trinkbrunnen am Markt",
                                         description="Für heiße Tage.", latitude=51.45, longitude=6.63)  # fmt: skip
     services.comment_create(proposal=proposal, user=author, text="Ergänzung: mit Hundenapf.")
+    from stadtkern.participation.tests.test_proposal_images import photo_with_gps
+
+    services.proposal_image_set(proposal=proposal, user=author, data=photo_with_gps(), alt="Der leere Platz am Markt")
     console_errors = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     for path in (
@@ -95,6 +98,7 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
         if "participation/surveys" in path or "pulse" in path:
             expect(page.locator("svg.chart-svg").first).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trinkbrunnen am Markt")
+    expect(page.get_by_role("img", name="Der leere Platz am Markt")).to_be_visible()
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])

@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from stadtkern.core.auth import READ, WRITE
@@ -225,7 +225,8 @@ class ReviewIn(Schema):
 
 def _proposal(request, proposal_id: int) -> Proposal:
     proposal = (
-        Proposal.objects.select_related("process__municipality", "field_of_action", "author")
+        Proposal.objects.defer("image")
+        .select_related("process__municipality", "field_of_action", "author")
         .filter(pk=proposal_id)
         .first()
     )
@@ -548,3 +549,11 @@ def project_create(request, budget_id: Id, payload: ProjectIn):
         raise HttpError(409, f"The budget has a project {payload.ref} already.")
     project = services.project_create(budget=budget, **payload.dict())
     return Status(201, {"ref": project.ref, "title": project.title})
+
+
+@router.post("/participation/proposals/{proposal_id}/image", auth=WRITE)
+def proposal_image(request, proposal_id: Id, image: File[UploadedFile], alt: Form[text(300, 1)]):
+    """Add a picture to one's own proposal (multipart: ``image``, ``alt``); stored re-encoded, without EXIF."""
+    proposal = _proposal(request, proposal_id)
+    services.proposal_image_set(proposal=proposal, user=request.auth, data=image.read(), alt=alt)
+    return {"image": True, "image_alt": proposal.image_alt}

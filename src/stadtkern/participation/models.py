@@ -297,6 +297,10 @@ class Proposal(models.Model):
         blank=True,
         related_name="proposals",
     )
+    # An optional picture, re-encoded on upload (no EXIF), with a text for those who cannot see it.
+    image = models.BinaryField(null=True, blank=True, editable=False)
+    image_type = models.CharField(max_length=20, blank=True)
+    image_alt = models.CharField(_("description of the image"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

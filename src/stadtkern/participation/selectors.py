@@ -188,6 +188,7 @@ def proposals_of(process: Process):
 
     return (
         Proposal.objects.filter(process=process)
+        .defer("image")  # the picture is served on its own address
         .select_related("field_of_action", "author", "measure")
         .annotate(
             supporters=Count("supports", distinct=True),
@@ -208,6 +209,8 @@ def proposal_data(proposal, *, comments: bool = False) -> dict:
         "field_of_action": proposal.field_of_action.title if proposal.field_of_action_id else None,
         "latitude": None if hidden else proposal.latitude,
         "longitude": None if hidden else proposal.longitude,
+        "image": None if hidden or not proposal.image_type else True,
+        "image_alt": None if hidden else (proposal.image_alt or None),
         "status": proposal.status,
         "review_note": proposal.review_note or None,
         "cost_estimate": proposal.cost_estimate,

@@ -19,6 +19,9 @@ urlpatterns = [
     path("<slug:process_slug>/codes/", views.codes, name="codes"),
     path("<slug:process_slug>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("<slug:process_slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
+    path(
+        "<slug:process_slug>/proposals/<int:pk>/image", views.proposal_image, name="proposal_image"
+    ),
     path("<slug:process_slug>/budgets/<int:budget_id>/vote/", views.vote, name="vote"),
     path("<slug:process_slug>/budgets/<int:budget_id>/results/", views.results, name="results"),
 ]

@@ -7,7 +7,7 @@ Every page works without JavaScript; the ballot's running total is a small extra
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,6 +236,16 @@ def proposal_new(request, slug: str, process_slug: str):
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
+                picture = request.FILES.get("image")
+                if picture is not None:
+                    try:
+                        services.proposal_image_set(
+                            proposal=proposal, user=request.user, data=picture.read(),
+                            alt=request.POST.get("image_alt", ""),
+                        )  # fmt: skip
+                    except ValidationError as exc:
+                        # The proposal stands; the picture can be added again on its page.
+                        messages.warning(request, " ".join(exc.messages))
                 messages.success(request, _("Thank you: your proposal was submitted."))
                 return redirect(
                     "participation:proposal", slug=slug, process_slug=process.slug, pk=proposal.pk
@@ -309,3 +319,14 @@ def proposal(request, slug: str, process_slug: str, pk: int):
         "can_review": rules.can_review(request.user, process),
         "statuses": [s for s in ProposalStatus.choices if s[0] != ProposalStatus.SUBMITTED],
     }, status=422 if errors else 200)  # fmt: skip
+
+
+def proposal_image(request, slug: str, process_slug: str, pk: int):
+    process = _process(request, slug, process_slug)
+    found = process.proposals.filter(pk=pk, hidden_reason="").exclude(image=None).first()
+    if found is None:
+        raise Http404(_("No such picture."))
+    response = HttpResponse(bytes(found.image), content_type=found.image_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
