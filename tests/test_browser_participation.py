@@ -86,7 +86,9 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
     services.comment_create(proposal=proposal, user=author, text="Ergänzung: mit Hundenapf.")
     from stadtkern.participation.tests.test_proposal_images import photo_with_gps
 
-    services.proposal_image_set(proposal=proposal, user=author, data=photo_with_gps(), alt="Der leere Platz am Markt")
+    services.proposal_image_set(
+        proposal=proposal, user=author, data=photo_with_gps(), alt="Der leere Platz am Markt"
+    )
     console_errors = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     for path in (
