@@ -121,7 +121,8 @@ def own_ballot(budget: Budget, user) -> Ballot | None:
     return budget.ballots.filter(key=ballot_key(budget, user=user)).first()
 
 
-def _money(value, currency: str) -> str:
+def money(value, currency: str) -> str:
+    """Return an amount as people read it: 110,000 EUR (English), 110 000 EUR (German)."""
     number = Decimal(str(value))
     text = f"{number:,.2f}" if number != number.to_integral() else f"{number:,.0f}"
     if translation.get_language() == "de":
@@ -142,9 +143,9 @@ def results_rows(budget: Budget) -> list[dict]:
         values = {
             "round": w.get("round"), "rank": w.get("rank"), "threshold": w.get("threshold"),
             "stopped_at": w.get("stopped_at"), "approvals": w.get("approvals"),
-            "price": _money(w.get("price_per_supporter", 0), cur), "share": _money(w.get("share_per_voter", 0), cur),
-            "behind": _money(w.get("money_behind", 0), cur), "cost": _money(p.cost, cur),
-            "left": _money(w.get("budget_left_before", 0), cur),
+            "price": money(w.get("price_per_supporter", 0), cur), "share": money(w.get("share_per_voter", 0), cur),
+            "behind": money(w.get("money_behind", 0), cur), "cost": money(p.cost, cur),
+            "left": money(w.get("budget_left_before", 0), cur),
         }  # fmt: skip
         text = {
             "bought_by_supporters": _("Funded in round %(round)s: its supporters each paid %(price)s at most, "

@@ -42,7 +42,7 @@ from .models import (
     VotingCode,
 )
 from .outcomes import RULES, outcome
-from .selectors import budget_election, current_phase
+from .selectors import budget_election, current_phase, money
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 12
@@ -199,8 +199,8 @@ def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list 
         total = sum((costs[r] for r in refs), Decimal(0))
         if total > budget.amount:
             raise ValidationError(
-                {"projects": _("The chosen projects cost %(total)s %(currency)s, more than the budget of %(amount)s %(currency)s.")
-                 % {"total": _money(total), "amount": _money(budget.amount), "currency": budget.currency}}
+                {"projects": _("The chosen projects cost %(total)s, more than the budget of %(amount)s.")
+                 % {"total": money(total, budget.currency), "amount": money(budget.amount, budget.currency)}}
             )  # fmt: skip
     if budget.ballot_kind != BallotKind.CUMULATIVE:
         if points:
@@ -216,10 +216,6 @@ def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list 
              % {"given": sum(points), "max": budget.max_points}}
         )  # fmt: skip
     return list(points)
-
-
-def _money(amount: Decimal) -> str:
-    return format(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "f")
 
 
 def ballot_key(budget: Budget, *, user=None, code: VotingCode | None = None) -> str:
