@@ -58,6 +58,7 @@ def _process_out(process: Process) -> dict:
                 "amount": b.amount,
                 "currency": b.currency,
                 "ballot_kind": b.ballot_kind,
+                "district": b.district or None,
             }
             for b in process.budgets.all()
         ],
@@ -187,6 +188,7 @@ def budget_export(request, budget_id: Id):
 
 class CodesIn(Schema):
     count: int = Field(ge=1, le=100_000)
+    district: text(100) = ""
 
 
 @router.post("/participation/processes/{municipality}/{slug}/voting-codes", auth=WRITE)
@@ -195,7 +197,10 @@ def voting_codes_create(request, municipality: Slug, slug: Slug, payload: CodesI
     process = _process(request, municipality, slug)
     if not rules.can_manage_process(request.auth, process):
         raise PermissionDenied("Only the municipality's editors create voting codes.")
-    return {"codes": services.voting_codes_create(process=process, count=payload.count)}
+    codes = services.voting_codes_create(
+        process=process, count=payload.count, district=payload.district
+    )
+    return {"codes": codes, "district": payload.district or None}
 
 
 # --- Proposals ------------------------------------------------------------------------
@@ -486,6 +491,7 @@ class BudgetIn(Schema):
     max_projects: int | None = Field(default=None, ge=1, le=1000)
     max_points: int | None = Field(default=None, ge=1, le=100_000)
     min_score: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    district: text(100) = ""
 
 
 class ProjectIn(Schema):

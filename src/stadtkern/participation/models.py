@@ -99,6 +99,8 @@ class Budget(models.Model):
         _("amount"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0.01)]
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # A district's sub-budget takes ballots of that district's residents only; blank: the whole town.
+    district = models.CharField(_("district"), max_length=100, blank=True)
     ballot_kind = models.CharField(_("ballot"), max_length=20, choices=BallotKind.choices)
     min_projects = models.PositiveIntegerField(_("fewest projects per ballot"), default=1)
     max_projects = models.PositiveIntegerField(_("most projects per ballot"), null=True, blank=True)
@@ -164,6 +166,8 @@ class VotingCode(models.Model):
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="voting_codes")
     digest = models.CharField(max_length=64, unique=True)
+    # Codes are handed out per district; they open the town's budget and that district's.
+    district = models.CharField(_("district"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -237,6 +241,7 @@ class Verification(models.Model):
     )
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(_("method"), max_length=20, choices=VerificationMethod.choices)
+    district = models.CharField(_("district of residence"), max_length=100, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -57,6 +57,19 @@ def can_vote(user, process: Process, phase) -> bool:
     return process.published and phase_allows(phase, "vote") and is_verified(user, process)
 
 
+def district_of(user, process: Process) -> str:
+    """Return the district a verified resident lives in ("" when not recorded)."""
+    found = user.verifications.filter(municipality_id=process.municipality_id).values_list(
+        "district", flat=True
+    )
+    return next(iter(found), "")
+
+
+def may_vote_in(district: str, budget) -> bool:
+    """Everyone may vote in the town's budget; a district's sub-budget only its residents."""
+    return not budget.district or district == budget.district
+
+
 def can_vote_with_code(process: Process, phase) -> bool:
     """Vote with a paper code: anyone holding a valid code, while a voting phase runs."""
     return process.published and phase_allows(phase, "vote")

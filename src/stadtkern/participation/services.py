@@ -102,11 +102,12 @@ def budget_create(
     currency: str = "EUR",
     name_en: str = "",
     pabulib_meta: dict | None = None,
+    district: str = "",
 ) -> Budget:
     budget = Budget(
         process=process, name=name, name_en=name_en, amount=amount, currency=currency,
         ballot_kind=ballot_kind, rule=rule, min_projects=min_projects, max_projects=max_projects,
-        max_points=max_points, min_score=min_score, pabulib_meta=pabulib_meta or {},
+        max_points=max_points, min_score=min_score, pabulib_meta=pabulib_meta or {}, district=district.strip(),
     )  # fmt: skip
     budget.full_clean()
     errors = {}
@@ -137,10 +138,14 @@ def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fie
 
 
 def verification_create(
-    *, user, municipality: Municipality, method: str, verified_by=None
+    *, user, municipality: Municipality, method: str, verified_by=None, district: str = ""
 ) -> Verification:
     verification = Verification(
-        user=user, municipality=municipality, method=method, verified_by=verified_by
+        user=user,
+        municipality=municipality,
+        method=method,
+        verified_by=verified_by,
+        district=district,
     )
     verification.full_clean()
     verification.save()
@@ -148,8 +153,11 @@ def verification_create(
 
 
 @transaction.atomic
-def voting_codes_create(*, process: Process, count: int) -> list[str]:
-    """Create ``count`` one-time codes and return them; only their digests are kept."""
+def voting_codes_create(*, process: Process, count: int, district: str = "") -> list[str]:
+    """Create ``count`` one-time codes and return them; only their digests are kept.
+
+    Codes of a district open the town's budgets and that district's sub-budgets.
+    """
     if not 1 <= count <= 100_000:
         raise ValidationError({"count": _("Between 1 and 100,000 codes at a time.")})
     codes = []
@@ -157,7 +165,12 @@ def voting_codes_create(*, process: Process, count: int) -> list[str]:
         raw = "".join(secrets.choice(CODE_ALPHABET) for _k in range(CODE_LENGTH))
         codes.append("-".join(raw[k : k + 4] for k in range(0, CODE_LENGTH, 4)))
     VotingCode.objects.bulk_create(
-        [VotingCode(process=process, digest=_digest("code:" + normalise_code(c))) for c in codes],
+        [
+            VotingCode(
+                process=process, digest=_digest("code:" + normalise_code(c)), district=district
+            )
+            for c in codes
+        ],
         batch_size=2000,
     )
     return codes
@@ -236,6 +249,7 @@ def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[s
                     )
                 }
             )
+        _check_district(budget, rules.district_of(user, budget.process))
         return ballot_key(budget, user=user), {"user": user}
     if code:
         if not rules.can_vote_with_code(budget.process, phase):
@@ -244,10 +258,21 @@ def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[s
         voting_code = VotingCode.objects.filter(process=budget.process, digest=digest).first()
         if voting_code is None:
             raise ValidationError({"code": _("This voting code is not valid for this process.")})
+        _check_district(budget, voting_code.district)
         return ballot_key(budget, code=voting_code), {"code": voting_code}
     raise ValidationError(
         {"ballot": _("Log in with a verified account or enter your voting code.")}
     )
+
+
+def _check_district(budget: Budget, district: str) -> None:
+    if not rules.may_vote_in(district, budget):
+        raise ValidationError(
+            {
+                "ballot": _("This budget is for the residents of %(district)s.")
+                % {"district": budget.district}
+            }
+        )
 
 
 def _vote_refusal(process: Process, phase, *, verified: bool) -> str:

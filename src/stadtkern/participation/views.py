@@ -185,17 +185,22 @@ def codes(request, slug: str, process_slug: str):
     if not rules.can_manage_process(request.user, process):
         raise PermissionDenied(_("Only the municipality's editors create voting codes."))
     made, error = [], ""
+    districts = sorted({b.district for b in process.budgets.all() if b.district})
+    district = (
+        request.POST.get("district", "") if request.POST.get("district", "") in districts else ""
+    )
     if request.method == "POST":
         raw = request.POST.get("count", "")
         try:
             made = services.voting_codes_create(
-                process=process, count=int(raw) if raw.isdigit() else 0
+                process=process, count=int(raw) if raw.isdigit() else 0, district=district
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
     address = request.build_absolute_uri(f"/m/{slug}/participation/{process.slug}/")
     return render(request, "participation/codes.html", {
         "municipality": process.municipality, "process": process, "codes": made, "error": error,
+        "districts": districts, "district": district,
         "address": address, "voting": process.phases.filter(kind=PhaseKind.VOTING).first(),
     }, status=422 if error else 200)  # fmt: skip
 
