@@ -20,9 +20,17 @@ from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
 from . import assemblies, pabulib, rules, services, surveys
-from .models import Assembly, Budget, Comment, Process, Proposal, Survey
+from .models import Budget, Comment, Process, Proposal, Survey
 from .outcomes import RULES
-from .selectors import budget_election, current_phase, proposal_data, proposals_of, voting_over
+from .selectors import (
+    assembly_get,
+    budget_election,
+    current_phase,
+    proposal_data,
+    proposals_of,
+    survey_get,
+    voting_over,
+)
 
 router = Router(tags=["participation"])
 
@@ -332,14 +340,6 @@ class ResponseIn(Schema):
     answers: dict[text(20, 1), Answer] = Field(max_length=200)
 
 
-def _survey(request, municipality: str, slug: str) -> Survey:
-    m = municipality_get(municipality)
-    survey = Survey.objects.filter(municipality=m, slug=slug).select_related("municipality").first()
-    if survey is None or not (survey.published or rules.can_edit_participation(request.auth, m)):
-        raise Http404(f"No survey {slug!r} in {municipality}.")
-    return survey
-
-
 def _survey_out(survey: Survey) -> dict:
     return {
         "slug": survey.slug, "kind": survey.kind, "series": survey.series or None, "title": survey.title,
@@ -365,7 +365,7 @@ def survey_list(request, municipality: Slug):
 
 @router.get("/participation/surveys/{municipality}/{slug}", auth=READ)
 def survey_detail(request, municipality: Slug, slug: Slug):
-    return _survey_out(_survey(request, municipality, slug))
+    return _survey_out(survey_get(request.auth, municipality, slug))
 
 
 @router.post(
@@ -374,7 +374,9 @@ def survey_detail(request, municipality: Slug, slug: Slug):
 def survey_respond(request, municipality: Slug, slug: Slug, payload: ResponseIn):
     """Answer with an account (once); ``answers`` maps question ids to answers."""
     surveys.response_submit(
-        survey=_survey(request, municipality, slug), user=request.auth, answers=payload.answers
+        survey=survey_get(request.auth, municipality, slug),
+        user=request.auth,
+        answers=payload.answers,
     )
     return Status(201, {"stored": True})
 
@@ -386,19 +388,16 @@ def survey_respond(request, municipality: Slug, slug: Slug, payload: ResponseIn)
 )
 def survey_respond_anonymously(request, municipality: Slug, slug: Slug, payload: ResponseIn):
     """Answer without an account, where the survey allows it."""
-    survey = Survey.objects.filter(
-        municipality__slug=municipality, slug=slug, published=True
-    ).first()
-    if survey is None:
-        raise Http404(f"No survey {slug!r} in {municipality}.")
-    surveys.response_submit(survey=survey, user=None, answers=payload.answers)
+    surveys.response_submit(
+        survey=survey_get(None, municipality, slug), user=None, answers=payload.answers
+    )
     return Status(201, {"stored": True})
 
 
 @router.get("/participation/surveys/{municipality}/{slug}/results", auth=READ)
 def survey_results(request, municipality: Slug, slug: Slug):
     """Counts, averages and the NPS per question (free text for editors only)."""
-    survey = _survey(request, municipality, slug)
+    survey = survey_get(request.auth, municipality, slug)
     if not rules.can_see_survey_results(request.auth, survey):
         raise HttpError(409, "Results are published when the survey has closed.")
     results = surveys.survey_results(survey)
@@ -427,22 +426,11 @@ class VolunteerIn(Schema):
     features: dict[text(100, 1), text(100)] = Field(max_length=50)
 
 
-def _assembly(municipality: str, slug: str) -> Assembly:
-    found = (
-        Assembly.objects.filter(municipality__slug=municipality, slug=slug, published=True)
-        .select_related("municipality")
-        .first()
-    )
-    if found is None:
-        raise Http404(f"No citizens' assembly {slug!r} in {municipality}.")
-    return found
-
-
 @router.get("/participation/assemblies/{municipality}/{slug}", auth=READ)
 def assembly_detail(request, municipality: Slug, slug: Slug):
     """Quotas, volunteers per feature, the seed, and after the draw the LEXIMIN distribution
     (volunteer numbers per type, panels as counts per type, probabilities) to repeat it."""
-    found = _assembly(municipality, slug)
+    found = assembly_get(municipality, slug)
     return {
         "slug": found.slug, "title": found.title, "panel_size": found.panel_size, "shares": found.shares,
         "registration_open": found.registration_open, "seed": found.seed or None,
@@ -457,7 +445,7 @@ def assembly_detail(request, municipality: Slug, slug: Slug):
 def volunteer_register(request, municipality: Slug, slug: Slug, payload: VolunteerIn):
     """Volunteer for the assembly (no account needed)."""
     volunteer = assemblies.volunteer_register(
-        assembly=_assembly(municipality, slug),
+        assembly=assembly_get(municipality, slug),
         name=payload.name,
         contact=payload.contact,
         features=payload.features,

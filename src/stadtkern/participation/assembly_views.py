@@ -2,28 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from stadtkern.core.selectors import municipality_get
-
 from . import assemblies, rules
-from .models import Assembly
-
-
-def _assembly(slug: str, assembly_slug: str) -> Assembly:
-    municipality = municipality_get(slug)
-    assembly = Assembly.objects.filter(
-        municipality=municipality, slug=assembly_slug, published=True
-    ).first()
-    if assembly is None:
-        raise Http404(_("No such citizens' assembly."))
-    return assembly
+from .selectors import assembly_get
 
 
 def assembly(request, slug: str, assembly_slug: str):
-    assembly = _assembly(slug, assembly_slug)
+    assembly = assembly_get(slug, assembly_slug)
     manage = rules.can_manage_assembly(request.user, assembly.municipality)
     errors, values = {}, {}
     if request.method == "POST":
@@ -65,7 +53,7 @@ def assembly(request, slug: str, assembly_slug: str):
 
 
 def panel_export(request, slug: str, assembly_slug: str):
-    assembly = _assembly(slug, assembly_slug)
+    assembly = assembly_get(slug, assembly_slug)
     if not rules.can_manage_assembly(request.user, assembly.municipality):
         raise PermissionDenied(_("Only the municipality's editors see the volunteers' contacts."))
     response = HttpResponse(assemblies.panel_csv(assembly), content_type="text/csv; charset=utf-8")

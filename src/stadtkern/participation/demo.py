@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from stadtkern.core.models import Municipality, User
 
-from . import assemblies, services, surveys
+from . import assemblies, rules, services, surveys
 from .models import Assembly, Ballot, BallotKind, PhaseKind, Process, Survey
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -217,7 +217,7 @@ def _assembly(municipality: Municipality) -> None:
     found.seed = "Lottozahlen vom 14.11.2026: 3 11 19 27 38 44"
     found.registration_open = False
     found.save(update_fields=["seed", "registration_open"])
-    if editor is not None and assemblies.rules.can_manage_assembly(editor, municipality):
+    if editor is not None and rules.can_manage_assembly(editor, municipality):
         assemblies.assembly_draw(assembly=found, user=editor)
 
 

@@ -7,6 +7,8 @@ participants may do in it (``PHASE_ACTIONS``); the administration's own work (se
 review, counting) does not depend on the phase.
 """
 
+from django.utils import timezone
+
 from stadtkern.core.models import Role
 from stadtkern.core.rules import WRITE_ROLES, role_of
 
@@ -33,15 +35,23 @@ def phase_allows(phase, action: str) -> bool:
     return phase is not None and action in PHASE_ACTIONS.get(phase.kind, set())
 
 
-def is_verified(user, process: Process) -> bool:
+def residence(user, process: Process) -> str | None:
+    """Return the district a verified resident lives in ("" if not recorded); None if not verified."""
     if not getattr(user, "is_authenticated", False):
-        return False
-    return user.verifications.filter(municipality_id=process.municipality_id).exists()
+        return None
+    found = user.verifications.filter(municipality_id=process.municipality_id).values_list(
+        "district", flat=True
+    )
+    return next(iter(found), None)
+
+
+def is_verified(user, process: Process) -> bool:
+    return residence(user, process) is not None
 
 
 def can_manage_process(user, process: Process) -> bool:
     """Set up processes, phases, budgets, projects and voting codes; count."""
-    return _staff(user) or _role(user, process) in WRITE_ROLES
+    return can_edit_participation(user, process.municipality)
 
 
 def can_view_process(user, process: Process) -> bool:
@@ -54,15 +64,12 @@ def can_view_process(user, process: Process) -> bool:
 
 def can_vote(user, process: Process, phase) -> bool:
     """Vote with an account: verified residents, while a voting phase runs."""
-    return process.published and phase_allows(phase, "vote") and is_verified(user, process)
+    return resident_may_vote(residence(user, process), process, phase)
 
 
-def district_of(user, process: Process) -> str:
-    """Return the district a verified resident lives in ("" when not recorded)."""
-    found = user.verifications.filter(municipality_id=process.municipality_id).values_list(
-        "district", flat=True
-    )
-    return next(iter(found), "")
+def resident_may_vote(district: str | None, process: Process, phase) -> bool:
+    """``can_vote`` for a residence already looked up (None: not verified)."""
+    return process.published and phase_allows(phase, "vote") and district is not None
 
 
 def may_vote_in(district: str, budget) -> bool:
@@ -118,12 +125,10 @@ def can_edit_participation(user, municipality) -> bool:
 
 def can_see_survey_results(user, survey, now=None) -> bool:
     """Results: editors at any time, everyone once the survey has closed (if published)."""
-    from django.utils import timezone
-
     closed = survey.closes_at <= (now or timezone.now())
     return can_edit_participation(user, survey.municipality) or (survey.published and closed)
 
 
 def can_manage_assembly(user, municipality) -> bool:
     """Announce the seed, draw the panel and read the volunteers' contacts: editors."""
-    return _staff(user) or role_of(user, municipality) in WRITE_ROLES
+    return can_edit_participation(user, municipality)

@@ -3,11 +3,26 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Count
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import pabulib
-from .models import Ballot, BallotKind, Budget, Phase, PhaseKind, Process
+from stadtkern.core.selectors import municipality_get
+
+from . import pabulib, rules
+from .keys import ballot_key
+from .models import (
+    Assembly,
+    Ballot,
+    BallotKind,
+    Budget,
+    Phase,
+    PhaseKind,
+    Process,
+    Proposal,
+    Survey,
+)
 
 
 def current_phase(process: Process, now: datetime | None = None) -> Phase | None:
@@ -114,8 +129,6 @@ def budget_election(budget: Budget, *, with_results: bool = False) -> pabulib.El
 
 def own_ballot(budget: Budget, user) -> Ballot | None:
     """Return the ballot the user cast in the budget (only they can find it: their key)."""
-    from .services import ballot_key
-
     if not getattr(user, "is_authenticated", False):
         return None
     return budget.ballots.filter(key=ballot_key(budget, user=user)).first()
@@ -183,10 +196,6 @@ def comparison_text(budget: Budget) -> str:
 
 def proposals_of(process: Process):
     """Return the process's proposals with their supporter and comment counts (one query)."""
-    from django.db.models import Count
-
-    from .models import Proposal
-
     return (
         Proposal.objects.filter(process=process)
         .defer("image")  # the picture is served on its own address
@@ -229,3 +238,28 @@ def proposal_data(proposal, *, comments: bool = False) -> dict:
             for c in proposal.comments.select_related("author")
         ]  # fmt: skip
     return data
+
+
+def survey_get(user, municipality_slug: str, slug: str):
+    """Return a survey the user may see (published, or any for the municipality's editors)."""
+    municipality = municipality_get(municipality_slug)
+    survey = (
+        Survey.objects.filter(municipality=municipality, slug=slug)
+        .select_related("municipality")
+        .first()
+    )
+    if survey is None or not (survey.published or rules.can_edit_participation(user, municipality)):
+        raise Http404(_("No such survey."))
+    return survey
+
+
+def assembly_get(municipality_slug: str, slug: str):
+    """Return a published citizens' assembly."""
+    found = (
+        Assembly.objects.filter(municipality__slug=municipality_slug, slug=slug, published=True)
+        .select_related("municipality")
+        .first()
+    )
+    if found is None:
+        raise Http404(_("No such citizens' assembly."))
+    return found

@@ -5,15 +5,12 @@ Each function validates its input before writing, runs in one transaction and ra
 refused ballot leaves the voter's earlier ballot as it was.
 """
 
-import hashlib
-import hmac
 import io
 import secrets
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,8 +19,10 @@ from django.utils.translation import ngettext
 
 from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
+from stadtkern.strategy.services import measure_create
 
 from . import pabulib, rules
+from .keys import ballot_key, digest
 from .models import (
     Ballot,
     BallotKind,
@@ -47,10 +46,6 @@ from .selectors import budget_election, current_phase, money
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 12
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def _digest(text: str) -> str:
-    return hmac.new(settings.BALLOT_SECRET.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def normalise_code(code: str) -> str:
@@ -167,7 +162,7 @@ def voting_codes_create(*, process: Process, count: int, district: str = "") -> 
     VotingCode.objects.bulk_create(
         [
             VotingCode(
-                process=process, digest=_digest("code:" + normalise_code(c)), district=district
+                process=process, digest=digest("code:" + normalise_code(c)), district=district
             )
             for c in codes
         ],
@@ -231,31 +226,25 @@ def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list 
     return list(points)
 
 
-def ballot_key(budget: Budget, *, user=None, code: VotingCode | None = None) -> str:
-    """Return the key a voter's ballot is stored under: derived with BALLOT_SECRET."""
-    who = f"user:{user.pk}" if user is not None else f"code:{code.pk}"
-    return _digest(f"ballot:{budget.pk}:{who}")
-
-
 def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[str, dict]:
     """Return the ballot key and the participation fields of a voter; check the right to vote."""
     phase = current_phase(budget.process)
     if user is not None and getattr(user, "is_authenticated", False):
-        if not rules.can_vote(user, budget.process, phase):
+        # One look-up answers both questions: verified at all, and in which district.
+        district = rules.residence(user, budget.process)
+        if not (
+            budget.process.published and rules.phase_allows(phase, "vote") and district is not None
+        ):
             raise ValidationError(
-                {
-                    "ballot": _vote_refusal(
-                        budget.process, phase, verified=rules.is_verified(user, budget.process)
-                    )
-                }
+                {"ballot": _vote_refusal(budget.process, phase, verified=district is not None)}
             )
-        _check_district(budget, rules.district_of(user, budget.process))
+        _check_district(budget, district)
         return ballot_key(budget, user=user), {"user": user}
     if code:
         if not rules.can_vote_with_code(budget.process, phase):
             raise ValidationError({"ballot": _vote_refusal(budget.process, phase, verified=True)})
-        digest = _digest("code:" + normalise_code(code))
-        voting_code = VotingCode.objects.filter(process=budget.process, digest=digest).first()
+        code_digest = digest("code:" + normalise_code(code))
+        voting_code = VotingCode.objects.filter(process=budget.process, digest=code_digest).first()
         if voting_code is None:
             raise ValidationError({"code": _("This voting code is not valid for this process.")})
         _check_district(budget, voting_code.district)
@@ -451,7 +440,7 @@ def election_import(
         (
             Ballot(
                 budget=budget,
-                key=_digest(f"ballot:{budget.pk}:import:{b.voter_id}"),
+                key=digest(f"ballot:{budget.pk}:import:{b.voter_id}"),
                 projects=b.projects,
                 points=[_plain(x) for x in b.points] if b.points is not None else None,
                 extra={"voter_id": b.voter_id, **b.extra},
@@ -591,8 +580,6 @@ def proposal_review(
 @transaction.atomic
 def proposal_to_measure(*, proposal: Proposal, user):
     """Make an accepted proposal a measure of the strategy (a draft), linked both ways."""
-    from stadtkern.strategy.services import measure_create
-
     _require(
         rules.can_review(user, proposal.process),
         _("Only the municipality's editors create measures."),

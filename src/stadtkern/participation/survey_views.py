@@ -13,20 +13,7 @@ from stadtkern.data.charts import bars, line
 
 from . import rules, surveys
 from .models import QuestionKind, Survey
-
-
-def _survey(request, slug: str, survey_slug: str) -> Survey:
-    municipality = municipality_get(slug)
-    survey = (
-        Survey.objects.filter(municipality=municipality, slug=survey_slug)
-        .select_related("municipality")
-        .first()
-    )
-    if survey is None or not (
-        survey.published or rules.can_edit_participation(request.user, municipality)
-    ):
-        raise Http404(_("No such survey."))
-    return survey
+from .selectors import survey_get
 
 
 def _text(obj, field: str) -> str:
@@ -35,7 +22,7 @@ def _text(obj, field: str) -> str:
 
 
 def survey(request, slug: str, survey_slug: str):
-    survey = _survey(request, slug, survey_slug)
+    survey = survey_get(request.user, slug, survey_slug)
     questions = list(survey.questions.all())
     errors, given = {}, {}
     if request.method == "POST":
@@ -70,7 +57,7 @@ def survey(request, slug: str, survey_slug: str):
 
 
 def survey_results(request, slug: str, survey_slug: str):
-    survey = _survey(request, slug, survey_slug)
+    survey = survey_get(request.user, slug, survey_slug)
     if not rules.can_see_survey_results(request.user, survey):
         return render(request, "participation/survey_results.html", {
             "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"), "pending": True,

@@ -4,6 +4,8 @@ Every page works without JavaScript; the ballot's running total is a small extra
 (``participation/ballot.js``) for those who have it.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -278,8 +280,6 @@ PROPOSAL_ACTIONS = {
 
 
 def _decimal(raw):
-    from decimal import Decimal, InvalidOperation
-
     if not raw or not raw.strip():
         return None
     try:
