@@ -18,6 +18,8 @@ from stadtkern.core.problems import field_errors, problem
 from stadtkern.data.api import router as data_router
 from stadtkern.data.rowfilters import FilterError
 from stadtkern.participation.api import router as participation_router
+from stadtkern.participation.assembly_api import router as assembly_router
+from stadtkern.participation.survey_api import router as survey_router
 from stadtkern.sensors.api import router as sensors_router
 from stadtkern.strategy.api import router as strategy_router
 
@@ -39,6 +41,8 @@ api.add_router("", strategy_router)
 api.add_router("", data_router)
 api.add_router("", sensors_router)
 api.add_router("", participation_router)
+api.add_router("", survey_router)
+api.add_router("", assembly_router)
 
 _SKIP_LOC = {"body", "query", "path", "payload", "filters", "data"}
 

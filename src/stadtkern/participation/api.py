@@ -6,7 +6,6 @@ is the credential). Results and the anonymous ballots (as a Pabulib file) are pu
 once voting is over, and never before.
 """
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -14,21 +13,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
+from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
-from . import assemblies, pabulib, rules, services, surveys
-from .models import Budget, Comment, Process, Proposal, Survey
+from . import pabulib, rules, services
+from .models import Budget, Comment, Process, Proposal
 from .outcomes import RULES
 from .selectors import (
-    assembly_get,
     budget_election,
     current_phase,
     proposal_data,
     proposals_of,
-    survey_get,
     voting_over,
 )
 
@@ -331,128 +329,6 @@ def proposal_to_measure(request, proposal_id: Id):
     return Status(201, {"measure": measure.pk, "title": measure.title})
 
 
-# --- Surveys and pulse checks -------------------------------------------------------------
-
-Answer = int | str | list[text(500)] | None
-
-
-class ResponseIn(Schema):
-    answers: dict[text(20, 1), Answer] = Field(max_length=200)
-
-
-def _survey_out(survey: Survey) -> dict:
-    return {
-        "slug": survey.slug, "kind": survey.kind, "series": survey.series or None, "title": survey.title,
-        "title_en": survey.title_en, "anonymous": survey.anonymous, "login_required": survey.login_required,
-        "opens_at": survey.opens_at.isoformat(), "closes_at": survey.closes_at.isoformat(),
-        "open": surveys.is_open(survey),
-        "questions": [
-            {"id": q.pk, "kind": q.kind, "text": q.text, "text_en": q.text_en, "choices": q.choices, "required": q.required}
-            for q in survey.questions.all()
-        ],
-    }  # fmt: skip
-
-
-@router.get("/participation/surveys", auth=READ)
-def survey_list(request, municipality: Slug):
-    """The municipality's published surveys and pulse checks."""
-    m = municipality_get(municipality)
-    return [
-        _survey_out(s)
-        for s in Survey.objects.filter(municipality=m, published=True).prefetch_related("questions")
-    ]
-
-
-@router.get("/participation/surveys/{municipality}/{slug}", auth=READ)
-def survey_detail(request, municipality: Slug, slug: Slug):
-    return _survey_out(survey_get(request.auth, municipality, slug))
-
-
-@router.post(
-    "/participation/surveys/{municipality}/{slug}/responses", response={201: dict}, auth=WRITE
-)
-def survey_respond(request, municipality: Slug, slug: Slug, payload: ResponseIn):
-    """Answer with an account (once); ``answers`` maps question ids to answers."""
-    surveys.response_submit(
-        survey=survey_get(request.auth, municipality, slug),
-        user=request.auth,
-        answers=payload.answers,
-    )
-    return Status(201, {"stored": True})
-
-
-@router.post(
-    "/participation/surveys/{municipality}/{slug}/anonymous-responses",
-    response={201: dict},
-    auth=None,
-)
-def survey_respond_anonymously(request, municipality: Slug, slug: Slug, payload: ResponseIn):
-    """Answer without an account, where the survey allows it."""
-    surveys.response_submit(
-        survey=survey_get(None, municipality, slug), user=None, answers=payload.answers
-    )
-    return Status(201, {"stored": True})
-
-
-@router.get("/participation/surveys/{municipality}/{slug}/results", auth=READ)
-def survey_results(request, municipality: Slug, slug: Slug):
-    """Counts, averages and the NPS per question (free text for editors only)."""
-    survey = survey_get(request.auth, municipality, slug)
-    if not rules.can_see_survey_results(request.auth, survey):
-        raise HttpError(409, "Results are published when the survey has closed.")
-    results = surveys.survey_results(survey)
-    if not rules.can_edit_participation(request.auth, survey.municipality):
-        for item in results["questions"]:
-            if "texts" in item:
-                item["texts"] = None
-    return results
-
-
-@router.get("/participation/pulse/{municipality}/{series}/trend", auth=READ)
-def pulse_trend(request, municipality: Slug, series: Slug):
-    """Each wave of a pulse check series: responses, averages per question, NPS."""
-    trend = surveys.series_trend(municipality_get(municipality), series)
-    if not trend:
-        raise Http404(f"No pulse check {series!r}.")
-    return trend
-
-
-# --- Citizens' assemblies -----------------------------------------------------------------
-
-
-class VolunteerIn(Schema):
-    name: text(200, 1)
-    contact: text(300, 3)
-    features: dict[text(100, 1), text(100)] = Field(max_length=50)
-
-
-@router.get("/participation/assemblies/{municipality}/{slug}", auth=READ)
-def assembly_detail(request, municipality: Slug, slug: Slug):
-    """Quotas, volunteers per feature, the seed, and after the draw the LEXIMIN distribution
-    (volunteer numbers per type, panels as counts per type, probabilities) to repeat it."""
-    found = assembly_get(municipality, slug)
-    return {
-        "slug": found.slug, "title": found.title, "panel_size": found.panel_size, "shares": found.shares,
-        "registration_open": found.registration_open, "seed": found.seed or None,
-        "drawn_at": found.drawn_at.isoformat() if found.drawn_at else None,
-        "composition": assemblies.composition(found), "distribution": found.distribution,
-    }  # fmt: skip
-
-
-@router.post(
-    "/participation/assemblies/{municipality}/{slug}/volunteers", response={201: dict}, auth=None
-)
-def volunteer_register(request, municipality: Slug, slug: Slug, payload: VolunteerIn):
-    """Volunteer for the assembly (no account needed)."""
-    volunteer = assemblies.volunteer_register(
-        assembly=assembly_get(municipality, slug),
-        name=payload.name,
-        contact=payload.contact,
-        features=payload.features,
-    )
-    return Status(201, {"registered": True, "number": volunteer.pk})
-
-
 # --- Set-up by the municipality's editors -------------------------------------------------
 
 
@@ -466,8 +342,8 @@ class ProcessIn(Schema):
 
 class PhaseIn(Schema):
     kind: Literal["proposals", "review", "voting", "results", "implementation"]
-    starts_at: datetime
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
 
 
 class BudgetIn(Schema):
@@ -492,16 +368,11 @@ class ProjectIn(Schema):
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
-def _editor(request, municipality) -> None:
-    if not rules.can_edit_participation(request.auth, municipality):
-        raise PermissionDenied("Only the municipality's editors set up participation.")
-
-
 @router.post("/participation/processes/{municipality}", response={201: dict}, auth=WRITE)
 def process_create(request, municipality: Slug, payload: ProcessIn):
     """Create a participation process (editors); phases and budgets follow."""
     m = municipality_get(municipality)
-    _editor(request, m)
+    rules.require_editor(request.auth, m)
     if Process.objects.filter(municipality=m, slug=payload.slug).exists():
         raise HttpError(409, f"{municipality} already has a process {payload.slug!r}.")
     return Status(201, _process_out(services.process_create(municipality=m, **payload.dict())))
@@ -512,10 +383,7 @@ def process_create(request, municipality: Slug, payload: ProcessIn):
 )
 def phase_create(request, municipality: Slug, slug: Slug, payload: PhaseIn):
     process = _process(request, municipality, slug)
-    _editor(request, process.municipality)
-    for name, value in (("starts_at", payload.starts_at), ("ends_at", payload.ends_at)):
-        if value is not None and value.tzinfo is None:
-            raise HttpError(400, f"{name} needs a time zone, e.g. 2026-09-01T00:00:00+02:00.")
+    rules.require_editor(request.auth, process.municipality)
     services.phase_create(process=process, **payload.dict())
     return Status(201, _process_out(process))
 
@@ -525,7 +393,7 @@ def phase_create(request, municipality: Slug, slug: Slug, payload: PhaseIn):
 )
 def budget_create(request, municipality: Slug, slug: Slug, payload: BudgetIn):
     process = _process(request, municipality, slug)
-    _editor(request, process.municipality)
+    rules.require_editor(request.auth, process.municipality)
     budget = services.budget_create(process=process, **payload.dict())
     return Status(201, {"id": budget.pk, "name": budget.name})
 
@@ -534,7 +402,7 @@ def budget_create(request, municipality: Slug, slug: Slug, payload: BudgetIn):
 def project_create(request, budget_id: Id, payload: ProjectIn):
     """Add a project to a budget (editors; not once voting has begun)."""
     budget = _budget(request, budget_id)
-    _editor(request, budget.process.municipality)
+    rules.require_editor(request.auth, budget.process.municipality)
     if budget.ballots.exists():
         raise HttpError(
             409, "Ballots have been cast: the projects of this budget can no longer change."

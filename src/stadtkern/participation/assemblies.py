@@ -22,7 +22,7 @@ from .sortition import SortitionError, leximin, quotas_from_shares
 
 def assembly_create(
     *, municipality: Municipality, slug: str, title: str, panel_size: int, shares: dict, description: str = "",
-    title_en: str = "",
+    title_en: str = "", published: bool = True,
 ) -> Assembly:  # fmt: skip
     """Create an assembly; ``shares`` gives the population share of each value of each feature."""
     if not shares or any(
@@ -33,8 +33,12 @@ def assembly_create(
         )
     assembly = Assembly(
         municipality=municipality, slug=slug, title=title, title_en=title_en, description=description,
-        panel_size=panel_size, shares=shares,
+        panel_size=panel_size, shares=shares, published=published,
     )  # fmt: skip
+    if slug == "new":  # the address of the form that creates one
+        raise ValidationError(
+            {"slug": _("This short name is taken by a page; please choose another.")}
+        )
     assembly.full_clean()
     if panel_size < 2:
         raise ValidationError({"panel_size": _("A panel has at least two members.")})
@@ -133,18 +137,26 @@ def composition(assembly: Assembly) -> list[dict]:
     return rows
 
 
+def panel_rows(assembly: Assembly) -> list[dict]:
+    """Return the drawn members: name, contact, their features and their chance."""
+    return [
+        {"name": v.name, "contact": v.contact, "features": v.features, "probability": v.probability}
+        for v in assembly.volunteers.filter(selected=True).order_by("name", "id")
+    ]
+
+
 def panel_csv(assembly: Assembly) -> str:
     """Return the drawn panel as CSV for the invitation letters (name, contact, features)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     features = list(assembly.shares)
     writer.writerow(["name", "contact", *features, "probability"])
-    for v in assembly.volunteers.filter(selected=True):
+    for member in panel_rows(assembly):
         row = [
-            v.name,
-            v.contact,
-            *[v.features.get(f, "") for f in features],
-            f"{v.probability:.4f}",
+            member["name"],
+            member["contact"],
+            *[member["features"].get(f, "") for f in features],
+            f"{member['probability']:.4f}",
         ]
         # Cells that spreadsheets would run as formulas are neutralised.
         writer.writerow(["'" + c if c[:1] in "=+-@" else c for c in row])

@@ -11,7 +11,7 @@ from .selectors import assembly_get
 
 
 def assembly(request, slug: str, assembly_slug: str):
-    assembly = assembly_get(slug, assembly_slug)
+    assembly = assembly_get(request.user, slug, assembly_slug)
     manage = rules.can_manage_assembly(request.user, assembly.municipality)
     errors, values = {}, {}
     if request.method == "POST":
@@ -53,7 +53,7 @@ def assembly(request, slug: str, assembly_slug: str):
 
 
 def panel_export(request, slug: str, assembly_slug: str):
-    assembly = assembly_get(slug, assembly_slug)
+    assembly = assembly_get(request.user, slug, assembly_slug)
     if not rules.can_manage_assembly(request.user, assembly.municipality):
         raise PermissionDenied(_("Only the municipality's editors see the volunteers' contacts."))
     response = HttpResponse(assemblies.panel_csv(assembly), content_type="text/csv; charset=utf-8")

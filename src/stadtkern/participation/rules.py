@@ -7,7 +7,9 @@ participants may do in it (``PHASE_ACTIONS``); the administration's own work (se
 review, counting) does not depend on the phase.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stadtkern.core.models import Role
 from stadtkern.core.rules import WRITE_ROLES, role_of
@@ -121,6 +123,12 @@ def can_review(user, process: Process) -> bool:
 def can_edit_participation(user, municipality) -> bool:
     """Set up processes, budgets, surveys and pulse checks; read free-text answers: editors."""
     return _staff(user) or role_of(user, municipality) in WRITE_ROLES
+
+
+def require_editor(user, municipality) -> None:
+    """Raise PermissionDenied unless the user may set up participation in the municipality."""
+    if not can_edit_participation(user, municipality):
+        raise PermissionDenied(_("Only the municipality's editors set up participation."))
 
 
 def can_see_survey_results(user, survey, now=None) -> bool:

@@ -253,13 +253,15 @@ def survey_get(user, municipality_slug: str, slug: str):
     return survey
 
 
-def assembly_get(municipality_slug: str, slug: str):
-    """Return a published citizens' assembly."""
+def assembly_get(user, municipality_slug: str, slug: str):
+    """Return a citizens' assembly the user may see (published, or any for the editors)."""
     found = (
-        Assembly.objects.filter(municipality__slug=municipality_slug, slug=slug, published=True)
+        Assembly.objects.filter(municipality__slug=municipality_slug, slug=slug)
         .select_related("municipality")
         .first()
     )
-    if found is None:
+    if found is None or not (
+        found.published or rules.can_edit_participation(user, found.municipality)
+    ):
         raise Http404(_("No such citizens' assembly."))
     return found

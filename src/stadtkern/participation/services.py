@@ -52,6 +52,10 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+# Page addresses beside the processes' own (urls.py): no process may take these names.
+RESERVED_PROCESS_SLUGS = {"new", "surveys", "pulse", "assemblies"}
+
+
 def process_create(
     *,
     municipality: Municipality,
@@ -67,6 +71,10 @@ def process_create(
         municipality=municipality, slug=slug, title=title, title_en=title_en,
         description=description, description_en=description_en, kind=kind, published=published,
     )  # fmt: skip
+    if slug in RESERVED_PROCESS_SLUGS:
+        raise ValidationError(
+            {"slug": _("This short name is taken by a page; please choose another.")}
+        )
     process.full_clean()
     process.save()
     return process

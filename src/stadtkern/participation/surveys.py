@@ -50,9 +50,13 @@ def survey_create(
         kind=kind, series=series, anonymous=anonymous, login_required=login_required or not anonymous,
         opens_at=opens_at, closes_at=closes_at, published=published,
     )  # fmt: skip
-    survey.full_clean()
-    if closes_at <= opens_at:
+    if closes_at <= opens_at:  # before full_clean, whose check constraint names no field
         raise ValidationError({"closes_at": _("A survey must close after it opens.")})
+    if slug == "new":  # the address of the form that creates one
+        raise ValidationError(
+            {"slug": _("This short name is taken by a page; please choose another.")}
+        )
+    survey.full_clean()
     if not questions:
         raise ValidationError({"questions": _("A survey needs at least one question.")})
     survey.save()
@@ -73,13 +77,17 @@ def survey_create(
     return survey
 
 
+def wave_slug(series: str, opens: date) -> str:
+    return f"{series}-{opens.isoformat()}"
+
+
 def pulse_create(
     *, municipality: Municipality, series: str, title: str, opens: date, days: int = 14
 ) -> Survey:
     """Create the next wave of a pulse check series (anonymous, for registered team members)."""
     opens_at = timezone.make_aware(datetime.combine(opens, datetime.min.time()))
     return survey_create(
-        municipality=municipality, slug=f"{series}-{opens.isoformat()}", title=title, kind=SurveyKind.PULSE,
+        municipality=municipality, slug=wave_slug(series, opens), title=title, kind=SurveyKind.PULSE,
         series=series, opens_at=opens_at, closes_at=opens_at + timedelta(days=days), login_required=True,
         questions=[{"kind": k, "text": de, "text_en": en} for k, de, en in PULSE_QUESTIONS],
     )  # fmt: skip

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from stadtkern.participation.models import Process
+from stadtkern.participation.models import Assembly, Process, Survey
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/participation"
@@ -85,7 +85,9 @@ def test_set_up_mistakes_are_named(client, people, token_for, alpha):
         {"kind": "voting", "starts_at": "2026-09-01T00:00:00"},
         editor,
     )
-    assert naive.status_code == 400 and "time zone" in naive.json()["detail"]
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["field"] == "starts_at"
+    assert "timezone" in naive.json()["errors"][0]["message"]
     backwards = post(client, f"{BASE}/processes/alpha/bhh/phases",
                      {"kind": "voting", "starts_at": "2026-09-10T00:00:00+02:00", "ends_at": "2026-09-01T00:00:00+02:00"},
                      editor)  # fmt: skip
@@ -96,3 +98,145 @@ def test_set_up_mistakes_are_named(client, people, token_for, alpha):
     rule = post(client, f"{BASE}/processes/alpha/bhh/budgets",
                 {"name": "X", "amount": "100", "ballot_kind": "approval", "rule": "borda"}, editor)  # fmt: skip
     assert rule.status_code == 422
+
+
+# --- Surveys, pulse checks and citizens' assemblies ---------------------------------------
+
+SURVEY = {
+    "slug": "mobilitaet",
+    "title": "Wie kommen Sie in die Innenstadt?",
+    "opens_at": "2026-01-01T00:00:00+01:00",
+    "closes_at": "2099-01-01T00:00:00+01:00",
+    "questions": [
+        {"kind": "single", "text": "Womit meistens?", "choices": ["Rad", "Bus", "Auto", "zu Fuß"]},
+        {"kind": "likert", "text": "Die Innenstadt ist gut erreichbar."},
+        {"kind": "text", "text": "Was fehlt?"},
+    ],
+}
+
+
+def test_an_editor_creates_a_survey_that_citizens_answer(client, people, token_for):
+    made = post(client, f"{BASE}/surveys/alpha", SURVEY, token_for(people["editor"]))
+    assert made.status_code == 201
+    questions = made.json()["questions"]
+    assert [q["required"] for q in questions] == [True, True, False]
+    assert made.json()["open"] is True
+    answers = {str(questions[0]["id"]): "Rad", str(questions[1]["id"]): 4}
+    answered = post(client, f"{BASE}/surveys/alpha/mobilitaet/anonymous-responses",
+                    {"answers": answers}, {})  # fmt: skip
+    assert answered.status_code == 201
+    again = post(client, f"{BASE}/surveys/alpha", SURVEY, token_for(people["editor"]))
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"questions": []}, "questions"),
+        ({"closes_at": "2025-01-01T00:00:00+01:00"}, "closes_at"),
+        ({"opens_at": "2026-01-01T00:00:00"}, "opens_at"),
+        ({"questions": [{"kind": "single", "text": "Nur eins?", "choices": ["ja"]}]}, "questions.0.choices"),
+        ({"questions": [{"kind": "stars", "text": "Sterne?"}]}, "questions.0.kind"),
+    ],
+)  # fmt: skip
+def test_survey_mistakes_are_named_and_nothing_is_stored(client, people, token_for, change, field):
+    response = post(client, f"{BASE}/surveys/alpha", SURVEY | change, token_for(people["editor"]))
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert not Survey.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["citizen", "verified", "moderator", "other_editor"])
+def test_only_editors_create_surveys_waves_and_assemblies(client, people, token_for, persona):
+    auth = token_for(people[persona])
+    assert post(client, f"{BASE}/surveys/alpha", SURVEY, auth).status_code == 403
+    wave = {"title": "Puls Q1", "opens": "2026-01-05"}
+    assert post(client, f"{BASE}/pulse/alpha/team/waves", wave, auth).status_code == 403
+    assert post(client, f"{BASE}/assemblies/alpha", ASSEMBLY, auth).status_code == 403
+    assert not Survey.objects.exists() and not Assembly.objects.exists()
+
+
+def test_anonymous_visitors_are_asked_to_log_in(client):
+    assert post(client, f"{BASE}/surveys/alpha", SURVEY, {}).status_code == 401
+    assert post(client, f"{BASE}/assemblies/alpha", ASSEMBLY, {}).status_code == 401
+
+
+def test_an_editor_starts_pulse_check_waves_and_sees_the_trend(client, people, token_for):
+    editor = token_for(people["editor"])
+    for opens in ("2026-01-05", "2026-04-06"):
+        made = post(client, f"{BASE}/pulse/alpha/lenkungskreis/waves",
+                    {"title": f"Puls {opens}", "opens": opens, "days": 10}, editor)  # fmt: skip
+        assert made.status_code == 201
+        assert made.json()["kind"] == "pulse" and len(made.json()["questions"]) == 5
+    assert made.json()["closes_at"].startswith("2026-04-16")
+    twice = post(client, f"{BASE}/pulse/alpha/lenkungskreis/waves",
+                 {"title": "Noch einmal", "opens": "2026-04-06"}, editor)  # fmt: skip
+    assert twice.status_code == 409
+    trend = client.get(f"{BASE}/pulse/alpha/lenkungskreis/trend").json()
+    assert [w["survey"] for w in trend] == ["lenkungskreis-2026-01-05", "lenkungskreis-2026-04-06"]
+
+
+ASSEMBLY = {
+    "slug": "buergerrat",
+    "title": "Bürgerrat Innenstadt",
+    "panel_size": 4,
+    "shares": {"Alter": {"16-39": 0.5, "40+": 0.5}, "Bezirk": {"Nord": 0.5, "Süd": 0.5}},
+}
+
+
+def test_an_editor_creates_an_assembly_announces_the_seed_draws_and_reads_the_panel(
+    client, people, token_for
+):
+    editor = token_for(people["editor"])
+    assert post(client, f"{BASE}/assemblies/alpha", ASSEMBLY, editor).status_code == 201
+    for k, (age, district) in enumerate(
+        [("16-39", "Nord"), ("16-39", "Süd"), ("40+", "Nord"), ("40+", "Süd")] * 3
+    ):
+        registered = post(client, f"{BASE}/assemblies/alpha/buergerrat/volunteers",
+                          {"name": f"Person {k}", "contact": f"p{k}@example.org",
+                           "features": {"Alter": age, "Bezirk": district}}, {})  # fmt: skip
+        assert registered.status_code == 201
+    early = post(client, f"{BASE}/assemblies/alpha/buergerrat/draw", {}, editor)
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "seed"
+    seeded = post(client, f"{BASE}/assemblies/alpha/buergerrat/seed",
+                  {"seed": "Lotto 2026-11-21: 3 9 17 21 30 44"}, editor)  # fmt: skip
+    assert seeded.status_code == 200 and seeded.json()["registration_open"] is False
+    drawn = post(client, f"{BASE}/assemblies/alpha/buergerrat/draw", {}, editor).json()
+    assert drawn["drawn_at"] is not None
+    assert sum(drawn["distribution"]["probabilities"]) == pytest.approx(1)
+    assert all(row["min"] <= row["drawn"] <= row["max"] for row in drawn["composition"])
+    assert "Person" not in json.dumps(drawn)  # the public distribution names nobody
+    panel = client.get(f"{BASE}/assemblies/alpha/buergerrat/panel", **editor).json()
+    assert len(panel) == 4 and all(m["contact"].endswith("@example.org") for m in panel)
+    assert all(m["probability"] == pytest.approx(1 / 3) for m in panel)
+    other = client.get(
+        f"{BASE}/assemblies/alpha/buergerrat/panel", **token_for(people["other_editor"])
+    )
+    assert other.status_code == 403
+    assert client.get(f"{BASE}/assemblies/alpha/buergerrat/panel").status_code in (401, 403)
+
+
+def test_assembly_mistakes_are_named(client, people, token_for):
+    editor = token_for(people["editor"])
+    negative = ASSEMBLY | {"shares": {"Alter": {"jung": -0.1, "alt": 1.1}}}
+    assert (
+        post(client, f"{BASE}/assemblies/alpha", negative, editor).json()["errors"][0]["field"]
+        == "shares"
+    )
+    tiny = post(client, f"{BASE}/assemblies/alpha", ASSEMBLY | {"panel_size": 1}, editor)
+    assert tiny.status_code == 422 and tiny.json()["errors"][0]["field"] == "panel_size"
+    assert not Assembly.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("processes/alpha", {"slug": "surveys", "title": "Umfragen"}),
+        ("processes/alpha", {"slug": "new", "title": "Neu"}),
+        ("surveys/alpha", SURVEY | {"slug": "new"}),
+        ("assemblies/alpha", ASSEMBLY | {"slug": "new"}),
+    ],
+)
+def test_names_of_pages_are_not_given_away(client, people, token_for, url, body):
+    response = post(client, f"{BASE}/{url}", body, token_for(people["editor"]))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "slug"
