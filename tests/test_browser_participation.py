@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from stadtkern.participation import services
 from stadtkern.participation.models import PhaseKind
-from stadtkern.participation.tests.conftest import make_budget, make_process
+from stadtkern.participation.tests.conftest import make_budget, make_people, make_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -130,3 +130,96 @@ def test_survey_pages_have_no_serious_accessibility_violation(
         accessible(page, console_errors)
         if "participation/surveys" in path or "pulse" in path:
             expect(page.locator("svg.chart-svg").first).to_be_visible()
+
+
+@pytest.fixture
+def people(alpha, beta):
+    return make_people(alpha, beta)
+
+
+def log_in(page, live_server, user):
+    """Give the browser a session of ``user`` (the login form has its own tests)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])  # fmt: skip
+
+
+def test_a_citizen_marks_the_place_of_a_proposal_on_the_map(
+    page, live_server, alpha, people, accessible
+):
+    from stadtkern.participation.models import Proposal
+
+    ideas = make_process(alpha, running=PhaseKind.PROPOSALS, slug="ideen")
+    services.proposal_create(process=ideas, user=people["verified"], title="Bänke am Markt",
+                             description="Zum Ausruhen.", latitude=51.45, longitude=6.63)  # fmt: skip
+    log_in(page, live_server, people["citizen"])
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    page.goto(f"{live_server.url}/m/alpha/participation/ideen/proposals/new/")
+    picker = page.locator("[data-picker-map]")
+    expect(picker).to_have_attribute("data-ready", "true")
+    accessible(page, console_errors)
+    box = picker.bounding_box()
+    picker.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.25})
+    latitude, longitude = (
+        page.get_by_label("Breite", exact=True),
+        page.get_by_label("Länge", exact=True),
+    )
+    clicked = float(latitude.input_value()), float(longitude.input_value())
+    assert clicked[0] > 51.45 and clicked[1] > 6.63  # north-east of the centre, where the map was
+    expect(page.locator("[data-picker-status]")).to_contain_text("Ort markiert")
+    # With the keyboard: move the map west, then mark its centre.
+    picker.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    page.get_by_role("button", name="Mitte der Karte markieren").press("Enter")
+    moved = float(longitude.input_value())
+    assert moved < 6.63
+    page.get_by_label("Titel").fill("Trinkbrunnen")
+    page.get_by_label("Was schlagen Sie vor, und warum?").fill("Für heiße Tage am Markt.")
+    page.get_by_role("button", name="Vorschlag einreichen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trinkbrunnen")
+    stored = Proposal.objects.get(title="Trinkbrunnen")
+    assert stored.longitude == pytest.approx(moved) and stored.latitude == pytest.approx(
+        clicked[0], abs=0.01
+    )
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_set_up_pages_have_no_serious_accessibility_violation(
+    page, live_server, people, alpha, accessible, prefix
+):
+    process = make_process(alpha, slug="bhh")
+    make_budget(process)
+    log_in(page, live_server, people["editor"])
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    for path in ("new/", "bhh/setup/", "surveys/new/", "pulse/new/", "assemblies/new/"):
+        assert page.goto(f"{live_server.url}{prefix}/m/alpha/participation/{path}").status == 200
+        accessible(page, console_errors)
+
+
+def test_an_editor_adds_a_project_and_a_mistake_is_announced(page, live_server, people, alpha):
+    process = make_process(alpha, slug="bhh", running=PhaseKind.PROPOSALS)
+    budget = make_budget(process)
+    log_in(page, live_server, people["editor"])
+    page.goto(f"{live_server.url}/m/alpha/participation/bhh/setup/")
+    form = page.locator("form", has=page.get_by_role("button", name="Projekt hinzufügen"))
+    form.get_by_label("Nummer").fill("1")  # taken
+    form.get_by_label("Titel").fill("Doppelt")
+    form.get_by_label("Kosten in Euro").fill("100")
+    form.get_by_role("button", name="Projekt hinzufügen").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(
+        page.get_by_text("Der Haushalt hat bereits ein Projekt mit dieser Nummer.")
+    ).to_be_visible()
+    form = page.locator("form", has=page.get_by_role("button", name="Projekt hinzufügen"))
+    form.get_by_label("Nummer").fill("N-1")
+    form.get_by_label("Titel").fill("Neue Bank")
+    form.get_by_label("Kosten in Euro").fill("900")
+    form.get_by_role("button", name="Projekt hinzufügen").click()
+    expect(page.get_by_role("cell", name="Neue Bank")).to_be_visible()
+    assert budget.projects.filter(ref="N-1", cost=900).exists()

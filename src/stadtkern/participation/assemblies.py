@@ -7,6 +7,7 @@ volunteer and probabilities, no names), so that anyone can repeat the draw.
 
 import csv
 import io
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +20,63 @@ from . import rules
 from .models import Assembly, Volunteer
 from .sortition import SortitionError, leximin, quotas_from_shares
 
+SHARES_EXAMPLE = "Alter: 16-29 = 18 %; 30-64 = 58 %; 65+ = 24 %"
+_SHARE_NUMBER = re.compile(r"^(\d{1,9}(?:[.,]\d{1,9})?)\s*(%?)$")
+
+
+def _line_error(number: int, message: str) -> ValidationError:
+    return ValidationError(_("Line %(line)d: %(message)s") % {"line": number, "message": message})
+
+
+def parse_shares(text: str) -> dict[str, dict[str, float]]:
+    """Read population shares written one feature per line, as editors type them:
+    ``Alter: 16-29 = 18 %; 30-64 = 58 %; 65+ = 24 %``. Shares may be percentages or
+    fractions (decimal comma or point); only their ratios within a feature count.
+    Raise ValidationError naming the line of the first mistake."""
+    shares: dict[str, dict[str, float]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        feature, colon, rest = line.partition(":")
+        feature = feature.strip()
+        if not colon or not feature:
+            raise _line_error(number, _("write the feature, a colon, then its values."))
+        if feature in shares:
+            raise _line_error(number, _("the feature %(name)s appears twice.") % {"name": feature})
+        values: dict[str, float] = {}
+        for item in rest.split(";"):
+            if not item.strip():
+                continue
+            value, equals, share = item.rpartition("=")
+            value = value.strip()
+            found = _SHARE_NUMBER.match(share.strip())
+            if not equals or not value or found is None:
+                raise _line_error(number, _("write each value as name = share, e.g. 16-29 = 18 %."))
+            if value in values:
+                raise _line_error(number, _("the value %(name)s appears twice.") % {"name": value})
+            values[value] = float(found.group(1).replace(",", "."))
+        if len(values) < 2:
+            raise _line_error(number, _("a feature needs at least two values."))
+        if sum(values.values()) <= 0:
+            raise _line_error(number, _("the shares add up to nothing."))
+        shares[feature] = values
+    if not shares:
+        raise ValidationError(_("Give at least one feature with its values and shares."))
+    return shares
+
+
+def _decimal(share: float) -> str:
+    return f"{share:.9f}".rstrip("0").rstrip(".")
+
+
+def shares_text(shares: dict[str, dict[str, float]]) -> str:
+    """Write population shares the way ``parse_shares`` reads them."""
+    return "\n".join(
+        f"{feature}: "
+        + "; ".join(f"{value} = {_decimal(share)}" for value, share in values.items())
+        for feature, values in shares.items()
+    )
+
 
 def assembly_create(
     *, municipality: Municipality, slug: str, title: str, panel_size: int, shares: dict, description: str = "",
@@ -26,7 +84,8 @@ def assembly_create(
 ) -> Assembly:  # fmt: skip
     """Create an assembly; ``shares`` gives the population share of each value of each feature."""
     if not shares or any(
-        not values or any(v < 0 for v in values.values()) for values in shares.values()
+        not values or any(v < 0 for v in values.values()) or sum(values.values()) <= 0
+        for values in shares.values()
     ):
         raise ValidationError(
             {"shares": _("Give each feature its values with their shares of the population.")}

@@ -207,6 +207,16 @@ def proposals_of(process: Process):
     )
 
 
+def proposal_places(proposals) -> dict | None:
+    """Return the visible proposals with a place as GeoJSON for the map, None if none has one."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+         "properties": {_("Proposal"): p.title, _("Supporters"): p.supporters}}
+        for p in proposals if p.latitude is not None and not p.hidden_reason
+    ]  # fmt: skip
+    return {"type": "FeatureCollection", "features": features} if features else None
+
+
 def proposal_data(proposal, *, comments: bool = False) -> dict:
     """Return a proposal as the page and the API show it: a hidden one shows only its reason."""
     hidden = bool(proposal.hidden_reason)

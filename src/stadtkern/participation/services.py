@@ -84,11 +84,28 @@ def phase_create(
     *, process: Process, kind: str, starts_at: datetime, ends_at: datetime | None
 ) -> Phase:
     phase = Phase(process=process, kind=kind, starts_at=starts_at, ends_at=ends_at)
-    phase.full_clean()
-    if ends_at is not None and ends_at <= starts_at:
+    if ends_at is not None and ends_at <= starts_at:  # before the check constraint's nameless error
         raise ValidationError({"ends_at": _("A phase must end after it starts.")})
+    phase.full_clean()
     phase.save()
     return phase
+
+
+def process_update(*, process: Process, user, **fields) -> Process:
+    """Change a process's titles, descriptions or publication (editors); the short name stays."""
+    rules.require_editor(user, process.municipality)
+    for name in ("title", "title_en", "description", "description_en", "published"):
+        if name in fields:
+            setattr(process, name, fields[name])
+    process.full_clean()
+    process.save()
+    return process
+
+
+def phase_delete(*, phase: Phase, user) -> None:
+    """Remove a phase entered by mistake (editors). Ballots stay; their budget keeps them."""
+    rules.require_editor(user, phase.process.municipality)
+    phase.delete()
 
 
 def budget_create(
@@ -131,6 +148,13 @@ def budget_create(
 
 
 def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fields) -> Project:
+    """Add a project to a budget; not once ballots are cast, since they refer to the list."""
+    if budget.ballots.exists():
+        raise ValidationError(
+            _("Ballots have been cast: the projects of this budget can no longer change.")
+        )
+    if budget.projects.filter(ref=ref).exists():
+        raise ValidationError({"ref": _("The budget has a project with this number already.")})
     position = fields.pop("position", None)
     if position is None:
         position = budget.projects.count()

@@ -103,4 +103,5 @@ def pulse_trend(request, slug: str, series: str):
     return render(request, "participation/pulse_trend.html", {
         "municipality": municipality, "series": series, "title": _text(waves[-1], "title"), "trend": trend,
         "charts": [c for c in charts if c], "nps_chart": nps_chart, "now": timezone.now(),
+        "can_edit": rules.can_edit_participation(request.user, municipality),
     })  # fmt: skip

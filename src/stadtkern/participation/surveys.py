@@ -85,6 +85,10 @@ def pulse_create(
     *, municipality: Municipality, series: str, title: str, opens: date, days: int = 14
 ) -> Survey:
     """Create the next wave of a pulse check series (anonymous, for registered team members)."""
+    if series == "new":  # the address of the form that starts a series
+        raise ValidationError(
+            {"series": _("This short name is taken by a page; please choose another.")}
+        )
     opens_at = timezone.make_aware(datetime.combine(opens, datetime.min.time()))
     return survey_create(
         municipality=municipality, slug=wave_slug(series, opens), title=title, kind=SurveyKind.PULSE,

@@ -1,11 +1,16 @@
 from django.urls import path
 
-from . import assembly_views, survey_views, views
+from . import assembly_views, setup_views, survey_views, views
 
 app_name = "participation"
 urlpatterns = [
     path("", views.processes, name="processes"),
-    # Before "<process_slug>/": "surveys", "pulse" and "assemblies" are not process names.
+    # Before "<process_slug>/": these names are not process names (services.RESERVED_PROCESS_SLUGS).
+    path("new/", setup_views.process_new, name="process_new"),
+    path("surveys/new/", setup_views.survey_new, name="survey_new"),
+    path("pulse/new/", setup_views.wave_new, name="series_new"),
+    path("pulse/<slug:series>/new-wave/", setup_views.wave_new, name="wave_new"),
+    path("assemblies/new/", setup_views.assembly_new, name="assembly_new"),
     path("surveys/<slug:survey_slug>/", survey_views.survey, name="survey"),
     path("surveys/<slug:survey_slug>/results/", survey_views.survey_results, name="survey_results"),
     path("pulse/<slug:series>/", survey_views.pulse_trend, name="pulse_trend"),
@@ -17,6 +22,7 @@ urlpatterns = [
     ),
     path("<slug:process_slug>/", views.process, name="process"),
     path("<slug:process_slug>/codes/", views.codes, name="codes"),
+    path("<slug:process_slug>/setup/", setup_views.process_setup, name="process_setup"),
     path("<slug:process_slug>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("<slug:process_slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
     path(

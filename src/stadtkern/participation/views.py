@@ -18,6 +18,7 @@ from stadtkern.core.selectors import municipality_get
 
 from . import rules, services
 from .models import (
+    Assembly,
     BallotKind,
     Budget,
     Comment,
@@ -31,6 +32,7 @@ from .selectors import (
     comparison_text,
     current_phase,
     own_ballot,
+    proposal_places,
     proposals_of,
     results_rows,
     voting_over,
@@ -72,9 +74,11 @@ def processes(request, slug: str):
         Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
         .order_by("series").values_list("series", flat=True).distinct()
     )  # fmt: skip
+    listed_assemblies = Assembly.objects.filter(municipality=municipality, published=True)
     return render(request, "participation/processes.html", {
         "municipality": municipality, "processes": visible, "surveys": listed_surveys, "series": list(series),
-        "now": timezone.now(),
+        "assemblies": listed_assemblies, "now": timezone.now(),
+        "can_edit": rules.can_edit_participation(request.user, municipality),
     })  # fmt: skip
 
 
@@ -82,21 +86,14 @@ def process(request, slug: str, process_slug: str):
     process = _process(request, slug, process_slug)
     running = current_phase(process)
     proposals = list(proposals_of(process))
-    places = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
-             "properties": {_("Proposal"): p.title, _("Supporters"): p.supporters}}
-            for p in proposals if p.latitude is not None and not p.hidden_reason
-        ],
-    }  # fmt: skip
+    places = proposal_places(proposals)
     return render(request, "participation/process.html", {
         "municipality": process.municipality, "process": process, "running": running,
         "phases": process.phases.all(), "budgets": process.budgets.all(),
         "voting_open": rules.phase_allows(running, "vote") and process.published,
         "voting_over": voting_over(process),
         "can_manage": rules.can_manage_process(request.user, process),
-        "proposals": proposals, "places": places if places["features"] else None,
+        "proposals": proposals, "places": places,
         "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION, "can_propose": rules.can_propose(request.user, process, running),
     })  # fmt: skip
 
@@ -260,6 +257,9 @@ def proposal_new(request, slug: str, process_slug: str):
     return render(request, "participation/proposal_form.html", {
         "municipality": process.municipality, "process": process, "errors": errors, "values": values,
         "fields": process.municipality.fields_of_action.all(),
+        # The picker starts where the other proposals are, so that the town is in view.
+        "places": proposal_places(proposals_of(process)) or {"type": "FeatureCollection", "features": []},
+        "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }, status=422 if errors else 200)  # fmt: skip
 
 

@@ -168,16 +168,3 @@ class MeasureForm(forms.Form):
         for benefit in measure.benefits.all():
             initial[f"benefit_{benefit.user_group_id}"] = benefit.value
         return initial
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError next to the fields it names."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        if field == "benefits":
-            target = None
-        for message in errors:
-            form.add_error(target, message)

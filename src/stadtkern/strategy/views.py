@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from stadtkern.core import rules
+from stadtkern.core.forms import apply_service_errors
 from stadtkern.core.selectors import audit_for, municipality_get
 
 from . import selectors, services
-from .forms import GoalForm, MeasureForm, SimpleForm, VisionForm, apply_service_errors
+from .forms import GoalForm, MeasureForm, SimpleForm, VisionForm
 from .models import FieldOfAction, Goal, MeasureStatus, SdgGoal, UserGroup, Value
 
 MEASURES_PER_PAGE = 20

@@ -23,6 +23,10 @@ PHASES = [
 
 @pytest.fixture
 def people(alpha, beta):
+    return make_people(alpha, beta)
+
+
+def make_people(alpha, beta):
     """Return persona name -> user: the six of the participation grid (None: anonymous)."""
     users = {"anonymous": None}
     users["citizen"] = user_create(username="citizen", password=PASSWORD)

@@ -1,0 +1,184 @@
+"""Editors' forms for setting up participation. They only parse input; services validate and save."""
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .assemblies import SHARES_EXAMPLE, parse_shares
+from .models import BallotKind, PhaseKind, QuestionKind
+from .outcomes import RULES
+
+SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ProcessForm(forms.Form):
+    title = forms.CharField(label=_("Title (German)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+    description = forms.CharField(
+        label=_("Description (German)"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=10000,
+    )  # fmt: skip
+    description_en = forms.CharField(
+        label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=10000,
+    )  # fmt: skip
+    published = forms.BooleanField(label=_("Published (visible to everyone)"), required=False)
+
+
+class ProcessEditForm(ProcessForm):
+    """The short name stays: it is in every link and printed code sheet already."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["slug"]
+
+
+class PhaseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Phase"), choices=PhaseKind.choices)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(
+        label=_("Ends"), widget=DateTimeInput(), required=False,
+        help_text=_("Leave empty for a phase without an end, such as implementation."),
+    )  # fmt: skip
+
+
+class BudgetForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    amount = forms.DecimalField(
+        label=_("Amount in euros"), min_value=1, max_digits=16, decimal_places=2
+    )
+    district = forms.CharField(
+        label=_("District"), max_length=100, required=False,
+        help_text=_("Only for a district's own budget: then only its residents vote in it."),
+    )  # fmt: skip
+    ballot_kind = forms.ChoiceField(label=_("Ballot"), choices=BallotKind.choices)
+    min_projects = forms.IntegerField(
+        label=_("Fewest projects per ballot"), min_value=0, max_value=1000, initial=1
+    )
+    max_projects = forms.IntegerField(
+        label=_("Most projects per ballot"), min_value=1, max_value=1000, required=False
+    )
+    max_points = forms.IntegerField(
+        label=_("Points per voter (cumulative ballots)"), min_value=1, max_value=100_000,
+        required=False,
+    )  # fmt: skip
+    rule = forms.ChoiceField(
+        label=_("Outcome rule"), choices=[(r, r) for r in RULES], initial="equalshares/add1",
+        help_text=_("equalshares/add1 is the Method of Equal Shares; greedy funds the projects with "
+                    "the most votes as long as money is left."),
+    )  # fmt: skip
+    min_score = forms.DecimalField(
+        label=_("Minimum score (greedy-threshold)"), min_value=0, max_digits=16, decimal_places=2,
+        required=False,
+    )  # fmt: skip
+
+
+class ProjectForm(forms.Form):
+    ref = forms.CharField(
+        label=_("Number"), max_length=40, help_text=_("As on the ballot, e.g. 7 or N-3.")
+    )
+    title = forms.CharField(label=_("Title"), max_length=500)
+    cost = forms.DecimalField(
+        label=_("Cost in euros"), min_value=0, max_digits=16, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=10000,
+    )  # fmt: skip
+
+
+class SurveyForm(forms.Form):
+    title = forms.CharField(label=_("Title (German)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+    description = forms.CharField(
+        label=_("Introduction"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=10000,
+    )  # fmt: skip
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=DateTimeInput())
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=DateTimeInput())
+    anonymous = forms.BooleanField(
+        label=_("Anonymous (answers are stored without the account)"), required=False,
+        initial=True,
+    )  # fmt: skip
+    login_required = forms.BooleanField(label=_("Only for registered participants"), required=False)
+    published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
+    text = forms.CharField(label=_("Question (German)"), max_length=1000, required=False)
+    text_en = forms.CharField(label=_("Question (English)"), max_length=1000, required=False)
+    choices = forms.CharField(
+        label=_("Choices, one per line"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False, max_length=5000,
+    )  # fmt: skip
+    required = forms.BooleanField(label=_("Answer required"), required=False, initial=True)
+
+    def question(self) -> dict | None:
+        """Return the question for the service, or None for a row left empty."""
+        data = self.cleaned_data
+        if not data.get("text", "").strip():
+            return None
+        return {
+            "kind": data["kind"], "text": data["text"].strip(), "text_en": data["text_en"].strip(),
+            "choices": [c.strip() for c in data["choices"].splitlines() if c.strip()],
+            "required": data["required"],
+        }  # fmt: skip
+
+
+# Empty rows are left out, so a survey may have fewer questions than rows.
+QuestionFormSet = forms.formset_factory(QuestionForm, extra=8, max_num=8, absolute_max=8)
+
+
+class WaveForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    opens = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(label=_("Open for days"), min_value=1, max_value=90, initial=14)
+
+
+class SeriesForm(WaveForm):
+    """The first wave of a new series, which needs its short name."""
+
+    series = forms.SlugField(
+        label=_("Short name of the series"), max_length=60,
+        help_text=_("Small letters, digits and hyphens, e.g. lenkungskreis."),
+    )  # fmt: skip
+    field_order = ["series", "title", "opens", "days"]
+
+
+class SharesField(forms.CharField):
+    """Population shares written one feature per line (see ``assemblies.parse_shares``)."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def to_python(self, value):
+        return parse_shares(super().to_python(value))
+
+
+class AssemblyForm(forms.Form):
+    title = forms.CharField(label=_("Title (German)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=10000,
+    )  # fmt: skip
+    panel_size = forms.IntegerField(
+        label=_("Members of the panel"), min_value=2, max_value=1000, initial=30
+    )
+    shares = SharesField(
+        label=_("Population shares"), max_length=5000,
+        help_text=format_lazy(
+            _("One feature per line: its name, a colon, then each value with its share, separated "
+              "by semicolons. Percentages or fractions, e.g. {example}"), example=SHARES_EXAMPLE,
+        ),
+    )  # fmt: skip
