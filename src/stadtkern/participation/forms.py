@@ -18,10 +18,15 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class ProcessForm(forms.Form):
+class NamedForm(forms.Form):
+    """Titles and the short name in the address: processes, surveys and assemblies have them."""
+
     title = forms.CharField(label=_("Title (German)"), max_length=300)
     title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
     slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+
+
+class ProcessForm(NamedForm):
     description = forms.CharField(
         label=_("Description (German)"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
         max_length=10000,
@@ -95,10 +100,7 @@ class ProjectForm(forms.Form):
     )  # fmt: skip
 
 
-class SurveyForm(forms.Form):
-    title = forms.CharField(label=_("Title (German)"), max_length=300)
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
-    slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+class SurveyForm(NamedForm):
     description = forms.CharField(
         label=_("Introduction"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
         max_length=10000,
@@ -164,10 +166,7 @@ class SharesField(forms.CharField):
         return parse_shares(super().to_python(value))
 
 
-class AssemblyForm(forms.Form):
-    title = forms.CharField(label=_("Title (German)"), max_length=300)
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
-    slug = forms.SlugField(label=_("Short name"), max_length=80, help_text=SLUG_HELP)
+class AssemblyForm(NamedForm):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
         max_length=10000,

@@ -36,6 +36,15 @@ def _editable(request, slug: str):
     return municipality
 
 
+def _slug_taken(form, model, municipality, message: str) -> None:
+    """Name a short name that is taken at its field (the services would only say "exists")."""
+    if (
+        form.is_valid()
+        and model.objects.filter(municipality=municipality, slug=form.cleaned_data["slug"]).exists()
+    ):
+        form.add_error("slug", message)
+
+
 def _saved(form, call) -> object | None:
     """Run the service if the form is valid; put its errors on the form. Return its result."""
     if not form.is_valid():
@@ -51,13 +60,9 @@ def process_new(request, slug: str):
     municipality = _editable(request, slug)
     form = ProcessForm(request.POST or None)
     if request.method == "POST":
-        if (
-            form.is_valid()
-            and Process.objects.filter(
-                municipality=municipality, slug=form.cleaned_data["slug"]
-            ).exists()
-        ):
-            form.add_error("slug", _("There is a process with this short name already."))
+        _slug_taken(
+            form, Process, municipality, _("There is a process with this short name already.")
+        )
         process = _saved(
             form, lambda data: services.process_create(municipality=municipality, **data)
         )
@@ -133,13 +138,9 @@ def survey_new(request, slug: str):
     form = SurveyForm(request.POST or None)
     questions = QuestionFormSet(request.POST or None, prefix="q")
     if request.method == "POST":
-        if (
-            form.is_valid()
-            and Survey.objects.filter(
-                municipality=municipality, slug=form.cleaned_data["slug"]
-            ).exists()
-        ):
-            form.add_error("slug", _("There is a survey with this short name already."))
+        _slug_taken(
+            form, Survey, municipality, _("There is a survey with this short name already.")
+        )
         if questions.is_valid():
             rows = [q for q in (f.question() for f in questions) if q is not None]
             survey = _saved(form, lambda data: surveys.survey_create(
@@ -183,13 +184,9 @@ def assembly_new(request, slug: str):
     municipality = _editable(request, slug)
     form = AssemblyForm(request.POST or None)
     if request.method == "POST":
-        if (
-            form.is_valid()
-            and Assembly.objects.filter(
-                municipality=municipality, slug=form.cleaned_data["slug"]
-            ).exists()
-        ):
-            form.add_error("slug", _("There is an assembly with this short name already."))
+        _slug_taken(
+            form, Assembly, municipality, _("There is an assembly with this short name already.")
+        )
         assembly = _saved(form, lambda data: assemblies.assembly_create(
             municipality=municipality, **data))  # fmt: skip
         if assembly is not None:
