@@ -11,7 +11,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, PatchDict, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from pydantic import AwareDatetime
 
@@ -20,7 +20,7 @@ from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, Slug, text
 
 from . import pabulib, rules, services
-from .models import Budget, Comment, Process, Proposal
+from .models import Budget, Comment, Phase, Process, Project, Proposal
 from .outcomes import RULES
 from .selectors import (
     budget_election,
@@ -411,6 +411,67 @@ def project_create(request, budget_id: Id, payload: ProjectIn):
         raise HttpError(409, f"The budget has a project {payload.ref} already.")
     project = services.project_create(budget=budget, **payload.dict())
     return Status(201, {"ref": project.ref, "title": project.title})
+
+
+def _phase_get(request, phase_id: int) -> Phase:
+    phase = Phase.objects.select_related("process__municipality").filter(pk=phase_id).first()
+    if phase is None or not rules.can_view_process(request.auth, phase.process):
+        raise Http404(f"No phase {phase_id}.")
+    return phase
+
+
+def _project(request, budget_id: int, ref: str) -> Project:
+    project = _budget(request, budget_id).projects.select_related("budget__process__municipality")
+    found = project.filter(ref=ref).first()
+    if found is None:
+        raise Http404(f"Budget {budget_id} has no project {ref!r}.")
+    return found
+
+
+@router.patch("/participation/phases/{phase_id}", auth=WRITE)
+def phase_update(request, phase_id: Id, payload: PatchDict[PhaseIn]):
+    """Move or change a phase (editors), e.g. extend the vote; returns the process."""
+    phase = _phase_get(request, phase_id)
+    fields = {"kind": phase.kind, "starts_at": phase.starts_at, "ends_at": phase.ends_at, **payload}
+    services.phase_update(phase=phase, user=request.auth, **fields)
+    return _process_out(phase.process)
+
+
+@router.delete("/participation/phases/{phase_id}", response={204: None}, auth=WRITE)
+def phase_delete(request, phase_id: Id):
+    services.phase_delete(phase=_phase_get(request, phase_id), user=request.auth)
+    return Status(204, None)
+
+
+@router.patch("/participation/budgets/{budget_id}", auth=WRITE)
+def budget_update(request, budget_id: Id, payload: PatchDict[BudgetIn]):
+    """Change a budget (editors); once ballots are cast, only its name."""
+    services.budget_update(budget=_budget(request, budget_id), user=request.auth, **payload)
+    return budget_detail(request, budget_id)
+
+
+@router.delete("/participation/budgets/{budget_id}", response={204: None}, auth=WRITE)
+def budget_delete(request, budget_id: Id):
+    """Remove a budget with its projects (editors); never one that holds ballots."""
+    services.budget_delete(budget=_budget(request, budget_id), user=request.auth)
+    return Status(204, None)
+
+
+@router.patch("/participation/budgets/{budget_id}/projects/{ref}", auth=WRITE)
+def project_update(request, budget_id: Id, ref: text(40, 1), payload: PatchDict[ProjectIn]):
+    """Change a project (editors); once ballots are cast, only its words and place."""
+    project = services.project_update(
+        project=_project(request, budget_id, ref), user=request.auth, **payload
+    )
+    return {"ref": project.ref, "title": project.title, "cost": project.cost}
+
+
+@router.delete(
+    "/participation/budgets/{budget_id}/projects/{ref}", response={204: None}, auth=WRITE
+)
+def project_delete(request, budget_id: Id, ref: text(40, 1)):
+    services.project_delete(project=_project(request, budget_id, ref), user=request.auth)
+    return Status(204, None)
 
 
 @router.post("/participation/proposals/{proposal_id}/image", auth=WRITE)

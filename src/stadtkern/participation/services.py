@@ -102,6 +102,19 @@ def process_update(*, process: Process, user, **fields) -> Process:
     return process
 
 
+def phase_update(
+    *, phase: Phase, user, kind: str, starts_at: datetime, ends_at: datetime | None
+) -> Phase:
+    """Move or change a phase (editors), e.g. to extend the vote."""
+    rules.require_editor(user, phase.process.municipality)
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("A phase must end after it starts.")})
+    phase.kind, phase.starts_at, phase.ends_at = kind, starts_at, ends_at
+    phase.full_clean()
+    phase.save()
+    return phase
+
+
 def phase_delete(*, phase: Phase, user) -> None:
     """Remove a phase entered by mistake (editors). Ballots stay; their budget keeps them."""
     rules.require_editor(user, phase.process.municipality)
@@ -129,22 +142,61 @@ def budget_create(
         ballot_kind=ballot_kind, rule=rule, min_projects=min_projects, max_projects=max_projects,
         max_points=max_points, min_score=min_score, pabulib_meta=pabulib_meta or {}, district=district.strip(),
     )  # fmt: skip
+    _budget_clean(budget)
+    budget.save()
+    return budget
+
+
+def _budget_clean(budget: Budget) -> None:
+    """Check a budget's fields and that its ballot kind, limits and rule fit together."""
     budget.full_clean()
     errors = {}
-    if ballot_kind == BallotKind.CUMULATIVE and not max_points:
+    if budget.ballot_kind == BallotKind.CUMULATIVE and not budget.max_points:
         errors["max_points"] = _("Cumulative ballots need the number of points each voter has.")
-    if max_projects is not None and max_projects < min_projects:
+    if budget.max_projects is not None and budget.max_projects < budget.min_projects:
         errors["max_projects"] = _(
             "The most projects per ballot must not be fewer than the fewest."
         )
-    if rule.startswith("equalshares") and ballot_kind == BallotKind.ORDINAL:
+    if budget.rule.startswith("equalshares") and budget.ballot_kind == BallotKind.ORDINAL:
         errors["rule"] = _("Equal Shares needs approval, knapsack or cumulative ballots.")
-    if rule == "greedy-threshold" and min_score is None:
+    if budget.rule == "greedy-threshold" and budget.min_score is None:
         errors["min_score"] = _("greedy-threshold needs a minimum score.")
     if errors:
         raise ValidationError(errors)
+
+
+# Once ballots are cast, only what no ballot depends on may change.
+BUDGET_FREE_FIELDS = {"name", "name_en"}
+PROJECT_FREE_FIELDS = {"title", "title_en", "description", "category", "latitude", "longitude"}
+
+
+def _locked(instance, fields: dict, free: set, has_ballots: bool) -> None:
+    changed = [n for n, v in fields.items() if getattr(instance, n) != v and n not in free]
+    if has_ballots and changed:
+        raise ValidationError({
+            changed[0]: _("Ballots have been cast: only names and descriptions can change now.")
+        })  # fmt: skip
+
+
+@transaction.atomic
+def budget_update(*, budget: Budget, user, **fields) -> Budget:
+    """Change a budget (editors); once ballots are cast, only its name."""
+    rules.require_editor(user, budget.process.municipality)
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    _locked(budget, fields, BUDGET_FREE_FIELDS, budget.ballots.exists())
+    for name, value in fields.items():
+        setattr(budget, name, value.strip() if name == "district" else value)
+    _budget_clean(budget)
     budget.save()
     return budget
+
+
+def budget_delete(*, budget: Budget, user) -> None:
+    """Remove a budget (editors), never one that holds ballots."""
+    rules.require_editor(user, budget.process.municipality)
+    if budget.ballots.exists():
+        raise ValidationError(_("Ballots have been cast: this budget can no longer be removed."))
+    budget.delete()
 
 
 def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fields) -> Project:
@@ -162,6 +214,31 @@ def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fie
     project.full_clean()
     project.save()
     return project
+
+
+def project_update(*, project: Project, user, **fields) -> Project:
+    """Change a project (editors); once ballots are cast, only its words and place."""
+    budget = project.budget
+    rules.require_editor(user, budget.process.municipality)
+    _locked(project, fields, PROJECT_FREE_FIELDS, budget.ballots.exists())
+    ref = fields.get("ref", project.ref)
+    if ref != project.ref and budget.projects.filter(ref=ref).exists():
+        raise ValidationError({"ref": _("The budget has a project with this number already.")})
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.full_clean()
+    project.save()
+    return project
+
+
+def project_delete(*, project: Project, user) -> None:
+    """Remove a project (editors), not once ballots are cast."""
+    rules.require_editor(user, project.budget.process.municipality)
+    if project.budget.ballots.exists():
+        raise ValidationError(
+            _("Ballots have been cast: the projects of this budget can no longer change.")
+        )
+    project.delete()
 
 
 def verification_create(

@@ -26,7 +26,7 @@ from .forms import (
     SurveyForm,
     WaveForm,
 )
-from .models import Assembly, Process, Survey
+from .models import Assembly, Process, Project, Survey
 
 
 def _editable(request, slug: str):
@@ -103,12 +103,6 @@ def process_setup(request, slug: str, process_slug: str):
         )
     elif part == "phase":
         done = _saved(phase, lambda d: services.phase_create(process=process, **d))
-    elif part == "phase-delete":
-        found = process.phases.filter(pk=request.POST.get("phase")).first()
-        if found is None:
-            raise Http404(_("No such phase."))
-        services.phase_delete(phase=found, user=request.user)
-        done = True
     elif part == "budget":
         done = _saved(budget, lambda d: services.budget_create(process=process, **d))
     elif part == "project":
@@ -131,6 +125,52 @@ def process_setup(request, slug: str, process_slug: str):
         "municipality": municipality, "process": process, "details": details, "phase_form": phase,
         "budget_form": budget, "phases": process.phases.all(), "budgets": budgets,
     }, status=422 if failed else 200)  # fmt: skip
+
+
+# What the set-up page links to for editing: the form, how to find the object in the
+# process, and the services that change and remove it.
+EDITABLE = {
+    "phases": ("phase", PhaseForm, lambda process: process.phases.all(),
+               services.phase_update, services.phase_delete),
+    "budgets": ("budget", BudgetForm, lambda process: process.budgets.all(),
+                services.budget_update, services.budget_delete),
+    "projects": ("project", ProjectForm,
+                 lambda process: Project.objects.filter(budget__process=process).select_related("budget"),
+                 services.project_update, services.project_delete),
+}  # fmt: skip
+
+
+def setup_edit(request, slug: str, process_slug: str, kind: str, pk: int):
+    """Change or remove a phase, budget or project of a process."""
+    municipality = _editable(request, slug)
+    process = Process.objects.filter(municipality=municipality, slug=process_slug).first()
+    if process is None or kind not in EDITABLE:
+        raise Http404(_("No such participation process."))
+    name, form_class, objects, update, delete = EDITABLE[kind]
+    obj = objects(process).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("No such part of the set-up."))
+    blank = form_class()
+    initial = {field: getattr(obj, field) for field in blank.fields}
+    saving = request.method == "POST" and request.POST.get("action") != "delete"
+    form = form_class(request.POST if saving else None, initial=initial)
+    removal_error = None
+    if request.method == "POST":
+        try:
+            if saving:
+                done = _saved(form, lambda data: update(**{name: obj}, user=request.user, **data))
+            else:
+                delete(**{name: obj}, user=request.user)
+                done = True
+        except ValidationError as exc:
+            removal_error, done = " ".join(exc.messages), None
+        if done is not None:
+            messages.success(request, _("Saved.") if saving else _("Removed."))
+            return redirect("participation:process_setup", slug=slug, process_slug=process.slug)
+    return render(request, "participation/setup_edit.html", {
+        "municipality": municipality, "process": process, "form": form, "obj": obj, "kind": kind,
+        "removal_error": removal_error,
+    }, status=422 if form.errors or removal_error else 200)  # fmt: skip
 
 
 def survey_new(request, slug: str):

@@ -23,6 +23,11 @@ urlpatterns = [
     path("<slug:process_slug>/", views.process, name="process"),
     path("<slug:process_slug>/codes/", views.codes, name="codes"),
     path("<slug:process_slug>/setup/", setup_views.process_setup, name="process_setup"),
+    path(
+        "<slug:process_slug>/setup/<slug:kind>/<int:pk>/",
+        setup_views.setup_edit,
+        name="setup_edit",
+    ),
     path("<slug:process_slug>/proposals/new/", views.proposal_new, name="proposal_new"),
     path("<slug:process_slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
     path(

@@ -6,7 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from stadtkern.participation.models import Assembly, Process, Survey
+from stadtkern.participation import services
+from stadtkern.participation.models import Assembly, Budget, Process, Survey
+
+from .conftest import make_budget, make_process
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/participation"
@@ -240,3 +243,78 @@ def test_assembly_mistakes_are_named(client, people, token_for):
 def test_names_of_pages_are_not_given_away(client, people, token_for, url, body):
     response = post(client, f"{BASE}/{url}", body, token_for(people["editor"]))
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "slug"
+
+
+# --- Changing and removing phases, budgets and projects -----------------------------------
+
+
+def send(client, method, url, body, auth):
+    return getattr(client, method)(
+        url, json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth
+    )
+
+
+def test_an_editor_extends_the_vote_and_fixes_a_title_after_ballots(
+    client, people, token_for, voting
+):
+    editor = token_for(people["editor"])
+    services.ballot_cast(budget=voting, user=people["verified"], projects=["1"])
+    phase = voting.process.phases.get(kind="voting")
+    later = (phase.ends_at + timedelta(days=3)).isoformat()
+    moved = send(client, "patch", f"{BASE}/phases/{phase.pk}", {"ends_at": later}, editor)
+    assert moved.status_code == 200
+    phase.refresh_from_db()
+    assert phase.ends_at.isoformat() == later and phase.kind == "voting"
+    title = send(
+        client,
+        "patch",
+        f"{BASE}/budgets/{voting.pk}/projects/1",
+        {"title": "Trinkbrunnen (neu)"},
+        editor,
+    )
+    assert title.status_code == 200 and title.json()["title"] == "Trinkbrunnen (neu)"
+    cost = send(client, "patch", f"{BASE}/budgets/{voting.pk}/projects/1", {"cost": "1"}, editor)
+    assert cost.status_code == 422 and cost.json()["errors"][0]["field"] == "cost"
+    kind = send(client, "patch", f"{BASE}/budgets/{voting.pk}", {"ballot_kind": "knapsack"}, editor)
+    assert kind.status_code == 422 and kind.json()["errors"][0]["field"] == "ballot_kind"
+    renamed = send(client, "patch", f"{BASE}/budgets/{voting.pk}", {"name": "Ganze Stadt"}, editor)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Ganze Stadt"
+    assert client.delete(f"{BASE}/budgets/{voting.pk}/projects/1", **editor).status_code == 422
+    assert client.delete(f"{BASE}/budgets/{voting.pk}", **editor).status_code == 422
+    voting.refresh_from_db()
+    assert voting.ballots.count() == 1 and voting.projects.get(ref="1").cost == 20000
+
+
+def test_before_ballots_projects_budgets_and_phases_can_be_removed(
+    client, people, token_for, alpha
+):
+    editor = token_for(people["editor"])
+    budget = make_budget(make_process(alpha, slug="bhh", running="proposals"))
+    assert client.delete(f"{BASE}/budgets/{budget.pk}/projects/2", **editor).status_code == 204
+    assert client.delete(f"{BASE}/budgets/{budget.pk}/projects/2", **editor).status_code == 404
+    phase = budget.process.phases.first()
+    assert client.delete(f"{BASE}/phases/{phase.pk}", **editor).status_code == 204
+    assert client.delete(f"{BASE}/budgets/{budget.pk}", **editor).status_code == 204
+    assert not Budget.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["citizen", "verified", "moderator", "other_editor"])
+def test_only_editors_change_the_set_up(client, people, token_for, voting, persona):
+    auth = token_for(people[persona])
+    phase = voting.process.phases.first()
+    assert (
+        send(client, "patch", f"{BASE}/phases/{phase.pk}", {"kind": "review"}, auth).status_code
+        == 403
+    )
+    assert (
+        send(client, "patch", f"{BASE}/budgets/{voting.pk}", {"name": "X"}, auth).status_code == 403
+    )
+    assert (
+        send(
+            client, "patch", f"{BASE}/budgets/{voting.pk}/projects/1", {"title": "X"}, auth
+        ).status_code
+        == 403
+    )
+    assert client.delete(f"{BASE}/budgets/{voting.pk}/projects/1", **auth).status_code == 403
+    voting.refresh_from_db()
+    assert voting.name == "Gesamtstadt" and voting.projects.count() == 5

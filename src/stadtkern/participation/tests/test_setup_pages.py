@@ -85,11 +85,69 @@ def test_mistakes_are_shown_at_their_field_and_nothing_is_stored(editor, alpha):
     assert points.status_code == 422 and not Process.objects.get(slug="bhh").budgets.exists()
 
 
-def test_an_editor_removes_a_phase(editor, alpha):
+def edit_url(process, kind, pk):
+    return f"{BASE}/{process.slug}/setup/{kind}/{pk}/"
+
+
+def test_an_editor_extends_the_vote_and_removes_a_phase(editor, alpha):
     process = make_process(alpha, slug="bhh")
-    phase = process.phases.first()
-    removed = editor.post(f"{BASE}/bhh/setup/", {"part": "phase-delete", "phase": phase.pk})
-    assert removed.status_code == 302 and not Phase.objects.filter(pk=phase.pk).exists()
+    voting = process.phases.get(kind="voting")
+    form = editor.get(edit_url(process, "phases", voting.pk)).content.decode()
+    assert f'value="{local(voting.starts_at)}"' in form  # the form shows the phase as it is
+    later = voting.ends_at + timedelta(days=7)
+    saved = editor.post(edit_url(process, "phases", voting.pk), {
+        "action": "save", "kind": "voting", "starts_at": local(voting.starts_at), "ends_at": local(later)})  # fmt: skip
+    assert saved.status_code == 302
+    voting.refresh_from_db()
+    assert local(voting.ends_at) == local(later)
+    first = process.phases.first()
+    removed = editor.post(edit_url(process, "phases", first.pk), {"action": "delete"})
+    assert removed.status_code == 302 and not Phase.objects.filter(pk=first.pk).exists()
+
+
+def test_once_ballots_are_cast_only_names_and_descriptions_change(editor, voting, people):
+    process, project = voting.process, voting.projects.get(ref="1")
+    services.ballot_cast(budget=voting, user=people["verified"], projects=["1"])
+    url = edit_url(process, "projects", project.pk)
+    fixed = editor.post(url, {"action": "save", "ref": "1", "title": "Trinkbrunnen am Marktplatz",
+                              "cost": project.cost, "description": "Mit Hundenapf."})  # fmt: skip
+    assert fixed.status_code == 302
+    dearer = editor.post(
+        url, {"action": "save", "ref": "1", "title": "Trinkbrunnen", "cost": "99999"}
+    )
+    assert dearer.status_code == 422 and "nur Namen und Beschreibungen" in dearer.content.decode()
+    gone = editor.post(url, {"action": "delete"})
+    assert gone.status_code == 422 and 'role="alert"' in gone.content.decode()
+    budget_gone = editor.post(edit_url(process, "budgets", voting.pk), {"action": "delete"})
+    assert budget_gone.status_code == 422
+    project.refresh_from_db()
+    assert (project.title, project.cost, project.description) == (
+        "Trinkbrunnen am Marktplatz", 20000, "Mit Hundenapf.")  # fmt: skip
+    assert voting.ballots.count() == 1
+
+
+def test_before_the_vote_budgets_and_projects_change_freely(editor, alpha):
+    process = make_process(alpha, slug="bhh", running="proposals")
+    budget = make_budget(process)
+    project = budget.projects.get(ref="2")
+    changed = editor.post(edit_url(process, "budgets", budget.pk), {
+        "action": "save", "name": "Gesamtstadt", "amount": "120000", "ballot_kind": "knapsack",
+        "min_projects": "1", "rule": "greedy"})  # fmt: skip
+    assert changed.status_code == 302
+    budget.refresh_from_db()
+    assert (budget.amount, budget.ballot_kind, budget.rule) == (120000, "knapsack", "greedy")
+    clash = editor.post(edit_url(process, "projects", project.pk), {
+        "action": "save", "ref": "1", "title": project.title, "cost": "5"})  # fmt: skip
+    assert clash.status_code == 422
+    removed = editor.post(edit_url(process, "projects", project.pk), {"action": "delete"})
+    assert removed.status_code == 302 and not Project.objects.filter(pk=project.pk).exists()
+
+
+def test_parts_of_other_processes_cannot_be_edited_through_this_one(editor, alpha):
+    one, other = make_process(alpha, slug="eins"), make_process(alpha, slug="zwei")
+    foreign = other.phases.first()
+    assert editor.get(edit_url(one, "phases", foreign.pk)).status_code == 404
+    assert editor.get(edit_url(one, "ballots", foreign.pk)).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -99,14 +157,9 @@ def test_only_the_municipalitys_editors_reach_the_set_up_pages(client, people, a
     make_process(alpha, slug="bhh")
     if people[persona]:
         client.force_login(people[persona])
-    for url in (
-        "new/",
-        "bhh/setup/",
-        "surveys/new/",
-        "pulse/new/",
-        "pulse/team/new-wave/",
-        "assemblies/new/",
-    ):
+    phase = Phase.objects.first().pk
+    for url in ("new/", "bhh/setup/", f"bhh/setup/phases/{phase}/", "surveys/new/", "pulse/new/",
+                "pulse/team/new-wave/", "assemblies/new/"):  # fmt: skip
         assert client.get(f"{BASE}/{url}").status_code == 403, url
     refused = client.post(
         f"{BASE}/bhh/setup/", {"part": "details", "title": "Gekapert", "published": "on"}
