@@ -2,6 +2,7 @@
 running total and the confirmation; results and code sheets; axe-core on every page."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -197,8 +198,15 @@ def test_set_up_pages_have_no_serious_accessibility_violation(
     log_in(page, live_server, people["editor"])
     console_errors = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    from stadtkern.participation import assemblies, surveys
+
+    surveys.survey_create(municipality=alpha, slug="umfrage", title="Umfrage", opens_at=timezone.now(),
+                          closes_at=timezone.now() + timedelta(days=9),
+                          questions=[{"kind": "likert", "text": "Gut?"}])  # fmt: skip
+    assemblies.assembly_create(municipality=alpha, slug="rat", title="Bürgerrat", panel_size=10,
+                               shares={"Alter": {"jung": 1, "alt": 1}})  # fmt: skip
     edits = [f"bhh/setup/phases/{process.phases.first().pk}/", f"bhh/setup/budgets/{budget.pk}/",
-             f"bhh/setup/projects/{budget.projects.first().pk}/"]  # fmt: skip
+             f"bhh/setup/projects/{budget.projects.first().pk}/", "surveys/umfrage/edit/", "assemblies/rat/edit/"]  # fmt: skip
     for path in ("new/", "bhh/setup/", *edits, "surveys/new/", "pulse/new/", "assemblies/new/"):
         assert page.goto(f"{live_server.url}{prefix}/m/alpha/participation/{path}").status == 200
         accessible(page, console_errors)

@@ -83,13 +83,6 @@ def assembly_create(
     title_en: str = "", published: bool = True,
 ) -> Assembly:  # fmt: skip
     """Create an assembly; ``shares`` gives the population share of each value of each feature."""
-    if not shares or any(
-        not values or any(v < 0 for v in values.values()) or sum(values.values()) <= 0
-        for values in shares.values()
-    ):
-        raise ValidationError(
-            {"shares": _("Give each feature its values with their shares of the population.")}
-        )
     assembly = Assembly(
         municipality=municipality, slug=slug, title=title, title_en=title_en, description=description,
         panel_size=panel_size, shares=shares, published=published,
@@ -98,9 +91,54 @@ def assembly_create(
         raise ValidationError(
             {"slug": _("This short name is taken by a page; please choose another.")}
         )
+    _assembly_clean(assembly)
+    assembly.save()
+    return assembly
+
+
+def _assembly_clean(assembly: Assembly) -> None:
+    shares = assembly.shares
+    if (
+        not isinstance(shares, dict)
+        or not shares
+        or any(
+            not values or any(v < 0 for v in values.values()) or sum(values.values()) <= 0
+            for values in shares.values()
+        )
+    ):
+        raise ValidationError(
+            {"shares": _("Give each feature its values with their shares of the population.")}
+        )
     assembly.full_clean()
-    if panel_size < 2:
+    if assembly.panel_size < 2:
         raise ValidationError({"panel_size": _("A panel has at least two members.")})
+
+
+def assembly_update(*, assembly: Assembly, user, **fields) -> Assembly:
+    """Change an assembly (editors). The panel size and the shares may change until the seed
+    is announced; once volunteers have registered, the features and their values stay (the
+    volunteers chose among them), only the shares' numbers change."""
+    rules.require_editor(user, assembly.municipality)
+    for name in ("panel_size", "shares"):
+        if name in fields and fields[name] != getattr(assembly, name) and assembly.seed:
+            raise ValidationError(
+                {name: _("The seed is announced: the quotas can no longer change.")}
+            )
+    shares = fields.get("shares")
+    if (
+        shares is not None
+        and assembly.volunteers.exists()
+        and (
+            {f: set(v) for f, v in shares.items()}
+            != {f: set(v) for f, v in assembly.shares.items()}
+        )
+    ):
+        raise ValidationError({"shares": _(
+            "Volunteers have registered: keep the features and their values; only the shares can change."
+        )})  # fmt: skip
+    for name, value in fields.items():
+        setattr(assembly, name, value)
+    _assembly_clean(assembly)
     assembly.save()
     return assembly
 

@@ -7,7 +7,7 @@ Everyone else sees quotas, counts and the published distribution, never a name.
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, PatchDict, Router, Schema, Status
 from ninja.errors import HttpError
 
 from stadtkern.core.auth import READ, WRITE
@@ -23,14 +23,17 @@ router = Router(tags=["participation"])
 Shares = dict[text(100, 1), dict[text(100, 1), float]]
 
 
-class AssemblyIn(Schema):
-    slug: Slug
+class AssemblyChange(Schema):
     title: text(300, 3)
     title_en: text(300) = ""
     description: text(10000) = ""
     panel_size: int = Field(ge=2, le=1000)
     shares: Shares = Field(min_length=1, max_length=20)
     published: bool = True
+
+
+class AssemblyIn(AssemblyChange):
+    slug: Slug
 
 
 class SeedIn(Schema):
@@ -82,6 +85,14 @@ def assembly_create(request, municipality: Slug, payload: AssemblyIn):
     if Assembly.objects.filter(municipality=m, slug=payload.slug).exists():
         raise HttpError(409, f"{municipality} already has an assembly {payload.slug!r}.")
     return Status(201, _assembly_out(assemblies.assembly_create(municipality=m, **payload.dict())))
+
+
+@router.patch("/participation/assemblies/{municipality}/{slug}", auth=WRITE)
+def assembly_update(request, municipality: Slug, slug: Slug, payload: PatchDict[AssemblyChange]):
+    """Change an assembly (editors): quotas until the seed is announced, and once volunteers
+    have registered only the shares' numbers, not the features or values."""
+    found = assembly_get(request.auth, municipality, slug)
+    return _assembly_out(assemblies.assembly_update(assembly=found, user=request.auth, **payload))
 
 
 @router.post("/participation/assemblies/{municipality}/{slug}/seed", auth=WRITE)

@@ -38,12 +38,16 @@ class ProcessForm(NamedForm):
     published = forms.BooleanField(label=_("Published (visible to everyone)"), required=False)
 
 
-class ProcessEditForm(ProcessForm):
-    """The short name stays: it is in every link and printed code sheet already."""
+class WithoutSlug:
+    """For editing: the short name stays, as it is in every link (and printed code sheet)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["slug"]
+
+
+class ProcessEditForm(WithoutSlug, ProcessForm):
+    pass
 
 
 class PhaseForm(forms.Form):
@@ -181,3 +185,11 @@ class AssemblyForm(NamedForm):
               "by semicolons. Percentages or fractions, e.g. {example}"), example=SHARES_EXAMPLE,
         ),
     )  # fmt: skip
+
+
+class SurveyEditForm(WithoutSlug, SurveyForm):
+    pass
+
+
+class AssemblyEditForm(WithoutSlug, AssemblyForm):
+    pass

@@ -15,6 +15,7 @@ from stadtkern.core.selectors import municipality_get
 
 from . import assemblies, rules, services, surveys
 from .forms import (
+    AssemblyEditForm,
     AssemblyForm,
     BudgetForm,
     PhaseForm,
@@ -23,6 +24,7 @@ from .forms import (
     ProjectForm,
     QuestionFormSet,
     SeriesForm,
+    SurveyEditForm,
     SurveyForm,
     WaveForm,
 )
@@ -237,3 +239,43 @@ def assembly_new(request, slug: str):
     return render(request, "participation/setup_new.html", {
         "municipality": municipality, "form": form, "heading": _("New citizens' assembly"),
     }, status=422 if form.errors else 200)  # fmt: skip
+
+
+def _edit_page(request, municipality, obj, form, update, back):
+    """Show and save the edit form of a survey or an assembly."""
+    if request.method == "POST" and _saved(form, lambda data: update(obj, data)) is not None:
+        messages.success(request, _("Saved."))
+        return back
+    return render(request, "participation/setup_new.html", {
+        "municipality": municipality, "form": form, "button": _("Save"),
+        "heading": _("Edit: %(title)s") % {"title": obj.title},
+    }, status=422 if form.errors else 200)  # fmt: skip
+
+
+def survey_edit(request, slug: str, survey_slug: str):
+    municipality = _editable(request, slug)
+    survey = Survey.objects.filter(municipality=municipality, slug=survey_slug).first()
+    if survey is None:
+        raise Http404(_("No such survey."))
+    initial = {f: getattr(survey, f) for f in SurveyEditForm.base_fields if f != "slug"}
+    form = SurveyEditForm(request.POST or None, initial=initial)
+    return _edit_page(
+        request, municipality, survey, form,
+        lambda s, data: surveys.survey_update(survey=s, user=request.user, **data),
+        redirect("participation:survey", slug=slug, survey_slug=survey.slug),
+    )  # fmt: skip
+
+
+def assembly_edit(request, slug: str, assembly_slug: str):
+    municipality = _editable(request, slug)
+    assembly = Assembly.objects.filter(municipality=municipality, slug=assembly_slug).first()
+    if assembly is None:
+        raise Http404(_("No such citizens' assembly."))
+    initial = {f: getattr(assembly, f) for f in AssemblyEditForm.base_fields if f != "slug"}
+    initial["shares"] = assemblies.shares_text(assembly.shares)
+    form = AssemblyEditForm(request.POST or None, initial=initial)
+    return _edit_page(
+        request, municipality, assembly, form,
+        lambda a, data: assemblies.assembly_update(assembly=a, user=request.user, **data),
+        redirect("participation:assembly", slug=slug, assembly_slug=assembly.slug),
+    )  # fmt: skip

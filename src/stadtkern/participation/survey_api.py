@@ -8,7 +8,7 @@ from datetime import date
 from typing import Literal
 
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, PatchDict, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AwareDatetime
 
@@ -114,8 +114,7 @@ class QuestionIn(Schema):
     required: bool | None = None
 
 
-class SurveyIn(Schema):
-    slug: Slug
+class SurveyChange(Schema):
     title: text(300, 3)
     title_en: text(300) = ""
     description: text(10000) = ""
@@ -124,6 +123,10 @@ class SurveyIn(Schema):
     anonymous: bool = True
     login_required: bool = False
     published: bool = True
+
+
+class SurveyIn(SurveyChange):
+    slug: Slug
     questions: list[QuestionIn] = Field(min_length=1, max_length=100)
 
 
@@ -146,6 +149,14 @@ def survey_create(request, municipality: Slug, payload: SurveyIn):
         {k: v for k, v in q.items() if v is not None} for q in fields["questions"]
     ]
     return Status(201, _survey_out(surveys.survey_create(municipality=m, **fields)))
+
+
+@router.patch("/participation/surveys/{municipality}/{slug}", auth=WRITE)
+def survey_update(request, municipality: Slug, slug: Slug, payload: PatchDict[SurveyChange]):
+    """Change a survey's words, times or publication (editors); once answered, whether it is
+    anonymous and who may answer stay."""
+    survey = survey_get(request.auth, municipality, slug)
+    return _survey_out(surveys.survey_update(survey=survey, user=request.auth, **payload))
 
 
 @router.post("/participation/pulse/{municipality}/{series}/waves", response={201: dict}, auth=WRITE)

@@ -53,6 +53,7 @@ def survey(request, slug: str, survey_slug: str):
         "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"),
         "questions": questions, "open": surveys.is_open(survey), "must_log_in": must_log_in,
         "general_errors": errors.get("survey", []) + errors.get("answers", []), "has_errors": bool(errors),
+        "can_edit": rules.can_edit_participation(request.user, survey.municipality),
     }, status=422 if errors else 200)  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from stadtkern.core.models import Municipality
 
+from . import rules
 from .models import Question, QuestionKind, Survey, SurveyKind, SurveyParticipation, SurveyResponse
 
 TEXT_MAX = 2000
@@ -74,6 +75,29 @@ def survey_create(
         )  # fmt: skip
         question.full_clean()
         question.save()
+    return survey
+
+
+# Who may answer and whether answers keep the account are promises to those who answered.
+SURVEY_LOCKED_ONCE_ANSWERED = {"anonymous", "login_required"}
+
+
+def survey_update(*, survey: Survey, user, **fields) -> Survey:
+    """Change a survey's words, times or publication (editors). Whether it is anonymous and
+    who may answer stay as they were once the first answer is in; the questions stay too."""
+    rules.require_editor(user, survey.municipality)
+    answered = survey.responses.exists()
+    for name, value in fields.items():
+        if answered and name in SURVEY_LOCKED_ONCE_ANSWERED and getattr(survey, name) != value:
+            raise ValidationError(
+                {name: _("People have answered already: this can no longer change.")}
+            )
+        setattr(survey, name, value)
+    survey.login_required = survey.login_required or not survey.anonymous
+    if survey.closes_at <= survey.opens_at:
+        raise ValidationError({"closes_at": _("A survey must close after it opens.")})
+    survey.full_clean()
+    survey.save()
     return survey
 
 

@@ -12,9 +12,11 @@ urlpatterns = [
     path("pulse/<slug:series>/new-wave/", setup_views.wave_new, name="wave_new"),
     path("assemblies/new/", setup_views.assembly_new, name="assembly_new"),
     path("surveys/<slug:survey_slug>/", survey_views.survey, name="survey"),
+    path("surveys/<slug:survey_slug>/edit/", setup_views.survey_edit, name="survey_edit"),
     path("surveys/<slug:survey_slug>/results/", survey_views.survey_results, name="survey_results"),
     path("pulse/<slug:series>/", survey_views.pulse_trend, name="pulse_trend"),
     path("assemblies/<slug:assembly_slug>/", assembly_views.assembly, name="assembly"),
+    path("assemblies/<slug:assembly_slug>/edit/", setup_views.assembly_edit, name="assembly_edit"),
     path(
         "assemblies/<slug:assembly_slug>/panel.csv",
         assembly_views.panel_export,

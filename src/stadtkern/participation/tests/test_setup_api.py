@@ -318,3 +318,28 @@ def test_only_editors_change_the_set_up(client, people, token_for, voting, perso
     assert client.delete(f"{BASE}/budgets/{voting.pk}/projects/1", **auth).status_code == 403
     voting.refresh_from_db()
     assert voting.name == "Gesamtstadt" and voting.projects.count() == 5
+
+
+def test_surveys_and_assemblies_change_through_the_api(client, people, token_for):
+    editor = token_for(people["editor"])
+    post(client, f"{BASE}/surveys/alpha", SURVEY, editor)
+    later = send(client, "patch", f"{BASE}/surveys/alpha/mobilitaet",
+                 {"closes_at": "2099-06-01T00:00:00+02:00", "title": "Mobilität 2099"}, editor)  # fmt: skip
+    assert later.status_code == 200 and later.json()["title"] == "Mobilität 2099"
+    backwards = send(client, "patch", f"{BASE}/surveys/alpha/mobilitaet",
+                     {"closes_at": "2020-01-01T00:00:00+01:00"}, editor)  # fmt: skip
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "closes_at"
+    post(client, f"{BASE}/assemblies/alpha", ASSEMBLY, editor)
+    bigger = send(client, "patch", f"{BASE}/assemblies/alpha/buergerrat", {"panel_size": 6}, editor)
+    assert bigger.status_code == 200 and bigger.json()["panel_size"] == 6
+    other = token_for(people["other_editor"])
+    assert (
+        send(
+            client, "patch", f"{BASE}/assemblies/alpha/buergerrat", {"panel_size": 9}, other
+        ).status_code
+        == 403
+    )
+    assert send(
+        client, "patch", f"{BASE}/surveys/alpha/mobilitaet", {"title": "Gekapert"}, other
+    ).status_code in (403, 404)
+    assert Survey.objects.get().title == "Mobilität 2099" and Assembly.objects.get().panel_size == 6

@@ -290,3 +290,64 @@ def test_any_text_either_reads_as_shares_or_gets_a_clear_error(text):
         assert exc.messages and all(m for m in exc.messages)
     else:
         assert parsed and all(len(values) >= 2 for values in parsed.values())
+
+
+def test_an_editor_extends_a_survey_but_cannot_unveil_the_answers(editor, alpha, people):
+    from stadtkern.participation import surveys
+
+    survey = surveys.survey_create(
+        municipality=alpha, slug="innenstadt", title="Innenstadt", opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=6), questions=[{"kind": "likert", "text": "Gut erreichbar?"}],
+    )  # fmt: skip
+    url = f"{BASE}/surveys/innenstadt/edit/"
+    assert f'href="{url}"' in editor.get(f"{BASE}/surveys/innenstadt/").content.decode()
+    later = survey.closes_at + timedelta(days=14)
+    form = {"title": "Innenstadt 2027", "opens_at": local(survey.opens_at), "closes_at": local(later),
+            "anonymous": "on", "published": "on"}  # fmt: skip
+    assert editor.post(url, form).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == "Innenstadt 2027" and local(survey.closes_at) == local(later)
+    surveys.response_submit(survey=survey, user=None, answers={str(survey.questions.get().pk): 4})
+    signed = editor.post(url, {k: v for k, v in form.items() if k != "anonymous"})
+    assert (
+        signed.status_code == 422
+        and "Es haben bereits Menschen geantwortet" in signed.content.decode()
+    )
+    survey.refresh_from_db()
+    assert survey.anonymous
+
+
+def test_an_editor_changes_an_assemblys_shares_but_not_its_features_once_volunteered(
+    editor, alpha, people
+):
+    from stadtkern.participation import assemblies
+
+    assembly = assemblies.assembly_create(municipality=alpha, slug="br", title="Bürgerrat", panel_size=10,
+                                          shares={"Alter": {"jung": 40, "alt": 60}})  # fmt: skip
+    url = f"{BASE}/assemblies/br/edit/"
+    page = editor.get(url).content.decode()
+    assert f'href="{url}"' in editor.get(f"{BASE}/assemblies/br/").content.decode()
+    assert "Alter: jung = 40; alt = 60" in page  # the shares as they are written
+    assemblies.volunteer_register(
+        assembly=assembly, name="Ada", contact="ada@example.org", features={"Alter": "jung"}
+    )
+    numbers = editor.post(
+        url, {"title": "Bürgerrat", "panel_size": "12", "shares": "Alter: jung = 35; alt = 65"}
+    )
+    assert numbers.status_code == 302
+    values = editor.post(
+        url, {"title": "Bürgerrat", "panel_size": "12", "shares": "Alter: 16-39 = 35; 40+ = 65"}
+    )
+    assert values.status_code == 422
+    assembly.refresh_from_db()
+    assert assembly.shares == {"Alter": {"jung": 35, "alt": 65}} and assembly.panel_size == 12
+    assemblies.assembly_announce_seed(
+        assembly=assembly, user=people["editor"], seed="Lotto 21.11.2026"
+    )
+    seeded = editor.post(
+        url, {"title": "Bürgerrat", "panel_size": "20", "shares": "Alter: jung = 35; alt = 65"}
+    )
+    assert seeded.status_code == 422
+    assert "Die Quoten lassen sich nicht mehr ändern." in seeded.content.decode()
+    assembly.refresh_from_db()
+    assert assembly.panel_size == 12
