@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stadtkern.core.fields import OrderedJSONField
 from stadtkern.core.models import Municipality
 
 from .outcomes import RULES
@@ -469,7 +470,7 @@ class Assembly(models.Model):
     description = models.TextField(_("description"), blank=True)
     panel_size = models.PositiveIntegerField(_("members of the panel"))
     # Population shares per feature: {"Alter": {"16-29": 0.18, ...}, "Geschlecht": {...}}.
-    shares = models.JSONField(_("population shares"))
+    shares = OrderedJSONField(_("population shares"))  # in the order the editors wrote them
     registration_open = models.BooleanField(_("registration open"), default=True)
     published = models.BooleanField(_("published"), default=True)
     # Announced before the draw, so that everyone can repeat it with the published distribution.

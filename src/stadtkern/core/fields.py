@@ -1,0 +1,33 @@
+"""Model fields shared by the apps."""
+
+from django.db import models
+
+ORDERED = "ordered"
+
+
+def _to_pairs(value):
+    if isinstance(value, dict):
+        return {ORDERED: [[key, _to_pairs(item)] for key, item in value.items()]}
+    return value
+
+
+def _from_pairs(value):
+    if isinstance(value, dict) and set(value) == {ORDERED} and isinstance(value[ORDERED], list):
+        return {key: _from_pairs(item) for key, item in value[ORDERED]}
+    return value
+
+
+class OrderedJSONField(models.JSONField):
+    """JSON whose objects keep the order of their keys on every database.
+
+    PostgreSQL's jsonb sorts an object's keys (shortest first), which would show age bands
+    as "65+, 16-29, 30-64". Objects are therefore stored as ``{"ordered": [[key, value], ...]}``
+    and read back as dicts in their original order; rows written as plain objects read as
+    they are. Key lookups in queries do not apply to such a field.
+    """
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(_to_pairs(value))
+
+    def from_db_value(self, value, expression, connection):
+        return _from_pairs(super().from_db_value(value, expression, connection))
