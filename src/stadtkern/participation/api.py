@@ -24,7 +24,9 @@ from .models import Budget, Comment, Phase, Process, Project, Proposal
 from .outcomes import RULES
 from .selectors import (
     budget_election,
+    budget_get,
     current_phase,
+    process_get,
     proposal_data,
     proposals_of,
     voting_over,
@@ -72,20 +74,11 @@ def _process_out(process: Process) -> dict:
 
 
 def _process(request, municipality: str, slug: str) -> Process:
-    m = municipality_get(municipality)
-    process = (
-        Process.objects.filter(municipality=m, slug=slug).select_related("municipality").first()
-    )
-    if process is None or not rules.can_view_process(request.auth, process):
-        raise Http404(f"No participation process {slug!r} in {municipality}.")
-    return process
+    return process_get(request.auth, municipality, slug)
 
 
 def _budget(request, budget_id: int) -> Budget:
-    budget = Budget.objects.select_related("process__municipality").filter(pk=budget_id).first()
-    if budget is None or not rules.can_view_process(request.auth, budget.process):
-        raise Http404(f"No budget {budget_id}.")
-    return budget
+    return budget_get(request.auth, budget_id)
 
 
 @router.get("/participation/processes", auth=READ)
@@ -156,9 +149,7 @@ def ballot_cast(request, budget_id: Id, payload: BallotIn):
 @router.post("/participation/budgets/{budget_id}/ballot-by-code", response=BallotOut, auth=None)
 def ballot_cast_by_code(request, budget_id: Id, payload: CodeBallotIn):
     """Cast or change a ballot with a paper voting code (no account needed)."""
-    budget = Budget.objects.select_related("process__municipality").filter(pk=budget_id).first()
-    if budget is None or not budget.process.published:
-        raise Http404(f"No budget {budget_id}.")
+    budget = budget_get(None, budget_id)  # the code is the credential: published processes only
     replaced = services.ballot_cast(
         budget=budget, projects=payload.projects, points=payload.points, code=payload.code
     )
@@ -385,7 +376,7 @@ def phase_create(request, municipality: Slug, slug: Slug, payload: PhaseIn):
     process = _process(request, municipality, slug)
     rules.require_editor(request.auth, process.municipality)
     services.phase_create(process=process, **payload.dict())
-    return Status(201, _process_out(process))
+    return Status(201, _process_out(_process(request, municipality, slug)))  # with the new phase
 
 
 @router.post(

@@ -18,6 +18,7 @@ from stadtkern.core.models import Municipality
 
 from . import rules
 from .models import Assembly, Volunteer
+from .services import short_name_check
 from .sortition import SortitionError, leximin, quotas_from_shares
 
 SHARES_EXAMPLE = "Alter: 16-29 = 18 %; 30-64 = 58 %; 65+ = 24 %"
@@ -87,10 +88,9 @@ def assembly_create(
         municipality=municipality, slug=slug, title=title, title_en=title_en, description=description,
         panel_size=panel_size, shares=shares, published=published,
     )  # fmt: skip
-    if slug == "new":  # the address of the form that creates one
-        raise ValidationError(
-            {"slug": _("This short name is taken by a page; please choose another.")}
-        )
+    short_name_check(
+        Assembly, municipality, slug, taken=_("There is an assembly with this short name already.")
+    )
     _assembly_clean(assembly)
     assembly.save()
     return assembly

@@ -250,6 +250,28 @@ def proposal_data(proposal, *, comments: bool = False) -> dict:
     return data
 
 
+def process_get(user, municipality_slug: str, slug: str) -> Process:
+    """Return a process the user may see (published; drafts for editors and moderators),
+    with its phases and budgets."""
+    process = (
+        Process.objects.filter(municipality=municipality_get(municipality_slug), slug=slug)
+        .select_related("municipality")
+        .prefetch_related("phases", "budgets")
+        .first()
+    )
+    if process is None or not rules.can_view_process(user, process):
+        raise Http404(_("No such participation process."))
+    return process
+
+
+def budget_get(user, budget_id: int) -> Budget:
+    """Return a budget of a process the user may see."""
+    budget = Budget.objects.select_related("process__municipality").filter(pk=budget_id).first()
+    if budget is None or not rules.can_view_process(user, budget.process):
+        raise Http404(_("No such budget."))
+    return budget
+
+
 def survey_get(user, municipality_slug: str, slug: str):
     """Return a survey the user may see (published, or any for the municipality's editors)."""
     municipality = municipality_get(municipality_slug)

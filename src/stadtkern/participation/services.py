@@ -56,6 +56,19 @@ def normalise_code(code: str) -> str:
 RESERVED_PROCESS_SLUGS = {"new", "surveys", "pulse", "assemblies"}
 
 
+def short_name_check(
+    model, municipality, slug: str, *, taken: str, reserved=frozenset({"new"})
+) -> None:
+    """Refuse a short name that a page's address uses or that another object of the
+    municipality has, at the ``slug`` field (the unique constraint would name no field)."""
+    if slug in reserved:
+        raise ValidationError(
+            {"slug": _("This short name is taken by a page; please choose another.")}
+        )
+    if model.objects.filter(municipality=municipality, slug=slug).exists():
+        raise ValidationError({"slug": taken})
+
+
 def process_create(
     *,
     municipality: Municipality,
@@ -71,10 +84,8 @@ def process_create(
         municipality=municipality, slug=slug, title=title, title_en=title_en,
         description=description, description_en=description_en, kind=kind, published=published,
     )  # fmt: skip
-    if slug in RESERVED_PROCESS_SLUGS:
-        raise ValidationError(
-            {"slug": _("This short name is taken by a page; please choose another.")}
-        )
+    short_name_check(Process, municipality, slug, reserved=RESERVED_PROCESS_SLUGS,
+                     taken=_("There is a process with this short name already."))  # fmt: skip
     process.full_clean()
     process.save()
     return process

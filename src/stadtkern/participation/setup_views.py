@@ -6,6 +6,7 @@ The same services stand behind these pages and the set-up API; the forms only pa
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from .forms import (
     SurveyForm,
     WaveForm,
 )
-from .models import Assembly, Process, Project, Survey
+from .models import Ballot, Project
+from .selectors import assembly_get, process_get, survey_get
 
 
 def _editable(request, slug: str):
@@ -36,15 +38,6 @@ def _editable(request, slug: str):
     if not rules.can_edit_participation(request.user, municipality):
         raise PermissionDenied(_("Only the municipality's editors set up participation."))
     return municipality
-
-
-def _slug_taken(form, model, municipality, message: str) -> None:
-    """Name a short name that is taken at its field (the services would only say "exists")."""
-    if (
-        form.is_valid()
-        and model.objects.filter(municipality=municipality, slug=form.cleaned_data["slug"]).exists()
-    ):
-        form.add_error("slug", message)
 
 
 def _saved(form, call) -> object | None:
@@ -62,9 +55,6 @@ def process_new(request, slug: str):
     municipality = _editable(request, slug)
     form = ProcessForm(request.POST or None)
     if request.method == "POST":
-        _slug_taken(
-            form, Process, municipality, _("There is a process with this short name already.")
-        )
         process = _saved(
             form, lambda data: services.process_create(municipality=municipality, **data)
         )
@@ -79,10 +69,12 @@ def process_new(request, slug: str):
 def process_setup(request, slug: str, process_slug: str):
     """One page for the whole set-up; each form says which part it changes (``part``)."""
     municipality = _editable(request, slug)
-    process = Process.objects.filter(municipality=municipality, slug=process_slug).first()
-    if process is None:
-        raise Http404(_("No such participation process."))
-    budgets = list(process.budgets.prefetch_related("projects"))
+    process = process_get(request.user, slug, process_slug)
+    budgets = list(
+        process.budgets.annotate(
+            locked=Exists(Ballot.objects.filter(budget=OuterRef("pk")))
+        ).prefetch_related("projects")
+    )
     part = request.POST.get("part") if request.method == "POST" else None
     data = request.POST if part else None
     details = ProcessEditForm(data if part == "details" else None, initial={
@@ -121,7 +113,6 @@ def process_setup(request, slug: str, process_slug: str):
         return redirect("participation:process_setup", slug=slug, process_slug=process.slug)
     for b in budgets:
         b.form = project_forms[b.pk]
-        b.locked = b.ballots.exists()
     failed = any(f.errors for f in (details, phase, budget, *project_forms.values()))
     return render(request, "participation/setup_process.html", {
         "municipality": municipality, "process": process, "details": details, "phase_form": phase,
@@ -145,9 +136,9 @@ EDITABLE = {
 def setup_edit(request, slug: str, process_slug: str, kind: str, pk: int):
     """Change or remove a phase, budget or project of a process."""
     municipality = _editable(request, slug)
-    process = Process.objects.filter(municipality=municipality, slug=process_slug).first()
-    if process is None or kind not in EDITABLE:
-        raise Http404(_("No such participation process."))
+    process = process_get(request.user, slug, process_slug)
+    if kind not in EDITABLE:
+        raise Http404(_("No such part of the set-up."))
     name, form_class, objects, update, delete = EDITABLE[kind]
     obj = objects(process).filter(pk=pk).first()
     if obj is None:
@@ -180,9 +171,6 @@ def survey_new(request, slug: str):
     form = SurveyForm(request.POST or None)
     questions = QuestionFormSet(request.POST or None, prefix="q")
     if request.method == "POST":
-        _slug_taken(
-            form, Survey, municipality, _("There is a survey with this short name already.")
-        )
         if questions.is_valid():
             rows = [q for q in (f.question() for f in questions) if q is not None]
             survey = _saved(form, lambda data: surveys.survey_create(
@@ -204,10 +192,6 @@ def wave_new(request, slug: str, series: str | None = None):
     form = (WaveForm if series else SeriesForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {"series": series, **form.cleaned_data}
-        if Survey.objects.filter(
-            municipality=municipality, slug=surveys.wave_slug(data["series"], data["opens"])
-        ).exists():
-            form.add_error("opens", _("A wave of this series opens on this day already."))
         wave = _saved(form, lambda _data: surveys.pulse_create(municipality=municipality, **data))
         if wave is not None:
             messages.success(request, _("The new wave was started."))
@@ -226,9 +210,6 @@ def assembly_new(request, slug: str):
     municipality = _editable(request, slug)
     form = AssemblyForm(request.POST or None)
     if request.method == "POST":
-        _slug_taken(
-            form, Assembly, municipality, _("There is an assembly with this short name already.")
-        )
         assembly = _saved(form, lambda data: assemblies.assembly_create(
             municipality=municipality, **data))  # fmt: skip
         if assembly is not None:
@@ -254,9 +235,7 @@ def _edit_page(request, municipality, obj, form, update, back):
 
 def survey_edit(request, slug: str, survey_slug: str):
     municipality = _editable(request, slug)
-    survey = Survey.objects.filter(municipality=municipality, slug=survey_slug).first()
-    if survey is None:
-        raise Http404(_("No such survey."))
+    survey = survey_get(request.user, slug, survey_slug)
     initial = {f: getattr(survey, f) for f in SurveyEditForm.base_fields if f != "slug"}
     form = SurveyEditForm(request.POST or None, initial=initial)
     return _edit_page(
@@ -268,9 +247,7 @@ def survey_edit(request, slug: str, survey_slug: str):
 
 def assembly_edit(request, slug: str, assembly_slug: str):
     municipality = _editable(request, slug)
-    assembly = Assembly.objects.filter(municipality=municipality, slug=assembly_slug).first()
-    if assembly is None:
-        raise Http404(_("No such citizens' assembly."))
+    assembly = assembly_get(request.user, slug, assembly_slug)
     initial = {f: getattr(assembly, f) for f in AssemblyEditForm.base_fields if f != "slug"}
     initial["shares"] = assemblies.shares_text(assembly.shares)
     form = AssemblyEditForm(request.POST or None, initial=initial)

@@ -18,6 +18,7 @@ from stadtkern.core.models import Municipality
 
 from . import rules
 from .models import Question, QuestionKind, Survey, SurveyKind, SurveyParticipation, SurveyResponse
+from .services import short_name_check
 
 TEXT_MAX = 2000
 LIKERT = range(1, 6)
@@ -53,10 +54,9 @@ def survey_create(
     )  # fmt: skip
     if closes_at <= opens_at:  # before full_clean, whose check constraint names no field
         raise ValidationError({"closes_at": _("A survey must close after it opens.")})
-    if slug == "new":  # the address of the form that creates one
-        raise ValidationError(
-            {"slug": _("This short name is taken by a page; please choose another.")}
-        )
+    short_name_check(
+        Survey, municipality, slug, taken=_("There is a survey with this short name already.")
+    )
     survey.full_clean()
     if not questions:
         raise ValidationError({"questions": _("A survey needs at least one question.")})
@@ -113,6 +113,8 @@ def pulse_create(
         raise ValidationError(
             {"series": _("This short name is taken by a page; please choose another.")}
         )
+    if Survey.objects.filter(municipality=municipality, slug=wave_slug(series, opens)).exists():
+        raise ValidationError({"opens": _("A wave of this series opens on this day already.")})
     opens_at = timezone.make_aware(datetime.combine(opens, datetime.min.time()))
     return survey_create(
         municipality=municipality, slug=wave_slug(series, opens), title=title, kind=SurveyKind.PULSE,

@@ -32,6 +32,7 @@ from .selectors import (
     comparison_text,
     current_phase,
     own_ballot,
+    process_get,
     proposal_places,
     proposals_of,
     results_rows,
@@ -40,16 +41,7 @@ from .selectors import (
 
 
 def _process(request, slug: str, process_slug: str) -> Process:
-    municipality = municipality_get(slug)
-    process = (
-        Process.objects.filter(municipality=municipality, slug=process_slug)
-        .select_related("municipality")
-        .prefetch_related("phases", "budgets")
-        .first()
-    )
-    if process is None or not rules.can_view_process(request.user, process):
-        raise Http404(_("No such participation process."))
-    return process
+    return process_get(request.user, slug, process_slug)
 
 
 def _budget(process: Process, budget_id: int) -> Budget:
