@@ -268,6 +268,8 @@ DATASTORE_MAX_UNPACKED = envint("DATASTORE_MAX_UNPACKED_MB", 1000, minimum=1) * 
 DATASTORE_MAX_ZIP_RATIO = envint("DATASTORE_MAX_ZIP_RATIO", 100, minimum=2)
 DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000, minimum=100)
 DATASTORE_SQL_MAX_ROWS = envint("DATASTORE_SQL_MAX_ROWS", 10000, minimum=1)
+# PostgreSQL role (no login) that user SQL runs as: it may read dataset tables only.
+DATASTORE_SQL_ROLE = env("DATASTORE_SQL_ROLE", "stadtkern_sql_reader") or "stadtkern_sql_reader"
 # A tile URL such as https://tiles.example.org/{z}/{x}/{y}.png; empty: shapes on a plain
 # background, so that no visitor data goes to a third party unless the operator decides.
 MAP_TILE_URL = env("MAP_TILE_URL", "") or ""

@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from .sqlsandbox import grant_reader
+
 INTERNAL = ("_id", "geometry", "_minx", "_miny", "_maxx", "_maxy")
 BBOX = ("_minx", "_miny", "_maxx", "_maxy")
 
@@ -120,6 +122,7 @@ def create_table(table: str, columns: list[dict], geometry: bool) -> None:
         parts += [f"{qn(b)} {real}" for b in BBOX]
     with connection.cursor() as cur:
         cur.execute(f"CREATE TABLE {qn(table)} ({', '.join(parts)})")
+    grant_reader(table)
 
 
 def copy_table(source: str, target: str) -> None:

@@ -10,16 +10,21 @@ database sees it:
   reachable, because only dataset names are mapped to tables;
 - only functions from an allow-list (aggregates, arithmetic, text, dates, window
   functions and ``sk_within``), so nothing sleeps, reads files or calls out;
-- then it runs in a read-only transaction with a time limit and a row limit. On SQLite
-  an authorizer admits nothing but reads of the mapped tables, as a second line.
+- WITH queries are resolved where SQL says they are visible, and renamed, so that no
+  name the database finally sees can mean an application table;
+- then ``sqlsandbox`` runs it where the database itself confines it (a role limited to
+  dataset tables on PostgreSQL; a read-only connection with an authorizer on SQLite),
+  a line of defence that trusts nothing this module decided.
 """
 
+import logging
+import re
 import time
 from dataclasses import dataclass
 
 import sqlglot
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -27,10 +32,15 @@ from sqlglot.errors import ParseError, TokenError
 from stadtkern.core import rules
 from stadtkern.core.models import Municipality
 
+from . import sqlsandbox
 from .datastore import jsonable
 from .models import Dataset
 
+logger = logging.getLogger(__name__)
+
 MAX_LENGTH = 20000
+MAX_PAD = 10000
+PRINTF_SPEC = re.compile(r"%[-+ #0!,]*[0-9*]*(?:\.[0-9*]*)?")
 
 ALLOWED_FUNCTIONS = {
     # aggregates
@@ -44,7 +54,7 @@ ALLOWED_FUNCTIONS = {
     "Case", "If", "Coalesce", "Nullif", "Cast", "TryCast",
     # text
     "Lower", "Upper", "Length", "Trim", "Substring", "Concat", "ConcatWs", "Initcap",
-    "StrPosition", "Left", "Right", "Replace", "Lpad", "Rpad", "RegexpLike", "Reverse",
+    "StrPosition", "Left", "Right", "Replace", "Pad", "RegexpLike", "Reverse",
     # dates
     "Extract", "CurrentDate", "CurrentTimestamp", "Date", "DateTrunc", "TimestampTrunc",
     "DateDiff", "DateAdd", "DateSub", "TimeToStr", "StrToTime", "StrToDate", "Year",
@@ -65,6 +75,13 @@ ALLOWED_ANONYMOUS = {
     "instr",
     "total",
 }
+
+_T = exp.DataType.Type
+ALLOWED_CASTS = {
+    _T.SMALLINT, _T.INT, _T.BIGINT, _T.DECIMAL, _T.DOUBLE, _T.FLOAT, _T.TEXT, _T.VARCHAR,
+    _T.CHAR, _T.BPCHAR, _T.DATE, _T.TIME, _T.TIMETZ, _T.TIMESTAMP, _T.TIMESTAMPTZ,
+    _T.BOOLEAN, _T.INTERVAL, _T.JSON, _T.JSONB,
+}  # fmt: skip
 
 FORBIDDEN_NODES = tuple(
     getattr(exp, name)
@@ -139,8 +156,23 @@ def _resolve(table: exp.Table, user, home: Municipality | None, cache: dict) -> 
     return dataset
 
 
-def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Dataset], set[str]]:
+def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Dataset]]:
     """Check the query and return it in this database's dialect with the tables mapped."""
+    tree = _parse(sql)
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN_NODES):
+            raise QueryError(_("Only SELECT queries are allowed; the datastore is read-only here."))
+        if isinstance(node, exp.Func):
+            _check_function(node)
+        if isinstance(node, exp.Cast):
+            _check_cast(node)
+    cache: dict = {}
+    _map_tables(tree, user, home, cache)
+    dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
+    return tree.sql(dialect=dialect), list(cache.values())
+
+
+def _parse(sql: str) -> exp.Query:
     if not sql or not sql.strip():
         raise QueryError(_("The query is empty."))
     if len(sql) > MAX_LENGTH:
@@ -160,26 +192,92 @@ def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Datase
     tree = statements[0]
     if not isinstance(tree, exp.Query):
         raise QueryError(_("Only SELECT queries are allowed; the datastore is read-only here."))
-    for node in tree.walk():
-        if isinstance(node, FORBIDDEN_NODES):
-            raise QueryError(_("Only SELECT queries are allowed; the datastore is read-only here."))
-        if isinstance(node, exp.Func):
-            _check_function(node)
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    cache: dict = {}
+    return tree
+
+
+def _name_key(identifier) -> str:
+    # PostgreSQL folds unquoted names to lower case; quoted ones are taken as written.
+    text = identifier.this if isinstance(identifier, exp.Identifier) else str(identifier)
+    return text if getattr(identifier, "quoted", False) else text.lower()
+
+
+def _with_of(node) -> exp.With | None:
+    return node.args.get("with_") or node.args.get("with")
+
+
+def _cte_in_scope(table: exp.Table) -> exp.CTE | None:
+    """Return the WITH query that ``table`` names where it stands, or None.
+
+    A name is looked up from the inside out, as SQL does: a query's WITH list is visible
+    in its body; inside the list, a WITH query sees the ones before it, and all of them
+    (itself included) when the list is RECURSIVE. Elsewhere the name is not a CTE.
+    """
+    key = _name_key(table.this)
+    node = table
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, exp.With):
+            ctes = parent.expressions
+            visible = ctes if parent.args.get("recursive") else ctes[: node.index]
+            for cte in visible:
+                if _name_key(cte.args["alias"].this) == key:
+                    return cte
+            # The query that owns this list must not be looked at again from its body.
+            node = parent.parent
+            continue
+        if isinstance(parent, exp.Query) and node.arg_key not in ("with", "with_"):
+            with_ = _with_of(parent)
+            if with_ is not None:
+                for cte in with_.expressions:
+                    if _name_key(cte.args["alias"].this) == key:
+                        return cte
+        node = parent
+    return None
+
+
+def _map_tables(tree: exp.Query, user, home: Municipality | None, cache: dict) -> None:
+    """Give every WITH query a name of its own and every other table its dataset's table.
+
+    What the database finally sees names either one of our WITH queries or a dataset
+    table: if our scoping and the database's ever disagreed, a name would point nowhere,
+    never to an application table.
+    """
+    ctes = list(tree.find_all(exp.CTE))
+    for cte in ctes:
+        alias = cte.args.get("alias")
+        if alias is None or not isinstance(alias.this, exp.Identifier):
+            raise QueryError(_("Every WITH query needs a name."))
+    names = {}
+    for number, cte in enumerate(ctes, start=1):
+        alias = cte.args["alias"]
+        names[id(cte)] = f"sk_cte_{number}"
+        siblings = [_name_key(c.args["alias"].this) for c in cte.parent.expressions]
+        if siblings.count(_name_key(alias.this)) > 1:
+            raise QueryError(
+                _("The name %(name)s is given to two WITH queries.") % {"name": alias.this.this}
+            )
+    # Resolve every reference before renaming anything, against the names as written.
+    targets = []
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier):
             raise QueryError(_("Only datasets can appear in FROM."))
-        if not table.db and table.name in ctes:
+        cte = None if table.db else _cte_in_scope(table)
+        targets.append((table, cte))
+    for table, cte in targets:
+        alias = table.alias
+        original = table.this
+        if cte is not None:
+            table.set("this", exp.to_identifier(names[id(cte)], quoted=True))
+            if not alias:
+                table.set("alias", exp.TableAlias(this=original.copy()))
             continue
         dataset = _resolve(table, user, home, cache)
-        alias = table.alias
         table.set("this", exp.to_identifier(dataset.table, quoted=True))
         table.set("db", None)
         if not alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(dataset.slug)))
-    dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    return tree.sql(dialect=dialect), list(cache.values()), ctes
+    for cte in ctes:
+        cte.args["alias"].set("this", exp.to_identifier(names[id(cte)], quoted=True))
 
 
 def _first_line(exc: Exception) -> str:
@@ -188,76 +286,96 @@ def _first_line(exc: Exception) -> str:
 
 def _check_function(node: exp.Func) -> None:
     name = type(node).__name__
+    if isinstance(node.parent, exp.Dot):
+        # schema.function(...): only the functions we know, by their plain names
+        raise QueryError(_("Functions cannot be named with a schema in datastore queries."))
     if name == "Anonymous":
         fname = str(node.name).lower()
         if fname not in ALLOWED_ANONYMOUS:
             raise QueryError(
                 _("The function %(f)s is not allowed in datastore queries.") % {"f": fname}
             )
+        if fname == "printf":
+            _check_printf(node)
     elif name not in ALLOWED_FUNCTIONS and not isinstance(
         node, exp.AggFunc | exp.Binary | exp.Unary
     ):
         raise QueryError(
             _("The function %(f)s is not allowed in datastore queries.") % {"f": node.sql_name()}
         )
+    if isinstance(node, exp.Pad):
+        # A padded length is memory the database allocates: a literal of modest size only.
+        length = node.args.get("expression")
+        if not (
+            isinstance(length, exp.Literal)
+            and not length.is_string
+            and length.this.isdigit()
+            and int(length.this) <= MAX_PAD
+        ):
+            raise QueryError(
+                _("Pad to a fixed length of at most %(n)s characters.") % {"n": MAX_PAD}
+            )
+
+
+def _check_printf(node: exp.Anonymous) -> None:
+    # SQLite builds a printf result in one call, which no time limit interrupts:
+    # widths and precisions stay small and are written in the format itself.
+    fmt = node.expressions[0] if node.expressions else None
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise QueryError(_("printf needs its format as a text literal."))
+    for spec in PRINTF_SPEC.finditer(fmt.this):
+        numbers = [int(n) for n in re.findall(r"\d+", spec.group(0))]
+        if "*" in spec.group(0) or any(n > MAX_PAD for n in numbers):
+            raise QueryError(_("printf widths and precisions are at most %(n)s.") % {"n": MAX_PAD})
+
+
+def _check_cast(node: exp.Cast) -> None:
+    to = node.args.get("to")
+    if not isinstance(to, exp.DataType) or to.this not in ALLOWED_CASTS:
+        raise QueryError(
+            _("Values can be cast to numbers, text, dates, times and booleans only, not %(t)s.")
+            % {"t": to.sql(dialect="postgres") if to is not None else "?"}
+        )
 
 
 def run(sql: str, user, home: Municipality | None, *, max_rows: int | None = None) -> Result:
     """Check, map and run the query; QueryError for refusals, errors and the time limit."""
     max_rows = min(max_rows or settings.DATASTORE_SQL_MAX_ROWS, settings.DATASTORE_SQL_MAX_ROWS)
-    final, datasets, ctes = prepare(sql, user, home)
-    tables = {d.table for d in datasets} | ctes
+    final, datasets = prepare(sql, user, home)
     timeout = settings.DATASTORE_SQL_TIMEOUT_MS
     started = time.monotonic()
     try:
-        with transaction.atomic(), connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                cur.execute("SET TRANSACTION READ ONLY")
-                cur.execute(f"SET LOCAL statement_timeout = {int(timeout)}")
-                cur.execute(final)
-                raw = cur.fetchmany(max_rows + 1)
-            else:
-                raw = _run_sqlite(cur, final, tables, timeout, max_rows)
-            columns = [d[0] for d in cur.description or []]
-    except DatabaseError as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        if "statement timeout" in text or "interrupted" in text:
-            raise QueryError(
-                _("The query ran longer than the limit of %(s)s s and was stopped.")
-                % {"s": timeout / 1000},
-                408,
-            ) from exc
-        if "not authorized" in text or "prohibited" in text:
-            raise QueryError(_("The query tried something other than reading datasets.")) from exc
-        raise QueryError(_("The database refused the query: %(e)s") % {"e": text[:300]}) from exc
+        columns, raw = sqlsandbox.execute(
+            final, {d.table for d in datasets}, max_rows=max_rows, timeout_ms=timeout
+        )
+    except sqlsandbox.SandboxError as exc:
+        raise _refusal(exc, timeout) from exc
     truncated = len(raw) > max_rows
     rows = [[jsonable(v) for v in row] for row in raw[:max_rows]]
     return Result(columns, rows, truncated, time.monotonic() - started, final)
 
 
-def _run_sqlite(cur, final: str, tables: set[str], timeout_ms: int, max_rows: int):
-    import sqlite3
-
-    raw_conn = connection.connection
-    deadline = time.monotonic() + timeout_ms / 1000
-
-    def progress():
-        return 1 if time.monotonic() > deadline else 0
-
-    def authorize(action, arg1, arg2, dbname, source):
-        if action == sqlite3.SQLITE_SELECT or action == sqlite3.SQLITE_RECURSIVE:
-            return sqlite3.SQLITE_OK
-        if action == sqlite3.SQLITE_READ:
-            return sqlite3.SQLITE_OK if arg1 in tables or arg1 is None else sqlite3.SQLITE_DENY
-        if action == sqlite3.SQLITE_FUNCTION:
-            return sqlite3.SQLITE_OK
-        return sqlite3.SQLITE_DENY
-
-    raw_conn.set_progress_handler(progress, 10000)
-    raw_conn.set_authorizer(authorize)
-    try:
-        cur.execute(final)
-        return cur.fetchmany(max_rows + 1)
-    finally:
-        raw_conn.set_authorizer(None)
-        raw_conn.set_progress_handler(None, 0)
+def _refusal(exc: "sqlsandbox.SandboxError", timeout_ms: int) -> QueryError:
+    if exc.kind == "timeout":
+        return QueryError(
+            _("The query ran longer than the limit of %(s)s s and was stopped.")
+            % {"s": timeout_ms / 1000},
+            408,
+        )
+    if exc.kind == "denied":
+        return QueryError(_("The query tried something other than reading datasets."))
+    if exc.kind == "too_big":
+        return QueryError(
+            _("The query builds a value larger than %(n)s bytes.")
+            % {"n": sqlsandbox.SQLITE_MAX_VALUE_BYTES}
+        )
+    if exc.kind == "not_set_up":
+        logger.error("The SQL sandbox role is not usable: %s", exc.detail)
+        return QueryError(
+            _(
+                "The SQL endpoint is not set up on this database yet; the operator runs"
+                " 'stadtkern migrate' with the rights to create its role."
+            ),
+            503,
+        )
+    return QueryError(_("The database refused the query: %(e)s") % {"e": exc.detail[:300]})

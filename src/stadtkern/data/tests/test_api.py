@@ -242,6 +242,7 @@ def test_only_editors_upload(client, personas, token_for, shops, persona):
     assert not ImportRun.objects.filter(file_name="fremd.csv").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the SQL sandbox reads committed data
 def test_sql_endpoint_and_saved_queries(client, personas, token_for, shops):
     response = client.post(
         "/api/v1/sql",

@@ -100,6 +100,7 @@ def test_import_of_nothing_exits_non_zero_and_creates_no_dataset(alpha, tmp_path
     assert not Dataset.objects.filter(slug="leer").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the SQL sandbox reads committed data
 def test_sql_command(alpha, load, dataset):
     load(dataset, b"a;b\n1;x\n2;y\n")
     out, _err = run_command("sql", "SELECT SUM(a) AS s FROM daten", "--municipality", "alpha")

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from stadtkern.data import sql
 from stadtkern.data.models import Dataset
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _square(x, y, d):

@@ -9,6 +9,7 @@ from .conftest import READINGS
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # the SQL sandbox reads committed data
 def test_export_then_query_with_sql(client, readings, personas, token_for, alpha):
     ds = readings["datastreams"][0]
     url = f"/api/v1/sensors/datastreams/{ds}/dataset"

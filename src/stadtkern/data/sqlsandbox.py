@@ -1,0 +1,276 @@
+"""Where user SQL runs: the database's own line of defence, independent of our parser.
+
+``sql.py`` checks and maps a query (the first line). This module runs what comes out of
+it where the database itself keeps it away from application data, whatever the parser
+let through:
+
+- **PostgreSQL**: inside a read-only transaction, ``SET LOCAL ROLE`` switches to a
+  dedicated role (``DATASTORE_SQL_ROLE``, created without login) that holds SELECT on
+  dataset tables (``ds_*``) and nothing else, with ``search_path`` fixed and a statement
+  time limit. The rows are made inside a SECURITY DEFINER function that the role owns,
+  where PostgreSQL refuses any change of role (the session user could otherwise switch
+  back with ``set_config('role', ...)``) and a second statement. The transaction is
+  always rolled back.
+- **SQLite**: a separate connection opened read-only (``mode=ro``, ``query_only``),
+  which never takes the write lock, with an authorizer that admits reads of the named
+  dataset tables only (not CTE names, not ``sqlite_master``), attachments limited to
+  none and every value limited in length.
+"""
+
+import json
+import sqlite3
+import time
+from urllib.request import pathname2url
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+
+# Longest text or blob a query on SQLite may build (``printf('%.999999999c', 'x')`` would
+# otherwise allocate a gigabyte per request).
+SQLITE_MAX_VALUE_BYTES = 1_000_000
+
+
+class SandboxError(Exception):
+    """The database refused or stopped the query; ``kind`` says why."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(detail or kind)
+        self.kind = kind  # "timeout", "denied", "not_set_up", "error"
+        self.detail = detail
+
+
+def execute(sql: str, tables: set[str], *, max_rows: int, timeout_ms: int) -> tuple[list, list]:
+    """Run one SELECT as the sandbox; return (column names, at most max_rows + 1 rows)."""
+    if connection.vendor == "postgresql":
+        return _execute_postgres(sql, max_rows=max_rows, timeout_ms=timeout_ms)
+    return _execute_sqlite(sql, tables, max_rows=max_rows, timeout_ms=timeout_ms)
+
+
+# --- PostgreSQL ---
+
+
+def reader_role() -> str:
+    return settings.DATASTORE_SQL_ROLE
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+SANDBOX_SCHEMA = "sk_sandbox"
+SANDBOX_FUNCTION = f"{SANDBOX_SCHEMA}.run_rows"
+SANDBOX_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION sk_sandbox.run_rows(q text, n integer)
+RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public AS $$
+BEGIN
+    RETURN QUERY EXECUTE
+        'SELECT row_to_json(sk_row)::text FROM (' || q || ') AS sk_row LIMIT ' || n::text;
+END $$
+"""
+
+
+def _execute_postgres(sql: str, *, max_rows: int, timeout_ms: int) -> tuple[list, list]:
+    import psycopg
+
+    role = reader_role()
+    with transaction.atomic():
+        try:
+            with connection.cursor() as cur:
+                cur.execute("SET TRANSACTION READ ONLY")
+                cur.execute("SET LOCAL statement_timeout = %s", [int(timeout_ms)])
+                cur.execute("SET LOCAL search_path = pg_catalog, public")
+                try:
+                    with transaction.atomic():
+                        cur.execute(f"SET LOCAL ROLE {_qn(role)}")
+                except DatabaseError as exc:
+                    raise SandboxError("not_set_up", _first_line(exc)) from exc
+            columns = _describe(sql)
+            # The rows are made inside a SECURITY DEFINER function owned by the role:
+            # there PostgreSQL refuses any change of role (set_config('role', ...) in the
+            # query cannot climb back to the application's user), and the function
+            # takes one statement only.
+            with psycopg.Cursor(connection.connection) as raw:
+                try:
+                    raw.execute(f"SELECT {SANDBOX_FUNCTION}(%s, %s)", [sql, max_rows + 1])
+                    rows = [_row_values(text) for (text,) in raw.fetchall()]
+                except psycopg.Error as exc:
+                    raise _classify(exc) from exc
+        finally:
+            # Nothing of this transaction stays: role, search path and read-only mode end
+            # with it (inside an outer transaction, with its savepoint).
+            transaction.set_rollback(True)
+    return columns, rows
+
+
+def _describe(sql: str) -> list[str]:
+    """Return the column names of the query, from PostgreSQL's parser; nothing runs."""
+    pgconn = connection.connection.pgconn
+    name = b"sk_sandbox_describe"
+    result = pgconn.prepare(name, sql.encode())
+    if result.error_message:
+        raise _classify(Exception(result.error_message.decode(errors="replace")))
+    try:
+        described = pgconn.describe_prepared(name)
+        return [described.fname(i).decode() for i in range(described.nfields)]
+    finally:
+        pgconn.exec_(b"DEALLOCATE sk_sandbox_describe")
+
+
+class _Pairs(list):
+    """A JSON object read with its keys in order (a row may repeat a column name)."""
+
+
+def _row_values(text: str) -> list:
+    row = json.loads(text, object_pairs_hook=_Pairs)
+    return [_plain(value) for _key, value in row]
+
+
+def _plain(value):
+    if isinstance(value, _Pairs):
+        return {key: _plain(item) for key, item in value}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _classify(exc: Exception) -> SandboxError:
+    text = _first_line(exc)
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(
+        getattr(exc, "__cause__", None), "sqlstate", None
+    )
+    if sqlstate == "57014" or "statement timeout" in text:
+        return SandboxError("timeout", text)
+    if sqlstate == "42501" or "permission denied" in text:
+        return SandboxError("denied", text)
+    if "multiple commands" in text:
+        return SandboxError("denied", text)
+    return SandboxError("error", text)
+
+
+def setup_reader_role(cursor) -> list[str]:
+    """Create the sandbox role if needed and grant it exactly the dataset tables.
+
+    Return the statements that could not run for want of privileges (empty when all
+    is set): the operator runs them once as a database superuser.
+    """
+    role = reader_role()
+    qrole = _qn(role)
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+    if cursor.fetchone() is None:
+        statement = f"CREATE ROLE {qrole} NOLOGIN NOINHERIT"
+        if not _try(cursor, statement):
+            return [statement, f"GRANT {qrole} TO CURRENT_USER"]
+    cursor.execute(
+        "SELECT pg_has_role(CURRENT_USER, %s, 'USAGE') OR rolsuper FROM pg_roles"
+        " WHERE rolname = CURRENT_USER",
+        [role],
+    )
+    row = cursor.fetchone()
+    if not (row and row[0]):
+        statement = f"GRANT {qrole} TO CURRENT_USER"
+        if not _try(cursor, statement):
+            return [statement]
+    # The function that makes the rows belongs to the role, in a schema of the role's own.
+    cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SANDBOX_SCHEMA} AUTHORIZATION {qrole}")
+    cursor.execute(SANDBOX_FUNCTION_SQL)
+    cursor.execute(f"ALTER FUNCTION {SANDBOX_FUNCTION}(text, integer) OWNER TO {qrole}")
+    cursor.execute(f"REVOKE ALL ON FUNCTION {SANDBOX_FUNCTION}(text, integer) FROM PUBLIC")
+    # Whatever an operator granted before: the role reads dataset tables and nothing else
+    # in this database's own schema.
+    cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {qrole}")
+    cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {qrole}")
+    cursor.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE %s",
+        ["ds\\_%"],
+    )
+    for (table,) in cursor.fetchall():
+        cursor.execute(f"GRANT SELECT ON {_qn(table)} TO {qrole}")
+    return []
+
+
+def _try(cursor, statement: str) -> bool:
+    try:
+        with transaction.atomic():
+            cursor.execute(statement)
+    except DatabaseError:
+        return False
+    return True
+
+
+def grant_reader(table: str) -> None:
+    """Let the sandbox role read a new dataset table (PostgreSQL; nothing on SQLite)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [reader_role()])
+        if cur.fetchone() is not None:
+            cur.execute(f"GRANT SELECT ON {_qn(table)} TO {_qn(reader_role())}")
+
+
+# --- SQLite ---
+
+
+def _sqlite_reader() -> sqlite3.Connection:
+    """Open the database file read-only on a connection of its own."""
+    name = str(connection.settings_dict["NAME"])
+    uri = f"file:{pathname2url(name)}?mode=ro"
+    reader = sqlite3.connect(uri, uri=True, timeout=2, isolation_level=None)
+    reader.execute("PRAGMA query_only = ON")
+    reader.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
+    reader.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    from .sqlfunctions import register
+
+    register(reader)
+    return reader
+
+
+def _execute_sqlite(
+    sql: str, tables: set[str], *, max_rows: int, timeout_ms: int
+) -> tuple[list, list]:
+    deadline = time.monotonic() + timeout_ms / 1000
+    allowed = frozenset(tables)
+
+    def progress():
+        return 1 if time.monotonic() > deadline else 0
+
+    def authorize(action, arg1, arg2, dbname, source):
+        if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE, sqlite3.SQLITE_FUNCTION):
+            return sqlite3.SQLITE_OK
+        # A recursive WITH query reading its own rows has no schema (dbname None): it
+        # holds only what the query made. Stored data is read from "main".
+        if action == sqlite3.SQLITE_READ and (
+            dbname is None or (dbname == "main" and arg1 in allowed)
+        ):
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+    try:
+        reader = _sqlite_reader()
+    except sqlite3.Error as exc:
+        raise SandboxError("error", _first_line(exc)) from exc
+    try:
+        reader.set_progress_handler(progress, 10000)
+        reader.set_authorizer(authorize)
+        cur = reader.execute(sql)
+        rows = cur.fetchmany(max_rows + 1)
+        columns = [d[0] for d in cur.description or []]
+        return columns, rows
+    except sqlite3.Error as exc:
+        text = _first_line(exc)
+        if "interrupted" in text:
+            raise SandboxError("timeout", text) from exc
+        if "not authorized" in text or "prohibited" in text or "access to" in text:
+            raise SandboxError("denied", text) from exc
+        if "too big" in text:
+            raise SandboxError("too_big", text) from exc
+        raise SandboxError("error", text) from exc
+    except (OverflowError, MemoryError) as exc:
+        raise SandboxError("too_big", str(exc)) from exc
+    finally:
+        reader.close()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__
