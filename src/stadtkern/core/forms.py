@@ -3,6 +3,28 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+class DateInput(forms.DateInput):
+    """A date picker; its value is always ISO (``2025-03-01``), whatever the language.
+
+    Browsers accept nothing else in ``<input type="date">``: a German ``01.03.2025``
+    shows an empty field, and saving the form unchanged would erase the date.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A date and time picker whose value is always ISO (``2025-03-01T09:30``)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Name of the token"),

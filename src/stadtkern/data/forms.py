@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stadtkern.core.forms import DateInput
+
 from .importing import Column
 from .models import Access, Dataset, validate_dataset_slug
 from .vocab import FREQUENCIES, LICENSES, THEMES
@@ -46,12 +48,8 @@ class DatasetForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("Update frequency"), choices=FREQUENCIES, initial="UNKNOWN"
     )
-    temporal_start = forms.DateField(
-        label=_("Covers from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    temporal_end = forms.DateField(
-        label=_("Covers until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    temporal_start = forms.DateField(label=_("Covers from"), required=False, widget=DateInput())
+    temporal_end = forms.DateField(label=_("Covers until"), required=False, widget=DateInput())
     source_url = forms.URLField(label=_("Source"), required=False, assume_scheme="https")
 
     def __init__(self, *args, dataset: Dataset | None = None, **kwargs):

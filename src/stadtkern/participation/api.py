@@ -160,8 +160,7 @@ def _finished(request, budget_id: int) -> Budget:
     budget = _budget(request, budget_id)
     if not rules.can_see_results(request.auth, budget.process, voting_over(budget.process)):
         raise HttpError(409, "Results are published when the vote has closed.")
-    if budget.counted_at is None:
-        services.budget_count(budget=budget)
+    services.budget_results(budget=budget)
     return budget
 
 

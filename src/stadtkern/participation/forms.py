@@ -4,18 +4,13 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from stadtkern.core.forms import DateInput, DateTimeInput
+
 from .assemblies import SHARES_EXAMPLE, parse_shares
 from .models import BallotKind, PhaseKind, QuestionKind
 from .outcomes import RULES
 
 SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class NamedForm(forms.Form):
@@ -147,7 +142,7 @@ QuestionFormSet = forms.formset_factory(QuestionForm, extra=8, max_num=8, absolu
 
 class WaveForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
-    opens = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens = forms.DateField(label=_("Opens on"), widget=DateInput())
     days = forms.IntegerField(label=_("Open for days"), min_value=1, max_value=90, initial=14)
 
 

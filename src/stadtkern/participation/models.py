@@ -116,6 +116,9 @@ class Budget(models.Model):
     # Further META of an imported Pabulib file (country, edition, ...), written back on export.
     pabulib_meta = models.JSONField(default=dict, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)
+    # When the closed vote's ballots were rewritten in random order (secrecy.py); no
+    # voting phase can reopen it afterwards.
+    sealed_at = models.DateTimeField(null=True, blank=True)
     # The counted outcome: rule, winners and each project's reason (outcomes.Outcome).
     outcome = models.JSONField(null=True, blank=True)
 
@@ -375,6 +378,8 @@ class Survey(models.Model):
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     published = models.BooleanField(_("published"), default=False)
+    # When the closed survey's anonymous responses were rewritten in random order.
+    sealed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opens_at", "-id"]

@@ -21,7 +21,7 @@ from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
 from stadtkern.strategy.services import measure_create
 
-from . import pabulib, rules
+from . import pabulib, rules, secrecy
 from .keys import ballot_key, digest
 from .models import (
     Ballot,
@@ -41,7 +41,7 @@ from .models import (
     VotingCode,
 )
 from .outcomes import RULES, outcome
-from .selectors import budget_election, current_phase, money
+from .selectors import budget_election, current_phase, money, voting_over
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 12
@@ -94,6 +94,7 @@ def process_create(
 def phase_create(
     *, process: Process, kind: str, starts_at: datetime, ends_at: datetime | None
 ) -> Phase:
+    _refuse_reopening(process, kind)
     phase = Phase(process=process, kind=kind, starts_at=starts_at, ends_at=ends_at)
     if ends_at is not None and ends_at <= starts_at:  # before the check constraint's nameless error
         raise ValidationError({"ends_at": _("A phase must end after it starts.")})
@@ -113,11 +114,21 @@ def process_update(*, process: Process, user, **fields) -> Process:
     return process
 
 
+def _refuse_reopening(process: Process, *kinds: str) -> None:
+    """Once a vote is sealed (its results published), no phase may let it run again."""
+    if PhaseKind.VOTING in kinds and process.budgets.filter(sealed_at__isnull=False).exists():
+        raise ValidationError(
+            {"kind": _("The vote has closed and its results are published; it cannot be reopened.")}
+        )
+
+
 def phase_update(
     *, phase: Phase, user, kind: str, starts_at: datetime, ends_at: datetime | None
 ) -> Phase:
     """Move or change a phase (editors), e.g. to extend the vote."""
     rules.require_editor(user, phase.process.municipality)
+    if (phase.kind, phase.starts_at, phase.ends_at) != (kind, starts_at, ends_at):
+        _refuse_reopening(phase.process, phase.kind, kind)
     if ends_at is not None and ends_at <= starts_at:
         raise ValidationError({"ends_at": _("A phase must end after it starts.")})
     phase.kind, phase.starts_at, phase.ends_at = kind, starts_at, ends_at
@@ -129,6 +140,7 @@ def phase_update(
 def phase_delete(*, phase: Phase, user) -> None:
     """Remove a phase entered by mistake (editors). Ballots stay; their budget keeps them."""
     rules.require_editor(user, phase.process.municipality)
+    _refuse_reopening(phase.process, phase.kind)
     phase.delete()
 
 
@@ -436,6 +448,25 @@ def ballot_cast(
             update_conflicts=True, unique_fields=["budget", "key"], update_fields=["projects", "points"],
         )  # fmt: skip
         return not first
+
+
+def budget_results(*, budget: Budget) -> dict:
+    """Return the outcome counted from the stored ballots; seal the vote once it is over.
+
+    A vote still running (editors may look) is counted afresh each time; a sealed one
+    once after sealing, and again whenever the stored count differs from its ballots.
+    """
+    if budget.sealed_at is None and voting_over(budget.process):
+        secrecy.budget_seal(budget=budget)
+        budget.refresh_from_db()
+    if (
+        budget.sealed_at is None
+        or budget.counted_at is None
+        or budget.counted_at < budget.sealed_at
+        or (budget.outcome or {}).get("ballots") != budget.ballots.count()
+    ):
+        budget_count(budget=budget)
+    return budget.outcome
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from stadtkern.core.models import Municipality
 
-from . import rules
+from . import rules, secrecy
 from .models import Question, QuestionKind, Survey, SurveyKind, SurveyParticipation, SurveyResponse
 from .services import short_name_check
 
@@ -207,7 +207,12 @@ def response_submit(
 
 
 def survey_results(survey: Survey) -> dict:
-    """Return per question: counts per answer, the mean (1-5), the NPS, or the texts."""
+    """Return per question: counts per answer, the mean (1-5), the NPS, or the texts.
+
+    A closed anonymous survey is sealed first (secrecy.py).
+    """
+    if survey.anonymous and survey.sealed_at is None and survey.closes_at <= timezone.now():
+        secrecy.survey_seal(survey=survey)
     responses = list(survey.responses.values_list("answers", flat=True))
     out = {"responses": len(responses), "questions": []}
     for q in survey.questions.all():

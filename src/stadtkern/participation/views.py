@@ -160,8 +160,7 @@ def results(request, slug: str, process_slug: str, budget_id: int):
         return render(request, "participation/results.html", {
             "municipality": process.municipality, "process": process, "budget": budget, "pending": True,
         }, status=409)  # fmt: skip
-    if budget.counted_at is None:
-        services.budget_count(budget=budget)
+    services.budget_results(budget=budget)
     rows = results_rows(budget)
     return render(request, "participation/results.html", {
         "municipality": process.municipality, "process": process, "budget": budget, "rows": rows,

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from stadtkern.core.forms import DateInput
+
 from .models import TITLE_MAX, FieldOfAction, Goal, MeasureStatus, Priority, SdgTarget, UserGroup
 
 
@@ -64,10 +66,6 @@ class VisionForm(forms.Form):
         max_length=10000,
     )
     published = forms.BooleanField(label=_("Published"), required=False)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class MeasureForm(forms.Form):

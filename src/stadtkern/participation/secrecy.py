@@ -1,0 +1,117 @@
+"""Sealing: once a vote or an anonymous survey has closed, nothing in storage links a
+ballot or a response to the person who cast it.
+
+While a vote runs, a ballot is written in the same transaction as the record that its
+voter took part, so the database's own bookkeeping ties them together: SQLite's
+``rowid`` order, PostgreSQL's ``xmin`` and ``ctid``. Sealing rewrites every ballot of a
+closed budget (and every response of a closed anonymous survey) in one transaction, in
+a random order, with new ids: afterwards all of them carry the same transaction and
+their order is a fresh permutation. The old rows are then erased from the files too
+(PostgreSQL: ``VACUUM FULL`` rewrites the table; SQLite: ``secure_delete`` zeroes the
+freed content and a checkpoint empties the write-ahead log).
+
+A budget is sealed when its vote is over, at the latest when its results are first
+shown; ``stadtkern participation seal`` seals everything that is due (run it from cron
+shortly after votes close).
+"""
+
+import random
+import uuid
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import Ballot, Budget, PhaseKind, Process, Survey, SurveyResponse
+from .selectors import voting_over
+
+_system_random = random.SystemRandom()
+
+
+def budget_seal(*, budget: Budget, shuffle=None) -> bool:
+    """Rewrite the budget's ballots in random order with new ids; False if already sealed."""
+    with transaction.atomic():
+        budget = Budget.objects.select_for_update().get(pk=budget.pk)
+        if budget.sealed_at is not None:
+            return False
+        rows = list(
+            Ballot.objects.filter(budget=budget).values("key", "projects", "points", "extra")
+        )
+        (shuffle or _system_random.shuffle)(rows)
+        with _secure_delete():
+            Ballot.objects.filter(budget=budget).delete()
+        Ballot.objects.bulk_create(
+            [Ballot(id=uuid.uuid4(), budget=budget, **row) for row in rows], batch_size=2000
+        )
+        budget.sealed_at = timezone.now()
+        budget.save(update_fields=["sealed_at"])
+        transaction.on_commit(lambda: _erase_old_rows(Ballot._meta.db_table))
+    return True
+
+
+def survey_seal(*, survey: Survey, shuffle=None) -> bool:
+    """Rewrite an anonymous survey's responses in random order with new ids."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        if survey.sealed_at is not None or not survey.anonymous:
+            return False
+        rows = list(
+            SurveyResponse.objects.filter(survey=survey, user__isnull=True).values("answers")
+        )
+        (shuffle or _system_random.shuffle)(rows)
+        with _secure_delete():
+            SurveyResponse.objects.filter(survey=survey, user__isnull=True).delete()
+        SurveyResponse.objects.bulk_create(
+            [SurveyResponse(id=uuid.uuid4(), survey=survey, **row) for row in rows],
+            batch_size=2000,
+        )
+        survey.sealed_at = timezone.now()
+        survey.save(update_fields=["sealed_at"])
+        transaction.on_commit(lambda: _erase_old_rows(SurveyResponse._meta.db_table))
+    return True
+
+
+def seal_due(now: datetime | None = None) -> dict:
+    """Seal every budget whose vote is over and every anonymous survey that has closed."""
+    now = now or timezone.now()
+    budgets = 0
+    processes = Process.objects.filter(
+        phases__kind=PhaseKind.VOTING, budgets__sealed_at__isnull=True
+    ).distinct()
+    for process in processes.prefetch_related("phases"):
+        if not voting_over(process, now):
+            continue
+        for budget in process.budgets.filter(sealed_at__isnull=True):
+            budgets += budget_seal(budget=budget)
+    surveys = 0
+    for survey in Survey.objects.filter(anonymous=True, sealed_at__isnull=True, closes_at__lte=now):
+        surveys += survey_seal(survey=survey)
+    return {"budgets": budgets, "surveys": surveys}
+
+
+class _secure_delete:
+    """On SQLite, zero what a delete frees instead of leaving it in the file."""
+
+    def __enter__(self):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA secure_delete")
+                self._before = cur.fetchone()[0]
+                cur.execute("PRAGMA secure_delete = ON")
+
+    def __exit__(self, *exc):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cur:
+                cur.execute(f"PRAGMA secure_delete = {int(self._before)}")
+
+
+def _erase_old_rows(table: str) -> None:
+    """Remove the superseded row versions from the database files (after the commit)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Dead row versions keep their xmin and place until the table is rewritten.
+            cur.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
+        else:
+            # Old pages stay in the write-ahead log until a checkpoint empties it; with
+            # readers still at work it empties later, at their end.
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
