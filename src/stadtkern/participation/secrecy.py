@@ -17,6 +17,7 @@ shortly after votes close).
 
 import random
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -34,18 +35,13 @@ def budget_seal(*, budget: Budget, shuffle=None) -> bool:
         budget = Budget.objects.select_for_update().get(pk=budget.pk)
         if budget.sealed_at is not None:
             return False
-        rows = list(
-            Ballot.objects.filter(budget=budget).values("key", "projects", "points", "extra")
-        )
-        (shuffle or _system_random.shuffle)(rows)
-        with _secure_delete():
-            Ballot.objects.filter(budget=budget).delete()
-        Ballot.objects.bulk_create(
-            [Ballot(id=uuid.uuid4(), budget=budget, **row) for row in rows], batch_size=2000
+        _rewrite_shuffled(
+            Ballot.objects.filter(budget=budget),
+            ["budget_id", "key", "projects", "points", "extra"],
+            shuffle,
         )
         budget.sealed_at = timezone.now()
         budget.save(update_fields=["sealed_at"])
-        transaction.on_commit(lambda: _erase_old_rows(Ballot._meta.db_table))
     return True
 
 
@@ -55,20 +51,25 @@ def survey_seal(*, survey: Survey, shuffle=None) -> bool:
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.sealed_at is not None or not survey.anonymous:
             return False
-        rows = list(
-            SurveyResponse.objects.filter(survey=survey, user__isnull=True).values("answers")
-        )
-        (shuffle or _system_random.shuffle)(rows)
-        with _secure_delete():
-            SurveyResponse.objects.filter(survey=survey, user__isnull=True).delete()
-        SurveyResponse.objects.bulk_create(
-            [SurveyResponse(id=uuid.uuid4(), survey=survey, **row) for row in rows],
-            batch_size=2000,
+        _rewrite_shuffled(
+            SurveyResponse.objects.filter(survey=survey, user__isnull=True),
+            ["survey_id", "answers"],
+            shuffle,
         )
         survey.sealed_at = timezone.now()
         survey.save(update_fields=["sealed_at"])
-        transaction.on_commit(lambda: _erase_old_rows(SurveyResponse._meta.db_table))
     return True
+
+
+def _rewrite_shuffled(rows, fields: list[str], shuffle) -> None:
+    """Delete the rows and write them again, in a fresh random order with new ids."""
+    model = rows.model
+    values = list(rows.values(*fields))
+    (shuffle or _system_random.shuffle)(values)
+    with _secure_delete():
+        rows.delete()
+    model.objects.bulk_create([model(id=uuid.uuid4(), **row) for row in values], batch_size=2000)
+    transaction.on_commit(lambda: _erase_old_rows(model._meta.db_table))
 
 
 def seal_due(now: datetime | None = None) -> dict:
@@ -89,20 +90,20 @@ def seal_due(now: datetime | None = None) -> dict:
     return {"budgets": budgets, "surveys": surveys}
 
 
-class _secure_delete:
+@contextmanager
+def _secure_delete():
     """On SQLite, zero what a delete frees instead of leaving it in the file."""
-
-    def __enter__(self):
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute("PRAGMA secure_delete")
-                self._before = cur.fetchone()[0]
-                cur.execute("PRAGMA secure_delete = ON")
-
-    def __exit__(self, *exc):
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute(f"PRAGMA secure_delete = {int(self._before)}")
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA secure_delete")
+        before = cur.fetchone()[0]
+        cur.execute("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            cur.execute(f"PRAGMA secure_delete = {int(before)}")
 
 
 def _erase_old_rows(table: str) -> None:

@@ -447,6 +447,10 @@ def ballot_cast(
             [Ballot(budget=budget, key=key, projects=refs, points=stored_points)],
             update_conflicts=True, unique_fields=["budget", "key"], update_fields=["projects", "points"],
         )  # fmt: skip
+        # A ballot racing the seal: the rows above hold a lock on the budget that sealing
+        # waits for (and that waits for sealing), so this sees a seal that came first.
+        if Budget.objects.filter(pk=budget.pk, sealed_at__isnull=False).exists():
+            raise ValidationError({"ballot": _("Voting is not open now.")})
         return not first
 
 

@@ -201,3 +201,15 @@ def test_seal_command_seals_what_has_closed(closed_vote):
     budget, _keys = closed_vote
     budget.refresh_from_db()
     assert budget.sealed_at is not None
+
+
+def test_no_ballot_lands_after_the_seal(alpha):
+    # A ballot that passed the phase check just before the end but arrives after the seal.
+    budget = make_budget(make_process(alpha), max_projects=3)
+    first, late = services.voting_codes_create(process=budget.process, count=2)
+    services.ballot_cast(budget=budget, projects=["1"], code=first)
+    assert secrecy.budget_seal(budget=budget)
+    with pytest.raises(ValidationError, match="ballot"):
+        services.ballot_cast(budget=budget, projects=["2"], code=late)
+    assert Ballot.objects.filter(budget=budget).count() == 1
+    assert Participation.objects.filter(budget=budget).count() == 1

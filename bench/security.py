@@ -1,0 +1,146 @@
+"""Safety limits under load: a vote keeps going while visitors run long SQL queries.
+
+Figures:
+- ``ballots_under_sql_load``: ``stadtkern serve`` (Waitress, 8 threads) on a scratch
+  database of the configured engine; 20 voters with paper codes cast and change ballots
+  (0.2 to 0.6 s between them) for 15 s, once alone (the reference) and once while two
+  clients run SQL queries in a loop that each take the whole time limit (5 s, a recursive
+  count stopped by the limit). Latency of every ballot (median, p95, max), ballots that
+  failed (any answer but 200), and what the SQL clients got (408 after the limit).
+"""
+
+import http.client
+import importlib.util
+import json
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+
+VOTERS = 20
+SECONDS = 15
+THINK_SECONDS = (0.2, 0.6)
+SQL_CLIENTS = 2
+SLOW_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
+
+
+def _pb_bench():
+    # The vote and the server of the ballot benchmark, shared rather than copied.
+    spec = importlib.util.spec_from_file_location(
+        "stadtkern_bench_pb_shared", Path(__file__).with_name("pb.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _post(port: int, path: str, body: dict, timeout: float = 60) -> tuple[int, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    began = time.perf_counter()
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, (time.perf_counter() - began) * 1000
+
+
+def _voters(port: int, path: str, codes: list[str]) -> tuple[list[float], list[int]]:
+    latencies, failures, lock = [], [], threading.Lock()
+    stop = time.monotonic() + SECONDS
+
+    def voter(code: str, seed: int):
+        rng = random.Random(seed)
+        time.sleep(rng.random())
+        while time.monotonic() < stop:
+            chosen = [str(p) for p in rng.sample(range(1, 31), rng.randint(1, 5))]
+            status, ms = _post(port, path, {"code": code, "projects": chosen})
+            with lock:
+                latencies.append(ms)
+                if status != 200:
+                    failures.append(status)
+            time.sleep(rng.uniform(*THINK_SECONDS))
+
+    threads = [threading.Thread(target=voter, args=(c, k)) for k, c in enumerate(codes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, failures
+
+
+def _sql_clients(port: int, stop: threading.Event) -> tuple[list, threading.Thread]:
+    answers: list = []
+
+    def client():
+        while not stop.is_set():
+            status, ms = _post(port, "/api/v1/sql", {"sql": SLOW_SQL})
+            answers.append((status, ms))
+
+    threads = [threading.Thread(target=client) for _ in range(SQL_CLIENTS)]
+    for t in threads:
+        t.start()
+    return answers, threads
+
+
+def _figures(latencies: list[float], failures: list[int]) -> dict:
+    from stadtkern.core.benchtools import summary
+
+    return {
+        "ballots": len(latencies),
+        "failed": len(failures),
+        "failed_statuses": sorted(set(failures)),
+        **summary(latencies),
+        "max_ms": round(max(latencies), 2),
+    }
+
+
+def ballots_under_sql_load() -> dict:
+    from django.conf import settings
+
+    from stadtkern.core.benchtools import scratch_database
+
+    pb = _pb_bench()
+    with scratch_database():
+        budget, codes = pb._set_up_vote()
+        codes = codes[:VOTERS]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = pb._serve(port)
+        path = f"/api/v1/participation/budgets/{budget.pk}/ballot-by-code"
+        try:
+            alone = _figures(*_voters(port, path, codes))
+            stop = threading.Event()
+            answers, threads = _sql_clients(port, stop)
+            time.sleep(1)  # the SQL clients are at work before the voters come
+            loaded = _figures(*_voters(port, path, codes))
+            stop.set()
+            for t in threads:
+                t.join()
+        finally:
+            server.terminate()
+            server.wait(30)
+    statuses = sorted({status for status, _ms in answers})
+    return {
+        "voters": VOTERS,
+        "seconds": SECONDS,
+        "sql_clients": SQL_CLIENTS,
+        "sql_time_limit_ms": settings.DATASTORE_SQL_TIMEOUT_MS,
+        "without_sql": alone,
+        "with_sql": loaded,
+        "sql_queries": len(answers),
+        "sql_statuses": statuses,
+        "sql_median_ms": round(sorted(ms for _s, ms in answers)[len(answers) // 2], 1)
+        if answers
+        else None,
+        "p95_ratio": round(loaded["p95_ms"] / max(alone["p95_ms"], 1e-3), 2),
+    }
+
+
+def run(*, sizes, repeat, progress):
+    progress.write(
+        f"security bench: {VOTERS} voters for {SECONDS} s, alone and beside "
+        f"{SQL_CLIENTS} clients running SQL until the time limit ...\n"
+    )
+    return {"benchmark": "security", "results": [{"ballots_under_sql_load": ballots_under_sql_load()}]}
