@@ -143,4 +143,7 @@ def run(*, sizes, repeat, progress):
         f"security bench: {VOTERS} voters for {SECONDS} s, alone and beside "
         f"{SQL_CLIENTS} clients running SQL until the time limit ...\n"
     )
-    return {"benchmark": "security", "results": [{"ballots_under_sql_load": ballots_under_sql_load()}]}
+    return {
+        "benchmark": "security",
+        "results": [{"ballots_under_sql_load": ballots_under_sql_load()}],
+    }
