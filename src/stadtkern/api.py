@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 
 from stadtkern.core.api import router as core_router
-from stadtkern.core.problems import field_errors, problem
+from stadtkern.core.problems import busy_problem, database_busy, field_errors, problem
 from stadtkern.data.api import router as data_router
 from stadtkern.data.rowfilters import FilterError
 from stadtkern.participation.api import router as participation_router
@@ -122,5 +122,7 @@ def on_suspicious(request, exc: SuspiciousOperation):
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc: Exception):
+    if database_busy(exc):
+        return busy_problem()
     log.exception("Unexpected error in %s %s", request.method, request.path)
     return problem(500, "Internal error", "The error was logged; nothing was saved.")

@@ -150,7 +150,12 @@ def _database() -> dict:
         # PostgreSQL's JIT compiles queries whose estimated cost is high, which costs about
         # 100 ms even when the query itself takes a few (an hour's aggregates of a year in
         # a table of millions): the application's short queries run without it.
-        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # A request waits for a row lock at most DATABASE_LOCK_TIMEOUT seconds, then
+        # answers 503 with Retry-After (core/middleware.py) instead of hanging.
+        lock_timeout = envint("DATABASE_LOCK_TIMEOUT", 20, minimum=1)
+        config.setdefault("OPTIONS", {})["options"] = (
+            f"-c jit=off -c lock_timeout={lock_timeout * 1000}"
+        )
     return config
 
 
@@ -175,6 +180,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "stadtkern.core.middleware.SecurityHeadersMiddleware",
+    "stadtkern.core.middleware.BusyDatabaseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,7 +1,10 @@
-"""Security headers for every response; the language of API answers."""
+"""Security headers for every response; the language of API answers; busy database."""
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
+
+from .problems import RETRY_AFTER_SECONDS, busy_problem, database_busy
 
 # No inline script or style anywhere: every asset is a file of this instance.
 CSP = (
@@ -63,3 +66,27 @@ class ApiLanguageMiddleware:
             response.headers.setdefault("Content-Language", language)
             return response
         return self.get_response(request)
+
+
+class BusyDatabaseMiddleware:
+    """Answer 503 with Retry-After, never 500, when the database stayed busy too long.
+
+    A request waits for a lock up to SQLITE_BUSY_TIMEOUT or DATABASE_LOCK_TIMEOUT; past
+    that the client is told to come back, and its transaction was rolled back whole.
+    The JSON API answers the same through its own exception handler.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_busy(exception):
+            return None
+        if request.path.startswith(ApiLanguageMiddleware.PREFIXES):
+            return busy_problem()
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -36,3 +36,33 @@ def field_errors(message_dict: dict[str, list[str]]) -> list[dict]:
         for message in messages:
             out.append({"field": None if field == "__all__" else field, "message": str(message)})
     return out
+
+
+# PostgreSQL's codes for "try again": lock wait over lock_timeout, serialization failure,
+# deadlock, too many connections, server starting or shutting down.
+BUSY_SQLSTATES = {"55P03", "40001", "40P01", "53300", "57P03"}
+RETRY_AFTER_SECONDS = 5
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Return True for a database error that says "busy, try again" rather than a fault."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def busy_problem() -> JsonResponse:
+    """Return 503 with Retry-After: the database was busy longer than the request waits."""
+    response = problem(
+        503,
+        "Busy",
+        "The database is busy; nothing was saved. Please try again in a few seconds.",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
