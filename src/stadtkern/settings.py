@@ -272,6 +272,11 @@ DATASTORE_UPLOAD_DIR = VAR_DIR / "uploads"
 DATASTORE_MAX_UPLOAD = envint("DATASTORE_MAX_UPLOAD_MB", 200, minimum=1) * 2**20
 DATASTORE_MAX_UNPACKED = envint("DATASTORE_MAX_UNPACKED_MB", 1000, minimum=1) * 2**20
 DATASTORE_MAX_ZIP_RATIO = envint("DATASTORE_MAX_ZIP_RATIO", 100, minimum=2)
+# Workbooks: the most cells a sheet may span, and the memory and CPU time of the child
+# process that reads it (readers.read_workbook): a hostile file kills only that child.
+DATASTORE_MAX_CELLS = envint("DATASTORE_MAX_CELLS", 20_000_000, minimum=1)
+DATASTORE_PARSE_MEMORY_MB = envint("DATASTORE_PARSE_MEMORY_MB", 2048, minimum=64)
+DATASTORE_PARSE_SECONDS = envint("DATASTORE_PARSE_SECONDS", 300, minimum=1)
 DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000, minimum=100)
 DATASTORE_SQL_MAX_ROWS = envint("DATASTORE_SQL_MAX_ROWS", 10000, minimum=1)
 # PostgreSQL role (no login) that user SQL runs as: it may read dataset tables only.

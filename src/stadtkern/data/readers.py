@@ -11,18 +11,24 @@ binary, too big, or archives that would unpack to far more than they weigh.
 
 import codecs
 import csv
+import html
 import io
 import json
-import math
 import re
+import subprocess
+import sys
+import tempfile
+import weakref
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from . import sheetparse
+from .sheetparse import cell_text
 
 FORMATS = ("csv", "xlsx", "ods", "geojson", "gpkg", "shp")
 SUFFIXES = {
@@ -438,64 +444,194 @@ def check_archive(path: Path) -> zipfile.ZipFile:
     return archive
 
 
-def cell_text(value) -> str:
-    """A cell of a workbook or vector file as the text a CSV would hold."""
-    if value is None:
-        return ""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
-        value = value.item()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value).strip()
-
-
 def read_workbook(path: Path, fmt: str, sheet: str | None) -> Source:
-    check_archive(path)
-    from python_calamine import CalamineWorkbook
-
+    """Read one sheet: its declared size checked first, then parsed in a child process."""
+    archive = check_archive(path)
+    if fmt == "xlsx":
+        check_sheet_extent(archive, sheet)
+    rows_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (read lazily by rows())
+        "r+", encoding="utf-8", suffix=".jsonl", dir=settings.DATASTORE_UPLOAD_DIR, delete=False
+    )
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise ReadError(
-            _("The file is not a readable %(format)s workbook: %(e)s")
-            % {"format": fmt.upper(), "e": exc}
-        ) from exc
-    names = list(book.sheet_names)
+        _parse_in_child(path, fmt, sheet or "", rows_file.name)
+        meta = json.loads(rows_file.readline() or "{}")
+    except BaseException:
+        _discard(rows_file)
+        raise
+    names, name = meta.get("sheets", []), meta.get("sheet", "")
     if not names:
+        _discard(rows_file)
         raise ReadError(_("The workbook has no sheets."))
-    name = sheet or names[0]
     if name not in names:
+        _discard(rows_file)
         raise ReadError(
             _("There is no sheet '%(sheet)s'. Sheets: %(names)s.")
             % {"sheet": name, "names": ", ".join(names)}
         )
-    grid = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
-    grid = [[cell_text(c) for c in row] for row in grid]
-    start = next((i for i, row in enumerate(grid) if any(row)), None)
+    # Rows are read back one at a time: the web process never holds the whole sheet.
+    body_start = rows_file.tell()
+    total, start, header = 0, None, None
+    for line in iter(rows_file.readline, ""):
+        cells = json.loads(line)
+        if start is None and any(cells):
+            start, header = total, cells
+        total += 1
     if start is None:
+        _discard(rows_file)
         raise ReadError(_("The sheet '%(sheet)s' is empty.") % {"sheet": name})
-    header = grid[start]
     while header and not header[-1]:
         header.pop()
 
     def rows():
-        for i in range(start + 1, len(grid)):
-            cells = grid[i]
-            while len(cells) > len(header) and not cells[-1]:
-                cells.pop()
-            yield i + 1, cells, None
+        try:
+            rows_file.seek(body_start)
+            for i, line in enumerate(iter(rows_file.readline, "")):
+                if i <= start:
+                    continue
+                cells = json.loads(line)
+                while len(cells) > len(header) and not cells[-1]:
+                    cells.pop()
+                yield i + 1, cells, None
+        finally:
+            _discard(rows_file)
 
-    return Source(fmt, header, rows(), sheet=name, sheets=names, total=len(grid) - start - 1)
+    body = rows()
+    # Also when the rows are never read (a preview that fails before): the file goes.
+    weakref.finalize(body, _discard, rows_file)
+    return Source(fmt, header, body, sheet=name, sheets=names, total=total - start - 1)
+
+
+def _discard(handle) -> None:
+    handle.close()
+    Path(handle.name).unlink(missing_ok=True)
+
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(
+    rb'<(?:\w+:)?dimension\b[^>]*?\sref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"'
+)
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_RELATION = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def check_sheet_extent(archive: zipfile.ZipFile, sheet: str | None) -> None:
+    """Refuse an XLSX sheet whose declared or actual extent exceeds DATASTORE_MAX_CELLS.
+
+    A reader allocates the rectangle from the first to the last cell, so one cell at
+    A1 and one at XFD1048576 ask for 17 billion; the sheet's XML is scanned as a stream
+    (bounded memory) for its ``<dimension>`` and every cell's reference, before anything
+    allocates a grid.
+    """
+    member = _sheet_member(archive, sheet)
+    if member is None:
+        return  # the reader names the missing sheet
+    limit = settings.DATASTORE_MAX_CELLS
+    rows = cols = cells = 0
+    min_row = min_col = None
+    tail = b""
+    with archive.open(member) as stream:
+        for chunk in iter(lambda: stream.read(2**20), b""):
+            text = tail + chunk
+            for match in _DIMENSION.finditer(text):
+                last_col, last_row = (
+                    match.group(3) or match.group(1),
+                    match.group(4) or match.group(2),
+                )
+                declared = (int(last_row) - int(match.group(2)) + 1) * (
+                    _column_number(last_col) - _column_number(match.group(1)) + 1
+                )
+                if declared > limit:
+                    raise _too_large(sheet or member, declared)
+            for match in _CELL_REF.finditer(text):
+                col, row = _column_number(match.group(1)), int(match.group(2))
+                rows, cols, cells = max(rows, row), max(cols, col), cells + 1
+                min_row = row if min_row is None else min(min_row, row)
+                min_col = col if min_col is None else min(min_col, col)
+            # Keep the end of the chunk: a tag may be cut in two.
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut >= 0 and len(text) - cut < 512 else b""
+            if min_row is not None and (rows - min_row + 1) * (cols - min_col + 1) > limit:
+                raise _too_large(sheet or member, (rows - min_row + 1) * (cols - min_col + 1))
+            if cells > limit:
+                raise _too_large(sheet or member, cells)
+
+
+def _too_large(name: str, cells: int) -> ReadError:
+    return ReadError(
+        _(
+            "The sheet '%(sheet)s' spans %(cells)s cells; at most %(limit)s are read."
+            " Save the part you need, or export it as CSV."
+        )
+        % {"sheet": name, "cells": f"{cells:,}", "limit": f"{settings.DATASTORE_MAX_CELLS:,}"}
+    )
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """Return the archive member that holds the named (or first) sheet of an XLSX file."""
+    try:
+        workbook = archive.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
+        relations = archive.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
+    except KeyError:
+        return None
+    sheets = _SHEET.findall(workbook)
+    targets = dict(_RELATION.findall(relations))
+    for name, rel in sheets:
+        if sheet is None or html.unescape(name) == sheet:
+            target = targets.get(rel, "").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            return member if member in archive.namelist() else None
+    return None
+
+
+def _parse_in_child(path: Path, fmt: str, sheet: str, target: str) -> None:
+    """Run sheetparse in a child process with memory and time limits; map its end."""
+    memory = settings.DATASTORE_PARSE_MEMORY_MB * 2**20
+    seconds = settings.DATASTORE_PARSE_SECONDS
+
+    try:
+        child = subprocess.run(  # noqa: S603 (our own module, arguments as a list)
+            [
+                sys.executable,
+                "-m",
+                "stadtkern.data.sheetparse",
+                str(path),
+                sheet,
+                target,
+                str(memory),
+                str(seconds),
+            ],  # fmt: skip
+            capture_output=True,
+            timeout=seconds * 2,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ReadError(
+            _("Reading the workbook took longer than %(s)s s; it was stopped.") % {"s": seconds}
+        ) from exc
+    code = child.returncode
+    if code in (0, sheetparse.EXIT_NO_SHEET):
+        return
+    detail = child.stderr.decode("utf-8", "replace").strip().splitlines()
+    if code == sheetparse.EXIT_UNREADABLE:
+        raise ReadError(
+            _("The file is not a readable %(format)s workbook: %(e)s")
+            % {"format": fmt.upper(), "e": detail[-1] if detail else ""}
+        )
+    # Out of memory (MemoryError, or the reader aborted on a failed allocation) or time.
+    raise ReadError(
+        _(
+            "Reading the workbook needs more than %(mb)s MB or %(s)s s; it was stopped."
+            " Save the part you need, or export it as CSV."
+        )
+        % {"mb": settings.DATASTORE_PARSE_MEMORY_MB, "s": seconds}
+    )
 
 
 # --- geodata ---

@@ -1,0 +1,121 @@
+"""Workbooks that would make a reader allocate far beyond their size are refused with a
+clear error, before allocation where the file declares its size, and otherwise in a
+child process whose death leaves the server and the stored data as they were."""
+
+import io
+import zipfile
+
+import pytest
+import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from stadtkern.data import importing
+from stadtkern.data.models import Dataset, ImportRun
+
+from .conftest import rows_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _xlsx(patch=lambda xml: xml) -> bytes:
+    """A two-cell workbook whose sheet XML ``patch`` rewrites."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Daten")
+    sheet.write("A1", "nr")
+    sheet.write("A2", 1)
+    book.close()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = patch(data)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _ods(rows_repeated: int, columns_repeated: int) -> bytes:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Daten">'
+        f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
+        f'<table:table-cell table:number-columns-repeated="{columns_repeated}"'
+        ' office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+            ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+            ' manifest:version="1.2"><manifest:file-entry manifest:full-path="/"'
+            ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml"'
+            ' manifest:media-type="text/xml"/></manifest:manifest>',
+        )
+        z.writestr("content.xml", content)
+    return out.getvalue()
+
+
+DIMENSION = b'<dimension ref="A1:A2"/>'
+HOSTILE = {
+    # the reported 1.6 KB file: a declared dimension of the whole sheet
+    "declared": lambda xml: xml.replace(DIMENSION, b'<dimension ref="A1:XFD1048576"/>'),
+    # no dimension at all, one cell in the last row and column
+    "far_cell": lambda xml: xml.replace(DIMENSION, b"").replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>7</v></c></row></sheetData>'
+    ),
+    # a prefixed namespace and a far cell in a wide but short sheet
+    "prefixed": lambda xml: xml.replace(DIMENSION, b"").replace(
+        b"</sheetData>", b'<row r="3"><c s="0" r="ZZZ3000"><v>7</v></c></row></sheetData>'
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_sheets_spanning_more_cells_than_the_limit_are_refused_before_reading(
+    dataset, load, settings, kind
+):
+    settings.DATASTORE_MAX_CELLS = 1_000_000
+    load(dataset, b"nr\n5\n")
+    with pytest.raises(importing.ImportFailed, match="at most 1,000,000 are read"):
+        load(dataset, _xlsx(HOSTILE[kind]), "boese.xlsx")
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+def test_a_reader_that_runs_out_of_memory_dies_alone(dataset, load, settings):
+    # The first line let it pass (limit raised); the child's memory limit stops it.
+    settings.DATASTORE_MAX_CELLS = 10**12
+    settings.DATASTORE_PARSE_MEMORY_MB = 256
+    load(dataset, b"nr\n5\n")
+    with pytest.raises(importing.ImportFailed, match="needs more than 256 MB"):
+        load(dataset, _xlsx(HOSTILE["far_cell"]), "boese.xlsx")
+    with pytest.raises(importing.ImportFailed, match="needs more than 256 MB|Cell limit"):
+        load(dataset, _ods(5000, 16384), "boese.ods")
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+    assert ImportRun.objects.filter(dataset=dataset, status="failed").count() == 2
+
+
+def test_ordinary_workbooks_still_read_with_their_sheet_and_rows(dataset, load):
+    run = load(dataset, _xlsx(), "gut.xlsx")
+    assert run.rows_imported == 1
+    assert [r["nr"] for r in rows_of(dataset)] == [1]
+
+
+def test_upload_of_a_hostile_workbook_is_a_4xx_for_the_uploader(client, personas, token_for, alpha):
+    Dataset.objects.create(municipality=alpha, slug="laeden", title="Läden")
+    response = client.post(
+        "/api/v1/municipalities/alpha/datasets/laeden/imports",
+        {"file": SimpleUploadedFile("boese.xlsx", _xlsx(HOSTILE["declared"]))},
+        **token_for(personas["editor"]),
+    )
+    assert 400 <= response.status_code < 500, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert "XFD" not in response.json()["detail"] or "cells" in response.json()["detail"]
