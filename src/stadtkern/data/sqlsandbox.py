@@ -250,7 +250,7 @@ def _execute_sqlite(
     except sqlite3.Error as exc:
         raise SandboxError("error", _first_line(exc)) from exc
     try:
-        reader.set_progress_handler(progress, 10000)
+        reader.set_progress_handler(progress, 200_000)
         reader.set_authorizer(authorize)
         cur = reader.execute(sql)
         rows = cur.fetchmany(max_rows + 1)
