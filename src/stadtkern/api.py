@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as SchemaError
 
 from stadtkern.core.api import router as core_router
 from stadtkern.core.problems import busy_problem, database_busy, field_errors, problem
+from stadtkern.core.throttle import Throttled
 from stadtkern.data.api import router as data_router
 from stadtkern.data.rowfilters import FilterError
 from stadtkern.participation.api import router as participation_router
@@ -118,6 +119,13 @@ def on_http_error(request, exc: HttpError):
 def on_suspicious(request, exc: SuspiciousOperation):
     # e.g. more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
     return problem(400, "Bad request", str(exc) or "The request cannot be read.")
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    response = problem(429, "Too many requests", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Exception)

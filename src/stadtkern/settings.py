@@ -224,8 +224,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
+# Every login path counts its attempts first (core/throttle.py), then checks passwords.
+AUTHENTICATION_BACKENDS = ["stadtkern.core.throttle.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+# Per connection and hour: wrong voting codes, and answers to one survey without an
+# account (a town hall's kiosk or a shared connection sends several honest ones).
+VOTING_CODE_FAILURE_LIMIT = envint("VOTING_CODE_FAILURE_LIMIT", 20, minimum=1)
+SURVEY_ANSWER_LIMIT = envint("SURVEY_ANSWER_LIMIT", 30, minimum=1)
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]

@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "stadtkern.core"
     label = "core"
     verbose_name = _("Municipalities and users")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .throttle import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="stadtkern-login-throttle")

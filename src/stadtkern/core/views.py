@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,27 +27,25 @@ def home(request):
     )
 
 
-def _throttle_key(request, username: str) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    return f"login-failures:{username.lower()}:{ip}"
-
-
 def login_view(request):
-    """Log in; after too many failures for a name from one address, wait before trying again."""
+    """Log in; after too many attempts for a name from one address, wait before trying again.
+
+    The count is kept by core/throttle.py for every login path, this page's included.
+    """
     form = AuthenticationForm(request, data=request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST":
-        key = _throttle_key(request, request.POST.get("username", ""))
-        if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
-            form.add_error(None, _("Too many failed attempts. Please wait 15 minutes."))
-        elif form.is_valid():
-            cache.delete(key)
+        if form.is_valid():
             login(request, form.get_user())
             if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                 next_url = reverse("core:home")
             return redirect(next_url or "core:home")
-        else:
-            cache.set(key, cache.get(key, 0) + 1, settings.LOGIN_FAILURE_WINDOW)
+        if getattr(request, "login_throttled", False):
+            form.errors.clear()
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
+            form.add_error(
+                None, _("Too many failed attempts. Please wait %(n)s minutes.") % {"n": minutes}
+            )
     return render(request, "core/login.html", {"form": form, "next": next_url}, status=200)
 
 

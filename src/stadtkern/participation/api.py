@@ -17,6 +17,7 @@ from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Id, Slug, text
 
 from . import pabulib, rules, services
@@ -151,8 +152,9 @@ def ballot_cast_by_code(request, budget_id: Id, payload: CodeBallotIn):
     """Cast or change a ballot with a paper voting code (no account needed)."""
     budget = budget_get(None, budget_id)  # the code is the credential: published processes only
     replaced = services.ballot_cast(
-        budget=budget, projects=payload.projects, points=payload.points, code=payload.code
-    )
+        budget=budget, projects=payload.projects, points=payload.points, code=payload.code,
+        client=client_address(request),
+    )  # fmt: skip
     return {"stored": True, "replaced": replaced}
 
 

@@ -11,12 +11,14 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from stadtkern.core import throttle
 from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
 from stadtkern.strategy.services import measure_create
@@ -358,6 +360,25 @@ def _check_ballot(budget: Budget, refs: list[str], points: list | None) -> list 
     return list(points)
 
 
+def _count_code_try(budget: Budget, code: str, client: str) -> None:
+    """Count a voting code's try from ``client``; past the limit of wrong ones, refuse.
+
+    Every try is counted first, in its own statement (racing tries too), and a valid
+    code is given back, so only wrong codes use up the sender's allowance.
+    """
+    window = 3600
+    if throttle.over_limit(
+        "voting-code", client, limit=settings.VOTING_CODE_FAILURE_LIMIT, window=window
+    ):
+        raise throttle.Throttled(
+            _("Too many wrong voting codes from this connection; please wait an hour."),
+            retry_after=window,
+        )
+    code_digest = digest("code:" + normalise_code(code))
+    if VotingCode.objects.filter(process=budget.process, digest=code_digest).exists():
+        throttle.refund("voting-code", client)
+
+
 def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[str, dict]:
     """Return the ballot key and the participation fields of a voter; check the right to vote."""
     phase = current_phase(budget.process)
@@ -379,6 +400,7 @@ def _voter_key(budget: Budget, *, user=None, code: str | None = None) -> tuple[s
         voting_code = VotingCode.objects.filter(process=budget.process, digest=code_digest).first()
         if voting_code is None:
             raise ValidationError({"code": _("This voting code is not valid for this process.")})
+
         _check_district(budget, voting_code.district)
         return ballot_key(budget, code=voting_code), {"code": voting_code}
     raise ValidationError(
@@ -420,14 +442,19 @@ def ballot_cast(
     points: list | None = None,
     user=None,
     code: str | None = None,
+    client: str | None = None,
 ) -> bool:
     """Store a voter's ballot, replacing their earlier one; return True if it replaced one.
+
+    ``client`` (the sender's address) limits how many wrong voting codes it may try.
 
     The ballot is stored under a key derived from the voter with BALLOT_SECRET, so the
     same voter finds it again while no column of it names them. Two submissions of the
     same voter at once leave one ballot: the unique key decides, the later one wins.
     """
     refs = [str(r) for r in projects]
+    if code and client:
+        _count_code_try(budget, code, client)
     with transaction.atomic():
         key, who = _voter_key(budget, user=user, code=code)
         stored_points = _check_ballot(budget, refs, points)

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Slug, text
 
 from . import rules, surveys
@@ -78,8 +79,9 @@ def survey_respond(request, municipality: Slug, slug: Slug, payload: ResponseIn)
 def survey_respond_anonymously(request, municipality: Slug, slug: Slug, payload: ResponseIn):
     """Answer without an account, where the survey allows it."""
     surveys.response_submit(
-        survey=survey_get(None, municipality, slug), user=None, answers=payload.answers
-    )
+        survey=survey_get(None, municipality, slug), user=None, answers=payload.answers,
+        client=client_address(request),
+    )  # fmt: skip
     return Status(201, {"stored": True})
 
 

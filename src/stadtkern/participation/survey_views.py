@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.throttle import Throttled, client_address
 from stadtkern.data.charts import bars, line
 
 from . import rules, surveys
@@ -24,7 +25,7 @@ def _text(obj, field: str) -> str:
 def survey(request, slug: str, survey_slug: str):
     survey = survey_get(request.user, slug, survey_slug)
     questions = list(survey.questions.all())
-    errors, given = {}, {}
+    errors, given, status = {}, {}, None
     if request.method == "POST":
         for q in questions:
             key = f"q{q.pk}"
@@ -34,9 +35,13 @@ def survey(request, slug: str, survey_slug: str):
                 else request.POST.get(key)
             )
         try:
-            surveys.response_submit(survey=survey, user=request.user, answers=given)
+            surveys.response_submit(
+                survey=survey, user=request.user, answers=given, client=client_address(request)
+            )
         except ValidationError as exc:
             errors = exc.message_dict
+        except Throttled as exc:
+            errors, status = {"survey": [str(exc)]}, 429
         else:
             messages.success(request, _("Thank you: your answers were saved."))
             return redirect("participation:processes", slug=slug)
@@ -54,7 +59,7 @@ def survey(request, slug: str, survey_slug: str):
         "questions": questions, "open": surveys.is_open(survey), "must_log_in": must_log_in,
         "general_errors": errors.get("survey", []) + errors.get("answers", []), "has_errors": bool(errors),
         "can_edit": rules.can_edit_participation(request.user, survey.municipality),
-    }, status=422 if errors else 200)  # fmt: skip
+    }, status=status or (422 if errors else 200))  # fmt: skip
 
 
 def survey_results(request, slug: str, survey_slug: str):

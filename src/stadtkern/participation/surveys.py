@@ -9,11 +9,13 @@ anonymous ones only record that the account answered).
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stadtkern.core import throttle
 from stadtkern.core.models import Municipality
 
 from . import rules, secrecy
@@ -163,18 +165,31 @@ def _check(question: Question, value):
 
 
 def response_submit(
-    *, survey: Survey, user, answers: dict, answered_at: datetime | None = None
-) -> SurveyResponse:
+    *, survey: Survey, user, answers: dict, answered_at: datetime | None = None,
+    client: str | None = None,
+) -> SurveyResponse:  # fmt: skip
     """Store a response after checking every answer; an account answers once.
 
     ``answered_at`` is when the answers were given, for answers collected on paper while
     the survey ran and typed in later; it must fall within the survey's time.
+    ``client`` (the sender's address) limits how many answers it may send without an
+    account.
     """
     signed_in = getattr(user, "is_authenticated", False)
     if not is_open(survey, answered_at):
         raise ValidationError({"survey": _("This survey is not open now.")})
     if survey.login_required and not signed_in:
         raise PermissionDenied(_("Log in to answer this survey."))
+    if (
+        client
+        and not signed_in
+        and throttle.over_limit(
+            "survey", str(survey.pk), client, limit=settings.SURVEY_ANSWER_LIMIT, window=3600
+        )
+    ):
+        raise throttle.Throttled(
+            _("Many answers came from this connection; please wait an hour."), retry_after=3600
+        )
     questions = list(survey.questions.all())
     known = {str(q.pk) for q in questions}
     unknown = [k for k in answers if str(k) not in known]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.throttle import Throttled, client_address
 
 from . import rules, services
 from .models import (
@@ -120,7 +121,7 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
     budget = _budget(process, budget_id)
     running = current_phase(process)
     verified = rules.is_verified(request.user, process)
-    errors, chosen, points = [], set(), {}
+    errors, chosen, points, status = [], set(), {}, None
     mine = own_ballot(budget, request.user) if verified else None
     if mine is not None:
         chosen = set(mine.projects)
@@ -136,9 +137,12 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
             replaced = services.ballot_cast(
                 budget=budget, projects=refs, points=given,
                 user=request.user if verified and not code else None, code=code or None,
+                client=client_address(request),
             )  # fmt: skip
         except ValidationError as exc:
             errors = exc.messages
+        except Throttled as exc:
+            errors, status = [str(exc)], 429
         else:
             messages.success(
                 request,
@@ -150,7 +154,7 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
         "projects": budget.projects.all(), "open": rules.phase_allows(running, "vote") and process.published,
         "verified": verified, "has_voted": mine is not None, "errors": errors,
         "chosen": chosen, "points": points, "places": range(1, (budget.max_projects or budget.projects.count()) + 1),
-    }, status=422 if errors else 200)  # fmt: skip
+    }, status=status or (422 if errors else 200))  # fmt: skip
 
 
 def results(request, slug: str, process_slug: str, budget_id: int):

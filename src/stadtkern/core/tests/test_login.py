@@ -26,3 +26,39 @@ def test_repeated_failures_are_throttled(client, personas, settings):
     response = client.post("/login/", {"username": "editor", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def _fail(client, path, username, times):
+    for _ in range(times):
+        client.post(path, {"username": username, "password": "wrong", "next": "/admin/"})
+
+
+def test_spelling_variants_of_a_name_count_as_the_name(client, personas, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    _fail(client, "/login/", " editor", 1)
+    _fail(client, "/login/", "ｅｄｉｔｏｒ", 1)
+    _fail(client, "/login/", "editor\t", 1)
+    response = client.post("/login/", {"username": "editor", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed attempts" in response.content.decode()
+
+
+def test_admin_login_is_throttled_with_the_same_count(client, personas, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    _fail(client, "/admin/login/", "staff", 3)
+    client.post("/login/", {"username": "staff", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    client.post("/admin/login/", {"username": "staff", "password": PASSWORD, "next": "/admin/"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_other_names_and_a_success_start_afresh(client, personas, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    _fail(client, "/login/", "editor", 2)
+    assert client.post("/login/", {"username": "editor", "password": PASSWORD}).status_code == 302
+    client.post("/logout/")
+    _fail(client, "/login/", "editor", 2)
+    assert client.post("/login/", {"username": "editor", "password": PASSWORD}).status_code == 302
+    _fail(client, "/login/", "viewer", 3)
+    client.post("/logout/")
+    assert client.post("/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
