@@ -7,6 +7,11 @@ Figures:
   clients run SQL queries in a loop that each take the whole time limit (5 s, a recursive
   count stopped by the limit). Latency of every ballot (median, p95, max), ballots that
   failed (any answer but 200), and what the SQL clients got (408 after the limit).
+- ``sensorthings_amplification``: 1,000,000 observations in 100 datastreams (10,000
+  each); anonymous ``Observations?$top=150&$expand=Datastream($expand=Observations(
+  $top=10000))`` and a ``$batch`` of 100 such requests against ``stadtkern serve``:
+  status, bytes and seconds of each answer, and the server's peak resident memory
+  (VmHWM) before and after.
 """
 
 import http.client
@@ -25,10 +30,10 @@ SQL_CLIENTS = 2
 SLOW_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
 
 
-def _pb_bench():
-    # The vote and the server of the ballot benchmark, shared rather than copied.
+def _sibling(name: str):
+    """Another benchmark's module: its set-up and server are shared rather than copied."""
     spec = importlib.util.spec_from_file_location(
-        "stadtkern_bench_pb_shared", Path(__file__).with_name("pb.py")
+        f"stadtkern_bench_{name}_shared", Path(__file__).with_name(f"{name}.py")
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -100,7 +105,7 @@ def ballots_under_sql_load() -> dict:
 
     from stadtkern.core.benchtools import scratch_database
 
-    pb = _pb_bench()
+    pb = _sibling("pb")
     with scratch_database():
         budget, codes = pb._set_up_vote()
         codes = codes[:VOTERS]
@@ -138,12 +143,70 @@ def ballots_under_sql_load() -> dict:
     }
 
 
+HEAVY = "Observations?$top=150&$expand=Datastream($expand=Observations($top=10000))"
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _timed_request(port: int, method: str, path: str, body: dict | None = None) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    began = time.perf_counter()
+    data = json.dumps(body) if body is not None else None
+    conn.request(method, path, data, {"Content-Type": "application/json"} if data else {})
+    response = conn.getresponse()
+    size = len(response.read())
+    conn.close()
+    return {
+        "status": response.status,
+        "bytes": size,
+        "seconds": round(time.perf_counter() - began, 3),
+    }
+
+
+def sensorthings_amplification(progress) -> dict:
+    from stadtkern.core.benchtools import scratch_database
+
+    sta, pb = _sibling("sta"), _sibling("pb")
+    sta.DATASTREAMS = 100  # 10,000 observations each, as the nested $top asks
+    with scratch_database():
+        _municipality, _secret, hours = sta._setup(1_000_000, progress)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = pb._serve(port)
+        try:
+            _timed_request(port, "GET", "/sta/v1.1/Things?$top=1")
+            before = _peak_rss_mb(server.pid)
+            single = _timed_request(port, "GET", "/sta/v1.1/" + HEAVY)
+            after_single = _peak_rss_mb(server.pid)
+            batch = _timed_request(
+                port, "POST", "/sta/v1.1/$batch",
+                {"requests": [{"id": str(k), "method": "get", "url": HEAVY} for k in range(100)]},
+            )  # fmt: skip
+            after_batch = _peak_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(30)
+    return {
+        "observations": hours * 100,
+        "request": HEAVY,
+        "single": single,
+        "batch_of_100": batch,
+        "peak_rss_mb": {"idle": before, "after_single": after_single, "after_batch": after_batch},
+    }
+
+
 def run(*, sizes, repeat, progress):
     progress.write(
         f"security bench: {VOTERS} voters for {SECONDS} s, alone and beside "
         f"{SQL_CLIENTS} clients running SQL until the time limit ...\n"
     )
-    return {
-        "benchmark": "security",
-        "results": [{"ballots_under_sql_load": ballots_under_sql_load()}],
-    }
+    figures = {"ballots_under_sql_load": ballots_under_sql_load()}
+    progress.write("security bench: SensorThings amplification requests ...\n")
+    figures["sensorthings_amplification"] = sensorthings_amplification(progress)
+    return {"benchmark": "security", "results": [figures]}

@@ -303,6 +303,10 @@ CATALOG_DESCRIPTION = (
 )
 CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""
 
+# SensorThings: the most entities one response (with every $expand level and every
+# part of a $batch) may carry; larger pages are cut and continue by their nextLink.
+STA_MAX_ENTITIES = envint("STA_MAX_ENTITIES", 100_000, minimum=100)
+
 # MQTT (SensorThings MQTT extension): the broker the `stadtkern mqtt` worker bridges,
 # e.g. mqtt://127.0.0.1:1883; empty: no MQTT, and the web process records no
 # notifications for it. The worker logs in with MQTT_USERNAME / MQTT_PASSWORD.

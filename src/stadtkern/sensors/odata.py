@@ -14,6 +14,7 @@ from .entities import BY_SET, TYPES, EntityType, Nav, Prop
 
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
+MAX_EXPAND_DEPTH = 8
 _SEGMENT = re.compile(r"^([A-Za-z]+)(?:\((\d+)\))?$")
 
 
@@ -119,8 +120,10 @@ class Expand:
 KNOWN = ("$top", "$skip", "$count", "$select", "$orderby", "$expand", "$filter", "$resultFormat")
 
 
-def parse_options(etype: EntityType, params) -> Options:
+def parse_options(etype: EntityType, params, depth: int = 0) -> Options:
     """Query options for ``etype`` from a mapping of option name to text."""
+    if depth > MAX_EXPAND_DEPTH:
+        raise ODataError(f"$expand is nested at most {MAX_EXPAND_DEPTH} levels deep.")
     options = Options()
     for key in params:
         if key.startswith("$") and key not in KNOWN:
@@ -148,7 +151,9 @@ def parse_options(etype: EntityType, params) -> Options:
     if "$orderby" in params:
         options.orderby = _orderby(etype, params["$orderby"])
     if "$expand" in params:
-        options.expand = [_expand(etype, item) for item in _split(params["$expand"], ",")]
+        options.expand = [
+            _expand(etype, item, depth + 1) for item in _split(params["$expand"], ",")
+        ]
     if "$filter" in params:
         options.filter = params["$filter"]
     if "$resultFormat" in params:
@@ -180,12 +185,14 @@ def _orderby(etype: EntityType, text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _expand(etype: EntityType, item: str) -> Expand:
+def _expand(etype: EntityType, item: str, depth: int) -> Expand:
+    if depth > MAX_EXPAND_DEPTH:
+        raise ODataError(f"$expand is nested at most {MAX_EXPAND_DEPTH} levels deep.")
     item = item.strip()
     if "/" in item.split("(", 1)[0]:  # Datastreams/Observations: one level after another
         head, rest = item.split("/", 1)
         nav = _nav(etype, head)
-        return Expand(nav, Options(expand=[_expand(TYPES[nav.target], rest)]))
+        return Expand(nav, Options(expand=[_expand(TYPES[nav.target], rest, depth + 1)]))
     match = re.match(r"^([A-Za-z]+)(?:\((.*)\))?$", item, re.S)
     if not match:
         raise ODataError(f"$expand: '{item[:60]}' is not a navigation property.")
@@ -196,7 +203,7 @@ def _expand(etype: EntityType, item: str) -> Expand:
         if not sep:
             raise ODataError(f"$expand: '{part[:60]}' is not an option such as $top=1.")
         params[key.strip()] = value
-    return Expand(nav, parse_options(TYPES[nav.target], params))
+    return Expand(nav, parse_options(TYPES[nav.target], params, depth))
 
 
 def _nav(etype: EntityType, name: str) -> Nav:
@@ -227,3 +234,11 @@ def _split(text: str, sep: str) -> list[str]:
         raise ODataError("Unbalanced parentheses or quotes in a query option.")
     parts.append(text[start:])
     return [p for p in (p.strip() for p in parts) if p]
+
+
+def entities_per(options: Options) -> int:
+    """Return the most entities one entity with these expansions can bring (itself included)."""
+    total = 1
+    for exp in options.expand:
+        total += (exp.options.top if exp.nav.many else 1) * entities_per(exp.options)
+    return total

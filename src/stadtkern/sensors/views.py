@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DataError, transaction
 from django.http import HttpResponse, JsonResponse, QueryDict
@@ -21,7 +22,7 @@ from stadtkern.core.problems import problem
 
 from . import notices, representation, services, tokens
 from .entities import BY_SET, TYPES
-from .odata import ODataError, Path, parse_options, parse_path
+from .odata import ODataError, Path, entities_per, parse_options, parse_path
 from .selectors import (
     Caller,
     expand_by_seeking,
@@ -63,6 +64,12 @@ class Call:
     token: object
     links: representation.Links
     changed: list = field(default_factory=list)  # (event, entity type, object) written
+    # Entities this response may still carry, over every $expand level and batch part:
+    # what one request can make the server hold in memory.
+    entities_left: int = field(default_factory=lambda: settings.STA_MAX_ENTITIES)
+
+    def spend(self, entities: int) -> None:
+        self.entities_left -= entities
 
 
 @csrf_exempt
@@ -143,6 +150,8 @@ def _body(request):
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ODataError(f"The request body is not valid JSON: {str(exc)[:120]}") from None
+    except RecursionError:
+        raise ODataError("The request body is nested too deeply.") from None
 
 
 def execute(
@@ -227,9 +236,12 @@ def read(call: Call, path: Path, query) -> Answer:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             return Answer(200, text=text)
         return Answer(200, {path.prop.name: value})
+    per_entity = 1 if path.ref else entities_per(options)
     if path.single:
         if path.ref:
             return Answer(200, {"@iot.selfLink": call.links.entity(etype, target.pk)})
+        _check_budget(call, per_entity, etype)
+        call.spend(per_entity)
         obj = with_expansions(
             visible(etype, call.caller).filter(pk=target.pk), etype, options, call.caller
         ).first()
@@ -244,10 +256,15 @@ def read(call: Call, path: Path, query) -> Answer:
     if options.count:
         kept = kept_count(path, options, call.caller)
         out["@iot.count"] = qs.count() if kept is None else kept
+    # Server-driven paging (OGC 18-088, 9.3.3.4): a page holds no more entities, with
+    # their expansions, than the response may still carry; the nextLink goes on.
+    _check_budget(call, per_entity, etype)
+    options.top = min(options.top, call.entities_left // per_entity)
+    call.spend(options.top * per_entity)
     if not path.ref:
         qs = with_expansions(qs, etype, options, call.caller)
     page = list(qs[options.skip : options.skip + options.top + 1])
-    more = len(page) > options.top
+    more = len(page) > options.top > 0  # $top=0 asks for no entity: nothing follows
     page = page[: options.top]
     if path.ref:
         out["value"] = [{"@iot.selfLink": call.links.entity(etype, o.pk)} for o in page]
@@ -263,6 +280,21 @@ def read(call: Call, path: Path, query) -> Answer:
         rest = "/".join(_segment(s) for s in path.steps) + ("/$ref" if path.ref else "")
         out["@iot.nextLink"] = f"{call.links.root}{rest}?{urlencode(params)}"
     return Answer(200, out)
+
+
+def _check_budget(call: Call, per_entity: int, etype) -> None:
+    if per_entity > call.entities_left:
+        raise ODataError(
+            f"One {etype.name} with these expansions can bring up to {per_entity:,} entities;"
+            f" a response carries at most {settings.STA_MAX_ENTITIES:,}"
+            + (
+                " (fewer are left in this batch)"
+                if call.entities_left < settings.STA_MAX_ENTITIES
+                else ""
+            )
+            + ". Lower $top inside $expand.",
+            413,
+        )
 
 
 def _segment(step) -> str:
@@ -348,7 +380,12 @@ def _batch_one(call: Call, req, created) -> dict:
             rest = rest[len(root_path) :]
         elif parts.scheme or rest.startswith("/"):
             raise ODataError(f"The url {url[:80]} lies outside the service.")
-        headers = {str(k).lower(): v for k, v in (req.get("headers") or {}).items()}
+        headers = req.get("headers") or {}
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise ODataError(
+                'A batch request\'s headers are an object of texts, e.g. {"content-type": "..."}.'
+            )
+        headers = {str(k).lower(): v for k, v in headers.items()}
         answer = execute(
             call, method, rest, QueryDict(parts.query), req.get("body"),
             headers.get("content-type", "application/json").split(";")[0],
