@@ -188,3 +188,24 @@ def value_of(obj, prop: Prop):
             return iso(raw)
         return f"{iso(raw)}/{iso(end)}"
     return raw
+
+
+def reverse_lookup(etype: EntityType, nav: Nav) -> str:
+    """Return the lookup from ``nav``'s target back to ``etype`` (e.g. Datastreams of a
+    Sensor: ``sensor``; Things of a Location: ``locations``)."""
+    rel = etype.model._meta.get_field(nav.field)
+    return rel.related_query_name() if rel.many_to_many and not rel.auto_created else rel.field.name
+
+
+# Entity types whose visibility follows their Thing, and the navigations between them
+# that stay within one Thing (a visible source reaches only visible targets).
+RESTRICTED = {"Thing", "Datastream", "Observation", "HistoricalLocation"}
+WITHIN_ONE_THING = {
+    ("Thing", "Datastream"), ("Thing", "HistoricalLocation"), ("Datastream", "Observation"),
+    ("Datastream", "Thing"), ("HistoricalLocation", "Thing"), ("Observation", "Datastream"),
+}  # fmt: skip
+
+
+def leaves_visibility(source: EntityType, nav: Nav) -> bool:
+    """True when ``nav`` reaches entities whose visibility its source does not vouch for."""
+    return nav.target in RESTRICTED and (source.name, nav.target) not in WITHIN_ONE_THING

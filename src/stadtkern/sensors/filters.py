@@ -26,10 +26,12 @@ from datetime import UTC, date, datetime
 import shapely
 from django.db.models import (
     BooleanField,
+    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     TextField,
     Value,
@@ -55,7 +57,17 @@ from django.db.models.functions import (
     Upper,
 )
 
-from .entities import INTERVAL, JSON, RESULT, TIME, TYPES, EntityType, Prop
+from .entities import (
+    INTERVAL,
+    JSON,
+    RESULT,
+    TIME,
+    TYPES,
+    EntityType,
+    Prop,
+    leaves_visibility,
+    reverse_lookup,
+)
 from .odata import ODataError
 
 MAX_LENGTH = 10_000
@@ -420,13 +432,28 @@ _FLIP = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 class Compiler:
     """Turns a syntax tree into a ``Q`` for a queryset of ``etype``."""
 
-    def __init__(self, etype: EntityType):
+    def __init__(self, etype: EntityType, guard=None):
         self.etype = etype
+        self.guard = guard
         self.many = False  # set when a to-many navigation is crossed: the caller adds distinct()
 
     # Boolean nodes -------------------------------------------------------------------------
     def q(self, node) -> Q:
         kind = node[0]
+        hops = self.hidden_hops(node) if self.guard is not None else set()
+        if hops:
+            if kind == "not":
+                return ~self.q(node[1])
+            if kind == "bin" and node[1] in ("and", "or"):
+                left, right = self.q(node[2]), self.q(node[3])
+                return left & right if node[1] == "and" else left | right
+            hop = next(iter(hops))
+            if len(hops) > 1 or any(p[: len(hop)] != hop for p in map(tuple, _paths(node))):
+                raise ODataError(
+                    "$filter: a condition compares values reached through one navigation "
+                    "path only, e.g. Datastreams/name eq 'x'."
+                )
+            return self.through(node, list(hop))
         if _uses_geo(node):
             return self.geo_q(node)
         if kind == "bin" and node[1] in ("and", "or"):
@@ -446,6 +473,39 @@ class Compiler:
                 lookup = res.lookup.replace("result_number", "result_json")
                 return Q(**{lookup: True})
         raise ODataError("$filter must be a condition (true or false), e.g. name eq 'x'.")
+
+    # Visibility on every path ------------------------------------------------------------
+    def hidden_hops(self, node) -> set[tuple[str, ...]]:
+        """Return the paths up to the first navigation into entities the caller's view of
+        this entity does not vouch for (Sensor to Datastreams, FeatureOfInterest to
+        Observations, ...); empty when every path stays within what is visible."""
+        hops = set()
+        for segments in _paths(node):
+            owner = self.etype
+            for i, seg in enumerate(segments):
+                nav = owner.nav_by_name.get(seg)
+                if nav is None:
+                    break
+                if leaves_visibility(owner, nav):
+                    hops.add(tuple(segments[: i + 1]))
+                    break
+                owner = TYPES[nav.target]
+        return hops
+
+    def through(self, node, hop: list[str]) -> Q:
+        """The condition as: some visible entity behind ``hop`` fulfils it (EXISTS)."""
+        owner, outer = self.etype, ""
+        for seg in hop[:-1]:
+            nav = owner.nav_by_name[seg]
+            outer += nav.field + "__"
+            owner = TYPES[nav.target]
+        nav = owner.nav_by_name[hop[-1]]
+        target = TYPES[nav.target]
+        inner = Compiler(target, self.guard).q(_strip(node, len(hop)))
+        linked = self.guard(target.name).filter(
+            **{reverse_lookup(owner, nav): OuterRef(outer + "pk")}
+        )
+        return Q(Exists(linked.filter(inner)))
 
     def resolve(self, segments) -> Resolved:
         res = resolve_path(self.etype, segments)
@@ -713,6 +773,20 @@ def _paths(node) -> list[list[str]]:
     return []
 
 
+def _strip(node, n: int):
+    """The node with the first ``n`` segments taken off every path in it."""
+    kind = node[0]
+    if kind == "path":
+        return ("path", node[1][n:])
+    if kind == "call":
+        return ("call", node[1], [_strip(a, n) for a in node[2]])
+    if kind == "bin":
+        return ("bin", node[1], _strip(node[2], n), _strip(node[3], n))
+    if kind in ("not", "neg"):
+        return (kind, _strip(node[1], n))
+    return node
+
+
 def _is_geometry(etype: EntityType, segments) -> bool:
     try:
         res = resolve_path(etype, segments)
@@ -789,8 +863,11 @@ def _evaluate(node, geom):
     raise ODataError("$filter: this geospatial condition is not supported.")  # pragma: no cover
 
 
-def filter_q(etype: EntityType, text: str) -> tuple[Q, bool]:
-    """The ``Q`` for a ``$filter`` and whether the query needs ``distinct()``."""
-    compiler = Compiler(etype)
+def filter_q(etype: EntityType, text: str, guard=None) -> tuple[Q, bool]:
+    """The ``Q`` for a ``$filter`` and whether the query needs ``distinct()``.
+
+    ``guard(type name)`` returns the entities of a type the caller may see (None: all).
+    """
+    compiler = Compiler(etype, guard)
     q = compiler.q(parse(text))
     return q, compiler.many

@@ -13,7 +13,7 @@ from django.db.models.query import prefetch_related_objects
 
 from stadtkern.core.models import Membership
 
-from .entities import TYPES, EntityType
+from .entities import TYPES, EntityType, reverse_lookup
 from .filters import filter_q
 from .models import MachineToken
 from .odata import ODataError, Options, Path
@@ -120,10 +120,12 @@ def ordered(qs, etype: EntityType, options: Options, series: bool = False):
     return qs.order_by(*keys, "-pk" if descending else "pk")
 
 
-def filtered(qs, etype: EntityType, options: Options):
+def filtered(qs, etype: EntityType, options: Options, caller: Caller):
+    """Apply $filter; a path into entities the caller may not see finds none of them."""
     if not options.filter:
         return qs
-    q, many = filter_q(etype, options.filter)
+    guard = None if caller.staff else (lambda name: visible(TYPES[name], caller))
+    q, many = filter_q(etype, options.filter, guard)
     qs = qs.filter(q)
     return qs.distinct() if many else qs
 
@@ -156,7 +158,7 @@ def _lookups(etype: EntityType, options: Options, caller: Caller) -> list:
             if shares_visibility(etype, target)
             else visible(target, caller)
         )
-        inner = ordered(filtered(base, target, exp.options), target, exp.options, series)
+        inner = ordered(filtered(base, target, exp.options, caller), target, exp.options, series)
         inner = with_expansions(inner, target, exp.options, caller)
         if exp.nav.many:
             inner = inner[exp.options.skip : exp.options.skip + exp.options.top + 1]
@@ -197,7 +199,9 @@ def expand_by_seeking(objs, etype: EntityType, options: Options, caller: Caller)
 def _seek(datastreams, exp, caller: Caller) -> None:
     target, opts = TYPES["Observation"], exp.options
     rows = ordered(
-        filtered(target.model.objects.filter(datastream_id=OuterRef("pk")), target, opts),
+        filtered(
+            target.model.objects.filter(datastream_id=OuterRef("pk")), target, opts, caller
+        ),
         target, opts, series=True,
     ).values("pk")  # fmt: skip
     positions = range(opts.skip, opts.skip + opts.top + 1)
@@ -224,13 +228,8 @@ def expansion_counts(objs, etype: EntityType, options: Options, caller: Caller) 
     for exp in options.expand:
         target = TYPES[exp.nav.target]
         if exp.nav.many and exp.options.count:
-            rel = etype.model._meta.get_field(exp.nav.field)
-            back = (
-                rel.related_query_name()
-                if rel.many_to_many and not rel.auto_created
-                else rel.field.name
-            )
-            qs = filtered(visible(target, caller), target, exp.options)
+            back = reverse_lookup(etype, exp.nav)
+            qs = filtered(visible(target, caller), target, exp.options, caller)
             counts = dict(
                 qs.filter(**{f"{back}__in": [o.pk for o in objs]})
                 .values_list(back)

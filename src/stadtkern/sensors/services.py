@@ -85,6 +85,16 @@ def check_owner(ctx: Context, etype: EntityType, obj) -> None:
             raise Forbidden(f"This token may not change {etype.name} {obj.pk}.")
 
 
+def check_parent(ctx: Context, etype: EntityType, obj) -> None:
+    """The entity a POST to a navigation path writes under (``FeaturesOfInterest(1)/
+    Observations``): always the caller's municipality's; for a token limited to some
+    datastreams, a Datastream only if it is one of them."""
+    if owner_id(etype, obj) != ctx.municipality_id:
+        raise Forbidden(f"{etype.name} {obj.pk} belongs to another municipality.")
+    if ctx.scope is not None and etype.name == "Datastream" and obj.pk not in ctx.scope:
+        raise Forbidden(f"This token may not write into Datastream {obj.pk}.")
+
+
 # --- property values -----------------------------------------------------------------------
 
 

@@ -184,8 +184,7 @@ def execute(
         if len(path.steps) > 1:
             pobj = resolve(Path(path.steps[:-1]), call.caller)
             ptype = path.steps[-2].etype
-            if ctx.scope is None:  # a scoped token is checked against its datastreams
-                services.check_owner(ctx, ptype, pobj)
+            services.check_parent(ctx, ptype, pobj)
             parent = (ptype, pobj, path.last.nav.name)
         obj = services.create_entity(ctx, etype, body, parent)
         call.changed.extend(ctx.changed)
@@ -251,7 +250,7 @@ def read(call: Call, path: Path, query) -> Answer:
     if options.result_format and etype.name != "Observation":
         raise ODataError("$resultFormat=dataArray is for Observations.")
     series = len(path.steps) > 1 and path.steps[-2].etype.name == "Datastream"
-    qs = ordered(filtered(target, etype, options), etype, options, series)
+    qs = ordered(filtered(target, etype, options, call.caller), etype, options, series)
     out = {}
     if options.count:
         kept = kept_count(path, options, call.caller)

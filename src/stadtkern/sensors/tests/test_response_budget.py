@@ -4,7 +4,6 @@ expansion no page can hold is refused with the limit (413). Also the inputs that
 answered 500 before: $expand nested deeply, JSON nested deeply, batch headers that
 are not an object of texts, and $top=0."""
 
-import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

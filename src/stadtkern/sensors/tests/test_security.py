@@ -113,3 +113,85 @@ def test_token_list_shows_no_secrets(alpha, alpha_token):
     assert "Gateway" in out.getvalue() and "active" in out.getvalue()
     assert alpha_token not in out.getvalue()
     assert models.MachineToken.objects.get().digest != alpha_token
+
+
+ORACLES = [
+    # (entity set, condition that is true only through the internal observation 43.5)
+    ("Sensors", "Datastreams/Observations/result eq 43.5"),
+    ("ObservedProperties", "Datastreams/Observations/result eq 43.5"),
+    ("FeaturesOfInterest", "Observations/result eq 43.5"),
+    ("Locations", "Things/Datastreams/Observations/result eq 43.5"),
+    ("Locations", "HistoricalLocations/Thing/name eq 'Wetterstation Markt'"),
+    ("Sensors", "Datastreams/Thing/properties/betreiber eq 'Stadtwerke'"),
+    ("Sensors", "Datastreams/Observations/result gt 40 and id gt 0"),
+    ("Sensors", "substringof('Wetter', Datastreams/Thing/name)"),
+    (
+        "FeaturesOfInterest",
+        "Observations/Datastream/Sensor/Datastreams/Observations/result eq 43.5",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entity_set", "condition"), ORACLES)
+def test_filters_through_navigation_see_only_visible_entities(
+    client, sta, station, beta_token, anonymous, entity_set, condition
+):
+    ds = station["datastreams"][0]
+    assert sta.post(f"Datastreams({ds})/Observations", {"result": 43.5}).status_code == 201
+    # The municipality sees its own internal thing through every path...
+    models.Thing.objects.filter(pk=station["thing"]).update(public=False)
+    assert sta.get(entity_set, **{"$filter": condition}).json()["value"] != []
+    # ...outsiders find nothing, as if the internal entities did not exist.
+    for outsider in (anonymous, StaClient(client, beta_token)):
+        response = outsider.get(entity_set, **{"$filter": condition})
+        assert response.status_code == 200, response.content
+        assert response.json()["value"] == []
+    # Once public, the same condition finds it for everyone: the filter still works.
+    models.Thing.objects.filter(pk=station["thing"]).update(public=True)
+    assert anonymous.get(entity_set, **{"$filter": condition}).json()["value"] != []
+
+
+def test_negated_conditions_through_hidden_paths_do_not_tell_either(
+    client, sta, station, anonymous
+):
+    ds = station["datastreams"][0]
+    sta.post(f"Datastreams({ds})/Observations", {"result": 43.5})
+    models.Thing.objects.filter(pk=station["thing"]).update(public=False)
+    everything = anonymous.get("Sensors").json()["value"]
+    for guess in ("43.5", "12"):
+        negated = anonymous.get(
+            "Sensors", **{"$filter": f"not (Datastreams/Observations/result eq {guess})"}
+        ).json()["value"]
+        assert negated == everything  # the same answer, right guess or wrong
+
+
+def test_a_scoped_token_cannot_attach_observations_to_another_municipalitys_feature(
+    client, alpha, beta, station, beta_token
+):
+    ds = station["datastreams"][0]
+    beta_sta = StaClient(client, beta_token)
+    created = beta_sta.post("Things", thing_body(name="Beta-Station", streams=("NO2",)))
+    assert created.status_code == 201
+    beta_ds = beta_sta.get(f"Things({created.json()['@iot.id']})/Datastreams").json()["value"][0]
+    beta_sta.post(f"Datastreams({beta_ds['@iot.id']})/Observations", {"result": 1})
+    foreign_foi = models.FeatureOfInterest.objects.get(municipality=beta).pk
+    out = StringIO()
+    call_command(
+        "token", "create", "--municipality", alpha.ags, "--name", "Zähler",
+        "--datastream", str(ds), stdout=out,
+    )  # fmt: skip
+    scoped = StaClient(client, out.getvalue().strip())
+    body = {"result": 7, "Datastream": {"@iot.id": ds}}
+    path = f"FeaturesOfInterest({foreign_foi})/Observations"
+    assert scoped.post(path, body).status_code == 403
+    batch = scoped.post(
+        "$batch", {"requests": [{"id": "1", "method": "post", "url": path, "body": body}]}
+    )
+    assert batch.json()["responses"][0]["status"] == 403
+    assert not models.Observation.objects.filter(
+        feature_of_interest_id=foreign_foi, datastream_id=ds
+    ).exists()
+    # Its own municipality's feature still takes observations of its datastream.
+    assert scoped.post(f"Datastreams({ds})/Observations", {"result": 1}).status_code == 201
+    own_foi = models.FeatureOfInterest.objects.get(municipality=alpha)
+    assert scoped.post(f"FeaturesOfInterest({own_foi.pk})/Observations", body).status_code == 201
