@@ -285,6 +285,7 @@ DATASTORE_PARSE_MEMORY_MB = envint("DATASTORE_PARSE_MEMORY_MB", 2048, minimum=64
 DATASTORE_PARSE_SECONDS = envint("DATASTORE_PARSE_SECONDS", 300, minimum=1)
 DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000, minimum=100)
 DATASTORE_SQL_MAX_ROWS = envint("DATASTORE_SQL_MAX_ROWS", 10000, minimum=1)
+DATASTORE_SQL_MAX_MB = envint("DATASTORE_SQL_MAX_MB", 20, minimum=1)
 # PostgreSQL role (no login) that user SQL runs as: it may read dataset tables only.
 DATASTORE_SQL_ROLE = env("DATASTORE_SQL_ROLE", "stadtkern_sql_reader") or "stadtkern_sql_reader"
 # A tile URL such as https://tiles.example.org/{z}/{x}/{y}.png; empty: shapes on a plain

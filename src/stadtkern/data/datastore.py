@@ -14,6 +14,7 @@ identifiers) and are quoted all the same; values are always bound parameters.
 
 import base64
 import json
+import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -476,7 +477,10 @@ def jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no Infinity or NaN: they travel as text.
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
     if isinstance(value, bytes | memoryview):
         return None
     return value

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from stadtkern.core import rules
 from stadtkern.core.models import Municipality
@@ -169,7 +169,10 @@ def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Datase
     cache: dict = {}
     _map_tables(tree, user, home, cache)
     dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    return tree.sql(dialect=dialect), list(cache.values())
+    try:
+        return tree.sql(dialect=dialect), list(cache.values())
+    except (RecursionError, SqlglotError):  # sqlglot may wrap the recursion error
+        raise QueryError(_("The query is nested too deeply.")) from None
 
 
 def _parse(sql: str) -> exp.Query:
@@ -350,7 +353,10 @@ def run(sql: str, user, home: Municipality | None, *, max_rows: int | None = Non
         )
     except sqlsandbox.SandboxError as exc:
         raise _refusal(exc, timeout) from exc
-    truncated = len(raw) > max_rows
+    cut_by_size = bool(raw) and raw[-1] is None
+    if cut_by_size:
+        raw = raw[:-1]
+    truncated = cut_by_size or len(raw) > max_rows
     rows = [[jsonable(v) for v in row] for row in raw[:max_rows]]
     return Result(columns, rows, truncated, time.monotonic() - started, final)
 

@@ -11,14 +11,26 @@ from functools import lru_cache
 
 from django.db.backends.signals import connection_created
 
+# Prepared polygons of ordinary size are kept (a district is read once per query, not
+# per point); a huge one is prepared each time, so that no query fills the cache.
+CACHED_POLYGON_CHARS = 200_000
 
-@lru_cache(maxsize=1024)
-def _polygon(text: str):
+
+@lru_cache(maxsize=256)
+def _cached_polygon(text: str):
+    return _prepared(text)
+
+
+def _prepared(text: str):
     import shapely
 
     geom = shapely.from_geojson(text)
     shapely.prepare(geom)
     return geom
+
+
+def _polygon(text: str):
+    return _cached_polygon(text) if len(text) <= CACHED_POLYGON_CHARS else _prepared(text)
 
 
 def sk_within(x, y, geometry):

@@ -19,7 +19,7 @@ let through:
 
 import json
 import sqlite3
-import time
+import threading
 from urllib.request import pathname2url
 
 from django.conf import settings
@@ -40,10 +40,16 @@ class SandboxError(Exception):
 
 
 def execute(sql: str, tables: set[str], *, max_rows: int, timeout_ms: int) -> tuple[list, list]:
-    """Run one SELECT as the sandbox; return (column names, at most max_rows + 1 rows)."""
+    """Run one SELECT as the sandbox; return (column names, at most max_rows + 1 rows).
+
+    Rows stop at ``DATASTORE_SQL_MAX_MB`` of values as well; a cut list ends with None.
+    """
+    max_bytes = settings.DATASTORE_SQL_MAX_MB * 2**20
     if connection.vendor == "postgresql":
-        return _execute_postgres(sql, max_rows=max_rows, timeout_ms=timeout_ms)
-    return _execute_sqlite(sql, tables, max_rows=max_rows, timeout_ms=timeout_ms)
+        return _execute_postgres(sql, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes)
+    return _execute_sqlite(
+        sql, tables, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes
+    )
 
 
 # --- PostgreSQL ---
@@ -59,18 +65,35 @@ def _qn(name: str) -> str:
 
 SANDBOX_SCHEMA = "sk_sandbox"
 SANDBOX_FUNCTION = f"{SANDBOX_SCHEMA}.run_rows"
+# Rows leave the database as JSON texts, at most n of them and at most max_bytes in all:
+# the row that would pass the budget is sent as NULL, the mark of the cut. The loop
+# reads through a cursor, so the database holds no more than the rows it sends.
 SANDBOX_FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION sk_sandbox.run_rows(q text, n integer)
+CREATE OR REPLACE FUNCTION sk_sandbox.run_rows(q text, n integer, max_bytes bigint)
 RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public AS $$
+DECLARE
+    row_text text;
+    total bigint := 0;
 BEGIN
-    RETURN QUERY EXECUTE
-        'SELECT row_to_json(sk_row)::text FROM (' || q || ') AS sk_row LIMIT ' || n::text;
+    FOR row_text IN EXECUTE
+        'SELECT row_to_json(sk_row)::text FROM (' || q || ') AS sk_row LIMIT ' || n::text
+    LOOP
+        total := total + octet_length(row_text);
+        IF total > max_bytes THEN
+            RETURN NEXT NULL;
+            RETURN;
+        END IF;
+        RETURN NEXT row_text;
+    END LOOP;
 END $$
 """
+SANDBOX_SIGNATURE = "text, integer, bigint"
 
 
-def _execute_postgres(sql: str, *, max_rows: int, timeout_ms: int) -> tuple[list, list]:
+def _execute_postgres(
+    sql: str, *, max_rows: int, timeout_ms: int, max_bytes: int
+) -> tuple[list, list]:
     import psycopg
 
     role = reader_role()
@@ -92,8 +115,10 @@ def _execute_postgres(sql: str, *, max_rows: int, timeout_ms: int) -> tuple[list
             # takes one statement only.
             with psycopg.Cursor(connection.connection) as raw:
                 try:
-                    raw.execute(f"SELECT {SANDBOX_FUNCTION}(%s, %s)", [sql, max_rows + 1])
-                    rows = [_row_values(text) for (text,) in raw.fetchall()]
+                    raw.execute(
+                        f"SELECT {SANDBOX_FUNCTION}(%s, %s, %s)", [sql, max_rows + 1, max_bytes]
+                    )
+                    rows = [None if text is None else _row_values(text) for (text,) in raw]
                 except psycopg.Error as exc:
                     raise _classify(exc) from exc
         finally:
@@ -121,8 +146,13 @@ class _Pairs(list):
     """A JSON object read with its keys in order (a row may repeat a column name)."""
 
 
+def _number(text: str):
+    # Python refuses integers of more than 4,300 digits; such a number stays text.
+    return int(text) if len(text) <= 4000 else text
+
+
 def _row_values(text: str) -> list:
-    row = json.loads(text, object_pairs_hook=_Pairs)
+    row = json.loads(text, object_pairs_hook=_Pairs, parse_int=_number)
     return [_plain(value) for _key, value in row]
 
 
@@ -173,9 +203,10 @@ def setup_reader_role(cursor) -> list[str]:
             return [statement]
     # The function that makes the rows belongs to the role, in a schema of the role's own.
     cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SANDBOX_SCHEMA} AUTHORIZATION {qrole}")
+    cursor.execute(f"DROP FUNCTION IF EXISTS {SANDBOX_FUNCTION}(text, integer)")
     cursor.execute(SANDBOX_FUNCTION_SQL)
-    cursor.execute(f"ALTER FUNCTION {SANDBOX_FUNCTION}(text, integer) OWNER TO {qrole}")
-    cursor.execute(f"REVOKE ALL ON FUNCTION {SANDBOX_FUNCTION}(text, integer) FROM PUBLIC")
+    cursor.execute(f"ALTER FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) OWNER TO {qrole}")
+    cursor.execute(f"REVOKE ALL ON FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) FROM PUBLIC")
     # Whatever an operator granted before: the role reads dataset tables and nothing else
     # in this database's own schema.
     cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {qrole}")
@@ -219,6 +250,7 @@ def _sqlite_reader() -> sqlite3.Connection:
     reader.execute("PRAGMA query_only = ON")
     reader.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     reader.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    reader.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, 200)
     from .sqlfunctions import register
 
     register(reader)
@@ -226,13 +258,9 @@ def _sqlite_reader() -> sqlite3.Connection:
 
 
 def _execute_sqlite(
-    sql: str, tables: set[str], *, max_rows: int, timeout_ms: int
+    sql: str, tables: set[str], *, max_rows: int, timeout_ms: int, max_bytes: int
 ) -> tuple[list, list]:
-    deadline = time.monotonic() + timeout_ms / 1000
     allowed = frozenset(tables)
-
-    def progress():
-        return 1 if time.monotonic() > deadline else 0
 
     def authorize(action, arg1, arg2, dbname, source):
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE, sqlite3.SQLITE_FUNCTION):
@@ -249,12 +277,25 @@ def _execute_sqlite(
         reader = _sqlite_reader()
     except sqlite3.Error as exc:
         raise SandboxError("error", _first_line(exc)) from exc
+    # A watchdog stops the query at the deadline, between any two steps, however long the
+    # steps before took (a progress handler counts steps, not time).
+    watchdog = threading.Timer(timeout_ms / 1000, reader.interrupt)
+    watchdog.daemon = True
     try:
-        reader.set_progress_handler(progress, 200_000)
         reader.set_authorizer(authorize)
+        watchdog.start()
         cur = reader.execute(sql)
-        rows = cur.fetchmany(max_rows + 1)
         columns = [d[0] for d in cur.description or []]
+        rows, size = [], 0
+        while len(rows) <= max_rows:
+            chunk = cur.fetchmany(min(50, max_rows + 1 - len(rows)))
+            if not chunk:
+                break
+            for row in chunk:
+                size += sum(len(v) for v in row if isinstance(v, str | bytes)) + 8 * len(row)
+                if size > max_bytes:
+                    return columns, [*rows, None]
+                rows.append(row)
         return columns, rows
     except sqlite3.Error as exc:
         text = _first_line(exc)
@@ -268,6 +309,7 @@ def _execute_sqlite(
     except (OverflowError, MemoryError) as exc:
         raise SandboxError("too_big", str(exc)) from exc
     finally:
+        watchdog.cancel()
         reader.close()
 
 

@@ -7,6 +7,7 @@ one is still stopped by the other, and neither trusts what the other decided.
 """
 
 import json
+import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -291,3 +292,65 @@ def test_every_value_is_bounded_in_memory_without_the_parser(shops):
     except sqlsandbox.SandboxError:
         return
     assert [list(row) for row in rows] == [[None]]
+
+
+# --- budgets: time, result size, nesting (found by an attack test) ---
+
+POLYGON_PER_ROW = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) "
+    'SELECT count(sk_within(0.5, 0.5, \'{"type":"Polygon","coordinates":[[[\' || x || \',5],\' '
+    "|| replace(printf('%.800c', 'x'), 'x', replace(printf('%.100c', 'y'), 'y', '[0,1],[1,1],')) "
+    "|| '[' || x || ',5]]]}')) FROM c"
+)
+
+
+def test_the_time_limit_holds_between_slow_function_calls(alpha, shops, settings):
+    settings.DATASTORE_SQL_TIMEOUT_MS = 500
+    query = (
+        POLYGON_PER_ROW
+        if connection.vendor == "sqlite"
+        else "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+        "SELECT count(*) FROM c, c AS d"
+    )
+    started = time.monotonic()
+    with pytest.raises(sql.QueryError, match="longer than the limit") as stopped:
+        run(query, alpha)
+    assert stopped.value.status == 408
+    assert time.monotonic() - started < 5
+
+
+def test_results_stop_at_the_byte_budget(alpha, shops, settings):
+    settings.DATASTORE_SQL_MAX_MB = 1
+    pad = (
+        "lpad('', 9000, 'x') || lpad('', 9000, 'y')"
+        if connection.vendor == "postgresql"
+        else "printf('%.9000c', 'x') || printf('%.9000c', 'y')"
+    )
+    query = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500) "
+        f"SELECT x, {pad} AS v FROM c"
+    )
+    result = run(query, alpha)
+    assert result.truncated
+    assert 0 < len(result.rows) < 500
+    assert sum(len(r[1]) for r in result.rows) <= 2**20
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT 1" + "::text" * 400, "SELECT (x)" + ".a" * 1000 + " FROM (SELECT 1 AS x) t"],
+)
+def test_deeply_nested_queries_are_refused_not_crashed(alpha, shops, query):
+    with pytest.raises(sql.QueryError):
+        run(query, alpha)
+
+
+def test_numbers_json_cannot_carry_travel_as_text(alpha, shops):
+    query = (
+        "SELECT CAST('Infinity' AS double precision), power(10::numeric, 4400)"
+        if connection.vendor == "postgresql"
+        else "SELECT 1e400, -1e400"
+    )
+    row = run(query, alpha).rows[0]
+    assert all(isinstance(v, str) for v in row)
+    json.dumps(row, allow_nan=False)
