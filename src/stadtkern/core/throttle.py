@@ -7,6 +7,7 @@ each other are each counted, and one more than the limit is always refused.
 """
 
 import hashlib
+import hmac
 import unicodedata
 from datetime import timedelta
 
@@ -34,7 +35,10 @@ def normalise_username(username) -> str:
 
 
 def _key(scope: str, *parts: str) -> str:
-    return hashlib.sha256("\x1f".join((scope, *parts)).encode()).hexdigest()
+    # Keyed with SECRET_KEY: an address (only 2^32 for IPv4) cannot be found again from a
+    # copy of the table by trying them all.
+    message = "\x1f".join((scope, *parts)).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 def attempt(scope: str, *parts: str, limit: int, window: int) -> int:

@@ -162,7 +162,8 @@ def _finished(request, budget_id: int) -> Budget:
     budget = _budget(request, budget_id)
     if not rules.can_see_results(request.auth, budget.process, voting_over(budget.process)):
         raise HttpError(409, "Results are published when the vote has closed.")
-    services.budget_results(budget=budget)
+    if services.budget_results(budget=budget) is None:  # reopened a moment ago
+        raise HttpError(409, "Results are published when the vote has closed.")
     return budget
 
 

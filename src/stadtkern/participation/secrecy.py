@@ -29,11 +29,18 @@ from .selectors import voting_over
 _system_random = random.SystemRandom()
 
 
-def budget_seal(*, budget: Budget, shuffle=None) -> bool:
-    """Rewrite the budget's ballots in random order with new ids; False if already sealed."""
+def budget_seal(*, budget: Budget, shuffle=None, only_when_over: bool = True) -> bool:
+    """Rewrite the budget's ballots in random order with new ids; False if already sealed
+    or (``only_when_over``) if its vote is not over.
+
+    The vote's phases are read again after the budget is locked: a phase change that
+    reopened the vote a moment ago holds the same lock (services._refuse_reopening).
+    """
     with transaction.atomic():
         budget = Budget.objects.select_for_update().get(pk=budget.pk)
         if budget.sealed_at is not None:
+            return False
+        if only_when_over and not voting_over(Process.objects.get(pk=budget.process_id)):
             return False
         _rewrite_shuffled(
             Ballot.objects.filter(budget=budget),
@@ -87,7 +94,8 @@ def seal_due(now: datetime | None = None) -> dict:
     surveys = 0
     for survey in Survey.objects.filter(anonymous=True, sealed_at__isnull=True, closes_at__lte=now):
         surveys += survey_seal(survey=survey)
-    return {"budgets": budgets, "surveys": surveys}
+    # A seal whose log could not be emptied then (a reader was busy) is finished here.
+    return {"budgets": budgets, "surveys": surveys, "log_emptied": empty_sqlite_log()}
 
 
 @contextmanager
@@ -108,11 +116,30 @@ def _secure_delete():
 
 def _erase_old_rows(table: str) -> None:
     """Remove the superseded row versions from the database files (after the commit)."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # Dead row versions keep their xmin and place until the table is rewritten.
+    if connection.vendor == "postgresql":
+        # Dead row versions keep their xmin and place until the table is rewritten.
+        with connection.cursor() as cur:
             cur.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
-        else:
-            # Old pages stay in the write-ahead log until a checkpoint empties it; with
-            # readers still at work it empties later, at their end.
+    else:
+        empty_sqlite_log()
+
+
+def empty_sqlite_log() -> bool:
+    """Empty SQLite's write-ahead log, which holds old pages until a checkpoint.
+
+    Waits at most a second for readers (a longer wait would hold up every writer);
+    when one is still reading, the log stays and ``seal_due`` tries again. Return True
+    when the log is empty (or there is none).
+    """
+    if connection.vendor != "sqlite":
+        return True
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA busy_timeout")
+        before = cur.fetchone()[0]
+        cur.execute("PRAGMA busy_timeout = 1000")
+        try:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _done = cur.fetchone()
+        finally:
+            cur.execute(f"PRAGMA busy_timeout = {int(before)}")
+    return busy == 0

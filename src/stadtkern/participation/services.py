@@ -43,7 +43,7 @@ from .models import (
     VotingCode,
 )
 from .outcomes import RULES, outcome
-from .selectors import budget_election, current_phase, money, voting_over
+from .selectors import budget_election, current_phase, money
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 12
@@ -93,6 +93,7 @@ def process_create(
     return process
 
 
+@transaction.atomic
 def phase_create(
     *, process: Process, kind: str, starts_at: datetime, ends_at: datetime | None
 ) -> Phase:
@@ -117,8 +118,16 @@ def process_update(*, process: Process, user, **fields) -> Process:
 
 
 def _refuse_reopening(process: Process, *kinds: str) -> None:
-    """Once a vote is sealed (its results published), no phase may let it run again."""
-    if PhaseKind.VOTING in kinds and process.budgets.filter(sealed_at__isnull=False).exists():
+    """Once a vote is sealed (its results published), no phase may let it run again.
+
+    Runs in the phase change's transaction and locks the budgets: a seal running at the
+    same moment waits, then finds the vote open again (and does not seal), or went
+    first, and this refuses.
+    """
+    if PhaseKind.VOTING not in kinds:
+        return
+    budgets = list(process.budgets.select_for_update().values_list("sealed_at", flat=True))
+    if any(sealed is not None for sealed in budgets):
         raise ValidationError(
             {"kind": _("The vote has closed and its results are published; it cannot be reopened.")}
         )
@@ -129,6 +138,11 @@ def phase_update(
 ) -> Phase:
     """Move or change a phase (editors), e.g. to extend the vote."""
     rules.require_editor(user, phase.process.municipality)
+    with transaction.atomic():
+        return _phase_change(phase, kind, starts_at, ends_at)
+
+
+def _phase_change(phase: Phase, kind: str, starts_at: datetime, ends_at) -> Phase:
     if (phase.kind, phase.starts_at, phase.ends_at) != (kind, starts_at, ends_at):
         _refuse_reopening(phase.process, phase.kind, kind)
     if ends_at is not None and ends_at <= starts_at:
@@ -142,8 +156,9 @@ def phase_update(
 def phase_delete(*, phase: Phase, user) -> None:
     """Remove a phase entered by mistake (editors). Ballots stay; their budget keeps them."""
     rules.require_editor(user, phase.process.municipality)
-    _refuse_reopening(phase.process, phase.kind)
-    phase.delete()
+    with transaction.atomic():
+        _refuse_reopening(phase.process, phase.kind)
+        phase.delete()
 
 
 def budget_create(
@@ -481,18 +496,19 @@ def ballot_cast(
         return not first
 
 
-def budget_results(*, budget: Budget) -> dict:
-    """Return the outcome counted from the stored ballots; seal the vote once it is over.
-
-    A vote still running (editors may look) is counted afresh each time; a sealed one
-    once after sealing, and again whenever the stored count differs from its ballots.
+def budget_results(*, budget: Budget) -> dict | None:
+    """Seal the vote if that has not happened yet, then return the outcome counted from
+    the stored ballots: once after sealing, and again whenever the stored count differs
+    from the ballots. None when the vote is not over (an editor reopened it a moment
+    ago): results are published only from a sealed vote.
     """
-    if budget.sealed_at is None and voting_over(budget.process):
+    if budget.sealed_at is None:
         secrecy.budget_seal(budget=budget)
         budget.refresh_from_db()
+        if budget.sealed_at is None:
+            return None
     if (
-        budget.sealed_at is None
-        or budget.counted_at is None
+        budget.counted_at is None
         or budget.counted_at < budget.sealed_at
         or (budget.outcome or {}).get("ballots") != budget.ballots.count()
     ):

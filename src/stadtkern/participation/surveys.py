@@ -212,11 +212,17 @@ def response_submit(
         with transaction.atomic():
             if signed_in and survey.anonymous:
                 SurveyParticipation.objects.create(survey=survey, user=user)
-            return SurveyResponse.objects.create(
+            response = SurveyResponse.objects.create(
                 survey=survey,
                 user=user if signed_in and not survey.anonymous else None,
                 answers=stored,
             )
+            # An answer racing the seal: the rows above hold a lock on the survey that
+            # sealing waits for (and that waits for sealing); a seal that came first
+            # shows here, and nothing of this answer stays beside the sealed ones.
+            if Survey.objects.filter(pk=survey.pk, sealed_at__isnull=False).exists():
+                raise ValidationError({"survey": _("This survey is not open now.")})
+            return response
     except IntegrityError:
         raise ValidationError({"survey": _("You have answered this survey already.")}) from None
 

@@ -160,11 +160,13 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
 def results(request, slug: str, process_slug: str, budget_id: int):
     process = _process(request, slug, process_slug)
     budget = _budget(process, budget_id)
-    if not rules.can_see_results(request.user, process, voting_over(process)):
+    if (
+        not rules.can_see_results(request.user, process, voting_over(process))
+        or services.budget_results(budget=budget) is None  # reopened a moment ago
+    ):
         return render(request, "participation/results.html", {
             "municipality": process.municipality, "process": process, "budget": budget, "pending": True,
         }, status=409)  # fmt: skip
-    services.budget_results(budget=budget)
     rows = results_rows(budget)
     return render(request, "participation/results.html", {
         "municipality": process.municipality, "process": process, "budget": budget, "rows": rows,
