@@ -46,4 +46,4 @@ def test_a_window_that_has_passed_starts_the_count_again():
     # trying every address would find again.
     key = Attempt.objects.get().key
     assert "10.0.0.2" not in key
-    assert key != hashlib.sha256("code\x1f10.0.0.2".encode()).hexdigest()
+    assert key != hashlib.sha256(b"code\x1f10.0.0.2").hexdigest()
