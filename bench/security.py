@@ -12,8 +12,13 @@ Figures:
   $top=10000))`` and a ``$batch`` of 100 such requests against ``stadtkern serve``:
   status, bytes and seconds of each answer, and the server's peak resident memory
   (VmHWM) before and after.
+- ``slow_clients``: 4 clients read ``/api/v1/sdg/goals`` as fast as answers come, for 10 s
+  alone and for 10 s while 200 slow clients hold connections open, each sending one
+  more header line per second and never finishing its request (slowloris): requests
+  per second, latency and failures of the normal clients.
 """
 
+import contextlib
 import http.client
 import importlib.util
 import json
@@ -201,6 +206,89 @@ def sensorthings_amplification(progress) -> dict:
     }
 
 
+SLOW_CLIENTS = 200
+NORMAL_CLIENTS = 4
+NORMAL_SECONDS = 10
+
+
+def _normal_clients(port: int) -> dict:
+    from stadtkern.core.benchtools import summary
+
+    latencies, failures, lock = [], [], threading.Lock()
+    stop = time.monotonic() + NORMAL_SECONDS
+
+    def client():
+        while time.monotonic() < stop:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                began = time.perf_counter()
+                conn.request("GET", "/api/v1/sdg/goals")
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - began) * 1000)
+                if not ok:
+                    failures.append(1)
+
+    threads = [threading.Thread(target=client) for _ in range(NORMAL_CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "requests": len(latencies),
+        "failed": len(failures),
+        "requests_per_second": round(len(latencies) / NORMAL_SECONDS, 1),
+        **summary(latencies),
+    }
+
+
+def slow_clients() -> dict:
+    from stadtkern.core.benchtools import scratch_database
+
+    pb = _sibling("pb")
+    with scratch_database():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = pb._serve(port)
+        stop = threading.Event()
+        held = []
+        try:
+            _normal_clients(port)  # warm up
+            alone = _normal_clients(port)
+            for _ in range(SLOW_CLIENTS):
+                slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+                slow.sendall(b"GET /api/v1/sdg/goals HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                held.append(slow)
+
+            def trickle():
+                while not stop.wait(1):
+                    for slow in held:
+                        with contextlib.suppress(OSError):
+                            slow.sendall(b"X-Slow: 1\r\n")
+
+            dripping = threading.Thread(target=trickle, daemon=True)
+            dripping.start()
+            loaded = _normal_clients(port)
+        finally:
+            stop.set()
+            for slow in held:
+                slow.close()
+            server.terminate()
+            server.wait(30)
+    return {
+        "slow_clients": SLOW_CLIENTS,
+        "normal_clients": NORMAL_CLIENTS,
+        "alone": alone,
+        "beside_slow_clients": loaded,
+    }
+
+
 def run(*, sizes, repeat, progress):
     progress.write(
         f"security bench: {VOTERS} voters for {SECONDS} s, alone and beside "
@@ -209,4 +297,6 @@ def run(*, sizes, repeat, progress):
     figures = {"ballots_under_sql_load": ballots_under_sql_load()}
     progress.write("security bench: SensorThings amplification requests ...\n")
     figures["sensorthings_amplification"] = sensorthings_amplification(progress)
+    progress.write(f"security bench: {SLOW_CLIENTS} slow clients ...\n")
+    figures["slow_clients"] = slow_clients()
     return {"benchmark": "security", "results": [figures]}

@@ -1,9 +1,15 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, one browser per module."""
 
 import os
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.db import connection
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -53,3 +59,49 @@ def accessible():
         assert console_errors == [], console_errors
 
     return check
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served():
+    """Return a function that starts `stadtkern serve` on the test database with extra
+    environment variables and returns its port; every server stops after the test."""
+    started = []
+
+    def start(**env):
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--port", str(port)],
+            env={**os.environ, "DATABASE_URL": database_url(),
+                 "SECRET_KEY": settings.SECRET_KEY, "BALLOT_SECRET": settings.BALLOT_SECRET, **env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(server)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return port
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("stadtkern serve did not start")
+
+    yield start
+    for server in started:
+        server.terminate()
+        server.wait(30)

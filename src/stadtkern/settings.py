@@ -259,7 +259,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+    # Browsers keep to HTTPS for a year once they have seen the instance (0 turns it off).
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000)
+
+# `stadtkern serve`: open connections at most, seconds a silent connection stays open,
+# and the address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed.
+SERVE_CONNECTION_LIMIT = envint("SERVE_CONNECTION_LIMIT", 1000, minimum=10)
+SERVE_IDLE_TIMEOUT = envint("SERVE_IDLE_TIMEOUT", 30, minimum=1)
+TRUSTED_PROXY = env("TRUSTED_PROXY", "") or ""
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

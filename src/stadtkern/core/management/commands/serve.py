@@ -1,7 +1,41 @@
-"""Serve Stadtkern with the Waitress WSGI server (static assets included)."""
+"""Serve Stadtkern with the Waitress WSGI server (static assets included).
 
+Waitress reads requests in one asynchronous loop and hands only complete ones to its
+worker threads, so clients that send slowly hold a connection, not a thread. The limits
+below keep such clients from holding all connections, and refuse oversized bodies
+before they are read to disk; in production a reverse proxy in front adds TLS and its
+own timeouts (README, "Production").
+"""
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def waitress_options(threads: int) -> dict:
+    """Return Waitress's settings from Stadtkern's."""
+    options = {
+        "threads": threads,
+        "ident": "stadtkern",
+        # poll() instead of select(): more than 1,024 open connections.
+        "asyncore_use_poll": True,
+        "connection_limit": settings.SERVE_CONNECTION_LIMIT,
+        # A connection that sends nothing for this long is closed.
+        "channel_timeout": settings.SERVE_IDLE_TIMEOUT,
+        "cleanup_interval": max(1, min(30, settings.SERVE_IDLE_TIMEOUT // 2)),
+        # The largest body any endpoint takes (an import upload and its form fields).
+        "max_request_body_size": settings.DATASTORE_MAX_UPLOAD + 2**20,
+        "max_request_header_size": 64 * 1024,
+    }
+    if settings.TRUSTED_PROXY:
+        # Behind a reverse proxy: the client's address and scheme come from its headers.
+        options.update(
+            trusted_proxy=settings.TRUSTED_PROXY,
+            trusted_proxy_count=1,
+            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"},
+            clear_untrusted_proxy_headers=True,
+        )
+    return options
 
 
 class Command(BaseCommand):
@@ -23,4 +57,4 @@ class Command(BaseCommand):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         self.stderr.write(f"Stadtkern serves on http://{host}:{port} (Ctrl+C stops)")
-        serve(application, host=host, port=port, threads=threads, ident="stadtkern")
+        serve(application, host=host, port=port, **waitress_options(threads))

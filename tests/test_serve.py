@@ -1,0 +1,81 @@
+"""`stadtkern serve` as clients meet it: slow clients do not stop it, oversized bodies are
+refused before they are read, and behind a trusted proxy the client's address counts."""
+
+import http.client
+import re
+import socket
+import time
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _get(port: int, path: str = "/api/v1/sdg/goals", headers: str = "") -> tuple[int, float]:
+    began = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n".encode()
+        )
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]), time.monotonic() - began
+
+
+def test_slow_clients_do_not_stop_others(served):
+    port = served()
+    held = []
+    try:
+        for _ in range(150):  # more than Waitress's default of 100 connections
+            slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+            slow.sendall(b"GET /api/v1/sdg/goals HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")
+            held.append(slow)
+        answers = [_get(port) for _ in range(20)]
+    finally:
+        for slow in held:
+            slow.close()
+    assert [status for status, _s in answers] == [200] * 20
+    assert max(seconds for _st, seconds in answers) < 5
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(served):
+    port = served()
+    claimed = settings.DATASTORE_MAX_UPLOAD + 200 * 2**20
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(
+            b"POST /api/v1/sql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {claimed}\r\n\r\n".encode()
+            + b"{" * 1000
+        )
+        answer = s.recv(4096)
+    # Refused at once: the server did not wait for the 400 MB the client announced.
+    assert answer.split(b" ", 2)[1] == b"413"
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(served, alpha):
+    from stadtkern.core.models import Attempt
+
+    port = served(TRUSTED_PROXY="127.0.0.1", LOGIN_FAILURE_LIMIT="2")
+
+    def login(address: str) -> None:
+        forwarded = {"X-Forwarded-For": address, "X-Forwarded-Proto": "http"}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/login/", headers=forwarded)
+        page = conn.getresponse()
+        html = page.read().decode()
+        cookie = page.getheader("Set-Cookie").split(";", 1)[0]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        body = urlencode({"username": "erik", "password": "falsch", "csrfmiddlewaretoken": token})
+        conn.request("POST", "/login/", body, {
+            **forwarded, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        })  # fmt: skip
+        assert conn.getresponse().status == 200
+        conn.close()
+
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        login(address)
+    # One counter per client address, not one for the proxy.
+    assert sorted(Attempt.objects.values_list("count", flat=True)) == [1, 1, 1]
