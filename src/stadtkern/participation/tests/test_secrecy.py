@@ -132,15 +132,15 @@ def test_a_sealed_vote_cannot_be_reopened(closed_vote, people_alpha):
     editor = people_alpha["editor"]
     voting = Phase.objects.get(process=budget.process, kind=PhaseKind.VOTING)
     later = timezone.now() + timedelta(days=3)
-    with pytest.raises(ValidationError, match="cannot be reopened"):
+    with pytest.raises(ValidationError, match="nicht wieder geöffnet"):
         services.phase_update(
             phase=voting, user=editor, kind=voting.kind, starts_at=voting.starts_at, ends_at=later
         )
-    with pytest.raises(ValidationError, match="cannot be reopened"):
+    with pytest.raises(ValidationError, match="nicht wieder geöffnet"):
         services.phase_create(
             process=budget.process, kind=PhaseKind.VOTING, starts_at=timezone.now(), ends_at=later
         )
-    with pytest.raises(ValidationError, match="cannot be reopened"):
+    with pytest.raises(ValidationError, match="nicht wieder geöffnet"):
         services.phase_delete(phase=voting, user=editor)
     voting.refresh_from_db()
     assert voting.ends_at < timezone.now()
