@@ -115,6 +115,8 @@ def budget_detail(request, budget_id: Id):
         "max_projects": budget.max_projects,
         "max_points": budget.max_points,
         "rule": budget.rule,
+        "tie_break": budget.tie_break,
+        "tie_seed": budget.tie_seed,
         "projects": [
             {"ref": p.ref, "title": p.title, "description": p.description, "cost": p.cost, "category": p.category,
              "latitude": p.latitude, "longitude": p.longitude}
@@ -349,6 +351,8 @@ class BudgetIn(Schema):
     max_points: int | None = Field(default=None, ge=1, le=100_000)
     min_score: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
     district: text(100) = ""
+    tie_break: Literal["supporters", "cheaper", "listed", "lot"] = "supporters"
+    tie_seed: text(100) = ""
 
 
 class ProjectIn(Schema):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stadtkern.core.forms import DateInput, DateTimeInput
 
 from .assemblies import SHARES_EXAMPLE, parse_shares
-from .models import BallotKind, PhaseKind, QuestionKind
+from .models import BallotKind, PhaseKind, QuestionKind, TieBreak
 from .outcomes import RULES
 
 SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
@@ -82,6 +82,15 @@ class BudgetForm(forms.Form):
     min_score = forms.DecimalField(
         label=_("Minimum score (greedy-threshold)"), min_value=0, max_digits=16, decimal_places=2,
         required=False,
+    )  # fmt: skip
+    tie_break = forms.ChoiceField(
+        label=_("Between equally good projects"), choices=TieBreak.choices,
+        initial=TieBreak.SUPPORTERS,
+    )  # fmt: skip
+    tie_seed = forms.CharField(
+        label=_("Seed of the lot"), max_length=100, required=False,
+        help_text=_("Only for a lot: announce it before the vote, e.g. the numbers of a "
+                    "public draw; anybody can then repeat the lot."),
     )  # fmt: skip
 
 

@@ -90,6 +90,13 @@ class BallotKind(models.TextChoices):
     ORDINAL = "ordinal", _("Ranking")
 
 
+class TieBreak(models.TextChoices):
+    SUPPORTERS = "supporters", _("more supporters, then the cheaper, then the one listed first")
+    CHEAPER = "cheaper", _("the cheaper, then more supporters, then the one listed first")
+    LISTED = "listed", _("the one listed first")
+    LOT = "lot", _("a lot drawn from a seed announced before the vote")
+
+
 class Budget(models.Model):
     """The money a process distributes: the whole city's or one district's."""
 
@@ -109,6 +116,12 @@ class Budget(models.Model):
         _("points per voter"), null=True, blank=True, help_text=_("cumulative ballots")
     )
     rule = models.CharField(_("outcome rule"), max_length=40, choices=[(r, r) for r in RULES])
+    # Between equally good projects (outcomes.tie_rank); a lot needs its seed announced
+    # before the vote, so that anybody can repeat the draw.
+    tie_break = models.CharField(
+        _("ties"), max_length=12, choices=TieBreak.choices, default=TieBreak.SUPPORTERS
+    )
+    tie_seed = models.CharField(_("seed of the lot"), max_length=100, blank=True)
     min_score = models.DecimalField(
         _("minimum score"), max_digits=16, decimal_places=2, null=True, blank=True,
         help_text=_("projects with fewer votes or points are not funded"),

@@ -31,14 +31,19 @@ Scores: approval and choose-1 count the voters; cumulative and scoring add the
 points; ordinal ballots give Borda points (a project ranked k-th on a ballot of at
 most L places gets L - k + 1).
 
-Ties (documented for the council): between equally good projects, the one with more
-supporters wins, then the cheaper one, then the one listed first in the election.
+Ties (documented for the council): between equally good projects, the budget's rule
+for ties decides (META ``tie_breaking``): ``supporters`` (default: more supporters,
+then the cheaper, then the one listed first), ``cheaper`` (the cheaper, then more
+supporters, then listed first), ``listed`` (the one listed first) or ``lot`` (a lot
+drawn from the seed in ``tie_breaking_seed``, announced before the vote, so anyone can
+repeat it).
 Equal Shares compares prices with a relative tolerance of 1e-9, so that two prices
 equal in exact arithmetic but for the rounding of floating point count as a tie.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -77,6 +82,34 @@ class Profile:
     score: np.ndarray  # what greedy ranks by
     approvals: np.ndarray  # how many voters name the project
     threshold: float | None
+    tie_rank: np.ndarray  # per project: its place in the order that breaks ties (0 first)
+
+
+TIE_BREAKS = ("supporters", "cheaper", "listed", "lot")
+
+
+def tie_rank(election: Election, cost: np.ndarray, approvals: np.ndarray) -> np.ndarray:
+    """Return each project's place in the order that breaks ties (the META rule)."""
+    rule = election.meta.get("tie_breaking", "") or "supporters"
+    n = len(cost)
+    if rule == "supporters":
+        order = sorted(range(n), key=lambda c: (-approvals[c], cost[c], c))
+    elif rule == "cheaper":
+        order = sorted(range(n), key=lambda c: (cost[c], -approvals[c], c))
+    elif rule == "listed":
+        order = list(range(n))
+    elif rule == "lot":
+        seed = election.meta.get("tie_breaking_seed", "")
+        if not seed:
+            raise RuleError("a lot breaks ties only with a seed (tie_breaking_seed in META)")
+        order = list(range(n))
+        # A string seed gives the same order on every machine and Python version.
+        random.Random(f"stadtkern-tie:{seed}").shuffle(order)
+    else:
+        raise RuleError(f"unknown tie_breaking {rule!r}; known: {', '.join(TIE_BREAKS)}")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank
 
 
 def profile(election: Election) -> Profile:
@@ -113,6 +146,7 @@ def profile(election: Election) -> Profile:
     pointed = kind in ("cumulative", "scoring")
     per_project = [points_a[order[bounds[c] : bounds[c + 1]]] for c in range(len(ids))]
     threshold = election.limit("min_project_score_threshold")
+    approvals = np.array([len(s) for s in supporters], dtype=np.int64)
     return Profile(
         ids=ids,
         cost=cost,
@@ -122,8 +156,9 @@ def profile(election: Election) -> Profile:
         supporters=supporters,
         points=per_project if pointed else None,
         score=np.array([p.sum() for p in per_project], dtype=np.float64),
-        approvals=np.array([len(s) for s in supporters], dtype=np.int64),
+        approvals=approvals,
         threshold=float(threshold) if threshold is not None else None,
+        tie_rank=tie_rank(election, cost, approvals),
     )
 
 
@@ -190,8 +225,8 @@ def _plain(x: float):
 
 
 def _ranking(p: Profile, key: np.ndarray) -> list[int]:
-    """Return project positions by ``key`` descending, then more supporters, cheaper, earlier."""
-    return sorted(range(len(p.ids)), key=lambda c: (-key[c], -p.approvals[c], p.cost[c], c))
+    """Return project positions by ``key`` descending, ties by the budget's rule for ties."""
+    return sorted(range(len(p.ids)), key=lambda c: (-key[c], p.tie_rank[c]))
 
 
 # --- greedy -------------------------------------------------------------------------
@@ -296,7 +331,7 @@ def equal_shares(p: Profile, total: float, *, stop_above: int | None = None):
         if not tried:
             break
         tied = [c for c, rho in tried if rho <= best * (1 + EPS)]
-        c = min(tied, key=lambda c: (-p.approvals[c], p.cost[c], c))
+        c = min(tied, key=lambda c: p.tie_rank[c])
         rho = bound.pop(c)
         _pay(p, c, rho, budgets)
         winners.append(c)

@@ -81,8 +81,11 @@ def budget_election(budget: Budget, *, with_results: bool = False) -> pabulib.El
             "rule": budget.rule,
             "currency": budget.currency,
             "min_length": str(budget.min_projects),
+            "tie_breaking": budget.tie_break,
         }
     )
+    if budget.tie_seed:
+        meta["tie_breaking_seed"] = budget.tie_seed
     for key, value in (
         ("max_length", budget.max_projects),
         ("max_sum_points", budget.max_points),

@@ -39,6 +39,7 @@ from .models import (
     Proposal,
     ProposalStatus,
     Support,
+    TieBreak,
     Verification,
     VotingCode,
 )
@@ -176,11 +177,14 @@ def budget_create(
     name_en: str = "",
     pabulib_meta: dict | None = None,
     district: str = "",
+    tie_break: str = TieBreak.SUPPORTERS,
+    tie_seed: str = "",
 ) -> Budget:
     budget = Budget(
         process=process, name=name, name_en=name_en, amount=amount, currency=currency,
         ballot_kind=ballot_kind, rule=rule, min_projects=min_projects, max_projects=max_projects,
         max_points=max_points, min_score=min_score, pabulib_meta=pabulib_meta or {}, district=district.strip(),
+        tie_break=tie_break, tie_seed=tie_seed.strip(),
     )  # fmt: skip
     _budget_clean(budget)
     budget.save()
@@ -201,6 +205,8 @@ def _budget_clean(budget: Budget) -> None:
         errors["rule"] = _("Equal Shares needs approval, knapsack or cumulative ballots.")
     if budget.rule == "greedy-threshold" and budget.min_score is None:
         errors["min_score"] = _("greedy-threshold needs a minimum score.")
+    if budget.tie_break == TieBreak.LOT and not budget.tie_seed.strip():
+        errors["tie_seed"] = _("A lot needs its seed, announced before the vote.")
     if errors:
         raise ValidationError(errors)
 
@@ -225,7 +231,7 @@ def budget_update(*, budget: Budget, user, **fields) -> Budget:
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     _locked(budget, fields, BUDGET_FREE_FIELDS, budget.ballots.exists())
     for name, value in fields.items():
-        setattr(budget, name, value.strip() if name == "district" else value)
+        setattr(budget, name, value.strip() if name in ("district", "tie_seed") else value)
     _budget_clean(budget)
     budget.save()
     return budget
@@ -619,10 +625,13 @@ def election_import(
         else (int(max_length) if max_length is not None else None),
         max_points=int(max_sum_points) if max_sum_points is not None else None,
         min_score=threshold,
+        tie_break=meta.get("tie_breaking") or TieBreak.SUPPORTERS,
+        tie_seed=meta.get("tie_breaking_seed", ""),
         pabulib_meta={
-            k: v for k, v in meta.items() if k not in {"budget", "num_projects", "num_votes"}
+            k: v for k, v in meta.items()
+            if k not in {"budget", "num_projects", "num_votes", "tie_breaking", "tie_breaking_seed"}
         },
-    )
+    )  # fmt: skip
     Project.objects.bulk_create(
         [
             Project(

@@ -218,3 +218,50 @@ def test_every_rule_stays_within_the_budget(case, rule):
     result = outcome(election(budget, costs, ballots), rule)
     assert result.cost == sum(costs[p] for p in result.selected) <= budget
     assert len(set(result.selected)) == len(result.selected)
+
+
+# --- the budget's rule for ties ----------------------------------------------------------
+
+
+def _tied_election(tie_breaking: str, seed: str = "") -> pabulib.Election:
+    """a and c have equal support, c is cheaper; the budget takes one of them."""
+    meta = {"budget": "100", "vote_type": "approval", "rule": "greedy"}
+    if tie_breaking:
+        meta["tie_breaking"] = tie_breaking
+    if seed:
+        meta["tie_breaking_seed"] = seed
+    projects = {
+        "a": pabulib.Project("a", Decimal(100), "A", {}),
+        "b": pabulib.Project("b", Decimal(70), "B", {}),
+        "c": pabulib.Project("c", Decimal(60), "C", {}),
+    }
+    ballots = [
+        pabulib.Ballot(str(v), ["a", "b", "c"] if v < 2 else ["a", "c"], None, {}) for v in range(4)
+    ]
+    return pabulib.Election(meta, projects, ballots)
+
+
+@pytest.mark.parametrize(
+    ("tie_breaking", "winner"),
+    [("", ["c"]), ("supporters", ["c"]), ("cheaper", ["c"]), ("listed", ["a"])],
+)
+def test_the_budget_rule_breaks_ties(tie_breaking, winner):
+    # a and c have 4 supporters each (b 2); the budget of 100 funds a, or c and nothing more.
+    assert outcome(_tied_election(tie_breaking), "greedy").selected[:1] == winner
+
+
+def test_a_lot_from_a_seed_is_repeatable_and_follows_the_seed():
+    first = {
+        s: outcome(_tied_election("lot", s), "greedy").selected for s in ("1", "2", "3", "4", "5")
+    }
+    again = {s: outcome(_tied_election("lot", s), "greedy").selected for s in first}
+    assert first == again
+    assert {tuple(v) for v in first.values()} <= {("a",), ("c",)}
+    assert len({tuple(v) for v in first.values()}) == 2  # different seeds, different lots
+
+
+def test_a_lot_without_a_seed_or_an_unknown_rule_is_refused():
+    with pytest.raises(RuleError, match="seed"):
+        outcome(_tied_election("lot"), "greedy")
+    with pytest.raises(RuleError, match="unknown tie_breaking"):
+        outcome(_tied_election("coin"), "greedy")
