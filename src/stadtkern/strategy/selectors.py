@@ -103,10 +103,15 @@ def measure_list(
     f = filters or MeasureFilter()
     qs = visible(Measure.objects.all(), user=user, municipality=municipality)
     through = Measure.sdg_targets.through
+    # Filters by a related object go through the objects the reader may see: a draft's
+    # id used as a filter finds nothing, not the published measures that serve it.
+    def seen(model, pk):
+        return visible(model.objects.filter(pk=pk), user=user, municipality=municipality)
+
     if f.field:
-        qs = qs.filter(fields_of_action=f.field)
+        qs = qs.filter(fields_of_action__in=seen(FieldOfAction, f.field))
     if f.goal:
-        qs = qs.filter(goals=f.goal)
+        qs = qs.filter(goals__in=seen(Goal, f.goal))
     if f.sdg:
         qs = qs.filter(pk__in=through.objects.filter(sdgtarget__goal=f.sdg).values("measure_id"))
     if f.target:
@@ -114,7 +119,7 @@ def measure_list(
     if f.status:
         qs = qs.filter(status=f.status)
     if f.user_group:
-        qs = qs.filter(benefits__user_group=f.user_group)
+        qs = qs.filter(benefits__user_group__in=seen(UserGroup, f.user_group))
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
     if f.q:

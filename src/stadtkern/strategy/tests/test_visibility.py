@@ -60,3 +60,25 @@ def test_audit_api_lists_changes_for_members(client, personas, draft_and_public,
     assert client.get(path, **token_for(personas["other_editor"])).status_code == 403
     entries = client.get(path, **token_for(personas["viewer"])).json()
     assert entries[0]["action"] == "create" and entries[0]["user"] == "editor"
+
+
+@pytest.mark.parametrize("relation", ["goal", "field", "user_group"])
+def test_a_draft_used_as_a_filter_reveals_nothing(client, alpha, personas, token_for, relation):
+    editor = personas["editor"]
+    if relation == "goal":
+        draft = services.goal_create(municipality=alpha, user=editor, title="Geheimes Ziel")
+        links = {"goals": [draft.pk]}
+    elif relation == "field":
+        draft = services.field_create(municipality=alpha, user=editor, title="Geheimes Feld")
+        links = {"fields_of_action": [draft.pk]}
+    else:
+        draft = services.user_group_create(municipality=alpha, user=editor, title="Geheime Gruppe")
+        links = {"benefits": [{"user_group": draft.pk, "value": "hoch"}]}
+    services.measure_create(
+        municipality=alpha, user=editor, title="Öffentliche Maßnahme", published=True, **links
+    )
+    url = f"/api/v1/municipalities/alpha/measures?{relation}={draft.pk}"
+    outsider = client.get(url).json()["items"]
+    assert outsider == []  # the same answer as for an id that does not exist
+    member = client.get(url, **token_for(personas["viewer"])).json()["items"]
+    assert [m["title"] for m in member] == ["Öffentliche Maßnahme"]
