@@ -301,7 +301,10 @@ def dataset_export(
     dataset = selectors.dataset_get(request.auth, slug, name)
     if fmt == "geojson" and not dataset.has_geometry:
         raise HttpError(404, "This dataset has no geometry, so no GeoJSON.")
-    return exports.response(_query(request, dataset), fmt, dataset.slug)
+    try:
+        return exports.response(_query(request, dataset), fmt, dataset.slug)
+    except exports.TooLargeForXlsx as exc:
+        return problem(413, "Too large for XLSX", str(exc), [{"field": "fmt", "message": str(exc)}])
 
 
 # --- imports ---

@@ -69,8 +69,24 @@ def geojson_chunks(query: Query) -> Iterator[str]:
     yield "\n]}\n"
 
 
+# A worksheet has 1,048,576 rows; one holds the header.
+XLSX_MAX_ROWS = 1_048_575
+
+
+class TooLargeForXlsx(ValueError):
+    """The rows do not fit on one worksheet; CSV takes them all."""
+
+
 def xlsx_file(query: Query, title: str):
     import xlsxwriter
+
+    rows = query.count()
+    if rows > XLSX_MAX_ROWS:
+        # Refused, not cut: a sheet that silently ends early is a wrong answer.
+        raise TooLargeForXlsx(
+            f"{rows:,} rows do not fit on one XLSX sheet (at most {XLSX_MAX_ROWS:,});"
+            " download CSV or narrow the rows with filters."
+        )
 
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
     book = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False})

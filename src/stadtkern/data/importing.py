@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from . import datastore, fastparse, geo, staging
 from .models import Dataset, ImportRun, ImportStatus
-from .parsing import PARSERS, TYPES, decimal_mark
+from .parsing import PARSERS, TYPES, decimal_mark, german_grouped
 from .readers import ReadError, Source, open_source
 
 SAMPLE_ROWS = 5000
@@ -232,6 +232,22 @@ def analyse(path: Path, options: Options) -> Analysis:
         wanted = options.types.get(name, guess.type)
         hint = fastparse.timestamp_format(values) if wanted == "timestamp" else None
         columns.append(Column(name, title, wanted, i, mark, guess.type, guess.examples, hint))
+        grouped = next((v for v in values if german_grouped(v)), None)
+        if not marks[i] and mark == "," and wanted in ("integer", "decimal") and grouped:
+            # '83.252' alone cannot tell thousands from decimals; the German reading wins.
+            warnings.append(
+                {
+                    "code": "ambiguous_number",
+                    "column": name,
+                    "message": _(
+                        "Column '%(title)s': values such as '%(value)s' were read as "
+                        "%(number)s, the point taken to separate thousands as German files "
+                        "write it. If it is a decimal point, import the column as text or "
+                        "save the file with decimal commas."
+                    )
+                    % {"title": title, "value": grouped, "number": grouped.replace(".", "")},
+                }
+            )
         if guess.non_empty == 0 and rows_seen:
             warnings.append(
                 {

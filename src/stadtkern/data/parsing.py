@@ -54,6 +54,11 @@ def parse_integer(text: str, decimal: str = ",") -> int | None:
     raise ValueError("not a whole number")
 
 
+def german_grouped(text: str) -> bool:
+    """True for '83.252' or '1.234.567': thousands separated by points, the German way."""
+    return bool(_INT_GERMAN_GROUPED.fullmatch(text))
+
+
 def _in_range(value: int) -> int:
     if abs(value) > 2**63 - 1:
         raise ValueError("too large for a whole number; read it as text or decimal")

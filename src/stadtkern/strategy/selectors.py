@@ -103,6 +103,7 @@ def measure_list(
     f = filters or MeasureFilter()
     qs = visible(Measure.objects.all(), user=user, municipality=municipality)
     through = Measure.sdg_targets.through
+
     # Filters by a related object go through the objects the reader may see: a draft's
     # id used as a filter finds nothing, not the published measures that serve it.
     def seen(model, pk):

@@ -279,3 +279,15 @@ def test_sql_endpoint_and_saved_queries(client, personas, token_for, shops):
         ).status_code
         == 422
     )
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds_instead_of_cutting(client, shops, monkeypatch):
+    from stadtkern.data import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 100)  # 121 shops: one sheet too many
+    response = client.get(f"{BASE}/laeden/export/xlsx")
+    assert response.status_code == 413
+    assert "CSV" in response.json()["detail"] and "121" in response.json()["detail"]
+    assert client.get(f"{BASE}/laeden/export/xlsx?status=leer").status_code == 200  # 41 fit
+    csv_rows = b"".join(client.get(f"{BASE}/laeden/export/csv").streaming_content).splitlines()
+    assert len(csv_rows) == 122

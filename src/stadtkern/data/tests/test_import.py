@@ -466,3 +466,16 @@ def test_awkward_text_and_fractions_of_seconds_are_stored_as_they_were(dataset, 
     assert [r["text"] for r in rows] == [*values[:-1], None]
     assert rows[0]["zeit"] == "2024-03-01T09:00:00.250000Z"
     assert rows[1]["zeit"] == "2024-03-02T09:00:00Z"
+
+
+def test_a_point_that_may_be_decimal_or_thousands_is_named_in_a_warning(dataset, load):
+    run = load(dataset, b"messstelle;wert\nA;83.252\nB;1.500\nC;7\n")
+    assert [r["wert"] for r in rows_of(dataset)] == [83252, 1500, 7]
+    warning = next(w for w in run.warnings if w["code"] == "ambiguous_number")
+    assert warning["column"] == "wert" and "83.252" in warning["message"]
+
+
+def test_no_ambiguity_warning_when_the_column_settles_it(dataset, load):
+    run = load(dataset, b"messstelle;wert\nA;83.252\nB;1,5\n")
+    assert not [w for w in run.warnings if w["code"] == "ambiguous_number"]
+    assert [r["wert"] for r in rows_of(dataset)] == [83252, 1.5]
