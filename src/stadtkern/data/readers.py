@@ -17,7 +17,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import weakref
 import zipfile
 from collections.abc import Iterator
@@ -26,6 +25,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from stadtkern.core.scratch import scratch_file
 
 from . import sheetparse
 from .sheetparse import cell_text
@@ -449,9 +450,7 @@ def read_workbook(path: Path, fmt: str, sheet: str | None) -> Source:
     archive = check_archive(path)
     if fmt == "xlsx":
         check_sheet_extent(archive, sheet)
-    rows_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (read lazily by rows())
-        "r+", encoding="utf-8", suffix=".jsonl", dir=settings.DATASTORE_UPLOAD_DIR, delete=False
-    )
+    rows_file = open(scratch_file("sheet", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
         _parse_in_child(path, fmt, sheet or "", rows_file.name)
         meta = json.loads(rows_file.readline() or "{}")

@@ -18,10 +18,11 @@ which the importer calls when its transaction has ended.
 """
 
 import os
-import tempfile
 import uuid
 
 from django.db import connection
+
+from stadtkern.core.scratch import scratch_file
 
 STAGE_ROWS = 50_000
 PREFIX = "sk_stage_"
@@ -53,8 +54,7 @@ class Stage:
     """One staging file: write() Arrow-compatible frames, then copy_into() the table."""
 
     def __init__(self):
-        fd, self.path = tempfile.mkstemp(prefix="stadtkern-stage-", suffix=".sqlite3")
-        os.close(fd)
+        self.path = scratch_file("stage", ".sqlite3")
         from adbc_driver_sqlite import dbapi
 
         self._conn = dbapi.connect(self.path, autocommit=True)

@@ -127,3 +127,13 @@ def test_properties_that_are_no_mqtt_end_in_a_protocol_error(data):
     except ProtocolError:
         return
     assert end <= len(data) and isinstance(found, dict)
+
+
+def test_the_worker_log_writes_each_line_once():
+    from stadtkern.sensors.management.commands.mqtt import worker_log
+
+    log = worker_log()
+    worker_log()  # set up twice: still one handler
+    ours = [h for h in log.handlers if getattr(h, "stadtkern_worker", False)]
+    # One handler of its own, and nothing passed on to the root logger's handler too.
+    assert len(ours) == 1 and log.propagate is False

@@ -52,9 +52,11 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, threads, no_migrate, **options):
         from waitress import serve
 
+        from stadtkern.core.scratch import remove_orphans
         from stadtkern.wsgi import application
 
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        remove_orphans()  # what imports killed mid-way left behind
         self.stderr.write(f"Stadtkern serves on http://{host}:{port} (Ctrl+C stops)")
         serve(application, host=host, port=port, **waitress_options(threads))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from stadtkern.core.scratch import remove_orphans
 from stadtkern.data import importing
 from stadtkern.data.models import Dataset, validate_dataset_slug
 from stadtkern.data.readers import FORMATS, ReadError
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="analyse and check only")
 
     def handle(self, *args, **o):
+        remove_orphans()  # what imports killed mid-way left behind
         path = Path(o["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}", returncode=2)

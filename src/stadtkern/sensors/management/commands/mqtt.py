@@ -13,6 +13,20 @@ from django.core.management.base import BaseCommand, CommandError
 from stadtkern.sensors.mqtt import Worker
 
 
+def worker_log() -> logging.Logger:
+    """The worker's log on stderr with times, once: not passed on to the root logger's
+    handler as well (every line was written twice)."""
+    log = logging.getLogger("stadtkern.mqtt")
+    if not any(getattr(h, "stadtkern_worker", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handler.stadtkern_worker = True
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
 class Command(BaseCommand):
     help = "Store Observations published over MQTT and announce new entities to subscribers."
 
@@ -39,11 +53,7 @@ class Command(BaseCommand):
             )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log = logging.getLogger("stadtkern.mqtt")
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+        worker_log()
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
