@@ -287,6 +287,7 @@ DATASTORE_MAX_UNPACKED = envint("DATASTORE_MAX_UNPACKED_MB", 1000, minimum=1) * 
 DATASTORE_MAX_ZIP_RATIO = envint("DATASTORE_MAX_ZIP_RATIO", 100, minimum=2)
 # Workbooks: the most cells a sheet may span, and the memory and CPU time of the child
 # process that reads it (readers.read_workbook): a hostile file kills only that child.
+DATASTORE_MAX_COLUMNS = envint("DATASTORE_MAX_COLUMNS", 1000, minimum=1)
 DATASTORE_MAX_CELLS = envint("DATASTORE_MAX_CELLS", 20_000_000, minimum=1)
 DATASTORE_PARSE_MEMORY_MB = envint("DATASTORE_PARSE_MEMORY_MB", 2048, minimum=64)
 DATASTORE_PARSE_SECONDS = envint("DATASTORE_PARSE_SECONDS", 300, minimum=1)

@@ -191,6 +191,13 @@ def analyse(path: Path, options: Options) -> Analysis:
         sheet=options.sheet,
     )
     warnings = list(source.warnings)
+    if len(source.header) > settings.DATASTORE_MAX_COLUMNS:
+        # Before any row is read: both databases refuse tables this wide (SQLite at
+        # 2,000 columns, PostgreSQL at 1,600), and reading them first takes minutes.
+        raise ReadError(
+            _("The file has %(n)s columns; a dataset holds at most %(max)s.")
+            % {"n": f"{len(source.header):,}", "max": f"{settings.DATASTORE_MAX_COLUMNS:,}"}
+        )
     names = name_columns(source.header, warnings)
     width = len(names)
     head = source.pieces.head(SAMPLE_ROWS) if source.pieces is not None else None

@@ -636,6 +636,19 @@ def _parse_in_child(path: Path, fmt: str, sheet: str, target: str) -> None:
 # --- geodata ---
 
 
+def finite_geometry(geom):
+    """The geometry, or a ValueError (the row's reason) when a coordinate is not finite
+    (``1e400`` reads as infinity: no map, bounding box or JSON can hold it)."""
+    import numpy as np
+    import shapely
+
+    if geom is None or isinstance(geom, Exception):
+        return geom
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        return ValueError(_("a coordinate is not a finite number"))
+    return geom
+
+
 def read_geojson(data: bytes) -> Source:
     from shapely.geometry import shape
 
@@ -643,6 +656,8 @@ def read_geojson(data: bytes) -> Source:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReadError(_("The file is not valid JSON: %(e)s") % {"e": exc}) from exc
+    except RecursionError:
+        raise ReadError(_("The JSON is nested too deeply.")) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
@@ -669,12 +684,16 @@ def read_geojson(data: bytes) -> Source:
                 yield i, None, ValueError(_("feature is not an object"))
                 continue
             props = f.get("properties") or {}
-            cells = [cell_text(props.get(k)) for k in header]
+            try:
+                cells = [cell_text(props.get(k)) for k in header]
+            except (RecursionError, ValueError):  # a property nested too deeply to write
+                yield i, None, ValueError(_("a property is nested too deeply"))
+                continue
             try:
                 geom = shape(f["geometry"]) if f.get("geometry") else None
             except Exception as exc:  # shapely raises several types for bad coordinates
                 geom = ValueError(_("invalid geometry: %(e)s") % {"e": exc})
-            yield i, cells, geom
+            yield i, cells, finite_geometry(geom)
 
     return Source(
         "geojson", header, rows(), crs=crs or "EPSG:4326", geometry=True, total=len(features)
@@ -706,7 +725,7 @@ def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
     def rows():
         for i in range(len(columns[0]) if columns else len(geometries or [])):
             cells = [cell_text(col[i]) for col in columns]
-            yield i + 1, cells, geometries[i] if geometries is not None else None
+            yield i + 1, cells, finite_geometry(geometries[i] if geometries is not None else None)
 
     return Source(
         fmt,
