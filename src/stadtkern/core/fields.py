@@ -31,3 +31,16 @@ class OrderedJSONField(models.JSONField):
 
     def from_db_value(self, value, expression, connection):
         return _from_pairs(super().from_db_value(value, expression, connection))
+
+
+class SecondsDateTimeField(models.DateTimeField):
+    """A date and time kept to the second, as people set times in forms.
+
+    A time with microseconds (written by code or the API) could not come back unchanged
+    through a form: ``<input type="datetime-local">`` carries at most milliseconds, so
+    saving an unchanged form would move it. Stored to the second, it round-trips.
+    """
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value.replace(microsecond=0) if hasattr(value, "microsecond") else value

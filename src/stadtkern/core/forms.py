@@ -17,12 +17,13 @@ class DateInput(forms.DateInput):
 
 
 class DateTimeInput(forms.DateTimeInput):
-    """A date and time picker whose value is always ISO (``2025-03-01T09:30``)."""
+    """A date and time picker whose value is always ISO (``2025-03-01T09:30:00``), to
+    the second, so that a time set to the second comes back unchanged."""
 
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+        super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
 
 
 class TokenForm(forms.Form):

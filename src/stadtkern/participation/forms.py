@@ -85,13 +85,17 @@ class BudgetForm(forms.Form):
     )  # fmt: skip
     tie_break = forms.ChoiceField(
         label=_("Between equally good projects"), choices=TieBreak.choices,
-        initial=TieBreak.SUPPORTERS,
+        initial=TieBreak.SUPPORTERS, required=False,
     )  # fmt: skip
     tie_seed = forms.CharField(
         label=_("Seed of the lot"), max_length=100, required=False,
         help_text=_("Only for a lot: announce it before the vote, e.g. the numbers of a "
                     "public draw; anybody can then repeat the lot."),
     )  # fmt: skip
+
+    def clean_tie_break(self) -> str:
+        # Not sent by older forms and scripts: the default rule, as the API has it.
+        return self.cleaned_data.get("tie_break") or TieBreak.SUPPORTERS
 
 
 class ProjectForm(forms.Form):

@@ -14,7 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stadtkern.core.fields import OrderedJSONField
+from stadtkern.core.fields import OrderedJSONField, SecondsDateTimeField
 from stadtkern.core.models import Municipality
 
 from .outcomes import RULES
@@ -64,8 +64,8 @@ class Phase(models.Model):
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="phases")
     kind = models.CharField(_("kind"), max_length=20, choices=PhaseKind.choices)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    starts_at = SecondsDateTimeField(_("starts"))
+    ends_at = SecondsDateTimeField(_("ends"), null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -388,8 +388,8 @@ class Survey(models.Model):
     # Anonymous: answers keep no account. Signed: one response per account, shown to editors.
     anonymous = models.BooleanField(_("anonymous"), default=True)
     login_required = models.BooleanField(_("only for registered participants"), default=False)
-    opens_at = models.DateTimeField(_("opens"))
-    closes_at = models.DateTimeField(_("closes"))
+    opens_at = SecondsDateTimeField(_("opens"))
+    closes_at = SecondsDateTimeField(_("closes"))
     published = models.BooleanField(_("published"), default=False)
     # When the closed survey's anonymous responses were rewritten in random order.
     sealed_at = models.DateTimeField(null=True, blank=True)

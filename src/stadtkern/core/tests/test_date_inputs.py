@@ -38,7 +38,7 @@ def test_date_inputs_render_iso_values_in_every_language(field, language):
         kind = re.search(r'type="([^"]+)"', html).group(1)
         shown = re.search(r'value="([^"]+)"', html).group(1)
         assert kind in {"date", "datetime-local"}, html
-        assert shown == ("2025-03-01T09:30" if kind == "datetime-local" else "2025-03-01")
+        assert shown == ("2025-03-01T09:30:00" if kind == "datetime-local" else "2025-03-01")
         # What the browser sends back is read as the same day and time (local time).
         parsed = field.to_python(shown)
         if isinstance(parsed, datetime):

@@ -21,7 +21,7 @@ BASE = "/m/alpha/participation"
 
 def local(moment) -> str:
     """A time as a datetime-local field sends it (in the instance's time zone)."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @pytest.fixture
