@@ -48,7 +48,6 @@ from django.db.models.functions import (
     Length,
     Lower,
     Now,
-    Round,
     StrIndex,
     Substr,
     Trim,
@@ -247,6 +246,8 @@ class Parser:
         raise ODataError(f"$filter: unexpected '{tok.text[:40]}' at position {tok.pos}.")
 
     def call(self, name: Token):
+        # OData 4.01: canonical function names are matched without regard to case.
+        name = Token(name.kind, name.text.lower(), name.pos)
         if name.text not in FUNCTIONS:
             raise ODataError(
                 f"$filter: unknown function '{name.text[:40]}' at position {name.pos}."
@@ -287,11 +288,14 @@ def _number(text: str):
 
 
 def _datetime(text: str) -> datetime:
+    """The literal with its own offset (compared in UTC by the database)."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ODataError(f"$filter: '{text}' is not a valid date and time.") from None
-    return value.astimezone(UTC)
+    if value.tzinfo is None:
+        raise ODataError(f"$filter: '{text}' needs its offset, e.g. Z or +01:00.")
+    return value
 
 
 def _geometry(text: str):
@@ -340,8 +344,10 @@ FUNCTIONS = {
     "time": (1, 1, "timeofday"),
     "totaloffsetminutes": (1, 1, "num"),
     "now": (0, 0, "time"),
-    "mindatetime": (1, 1, "time"),
-    "maxdatetime": (1, 1, "time"),
+    # No argument: the earliest and latest time there is (OData); with a time property,
+    # the start or end of its interval (SensorThings' phenomenonTime, validTime).
+    "mindatetime": (0, 1, "time"),
+    "maxdatetime": (0, 1, "time"),
     "round": (1, 1, "num"),
     "floor": (1, 1, "num"),
     "ceiling": (1, 1, "num"),
@@ -351,6 +357,34 @@ FUNCTIONS = {
     **{name: (2, 2, "bool") for name in _GEO_PREDICATES},
 }
 GEO_FUNCTIONS = {"geo.distance", "geo.length", "st_relate", *_GEO_PREDICATES}
+
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def _utc_only(name: str, arg) -> None:
+    # OData: a service that keeps times in UTC fails such functions on other offsets.
+    if arg[0] == "lit" and isinstance(arg[1], datetime) and arg[1].utcoffset():
+        raise ODataError(
+            f"$filter: {name}() takes times in UTC here (Z); '{arg[1].isoformat()}' has an offset."
+        )
+
+
+class RoundHalfAway(Func):
+    """round(): halves away from zero (OData), also on PostgreSQL, whose round() of a
+    double breaks ties to even."""
+
+    function = "ROUND"
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND(CAST(%(expressions)s AS numeric))::float8",
+            **extra,
+        )
 
 
 class FractionalSeconds(Func):
@@ -646,6 +680,9 @@ class Compiler:
         if name == "indexof":
             return StrIndex(self.text(args[0]), self.text(args[1])) - Value(1), typ
         if name == "substring":
+            for arg in args[1:]:
+                if arg[0] == "lit" and isinstance(arg[1], int | float) and arg[1] < 0:
+                    raise ODataError("$filter: substring() takes a start and length from 0.")
             start = self.number(args[1]) + Value(1)
             if len(args) == 3:
                 return Substr(self.text(args[0]), start, self.number(args[2])), typ
@@ -655,6 +692,8 @@ class Compiler:
             return cls(self.text(args[0])), typ
         if name == "concat":
             return Concat(self.text(args[0]), self.text(args[1]), output_field=TextField()), typ
+        if name in ("year", "month", "day", "hour", "minute", "second", "date", "time"):
+            _utc_only(name, args[0])
         if name in ("year", "month", "day", "hour", "minute", "second"):
             return Extract(self.time(args[0]), name, tzinfo=UTC, output_field=IntegerField()), typ
         if name == "fractionalseconds":
@@ -665,9 +704,13 @@ class Compiler:
             return TruncTime(self.time(args[0]), tzinfo=UTC), typ
         if name == "totaloffsetminutes":
             self.time(args[0])
-            return Value(0), typ  # every time is stored in UTC
+            if args[0][0] == "lit":  # a literal keeps its own offset
+                return Value(int(args[0][1].utcoffset().total_seconds() // 60)), typ
+            return Value(0), typ  # every stored time is in UTC
         if name == "now":
             return Now(), typ
+        if name in ("mindatetime", "maxdatetime") and not args:
+            return Value(EARLIEST if name == "mindatetime" else LATEST), typ
         if name in ("mindatetime", "maxdatetime"):
             arg = args[0]
             if arg[0] != "path":
@@ -680,7 +723,7 @@ class Compiler:
                 return start, typ
             return Coalesce(F(res.owner_prefix + res.prop.end), start), typ
         if name in ("round", "floor", "ceiling"):
-            cls = {"round": Round, "floor": Floor, "ceiling": Ceil}[name]
+            cls = {"round": RoundHalfAway, "floor": Floor, "ceiling": Ceil}[name]
             return cls(self.number(args[0])), typ
         raise ODataError(f"$filter: {name}() is not supported here.")  # pragma: no cover
 
@@ -688,11 +731,13 @@ class Compiler:
     def geo_q(self, node) -> Q:
         paths = _paths(node)
         geometry_paths = [p for p in paths if _is_geometry(self.etype, p)]
-        if len({tuple(p) for p in paths}) != 1 or len(geometry_paths) != 1:
+        if paths and (len({tuple(p) for p in paths}) != 1 or len(geometry_paths) != 1):
             raise ODataError(
                 "$filter: a geospatial condition compares one geometry property "
                 "(location, feature, observedArea) with literals."
             )
+        if not paths:  # only literals: the same answer for every row
+            return Q() if _evaluate(node, None) else _never()
         res = self.resolve(geometry_paths[0])
         ids = []
         rows = res.owner.model.objects.values_list("pk", res.prop.field)

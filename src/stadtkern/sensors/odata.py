@@ -117,6 +117,7 @@ class Expand:
     options: Options
 
 
+NOT_IMPLEMENTED = ("$search", "$format", "$levels", "$apply", "$compute", "$index")
 KNOWN = ("$top", "$skip", "$count", "$select", "$orderby", "$expand", "$filter", "$resultFormat")
 
 
@@ -126,6 +127,9 @@ def parse_options(etype: EntityType, params, depth: int = 0) -> Options:
         raise ODataError(f"$expand is nested at most {MAX_EXPAND_DEPTH} levels deep.")
     options = Options()
     for key in params:
+        if key in NOT_IMPLEMENTED:
+            # OGC 18-088 Req request-data/query-status-code: known but not offered.
+            raise ODataError(f"The query option {key} is not implemented here.", 501)
         if key.startswith("$") and key not in KNOWN:
             raise ODataError(f"Unknown query option '{key[:40]}'. Options: {', '.join(KNOWN)}.")
     if "$top" in params:

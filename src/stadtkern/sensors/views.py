@@ -42,8 +42,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
-    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
+    # Requirements of create-update-delete that clients look for by name.
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/update-entity-put",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/update-entity-jsonpatch",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+    # Batches in OData's JSON format (the standard's own batch class is multipart).
+    "https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html",
 ]
 _JSON = {"ensure_ascii": False}
 
@@ -114,8 +118,12 @@ def _dispatch(call, request, rest, body) -> "Answer":
 
 def _problem(exc: ODataError):
     titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-              405: "Method not allowed", 413: "Request too large"}  # fmt: skip
-    response = problem(exc.status, titles.get(exc.status, "Error"), str(exc))
+              405: "Method not allowed", 413: "Request too large", 501: "Not implemented"}  # fmt: skip
+    # problem+json, with the members SensorThings clients (FROST's among them) read.
+    response = problem(
+        exc.status, titles.get(exc.status, "Error"), str(exc),
+        extra={"code": exc.status, "type": "error", "message": str(exc)},
+    )  # fmt: skip
     if exc.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="SensorThings"'
     return response
@@ -128,6 +136,8 @@ def _response(answer: Answer):
         )
     elif answer.body is None:
         response = HttpResponse(status=answer.status)
+        if answer.status == 204:
+            del response["Content-Type"]  # no content, so no type of it
     else:
         response = JsonResponse(
             answer.body, status=answer.status, safe=False, json_dumps_params=_JSON
