@@ -321,9 +321,25 @@ STA_MAX_ENTITIES = envint("STA_MAX_ENTITIES", 100_000, minimum=100)
 # notifications for it. The worker logs in with MQTT_USERNAME / MQTT_PASSWORD.
 MQTT_URL = env("MQTT_URL", "") or ""
 MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
+# The worker's own password, fixed (MQTT_PASSWORD, or a file of its own by the *_FILE
+# convention): it never changes when the broker's files are rewritten.
 MQTT_PASSWORD = env("MQTT_PASSWORD", "") or ""
+if ":$" in MQTT_PASSWORD or "\n" in MQTT_PASSWORD:
+    raise ImproperlyConfigured(
+        "MQTT_PASSWORD_FILE names a file holding the worker's own password, but it holds a "
+        "Mosquitto password file. Mosquitto's files are MQTT_BROKER_PASSWORD_FILE and "
+        "MQTT_BROKER_ACL_FILE."
+    )
+if os.environ.get("MQTT_ACL_FILE"):
+    raise ImproperlyConfigured(
+        "MQTT_ACL_FILE is now MQTT_BROKER_ACL_FILE (and the broker's password file "
+        "MQTT_BROKER_PASSWORD_FILE; MQTT_PASSWORD_FILE is the worker's own password)."
+    )
 # Where the worker writes Mosquitto's password and ACL files (empty: the broker's access
 # is configured elsewhere) and the broker's pid file, to make it reload them.
-MQTT_PASSWORD_FILE = env("MQTT_PASSWORD_FILE", "") or ""
-MQTT_ACL_FILE = env("MQTT_ACL_FILE", "") or ""
+MQTT_BROKER_PASSWORD_FILE = env("MQTT_BROKER_PASSWORD_FILE", "") or ""
+MQTT_BROKER_ACL_FILE = env("MQTT_BROKER_ACL_FILE", "") or ""
 MQTT_BROKER_PID_FILE = env("MQTT_BROKER_PID_FILE", "") or ""
+# The largest message the worker stores; larger ones become dead letters (set the
+# broker's max_packet_size a little above it).
+MQTT_MAX_PAYLOAD = envint("MQTT_MAX_PAYLOAD_KB", 64, minimum=1) * 1024

@@ -233,3 +233,19 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.entity}({self.entity_id})"
+
+
+class DeadLetter(models.Model):
+    """An MQTT message the worker could not store, kept with its reason: it was
+    acknowledged (never retried forever), and nothing of it is lost from sight."""
+
+    KEEP = 4096  # bytes of the payload kept; ``size`` says how long it was
+
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    topic = models.CharField(max_length=500)
+    payload = models.BinaryField()
+    size = models.PositiveIntegerField()
+    reason = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.reason[:60]}"

@@ -25,8 +25,10 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.db import (
     DatabaseError,
+    InterfaceError,
     OperationalError,
     close_old_connections,
     connection,
@@ -36,7 +38,7 @@ from django.db import (
 
 from . import broker, mqttwire, notices, services
 from .entities import TYPES
-from .models import Notice
+from .models import DeadLetter, Notice
 
 log = logging.getLogger("stadtkern.mqtt")
 CREATE_TOPIC = re.compile(r"^v1\.1/Datastreams\((\d{1,18})\)/Observations$")
@@ -45,6 +47,7 @@ BATCH = 2000  # messages stored in one transaction
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
 RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
+ATTEMPTS = 5  # then a message the database keeps refusing becomes a dead letter
 FEATURES_FOR = 60.0  # seconds the worker trusts the features it has looked up
 ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files are current
 
@@ -125,10 +128,18 @@ class Store:
             if not match:
                 outcome.refused.append((i, "not a topic that creates Observations"))
                 continue
+            if len(payload) > settings.MQTT_MAX_PAYLOAD:
+                outcome.refused.append(
+                    (i, f"the message is larger than {settings.MQTT_MAX_PAYLOAD // 1024} KB")
+                )
+                continue
             try:
                 data = json.loads(payload)
             except (ValueError, UnicodeDecodeError):
                 outcome.refused.append((i, "the message is not JSON"))
+                continue
+            except RecursionError:
+                outcome.refused.append((i, "the message's JSON is nested too deeply"))
                 continue
             parsed.append((int(match.group(1)), data))
             positions.append(i)
@@ -147,6 +158,10 @@ class Store:
         outcome.stored = len(created)
         if created:
             outcome.announcements = notices.observation_messages(created)
+        if outcome.refused and not record_dead_letters(items, outcome.refused):
+            # Not written down: not acknowledged either; the broker keeps them.
+            outcome.failed += [p for p, _reason in outcome.refused]
+            outcome.refused = []
         return outcome
 
     def _one_by_one(self, parsed):
@@ -154,13 +169,38 @@ class Store:
         for i, item in enumerate(parsed):
             try:
                 done, bad = services.ingest([item], self.features)
-            except Exception:
+            except (OperationalError, InterfaceError):
+                # The database is away or busy: the message waits and is tried again.
                 log.exception("a message to Datastream %s could not be stored; it waits", item[0])
                 failed.append(i)
+                continue
+            except Exception as exc:
+                # The database refuses this message itself (a value out of its range):
+                # trying again would fail again, and hold up the others.
+                refused.append((i, f"the database refused it: {str(exc).splitlines()[0][:200]}"))
                 continue
             created += done
             refused += [(i, reason) for _pos, reason in bad]
         return created, refused, failed
+
+
+def record_dead_letters(items: list[tuple[str, bytes]], refused: list) -> bool:
+    """Write the refused messages down with their reasons; False if the database is away."""
+    letters = [
+        DeadLetter(
+            topic=items[p][0][:500],
+            payload=bytes(items[p][1][: DeadLetter.KEEP]),
+            size=len(items[p][1]),
+            reason=str(reason)[:2000],
+        )  # fmt: skip
+        for p, reason in refused
+    ]
+    try:
+        _retrying(DeadLetter.objects.bulk_create, letters)
+    except DatabaseError:
+        log.exception("writing dead letters failed; the messages wait")
+        return False
+    return True
 
 
 def _storage_main(conn) -> None:
@@ -242,6 +282,7 @@ class Worker:
         self._storage: StorageProcess | None = None
         self._in_flight: list | None = None  # the batch the storage process is storing
         self.waiting: dict = {}  # mid -> message the database could not take yet
+        self.attempts: dict = {}  # mid -> how often storing it has failed
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -357,12 +398,21 @@ class Worker:
             self._refuse(batch[position], reason)
         self.stats.stored += outcome.stored
         # What the database could not take is neither acknowledged nor dropped: it is tried
-        # again, and if the worker stops first the broker delivers it again.
+        # again (a few times, then it becomes a dead letter), and if the worker stops first
+        # the broker delivers it again.
         unstored = set(outcome.failed)
         for i, message in enumerate(batch):
             if i in unstored:
-                self.waiting[message.mid] = message
-                continue
+                tries = self.attempts.get(message.mid, 0) + 1
+                if tries < ATTEMPTS or not record_dead_letters(
+                    [(message.topic, message.payload)],
+                    [(0, f"the database could not store it in {ATTEMPTS} attempts")],
+                ):
+                    self.attempts[message.mid] = tries
+                    self.waiting[message.mid] = message
+                    continue
+                self._refuse(message, "given up after repeated database failures")
+            self.attempts.pop(message.mid, None)
             self.waiting.pop(message.mid, None)
             self.client.ack(message.mid, message.qos)
         for text, topics in outcome.announcements:

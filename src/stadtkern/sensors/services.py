@@ -1020,6 +1020,10 @@ def ingest(
                 built.append(build_observation(ctx, ds, data, features))
             except ODataError as exc:
                 refused.append((i, str(exc)))
+            except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+                # What no database could hold (a 401-digit number, the year 10000): the
+                # message's own fault, refused like a bad one, never retried.
+                refused.append((i, f"The message cannot be stored: {str(exc)[:200]}"))
         rows = built
         ids = insert_observations(rows)
         _note_rows(Context(0), rows, ids)

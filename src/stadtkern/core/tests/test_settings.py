@@ -86,3 +86,17 @@ def test_sqlite_default_runs_in_wal_mode(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "wal", out.stderr
+
+
+def test_the_worker_password_is_never_the_brokers_password_file(tmp_path):
+    # The old set-up named Mosquitto's password file MQTT_PASSWORD_FILE: by the *_FILE
+    # convention the worker then read its own password from the broker's hashes.
+    passwd = tmp_path / "passwd"
+    passwd.write_text("stadtkern:$7$101$abc$def\nskm_1:$7$101$ghi$jkl\n")
+    result = subprocess.run(
+        [sys.executable, "-c", "import stadtkern.settings"],
+        env={**os.environ, "MQTT_PASSWORD_FILE": str(passwd)},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "MQTT_BROKER_PASSWORD_FILE" in result.stderr

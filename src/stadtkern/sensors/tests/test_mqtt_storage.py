@@ -81,3 +81,50 @@ def test_announcements_carry_the_stored_entity(station):
         "FeatureOfInterest@iot.navigationLink": f"/sta/v1.1/Observations({obs.pk})/FeatureOfInterest",
     }]  # fmt: skip
     assert models.Datastream.objects.get(pk=ds).latest_id == obs.pk
+
+
+def raw(mid, ds, payload: bytes):
+    return SimpleNamespace(
+        mid=mid, qos=1, topic=f"v1.1/Datastreams({ds})/Observations", payload=payload
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b'{"result":' + b"[" * 30_000 + b"]" * 30_000 + b"}", "nested too deeply"),
+        (b'{"result": ' + b"9" * 401 + b"}", "cannot be stored"),
+        (b'{"result": 1, "phenomenonTime": "9999-12-31T23:59:59-14:00"}', ""),
+        (b'{"result": "' + b"x" * (5 * 2**20) + b'"}', "larger than"),
+        (b"\xff\xfe nicht JSON", "not JSON"),
+    ],
+)
+def test_a_message_that_cannot_be_stored_becomes_a_dead_letter_at_once(station, payload, reason):
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    batch = [message(1, ds, {"result": 1}), raw(2, ds, payload), message(3, ds, {"result": 3})]
+    worker.handle(batch)
+    # Everything acknowledged, nothing waits to be tried again; the valid ones are stored.
+    assert sorted(worker.client.acked) == [1, 2, 3] and worker.waiting == {}
+    assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [1, 3]
+    letter = models.DeadLetter.objects.get()
+    assert reason in letter.reason and letter.size == len(payload)
+    assert len(bytes(letter.payload)) == min(len(payload), models.DeadLetter.KEEP)
+
+
+def test_a_message_the_database_keeps_refusing_becomes_a_dead_letter(station, monkeypatch):
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+
+    def broken(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "ingest", broken)
+    monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
+    batch = [message(1, ds, {"result": 1})]
+    for _ in range(5):
+        worker.handle(batch)
+    assert worker.client.acked == [1] and worker.waiting == {}
+    assert "5 attempts" in models.DeadLetter.objects.get().reason

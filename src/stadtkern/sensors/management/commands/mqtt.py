@@ -45,7 +45,8 @@ class Command(BaseCommand):
                 "No broker: set MQTT_URL or pass --url mqtt://host:port.", returncode=2
             )
         try:
-            access = {"password_file": settings.MQTT_PASSWORD_FILE, "acl_file": settings.MQTT_ACL_FILE,
+            access = {"password_file": settings.MQTT_BROKER_PASSWORD_FILE,
+                      "acl_file": settings.MQTT_BROKER_ACL_FILE,
                       "pid_file": settings.MQTT_BROKER_PID_FILE}  # fmt: skip
             worker = Worker(
                 url, settings.MQTT_USERNAME, settings.MQTT_PASSWORD, access=access,
