@@ -83,3 +83,17 @@ def make_budget(process, *, kind=BallotKind.APPROVAL, rule="equalshares/add1", *
 def voting(alpha):
     """A published process in its voting phase with an approval budget (1 to 3 projects)."""
     return make_budget(make_process(alpha), max_projects=3)
+
+
+def make_open_survey(municipality, *, slug="umfrage", kind="likert", text="Wie zufrieden?"):
+    """Create a published anonymous survey, open since yesterday until tomorrow, with one
+    question; return (survey, question)."""
+    from stadtkern.participation import surveys
+
+    now = timezone.now()
+    survey = surveys.survey_create(
+        municipality=municipality, slug=slug, title=slug.capitalize(),
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1),
+        anonymous=True, published=True, questions=[{"kind": kind, "text": text}],
+    )  # fmt: skip
+    return survey, survey.questions.get()

@@ -1,15 +1,13 @@
 """Per-connection limits: wrong voting codes, and answers to a survey without an account."""
 
 import json
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from stadtkern.participation import services, surveys
+from stadtkern.participation import services
 from stadtkern.participation.models import Ballot, SurveyResponse
 
-from .conftest import make_budget, make_process
+from .conftest import make_budget, make_open_survey, make_process
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +43,7 @@ def test_wrong_voting_codes_are_limited_per_connection_and_valid_ones_are_not(
 
 def test_answers_without_an_account_are_limited_per_connection(client, alpha, settings):
     settings.SURVEY_ANSWER_LIMIT = 2
-    now = timezone.now()
-    survey = surveys.survey_create(
-        municipality=alpha, slug="umfrage", title="Umfrage", opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1), anonymous=True, published=True,
-        questions=[{"kind": "likert", "text": "Wie zufrieden?"}],
-    )  # fmt: skip
-    question = survey.questions.get()
+    _survey, question = make_open_survey(alpha)
     url = "/api/v1/participation/surveys/alpha/umfrage/anonymous-responses"
     body = json.dumps({"answers": {str(question.pk): 4}})
     statuses = [

@@ -29,7 +29,7 @@ from stadtkern.participation.models import (
 )
 from stadtkern.participation.services import normalise_code
 
-from .conftest import make_budget, make_people, make_process
+from .conftest import make_budget, make_open_survey, make_people, make_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,12 +164,7 @@ def people_alpha(alpha, beta):
 
 def test_anonymous_survey_responses_are_sealed_at_the_close(alpha, people_alpha):
     now = timezone.now()
-    survey = surveys.survey_create(
-        municipality=alpha, slug="umfrage", title="Umfrage", opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1), anonymous=True, published=True,
-        questions=[{"kind": "text", "text": "Was wünschen Sie sich?"}],
-    )  # fmt: skip
-    question = survey.questions.get()
+    survey, question = make_open_survey(alpha, kind="text", text="Was wünschen Sie sich?")
     for n in range(VOTERS):
         user = people_alpha["citizen"] if n == 0 else None
         surveys.response_submit(survey=survey, user=user, answers={str(question.pk): f"Wunsch {n}"})
@@ -220,13 +215,7 @@ def test_no_ballot_lands_after_the_seal(alpha):
 
 
 def test_no_survey_answer_lands_after_the_seal(alpha, people_alpha):
-    now = timezone.now()
-    survey = surveys.survey_create(
-        municipality=alpha, slug="spaet", title="Spät", opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1), anonymous=True, published=True,
-        questions=[{"kind": "text", "text": "Was noch?"}],
-    )  # fmt: skip
-    question = survey.questions.get()
+    survey, question = make_open_survey(alpha, slug="spaet", kind="text", text="Was noch?")
     surveys.response_submit(survey=survey, user=None, answers={str(question.pk): "früh"})
     # An answer that passed the open check just before the close arrives after the seal.
     assert secrecy.survey_seal(survey=survey)
