@@ -33,6 +33,22 @@ class OrderedJSONField(models.JSONField):
         return _from_pairs(super().from_db_value(value, expression, connection))
 
 
+def validate_civil_time(value) -> None:
+    """Refuse times that no page can show: before 1900 or after 2999 in UTC (the year
+    10000 that 9999-12-31T23:59:59-14:00 becomes broke every list that held it)."""
+    from datetime import UTC
+
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    try:
+        year = value.astimezone(UTC).year if value.tzinfo else value.year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 2999:
+        raise ValidationError(_("Give a time between the years 1900 and 2999."))
+
+
 class SecondsDateTimeField(models.DateTimeField):
     """A date and time kept to the second, as people set times in forms.
 
@@ -40,6 +56,8 @@ class SecondsDateTimeField(models.DateTimeField):
     through a form: ``<input type="datetime-local">`` carries at most milliseconds, so
     saving an unchanged form would move it. Stored to the second, it round-trips.
     """
+
+    default_validators = [validate_civil_time]
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -91,6 +91,12 @@ def process(request, slug: str, process_slug: str):
     })  # fmt: skip
 
 
+def _whole(raw: str) -> bool:
+    """True for a whole number as people type it: ASCII digits, at most nine ('²' and
+    '٣' are digits to Python, yet int() of the first fails; long ones are no ballot)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
+
+
 def _read_ballot(budget: Budget, post) -> tuple[list[str], list[int] | None]:
     """Return (project refs, points) from the ballot form; raise ValidationError on nonsense."""
     refs = [p.ref for p in budget.projects.all()]
@@ -98,7 +104,7 @@ def _read_ballot(budget: Budget, post) -> tuple[list[str], list[int] | None]:
         chosen, points = [], []
         for ref in refs:
             raw = post.get(f"points-{ref}", "").strip() or "0"
-            if not raw.isdigit():
+            if not _whole(raw):
                 raise ValidationError({"points": _("Points are whole numbers from 1.")})
             if int(raw) > 0:
                 chosen.append(ref)
@@ -109,7 +115,7 @@ def _read_ballot(budget: Budget, post) -> tuple[list[str], list[int] | None]:
         for ref in refs:
             raw = post.get(f"rank-{ref}", "").strip()
             if raw:
-                if not raw.isdigit() or int(raw) in ranked:
+                if not _whole(raw) or int(raw) in ranked:
                     raise ValidationError({"projects": _("Give each place to one project only.")})
                 ranked[int(raw)] = ref
         return [ranked[k] for k in sorted(ranked)], None
@@ -189,7 +195,7 @@ def codes(request, slug: str, process_slug: str):
         raw = request.POST.get("count", "")
         try:
             made = services.voting_codes_create(
-                process=process, count=int(raw) if raw.isdigit() else 0, district=district
+                process=process, count=int(raw) if _whole(raw) else 0, district=district
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
@@ -232,7 +238,7 @@ def proposal_new(request, slug: str, process_slug: str):
                 proposal = services.proposal_create(
                     process=process, user=request.user, title=request.POST.get("title", ""),
                     description=request.POST.get("description", ""),
-                    field_of_action_id=int(field_raw) if field_raw.isdigit() else None, latitude=lat, longitude=lon,
+                    field_of_action_id=int(field_raw) if _whole(field_raw) else None, latitude=lat, longitude=lon,
                 )  # fmt: skip
             except ValidationError as exc:
                 errors = _errors(exc)
@@ -265,7 +271,7 @@ PROPOSAL_ACTIONS = {
     "comment": lambda p, user, post: services.comment_create(proposal=p, user=user, text=post.get("text", "")),
     "hide": lambda p, user, post: services.proposal_hide(proposal=p, user=user, reason=post.get("reason", "")),
     "hide_comment": lambda p, user, post: services.comment_hide(
-        comment=p.comments.filter(pk=post.get("comment") if str(post.get("comment", "")).isdigit() else 0).get(),
+        comment=p.comments.filter(pk=post.get("comment") if _whole(str(post.get("comment", ""))) else 0).get(),
         user=user, reason=post.get("reason", ""),
     ),
     "review": lambda p, user, post: services.proposal_review(

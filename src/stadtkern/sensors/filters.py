@@ -295,6 +295,12 @@ def _datetime(text: str) -> datetime:
         raise ODataError(f"$filter: '{text}' is not a valid date and time.") from None
     if value.tzinfo is None:
         raise ODataError(f"$filter: '{text}' needs its offset, e.g. Z or +01:00.")
+    try:
+        in_range = 1 <= value.astimezone(UTC).year <= 9998
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ODataError(f"$filter: '{text}' lies outside the years 1 to 9998.")
     return value
 
 

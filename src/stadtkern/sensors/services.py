@@ -109,7 +109,13 @@ def parse_time(text, name: str) -> datetime:
         raise ODataError(
             f"{name}: '{text[:60]}' has no time zone; add Z or an offset such as +01:00."
         )
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        value = None
+    if value is None or not 1 <= value.year <= 9998:
+        raise ODataError(f"{name}: '{text[:60]}' lies outside the years 1 to 9998.")
+    return value
 
 
 def parse_interval(text, name: str) -> tuple[datetime, datetime | None]:

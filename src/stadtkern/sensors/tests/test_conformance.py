@@ -84,3 +84,14 @@ def test_literal_times_compare_by_their_offset(anonymous, readings):
         )
     )
     assert got == [27.25]
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_times_beyond_the_calendar_are_a_400_not_a_500(sta, anonymous, station, moment):
+    ds = station["datastreams"][0]
+    response = sta.post(f"Datastreams({ds})/Observations", {"result": 1, "phenomenonTime": moment})
+    assert response.status_code == 400
+    assert (
+        anonymous.get("Observations", **{"$filter": f"phenomenonTime gt {moment}"}).status_code
+        == 400
+    )
