@@ -228,6 +228,7 @@ LOGOUT_REDIRECT_URL = "core:home"
 AUTHENTICATION_BACKENDS = ["stadtkern.core.throttle.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+LOGIN_ADDRESS_LIMIT = envint("LOGIN_ADDRESS_LIMIT", 50, minimum=1)  # over all names
 # Per connection and hour: wrong voting codes, and answers to one survey without an
 # account (a town hall's kiosk or a shared connection sends several honest ones).
 VOTING_CODE_FAILURE_LIMIT = envint("VOTING_CODE_FAILURE_LIMIT", 20, minimum=1)
@@ -315,6 +316,9 @@ CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""
 # SensorThings: the most entities one response (with every $expand level and every
 # part of a $batch) may carry; larger pages are cut and continue by their nextLink.
 STA_MAX_ENTITIES = envint("STA_MAX_ENTITIES", 100_000, minimum=100)
+# ... and the longest its queries may run (a $filter across several navigations can
+# otherwise keep the database busy for minutes).
+STA_QUERY_TIMEOUT_MS = envint("STA_QUERY_TIMEOUT_MS", 10_000, minimum=100)
 
 # MQTT (SensorThings MQTT extension): the broker the `stadtkern mqtt` worker bridges,
 # e.g. mqtt://127.0.0.1:1883; empty: no MQTT, and the web process records no

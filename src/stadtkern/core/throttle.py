@@ -92,11 +92,18 @@ class ThrottledModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None:
             return None
+        address = client_address(request)
+        # Per name and address, and per address over all names (password spraying).
         if over_limit(
             "login",
             normalise_username(username),
-            client_address(request),
+            address,
             limit=settings.LOGIN_FAILURE_LIMIT,
+            window=settings.LOGIN_FAILURE_WINDOW,
+        ) or over_limit(
+            "login-address",
+            address,
+            limit=settings.LOGIN_ADDRESS_LIMIT,
             window=settings.LOGIN_FAILURE_WINDOW,
         ):
             if request is not None:
@@ -106,6 +113,9 @@ class ThrottledModelBackend(ModelBackend):
 
 
 def on_login(sender, request, user, **kwargs):
-    """A successful login clears the name's count from that address (and old counts go)."""
+    """A successful login clears the name's count from that address and gives back its
+    attempt to the address's count (an office behind one address logs in all morning);
+    expired counts go."""
     clear("login", normalise_username(user.get_username()), client_address(request))
+    refund("login-address", client_address(request))
     purge_expired()

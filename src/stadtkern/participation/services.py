@@ -230,6 +230,17 @@ def budget_update(*, budget: Budget, user, **fields) -> Budget:
     rules.require_editor(user, budget.process.municipality)
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     _locked(budget, fields, BUDGET_FREE_FIELDS, budget.ballots.exists())
+    # The rule for ties is announced before the vote: fixed once voting has begun.
+    voting_began = budget.process.phases.filter(
+        kind=PhaseKind.VOTING, starts_at__lte=timezone.now()
+    ).exists()
+    tie_changes = [
+        n for n in ("tie_break", "tie_seed") if n in fields and getattr(budget, n) != fields[n]
+    ]
+    if voting_began and tie_changes:
+        raise ValidationError(
+            {tie_changes[0]: _("The rule for ties is fixed once voting has begun.")}
+        )
     for name, value in fields.items():
         setattr(budget, name, value.strip() if name in ("district", "tie_seed") else value)
     _budget_clean(budget)

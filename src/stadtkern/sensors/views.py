@@ -8,12 +8,14 @@ parts, so a part behaves exactly as the same request sent alone.
 
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import DataError, transaction
+from django.db import DataError, OperationalError, connection, transaction
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -94,7 +96,7 @@ def service(request, rest: str = ""):
         body = _body(request)
         # One transaction per request: a write is whole or absent, and a query the
         # database refuses (DataError) leaves the connection usable.
-        with transaction.atomic():
+        with transaction.atomic(), _time_limit(settings.STA_QUERY_TIMEOUT_MS):
             answer = _dispatch(call, request, rest, body)
             notices.record(call.changed)
     except ODataError as exc:
@@ -105,7 +107,42 @@ def service(request, rest: str = ""):
         return _problem(
             ODataError(f"The request cannot be evaluated: {str(exc).splitlines()[0][:200]}")
         )
+    except OperationalError as exc:
+        if not _timed_out(exc):
+            raise  # busy or away: the middleware answers 503
+        return _problem(
+            ODataError(
+                f"The request ran longer than {settings.STA_QUERY_TIMEOUT_MS / 1000:g} s and was"
+                " stopped; narrow $filter or lower $top.",
+                408,
+            )
+        )
     return _response(answer)
+
+
+@contextmanager
+def _time_limit(ms: int):
+    """Stop the request's queries after ``ms``: a $filter across several navigations
+    can make the database work for minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL statement_timeout = %s", [int(ms)])
+        yield
+        return
+    connection.ensure_connection()
+    # SQLite: a watchdog interrupts the running statement between two of its steps.
+    watchdog = threading.Timer(ms / 1000, connection.connection.interrupt)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+
+
+def _timed_out(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "statement timeout" in text or "interrupted" in text
 
 
 def _dispatch(call, request, rest, body) -> "Answer":

@@ -62,3 +62,24 @@ def test_other_names_and_a_success_start_afresh(client, personas, settings):
     _fail(client, "/login/", "viewer", 3)
     client.post("/logout/")
     assert client.post("/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
+
+
+def test_one_address_trying_many_names_is_stopped_too(client, personas, settings):
+    settings.LOGIN_ADDRESS_LIMIT = 5
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        _fail(client, "/login/", name, 1)
+    client.post("/login/", {"username": "editor", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    other = client.post(
+        "/login/", {"username": "editor", "password": PASSWORD}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert other.status_code == 302  # another address is not held back
+
+
+def test_successful_logins_from_one_address_do_not_use_up_its_allowance(client, personas, settings):
+    settings.LOGIN_ADDRESS_LIMIT = 3
+    for _ in range(6):  # an office behind one address, everyone logging in
+        assert (
+            client.post("/login/", {"username": "viewer", "password": PASSWORD}).status_code == 302
+        )
+        client.post("/logout/")

@@ -57,3 +57,14 @@ def test_the_rule_for_ties_travels_with_the_pabulib_file(client, alpha, tmp_path
     again = imported.budgets.get()
     assert (again.tie_break, again.tie_seed) == ("lot", "4711")
     assert "tie_breaking" not in again.pabulib_meta
+
+
+def test_the_rule_for_ties_is_fixed_once_voting_has_begun(alpha, people):
+    budget = make_budget(make_process(alpha), rule="greedy")  # voting runs now, no ballot yet
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="tie_seed"):
+        services.budget_update(budget=budget, user=people["editor"], tie_seed="anders")
+    with pytest.raises(ValidationError, match="tie_break"):
+        services.budget_update(budget=budget, user=people["editor"], tie_break="listed")
+    services.budget_update(budget=budget, user=people["editor"], name="Neuer Name")

@@ -4,9 +4,11 @@ expansion no page can hold is refused with the limit (413). Also the inputs that
 answered 500 before: $expand nested deeply, JSON nested deeply, batch headers that
 are not an object of texts, and $top=0."""
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import OperationalError, connection
 
 from stadtkern.sensors.odata import MAX_EXPAND_DEPTH
 
@@ -116,3 +118,37 @@ def test_batch_headers_that_are_not_an_object_of_texts_are_refused(sta, headers)
 def test_top_zero_has_no_next_link(anonymous, readings):
     body = anonymous.get("Observations", **{"$top": 0}).json()
     assert body["value"] == [] and "@iot.nextLink" not in body
+
+
+def test_a_filter_that_keeps_the_database_busy_is_stopped_at_the_time_limit(
+    sta, anonymous, station, settings
+):
+    ds = station["datastreams"][0]
+    rows = [[f"2024-01-01T00:{m // 60:02d}:{m % 60:02d}Z", m] for m in range(3600)]
+    for part in range(0, len(rows), 1200):
+        created = sta.post(
+            "CreateObservations",
+            [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
+              "dataArray": rows[part : part + 1200]}],
+        )  # fmt: skip
+        assert created.status_code == 201
+    settings.STA_QUERY_TIMEOUT_MS = 300
+    if connection.vendor == "postgresql":
+        # PostgreSQL plans these paths well on small data; its limit is the server's own.
+        from django.db import transaction
+
+        from stadtkern.sensors.views import _time_limit
+
+        with transaction.atomic(), _time_limit(300), connection.cursor() as cur:
+            cur.execute("SHOW statement_timeout")
+            assert cur.fetchone()[0] == "300ms"
+            with pytest.raises(OperationalError, match="statement timeout"), transaction.atomic():
+                cur.execute("SELECT pg_sleep(2)")
+        return
+    hops = "Datastreams/Observations/FeatureOfInterest/Observations/Datastream/Observations"
+    started = time.monotonic()
+    response = anonymous.get("Sensors", **{"$filter": f"{hops}/result eq -1", "$top": 1})
+    assert response.status_code == 408, response.content
+    assert "longer than 0.3 s" in response.json()["message"]
+    assert time.monotonic() - started < 5
+    assert anonymous.get("Things").status_code == 200  # the next request is served
