@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -170,8 +171,39 @@ def test_no_nesting_of_with_queries_reaches_application_tables(alpha, shops, que
 # --- the database's own line, with our parser out of the way ---
 
 
+def _public_tables() -> set[str]:
+    """Tables every role may read because their owner granted SELECT to PUBLIC.
+
+    PostGIS does so for its list of coordinate systems (`spatial_ref_sys`) and its two
+    catalogue views, which list only columns the reader may already see; that is the
+    "what PostgreSQL grants to PUBLIC" the sandbox leaves as it is.
+    """
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,"
+            " aclexplode(c.relacl) a WHERE n.nspname = 'public' AND a.grantee = 0"
+            " AND a.privilege_type = 'SELECT'"
+        )
+        return {name for (name,) in cur.fetchall()}
+
+
 def _app_tables() -> list[str]:
-    return [t for t in connection.introspection.table_names() if not t.startswith("ds_")]
+    public = _public_tables()
+    return [
+        t
+        for t in connection.introspection.table_names()
+        if not t.startswith("ds_") and t not in public
+    ]
+
+
+def test_no_application_table_is_readable_by_everyone():
+    public = _public_tables()
+    assert public <= {"spatial_ref_sys", "geometry_columns", "geography_columns"}
+    model_tables = {model._meta.db_table for model in apps.get_models()}
+    assert not public & model_tables
+    assert model_tables <= set(_app_tables())
 
 
 RAW_ESCAPES = [
