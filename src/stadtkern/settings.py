@@ -324,6 +324,9 @@ STA_QUERY_TIMEOUT_MS = envint("STA_QUERY_TIMEOUT_MS", 10_000, minimum=100)
 # e.g. mqtt://127.0.0.1:1883; empty: no MQTT, and the web process records no
 # notifications for it. The worker logs in with MQTT_USERNAME / MQTT_PASSWORD.
 MQTT_URL = env("MQTT_URL", "") or ""
+# mqtts:// checks the broker's certificate against this file of CA certificates (PEM);
+# empty: against the system's.
+MQTT_CA_FILE = env("MQTT_CA_FILE", "") or ""
 MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
 # The worker's own password, fixed (MQTT_PASSWORD, or a file of its own by the *_FILE
 # convention): it never changes when the broker's files are rewritten.
@@ -344,6 +347,15 @@ if os.environ.get("MQTT_ACL_FILE"):
 MQTT_BROKER_PASSWORD_FILE = env("MQTT_BROKER_PASSWORD_FILE", "") or ""
 MQTT_BROKER_ACL_FILE = env("MQTT_BROKER_ACL_FILE", "") or ""
 MQTT_BROKER_PID_FILE = env("MQTT_BROKER_PID_FILE", "") or ""
+# The group the broker runs in (Debian: mosquitto): the access files are written 0640
+# in it, so the broker reads them and nobody else; the worker's user must belong to it.
+MQTT_BROKER_GROUP = env("MQTT_BROKER_GROUP", "") or ""
+# mosquitto.conf, read by `stadtkern mqtt --check`.
+MQTT_BROKER_CONFIG = env("MQTT_BROKER_CONFIG", "/etc/mosquitto/mosquitto.conf") or ""
+# A login for everyone who only subscribes (the broker admits no anonymous client); it
+# may be published, as it can read only what is public.
+MQTT_PUBLIC_USERNAME = env("MQTT_PUBLIC_USERNAME", "") or ""
+MQTT_PUBLIC_PASSWORD = env("MQTT_PUBLIC_PASSWORD", "") or ""
 # The largest message the worker stores; larger ones become dead letters (set the
 # broker's max_packet_size a little above it).
 MQTT_MAX_PAYLOAD = envint("MQTT_MAX_PAYLOAD_KB", 64, minimum=1) * 1024

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import queue
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,13 +70,50 @@ class Stats:
         return {**out, "busy_seconds": round(self.busy_seconds, 2)}
 
 
-def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-        raise ValueError(f"MQTT_URL {url!r} is not of the form mqtt://host:port.")
-    user = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
-    return parts.hostname, parts.port or 1883, user, password
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool
+    username: str | None = None
+    password: str | None = None
+
+
+PLAIN_SCHEMES, TLS_SCHEMES = ("mqtt", "tcp"), ("mqtts", "ssl")
+
+
+def broker_address(url: str) -> BrokerAddress:
+    """mqtt://host:1883 or, over TLS, mqtts://host:8883 (user and password may be given)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in PLAIN_SCHEMES + TLS_SCHEMES or not parts.hostname:
+        raise ValueError(
+            f"MQTT_URL {url!r} is not of the form mqtt://host:port or mqtts://host:port."
+        )
+    tls = parts.scheme in TLS_SCHEMES
+    return BrokerAddress(
+        host=parts.hostname,
+        port=port or (8883 if tls else 1883),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """Checks the broker's certificate and name: against MQTT_CA_FILE when set (a
+    municipality's own CA), else against the system's certificate authorities."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(
+            f"MQTT_CA_FILE {ca_file!r} cannot be read as certificates ({exc})."
+        ) from None
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
 def _refresh_connection() -> None:
@@ -203,8 +241,10 @@ def record_dead_letters(items: list[tuple[str, bytes]], refused: list) -> bool:
     return True
 
 
-def _storage_main(conn) -> None:
-    """The storage process: batches in, outcomes out, until it is told to stop."""
+def _storage_main(conn, worker_end) -> None:
+    """The storage process: batches in, outcomes out, until it is told to stop, or the
+    worker is gone (killed, too: its end of the pipe closes and recv() ends)."""
+    worker_end.close()  # else this process keeps the pipe open itself, and outlives the worker
     store = Store()
     try:
         while True:
@@ -231,7 +271,7 @@ class StorageProcess:
         connections.close_all()  # the child must not share this process's connections
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.proc = context.Process(target=_storage_main, args=(child,), daemon=True)
+        self.proc = context.Process(target=_storage_main, args=(child, self.conn), daemon=True)
         self.proc.start()
         child.close()
 
@@ -271,12 +311,15 @@ class Worker:
         self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt",
         access: dict | None = None, storage_process: bool = False,
     ):  # fmt: skip
-        self.host, self.port, user, secret = broker_address(url)
-        self.username, self.password = username or user, password or secret
+        address = broker_address(url)
+        self.host, self.port = address.host, address.port
+        self.username = username or address.username
+        self.password = password or address.password
         # {"password_file", "acl_file", "pid_file"}: the broker's access files to keep current
         ok = access and access.get("password_file") and access.get("acl_file")
         self.access = access if ok else None
         self._access_state = None
+        self._access_error: str | None = None
         self.store = Store()
         self.storage_process = storage_process  # store in a second process (see StorageProcess)
         self._storage: StorageProcess | None = None
@@ -289,6 +332,7 @@ class Worker:
         self.client = mqttwire.Session(
             self.host, self.port, client_id, SUBSCRIPTION, self.inbox.put,
             self.username or None, self.password or None,
+            tls=tls_context(settings.MQTT_CA_FILE) if address.tls else None,
         )  # fmt: skip
         self.connected = self.client.connected  # set once the subscription is acknowledged
 
@@ -445,12 +489,22 @@ class Worker:
         current = broker.state()
         if current == self._access_state:
             return False
-        broker.write_files(
-            self.access["password_file"],
-            self.access["acl_file"],
-            self.username or "",
-            self.password or "",
-        )
+        try:
+            broker.write_files(
+                self.access["password_file"],
+                self.access["acl_file"],
+                self.username or "",
+                self.password or "",
+                group=settings.MQTT_BROKER_GROUP,
+                public_user=settings.MQTT_PUBLIC_USERNAME,
+                public_password=settings.MQTT_PUBLIC_PASSWORD,
+            )
+        except (OSError, broker.AccessFilesError) as exc:
+            if self._access_error != str(exc):  # once, not every few seconds
+                log.error("the broker's access files were not updated: %s", exc)
+                self._access_error = str(exc)
+            return False
+        self._access_error = None
         if self.access.get("pid_file"):
             broker.reload_broker(self.access["pid_file"])
         self._access_state = current

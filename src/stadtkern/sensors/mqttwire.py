@@ -16,6 +16,7 @@ import itertools
 import logging
 import select
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -246,9 +247,10 @@ class Session:
     def __init__(
         self, host: str, port: int, client_id: str, subscription: str, on_messages,
         username: str | None = None, password: str | None = None, keepalive: int = 30,
-        session_expiry: int = 7 * 24 * 3600,
+        session_expiry: int = 7 * 24 * 3600, tls: ssl.SSLContext | None = None,
     ):  # fmt: skip
         self.host, self.port, self.client_id = host, port, client_id
+        self.tls = tls  # mqtts://: the connection is wrapped, the broker's certificate checked
         self.subscription, self.on_messages = subscription, on_messages
         self.username, self.password = username, password
         self.keepalive, self.session_expiry = keepalive, session_expiry
@@ -324,7 +326,7 @@ class Session:
         delay = 1.0
         while not self._stop.is_set():
             try:
-                sock = socket.create_connection((self.host, self.port), timeout=10)
+                sock = self._connect()
             except OSError as exc:
                 log.warning("cannot reach the MQTT broker %s:%s (%s)", self.host, self.port, exc)
             else:
@@ -345,6 +347,28 @@ class Session:
                 return
             delay = min(delay * 2, 30.0)
 
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=10)
+        if self.tls is None:
+            return sock
+        try:
+            return self.tls.wrap_socket(sock, server_hostname=self.host)
+        except OSError:
+            sock.close()
+            raise
+
+    def _receive(self, sock: socket.socket) -> bytes | None:
+        """What the broker sent within a second; None when nothing came."""
+        if self.tls is None:
+            return sock.recv(1 << 18) if select.select([sock], [], [], 1.0)[0] else None
+        # TLS keeps decrypted bytes of its own that select() does not see; and OpenSSL
+        # must not read and write one connection in two threads at once, so reading
+        # takes the lock that writing holds.
+        if not sock.pending() and not select.select([sock], [], [], 1.0)[0]:
+            return None
+        with self._send_lock:
+            return sock.recv(1 << 18)
+
     def _serve(self, sock: socket.socket) -> None:
         """One connection, until it ends."""
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -360,10 +384,12 @@ class Session:
         )  # fmt: skip
         reader, ping_sent = Reader(self._qos0_ids), None
         # Blocking writes (a dead broker is found by the pings, which ends them); reads wait
-        # at most a second, so that pings go out on time.
-        sock.settimeout(None)
+        # at most a second, so that pings go out on time. Over TLS, a read holds the
+        # writers' lock until its record is complete: a broker that stops halfway through
+        # one is left after a keep-alive period, not waited for forever.
+        sock.settimeout(None if self.tls is None else max(self.keepalive, 5))
         while not self._stop.is_set():
-            data = sock.recv(1 << 18) if select.select([sock], [], [], 1.0)[0] else None
+            data = self._receive(sock)
             if data == b"":
                 raise OSError("the broker closed the connection")
             now = time.monotonic()

@@ -10,6 +10,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from stadtkern.sensors import brokercheck
 from stadtkern.sensors.mqtt import Worker
 
 
@@ -37,9 +38,26 @@ class Command(BaseCommand):
             action="store_true",
             help="store in the worker's own process instead of a second storage process",
         )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="check the broker's configuration and logins, then exit (1 when one fails)",
+        )
+        parser.add_argument(
+            "--config", help="mosquitto.conf for --check (default: MQTT_BROKER_CONFIG)"
+        )
 
     def handle(self, *args, **o):
         url = o["url"] or settings.MQTT_URL
+        if o["check"]:
+            report = brokercheck.run(url, o["config"] or settings.MQTT_BROKER_CONFIG)
+            self.stdout.write("\n".join(report.lines))
+            if report.failed:
+                raise CommandError(
+                    f"{report.failed} check(s) failed: the broker is not ready.", returncode=1
+                )
+            self.stdout.write("The broker is ready.")
+            return
         if not url:
             raise CommandError(
                 "No broker: set MQTT_URL or pass --url mqtt://host:port.", returncode=2

@@ -1,0 +1,285 @@
+"""What `stadtkern mqtt --check` checks: that the broker fails closed, keeps what it
+acknowledged, listens with TLS and admits exactly the logins the worker writes.
+
+Two kinds of check, independent of each other: what mosquitto.conf says (read here,
+as Mosquitto 2.0 reads it), and what the running broker does (a login with the
+worker's credentials must pass; one without credentials and one with a wrong password
+must be refused). A broker that reads another file than the one checked is caught by
+the second.
+"""
+
+import os
+import pwd
+import socket
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from . import mqttwire
+from .mqtt import BrokerAddress, broker_address, tls_context
+
+# Options Mosquitto keeps per listener whatever per_listener_settings says.
+LISTENER_OPTIONS = {
+    "bind_interface", "cafile", "capath", "certfile", "ciphers", "ciphers_tls1.3", "crlfile",
+    "dhparamfile", "http_dir", "keyfile", "max_connections", "max_qos", "max_topic_alias",
+    "mount_point", "protocol", "psk_hint", "require_certificate", "socket_domain",
+    "tls_engine", "tls_engine_kpass_sha1", "tls_keyform", "tls_version",
+    "use_identity_as_username", "use_subject_as_username", "use_username_as_clientid",
+}  # fmt: skip
+# ... and these too when per_listener_settings is true.
+SECURITY_OPTIONS = {
+    "acl_file", "allow_anonymous", "allow_zero_length_clientid", "auto_id_prefix",
+    "password_file", "psk_file", "plugin", "auth_plugin",
+}  # fmt: skip
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@dataclass
+class Listener:
+    port: str
+    address: str = ""
+    options: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"listener {self.port}" + (f" {self.address}" if self.address else "")
+
+    @property
+    def local_only(self) -> bool:
+        return self.address in LOOPBACK or self.port == "0"  # 0: a unix socket
+
+
+@dataclass
+class BrokerConfig:
+    options: dict = field(default_factory=dict)
+    listeners: list = field(default_factory=list)
+
+    def security(self) -> list[tuple[str, dict]]:
+        """(where, options) for every place security options count."""
+        if self.options.get("per_listener_settings") == "true":
+            return [(lst.name, lst.options) for lst in self.listeners]
+        return [("mosquitto.conf", self.options)]
+
+
+def read_config(path: Path, config: BrokerConfig | None = None) -> BrokerConfig:
+    """mosquitto.conf with its include_dir files: comments are whole lines (#)."""
+    config = config or BrokerConfig()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition(" ")
+        value = value.strip()
+        if key == "listener":
+            port, _, address = value.partition(" ")
+            config.listeners.append(Listener(port, address.strip()))
+        elif key == "include_dir":
+            for included in sorted(Path(value).glob("*.conf")):
+                read_config(included, config)
+        elif config.listeners and (
+            key in LISTENER_OPTIONS
+            or (key in SECURITY_OPTIONS and config.options.get("per_listener_settings") == "true")
+        ):
+            config.listeners[-1].options[key] = value
+        else:
+            config.options[key] = value
+    return config
+
+
+@dataclass
+class Report:
+    lines: list = field(default_factory=list)
+    failed: int = 0
+
+    def check(self, ok: bool, good: str, bad: str) -> bool:
+        self.lines.append(("ok  " if ok else "FAIL") + "  " + (good if ok else bad))
+        self.failed += not ok
+        return ok
+
+
+def check_config(report: Report, config: BrokerConfig) -> None:
+    wanted = {"password_file": settings.MQTT_BROKER_PASSWORD_FILE,
+              "acl_file": settings.MQTT_BROKER_ACL_FILE}  # fmt: skip
+    for where, options in config.security():
+        anonymous = options.get("allow_anonymous", "false")
+        report.check(
+            anonymous == "false",
+            f"{where}: no anonymous logins",
+            f"{where}: allow_anonymous is {anonymous}; set it to false (subscribers use "
+            "MQTT_PUBLIC_USERNAME)",
+        )
+        for option, path in wanted.items():
+            given = options.get(option, "")
+            setting = "MQTT_BROKER_" + option.upper().replace("_FILE", "") + "_FILE"
+            report.check(
+                bool(path) and bool(given) and _same_file(given, path),
+                f"{where}: {option} is the file the worker writes ({path})",
+                f"{where}: {option} is {given or 'not set'}, but {setting} is "
+                f"{path or 'not set'}; both must name the same file",
+            )
+    options = config.options
+    report.check(
+        options.get("persistence") == "true"
+        and options.get("autosave_on_changes") == "true"
+        and _int(options.get("autosave_interval"), 1800) == 1,
+        "queued messages are saved after every change",
+        "queued messages are lost when the broker crashes: set persistence true, "
+        "autosave_on_changes true and autosave_interval 1",
+    )
+    queued = _int(options.get("max_queued_messages"), 1000)
+    report.check(
+        queued == 0 and _int(options.get("max_queued_bytes"), 0) == 0,
+        "no queued message is dropped while the worker is away",
+        f"the broker drops messages beyond {queued} queued for the worker: set "
+        "max_queued_messages 0 (and no max_queued_bytes)",
+    )
+    limit = _int(options.get("message_size_limit"), 0)
+    report.check(
+        0 < limit <= settings.MQTT_MAX_PAYLOAD,
+        f"payloads above {limit:,} bytes are refused by the broker",
+        f"message_size_limit is {limit or 'not set'}; set it to at most "
+        f"{settings.MQTT_MAX_PAYLOAD} (MQTT_MAX_PAYLOAD_KB)",
+    )
+    if not config.listeners:
+        report.check(False, "", "no listener: the broker listens on 127.0.0.1:1883 only, no TLS")
+    tls = [lst for lst in config.listeners if "certfile" in lst.options]
+    report.check(
+        bool(tls),
+        "TLS on " + ", ".join(lst.name for lst in tls),
+        "no listener with TLS (certfile and keyfile)",
+    )
+    for lst in config.listeners:
+        if lst.local_only or lst in tls:
+            continue
+        report.check(
+            False, "", f"{lst.name} is reachable from other machines without TLS; give it "
+            "certfile and keyfile or bind it to 127.0.0.1",
+        )  # fmt: skip
+    for lst in tls:
+        report.check(
+            "keyfile" in lst.options,
+            f"{lst.name}: key given",
+            f"{lst.name}: certfile without keyfile",
+        )
+    _check_files(report, options.get("user", "mosquitto"), wanted.values())
+
+
+def _check_files(report: Report, user: str, paths) -> None:
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        report.check(False, "", f"the broker's user {user!r} does not exist on this machine")
+        return
+    groups = {account.pw_gid} | set(os.getgrouplist(user, account.pw_gid))
+    for path in filter(None, paths):
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            report.check(False, "", f"{path}: {exc.strerror} (`stadtkern mqtt` writes it)")
+            continue
+        mode = info.st_mode
+        readable = (
+            account.pw_uid == 0
+            or (info.st_uid == account.pw_uid and mode & stat.S_IRUSR)
+            or (info.st_gid in groups and mode & stat.S_IRGRP)
+            or mode & stat.S_IROTH
+        )
+        report.check(
+            bool(readable),
+            f"{path} is readable by the broker's user {user}",
+            f"{path} is not readable by the broker's user {user}: set MQTT_BROKER_GROUP "
+            "to its group",
+        )
+        report.check(
+            not mode & stat.S_IROTH,
+            f"{path} is hidden from other users",
+            f"{path} is readable by every user of the machine",
+        )
+
+
+def check_broker(report: Report, url: str) -> None:
+    try:
+        address = broker_address(url)
+        context = tls_context(settings.MQTT_CA_FILE) if address.tls else None
+    except ValueError as exc:
+        report.check(False, "", str(exc))
+        return
+    user, password = settings.MQTT_USERNAME, settings.MQTT_PASSWORD
+    if not report.check(bool(user and password), "the worker has its own login",
+                        "set MQTT_USERNAME and MQTT_PASSWORD (the worker's own login)"):  # fmt: skip
+        return
+    where = f"{address.host}:{address.port}" + (" (TLS)" if address.tls else "")
+    code = login(address, context, user, password)
+    if not report.check(code == 0, f"the worker logs in at {where}",
+                        f"the worker cannot log in at {where}: {_reason(code)}"):  # fmt: skip
+        return
+    for who, (name, secret) in {"without a login": (None, None),
+                                "with a wrong password": (user, password + "-wrong")}.items():  # fmt: skip
+        code = login(address, context, name, secret)
+        report.check(
+            isinstance(code, int) and code >= 0x80,
+            f"a client {who} is refused",
+            f"a client {who} was let in ({_reason(code)})",
+        )
+
+
+def login(address: BrokerAddress, context, user, password) -> int | str:
+    """The broker's CONNACK reason code for this login, or why there was none."""
+    try:
+        with socket.create_connection((address.host, address.port), timeout=5) as raw:
+            sock = context.wrap_socket(raw, server_hostname=address.host) if context else raw
+            sock.sendall(
+                mqttwire.connect_packet("stadtkern-check", user, password, clean_start=True)
+            )
+            reader = mqttwire.Reader()
+            while True:
+                data = sock.recv(4096)
+                if not data:
+                    return "the broker closed the connection"
+                for kind, body in reader.feed(data):
+                    if kind == mqttwire.CONNACK and len(body) >= 2:
+                        if body[1] == 0:
+                            sock.sendall(mqttwire.DISCONNECT_PACKET)
+                        return body[1]
+    except OSError as exc:
+        return str(exc) or exc.__class__.__name__
+
+
+def run(url: str, config_path: str) -> Report:
+    report = Report()
+    path = Path(config_path) if config_path else None
+    try:
+        config = read_config(path) if path else None
+    except (OSError, UnicodeDecodeError) as exc:
+        report.check(False, "", f"cannot read {config_path}: {exc}")
+        config = None
+    if path and config is not None:
+        report.lines.append(f"      {path}")
+        check_config(report, config)
+    elif not path:
+        report.check(False, "", "no broker configuration: set MQTT_BROKER_CONFIG or pass --config")
+    report.lines.append(f"      {url or 'MQTT_URL is empty'}")
+    if url:
+        check_broker(report, url)
+    else:
+        report.check(False, "", "MQTT_URL is empty: no broker to check")
+    return report
+
+
+def _reason(code) -> str:
+    if isinstance(code, str):
+        return code
+    return mqttwire.CONNACK_REASONS.get(code, f"reason {code:#04x}") if code else "accepted"
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return -1
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
