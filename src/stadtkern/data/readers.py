@@ -452,7 +452,7 @@ def read_workbook(path: Path, fmt: str, sheet: str | None) -> Source:
         check_sheet_extent(archive, sheet)
     rows_file = open(scratch_file("sheet", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
-        _parse_in_child(path, fmt, sheet or "", rows_file.name)
+        _parse_in_child("sheet", str(path), fmt, sheet or "", rows_file.name)
         meta = json.loads(rows_file.readline() or "{}")
     except BaseException:
         _discard(rows_file)
@@ -589,7 +589,7 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
     return None
 
 
-def _parse_in_child(path: Path, fmt: str, sheet: str, target: str) -> None:
+def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> None:
     """Run sheetparse in a child process with memory and time limits; map its end."""
     memory = settings.DATASTORE_PARSE_MEMORY_MB * 2**20
     seconds = settings.DATASTORE_PARSE_SECONDS
@@ -600,7 +600,8 @@ def _parse_in_child(path: Path, fmt: str, sheet: str, target: str) -> None:
                 sys.executable,
                 "-m",
                 "stadtkern.data.sheetparse",
-                str(path),
+                kind,
+                path,
                 sheet,
                 target,
                 str(memory),
@@ -612,21 +613,23 @@ def _parse_in_child(path: Path, fmt: str, sheet: str, target: str) -> None:
         )
     except subprocess.TimeoutExpired as exc:
         raise ReadError(
-            _("Reading the workbook took longer than %(s)s s; it was stopped.") % {"s": seconds}
+            _("Reading the file took longer than %(s)s s; it was stopped.") % {"s": seconds}
         ) from exc
     code = child.returncode
     if code in (0, sheetparse.EXIT_NO_SHEET):
         return
     detail = child.stderr.decode("utf-8", "replace").strip().splitlines()
     if code == sheetparse.EXIT_UNREADABLE:
-        raise ReadError(
+        message = (
             _("The file is not a readable %(format)s workbook: %(e)s")
-            % {"format": fmt.upper(), "e": detail[-1] if detail else ""}
+            if kind == "sheet"
+            else _("The file is not a readable %(format)s file: %(e)s")
         )
+        raise ReadError(message % {"format": fmt.upper(), "e": detail[-1] if detail else ""})
     # Out of memory (MemoryError, or the reader aborted on a failed allocation) or time.
     raise ReadError(
         _(
-            "Reading the workbook needs more than %(mb)s MB or %(s)s s; it was stopped."
+            "Reading the file needs more than %(mb)s MB or %(s)s s; it was stopped."
             " Save the part you need, or export it as CSV."
         )
         % {"mb": settings.DATASTORE_PARSE_MEMORY_MB, "s": seconds}
@@ -701,39 +704,55 @@ def read_geojson(data: bytes) -> Source:
 
 
 def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
-    import pyogrio
-    import shapely
-
+    """Read one layer in a child process with limits (GDAL reads a whole layer at once,
+    and a GeoPackage layer may be a view that never ends); rows come back one at a time."""
     target = str(path)
     if fmt == "shp" and path.suffix.lower() == ".zip":
         archive = check_archive(path)
         if not any(n.lower().endswith(".shp") for n in archive.namelist()):
             raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
         target = f"/vsizip/{path}"
+    rows_file = open(scratch_file("layer", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
-        meta, _fids, wkb, values = pyogrio.raw.read(target, layer=layer)
-    except Exception as exc:  # GDAL reports broken files with its own error types
+        _parse_in_child("layer", target, fmt, layer or "", rows_file.name)
+        meta = json.loads(rows_file.readline() or "{}")
+    except BaseException:
+        _discard(rows_file)
+        raise
+    names, name = meta.get("sheets", []), meta.get("sheet", "")
+    if name not in names:
+        _discard(rows_file)
         raise ReadError(
-            _("The file is not a readable %(format)s file: %(e)s")
-            % {"format": fmt.upper(), "e": exc}
-        ) from exc
-    header = [str(f) for f in meta["fields"]]
-    columns = [list(v) for v in values]
-    geometries = shapely.from_wkb(wkb) if wkb is not None else None
+            _("There is no sheet '%(sheet)s'. Sheets: %(names)s.")
+            % {"sheet": name, "names": ", ".join(names)}
+        )
+    body_start = rows_file.tell()
+    total = sum(1 for _line in iter(rows_file.readline, ""))
 
     def rows():
-        for i in range(len(columns[0]) if columns else len(geometries or [])):
-            cells = [cell_text(col[i]) for col in columns]
-            yield i + 1, cells, finite_geometry(geometries[i] if geometries is not None else None)
+        import shapely
 
+        try:
+            rows_file.seek(body_start)
+            for i, line in enumerate(iter(rows_file.readline, ""), start=1):
+                cells, wkb = json.loads(line)
+                try:
+                    geom = shapely.from_wkb(bytes.fromhex(wkb)) if wkb else None
+                except Exception as exc:  # shapely raises its own types for broken shapes
+                    geom = ValueError(_("invalid geometry: %(e)s") % {"e": exc})
+                yield i, cells, finite_geometry(geom)
+        finally:
+            _discard(rows_file)
+
+    body = rows()
+    weakref.finalize(body, _discard, rows_file)
     return Source(
         fmt,
-        header,
-        rows(),
-        sheet=layer or (layers[0] if layers else None),
-        sheets=layers,
+        meta.get("fields", []),
+        body,
+        sheet=name,
+        sheets=names,
         crs=meta.get("crs"),
-        geometry=geometries is not None,
-        total=len(columns[0]) if columns else len(geometries or []),
+        geometry=bool(meta.get("geometry")),
+        total=total,
     )

@@ -1,16 +1,20 @@
-"""Read one sheet of an XLSX or ODS workbook in a child process with limits.
+"""Read one sheet of an XLSX or ODS workbook, or one layer of a vector file
+(GeoPackage, Shapefile), in a child process with limits.
 
 A workbook can make its reader allocate far more than the file's size (a sheet that
-claims ``A1:XFD1048576`` asks for 17 billion cells). ``readers.read_workbook`` first
-checks what the file declares, then runs this module as its own process:
+claims ``A1:XFD1048576`` asks for 17 billion cells); a GeoPackage layer can be a view
+that never ends, and GDAL reads a whole layer at once. ``readers.read_workbook`` and
+``readers.read_vector`` first check what the file declares, then run this module as
+its own process:
 
-    python -m stadtkern.data.sheetparse WORKBOOK SHEET OUT MEMORY_BYTES CPU_SECONDS
+    python -m stadtkern.data.sheetparse sheet|layer FILE NAME OUT MEMORY_BYTES CPU_SECONDS
 
 which limits its own address space and CPU time before it reads anything (a limit
-set from the parent between fork and exec is not safe in a threaded server). It writes JSON lines to OUT: first
-``{"sheets": [...], "sheet": name}``, then one list of cell texts per row. If it runs
-out of memory or time, only it dies; the web server answers the uploader with a 4xx.
-This module imports no Django, so the child starts in a fraction of a second.
+set from the parent between fork and exec is not safe in a threaded server). It writes
+JSON lines to OUT: first ``{"sheets": [...], "sheet": name, ...}``, then one row per
+line (a list of cell texts; for a layer, the cells and the geometry as hex WKB). If it
+runs out of memory or time, only it dies; the web server answers the uploader with a
+4xx. This module imports no Django, so the child starts in a fraction of a second.
 """
 
 import json
@@ -72,6 +76,37 @@ def write_sheet(path: str, sheet: str, out) -> int:
     return 0
 
 
+def write_layer(path: str, layer: str, out) -> int:
+    import pyogrio
+
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL reports broken files with its own error types
+        sys.stderr.write(str(exc)[:500])
+        return EXIT_UNREADABLE
+    name = layer or (names[0] if names else "")
+    if name not in names:
+        out.write(json.dumps({"sheets": names, "sheet": name}, ensure_ascii=False) + "\n")
+        return EXIT_NO_SHEET
+    try:
+        meta, _fids, wkb, values = pyogrio.raw.read(path, layer=name)
+        head = {"sheets": names, "sheet": name, "fields": [str(f) for f in meta["fields"]],
+                "crs": meta.get("crs"), "geometry": wkb is not None}  # fmt: skip
+        out.write(json.dumps(head, ensure_ascii=False) + "\n")
+        count = len(values[0]) if len(values) else (len(wkb) if wkb is not None else 0)
+        for i in range(count):
+            shape = wkb[i] if wkb is not None else None
+            cells = [cell_text(column[i]) for column in values]
+            out.write(json.dumps([cells, shape.hex() if shape else None], ensure_ascii=False))
+            out.write("\n")
+    except MemoryError:
+        return EXIT_MEMORY
+    except Exception as exc:
+        sys.stderr.write(str(exc)[:500])
+        return EXIT_UNREADABLE
+    return 0
+
+
 def limit(memory: int, seconds: int) -> None:
     import resource
 
@@ -80,10 +115,10 @@ def limit(memory: int, seconds: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    path, sheet, target, memory, seconds = argv
+    kind, path, name, target, memory, seconds = argv
     limit(int(memory), int(seconds))
     with open(target, "w", encoding="utf-8") as out:
-        return write_sheet(path, sheet, out)
+        return (write_layer if kind == "layer" else write_sheet)(path, name, out)
 
 
 if __name__ == "__main__":

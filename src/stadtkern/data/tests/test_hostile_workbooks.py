@@ -119,3 +119,46 @@ def test_upload_of_a_hostile_workbook_is_a_4xx_for_the_uploader(client, personas
     assert 400 <= response.status_code < 500, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert "XFD" not in response.json()["detail"] or "cells" in response.json()["detail"]
+
+
+def _geopackage_with_endless_view(tmp_path) -> bytes:
+    """A GeoPackage whose second layer is a view that never ends."""
+    import sqlite3
+
+    from .test_import import _vector_file
+
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE VIEW endlos AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+        " SELECT x AS fid, printf('%.200c', 'x') AS name FROM c"
+    )
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier)"
+        " VALUES ('endlos', 'attributes', 'endlos')"
+    )
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+def test_a_geopackage_layer_that_never_ends_is_stopped_in_its_own_process(
+    dataset, load, settings, tmp_path
+):
+    import resource
+
+    settings.DATASTORE_PARSE_MEMORY_MB = 512
+    settings.DATASTORE_PARSE_SECONDS = 5
+    content = _geopackage_with_endless_view(tmp_path)
+    load(dataset, b"nr\n5\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(importing.ImportFailed, match="needs more than 512 MB or 5 s"):
+        load(dataset, content, "boese.gpkg", sheet="endlos")
+    # The web process itself grew by little: the layer was read elsewhere.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+    # The file's ordinary layer reads as before; a layer it does not have is named.
+    run = load(dataset, content, "gut.gpkg", sheet="laden")
+    assert run.rows_imported == 2
+    with pytest.raises(importing.ImportFailed, match="no sheet 'fehlt'. Sheets: laden, endlos"):
+        load(dataset, content, "gut.gpkg", sheet="fehlt")
