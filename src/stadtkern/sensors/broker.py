@@ -69,6 +69,8 @@ def acl_text(worker_user: str, public_user: str = "") -> str:
     for ds_id, municipality_id in Datastream.objects.values_list("pk", "municipality_id"):
         by_municipality.setdefault(municipality_id, []).append(ds_id)
     tokens = MachineToken.objects.filter(revoked_at__isnull=True).prefetch_related("datastreams")
+    # A token never speaks for the worker or the public login (Mosquitto would merge them).
+    tokens = tokens.exclude(prefix__in=[worker_user, public_user])
     for token in tokens.order_by("pk"):
         scope = [d.pk for d in token.datastreams.all()] or by_municipality.get(
             token.municipality_id, []
@@ -91,6 +93,7 @@ def password_text(
     if public_user and public_password and public_user != worker_user:
         lines.append(f"{public_user}:{mosquitto_hash(public_password)}")
     tokens = MachineToken.objects.filter(revoked_at__isnull=True).exclude(mqtt_hash="")
+    tokens = tokens.exclude(prefix__in=[worker_user, public_user])
     lines += [f"{t.prefix}:{t.mqtt_hash}" for t in tokens.order_by("pk")]
     return "\n".join(lines) + "\n"
 

@@ -10,6 +10,7 @@ the second.
 
 import os
 import pwd
+import re
 import socket
 import stat
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class Listener:
 
     @property
     def local_only(self) -> bool:
+        # Mosquitto 2.0 binds a websockets listener to every address, whatever it says.
+        if self.options.get("protocol") == "websockets":
+            return False
         return self.address in LOOPBACK or self.port == "0"  # 0: a unix socket
 
 
@@ -56,36 +60,62 @@ class BrokerConfig:
     options: dict = field(default_factory=dict)
     listeners: list = field(default_factory=list)
 
+    default: Listener | None = None  # `port` and `bind_address`, and options before any listener
+
+    @property
+    def per_listener(self) -> bool:
+        return _bool(self.options.get("per_listener_settings")) is True
+
     def security(self) -> list[tuple[str, dict]]:
         """(where, options) for every place security options count."""
-        if self.options.get("per_listener_settings") == "true":
+        if self.per_listener:
             return [(lst.name, lst.options) for lst in self.listeners]
         return [("mosquitto.conf", self.options)]
 
 
-def read_config(path: Path, config: BrokerConfig | None = None) -> BrokerConfig:
-    """mosquitto.conf with its include_dir files: comments are whole lines (#)."""
+def read_config(
+    path: Path, config: BrokerConfig | None = None, nested: bool = False
+) -> BrokerConfig:
+    """mosquitto.conf as Mosquitto 2.0 reads it: lines end at \n only, comments are whole
+    lines (#), include_dir files are read in case-insensitive order and do not include
+    further (Mosquitto ignores include_dir there)."""
     config = config or BrokerConfig()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
+    text = path.read_text(encoding="utf-8")
+    if "\0" in text:
+        raise ValueError(f"{path} holds a NUL byte")
+    for raw in text.split("\n"):
+        line = raw.strip(" \t\r")
         if not line or line.startswith("#"):
             continue
         key, _, value = line.partition(" ")
-        value = value.strip()
+        value = value.strip(" \t\r")
         if key == "listener":
             port, _, address = value.partition(" ")
             config.listeners.append(Listener(port, address.strip()))
         elif key == "include_dir":
-            for included in sorted(Path(value).glob("*.conf")):
-                read_config(included, config)
-        elif config.listeners and (
-            key in LISTENER_OPTIONS
-            or (key in SECURITY_OPTIONS and config.options.get("per_listener_settings") == "true")
-        ):
-            config.listeners[-1].options[key] = value
+            if not nested:
+                for included in sorted(Path(value).glob("*.conf"), key=lambda p: p.name.lower()):
+                    read_config(included, config, nested=True)
+        elif key in ("port", "bind_address"):
+            default = _default_listener(config)
+            if key == "port":
+                default.port = value
+                if default not in config.listeners:  # `port` opens the default listener
+                    config.listeners.insert(0, default)
+            else:
+                default.address = value
+        elif key in LISTENER_OPTIONS or (key in SECURITY_OPTIONS and config.per_listener):
+            target = config.listeners[-1] if config.listeners else _default_listener(config)
+            target.options[key] = value
         else:
             config.options[key] = value
     return config
+
+
+def _default_listener(config: BrokerConfig) -> Listener:
+    if config.default is None:
+        config.default = Listener("1883")
+    return config.default
 
 
 @dataclass
@@ -105,7 +135,7 @@ def check_config(report: Report, config: BrokerConfig) -> None:
     for where, options in config.security():
         anonymous = options.get("allow_anonymous", "false")
         report.check(
-            anonymous == "false",
+            _bool(anonymous) is False,
             f"{where}: no anonymous logins",
             f"{where}: allow_anonymous is {anonymous}; set it to false (subscribers use "
             "MQTT_PUBLIC_USERNAME)",
@@ -121,8 +151,8 @@ def check_config(report: Report, config: BrokerConfig) -> None:
             )
     options = config.options
     report.check(
-        options.get("persistence") == "true"
-        and options.get("autosave_on_changes") == "true"
+        _bool(options.get("persistence")) is True
+        and _bool(options.get("autosave_on_changes")) is True
         and _int(options.get("autosave_interval"), 1800) == 1,
         "queued messages are saved after every change",
         "queued messages are lost when the broker crashes: set persistence true, "
@@ -135,11 +165,18 @@ def check_config(report: Report, config: BrokerConfig) -> None:
         f"the broker drops messages beyond {queued} queued for the worker: set "
         "max_queued_messages 0 (and no max_queued_bytes)",
     )
+    expiry = options.get("persistent_client_expiration")
+    report.check(
+        not expiry,
+        "the worker's session is kept however long it is away",
+        f"persistent_client_expiration {expiry} deletes the worker's queued messages when it "
+        "is away longer; leave it out",
+    )
     limit = _int(options.get("message_size_limit"), 0)
     report.check(
         0 < limit <= settings.MQTT_MAX_PAYLOAD,
         f"payloads above {limit:,} bytes are refused by the broker",
-        f"message_size_limit is {limit or 'not set'}; set it to at most "
+        f"message_size_limit is {options.get('message_size_limit') or 'not set'}; set it to at most "
         f"{settings.MQTT_MAX_PAYLOAD} (MQTT_MAX_PAYLOAD_KB)",
     )
     if not config.listeners:
@@ -193,9 +230,9 @@ def _check_files(report: Report, user: str, paths) -> None:
             "to its group",
         )
         report.check(
-            not mode & stat.S_IROTH,
+            not mode & (stat.S_IROTH | stat.S_IWOTH),
             f"{path} is hidden from other users",
-            f"{path} is readable by every user of the machine",
+            f"{path} is readable or writable by every user of the machine",
         )
 
 
@@ -243,7 +280,7 @@ def login(address: BrokerAddress, context, user, password) -> int | str:
                         if body[1] == 0:
                             sock.sendall(mqttwire.DISCONNECT_PACKET)
                         return body[1]
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # UnicodeError (a host name IDNA refuses) too
         return str(exc) or exc.__class__.__name__
 
 
@@ -252,12 +289,15 @@ def run(url: str, config_path: str) -> Report:
     path = Path(config_path) if config_path else None
     try:
         config = read_config(path) if path else None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError too
         report.check(False, "", f"cannot read {config_path}: {exc}")
         config = None
     if path and config is not None:
         report.lines.append(f"      {path}")
-        check_config(report, config)
+        try:
+            check_config(report, config)
+        except ValueError as exc:  # a NUL byte or the like in a name the system is asked for
+            report.check(False, "", f"{config_path} names something impossible: {exc}")
     elif not path:
         report.check(False, "", "no broker configuration: set MQTT_BROKER_CONFIG or pass --config")
     report.lines.append(f"      {url or 'MQTT_URL is empty'}")
@@ -275,10 +315,15 @@ def _reason(code) -> str:
 
 
 def _int(value, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return -1
+    """As Mosquitto reads a number: ASCII digits only (it reads '６５５３６' as 0)."""
+    if value is None:
+        return default
+    return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else -1
+
+
+def _bool(value) -> bool | None:
+    """As Mosquitto reads a boolean ('true'/'1', 'false'/'0'); None for anything else."""
+    return {"true": True, "1": True, "false": False, "0": False}.get(value)
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -364,10 +364,20 @@ class Session:
         # TLS keeps decrypted bytes of its own that select() does not see; and OpenSSL
         # must not read and write one connection in two threads at once, so reading
         # takes the lock that writing holds.
-        if not sock.pending() and not select.select([sock], [], [], 1.0)[0]:
+        with self._send_lock:
+            pending = sock.pending()
+        if not pending and not select.select([sock], [], [], 1.0)[0]:
             return None
         with self._send_lock:
-            return sock.recv(1 << 18)
+            # Without waiting: a record that carries no data (a TLS 1.3 ticket) must not
+            # hold the lock, and with it the acknowledgements, for a keep-alive period.
+            sock.settimeout(0.0)
+            try:
+                return sock.recv(1 << 18)
+            except (ssl.SSLWantReadError, BlockingIOError):
+                return None
+            finally:
+                sock.settimeout(max(self.keepalive, 5))
 
     def _serve(self, sock: socket.socket) -> None:
         """One connection, until it ends."""
@@ -384,9 +394,8 @@ class Session:
         )  # fmt: skip
         reader, ping_sent = Reader(self._qos0_ids), None
         # Blocking writes (a dead broker is found by the pings, which ends them); reads wait
-        # at most a second, so that pings go out on time. Over TLS, a read holds the
-        # writers' lock until its record is complete: a broker that stops halfway through
-        # one is left after a keep-alive period, not waited for forever.
+        # at most a second, so that pings go out on time. Over TLS, writes wait at most a
+        # keep-alive period for a broker that stops reading; reads never wait (_receive).
         sock.settimeout(None if self.tls is None else max(self.keepalive, 5))
         while not self._stop.is_set():
             data = self._receive(sock)
