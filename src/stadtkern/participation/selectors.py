@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from stadtkern.core.selectors import municipality_get
@@ -138,12 +139,11 @@ def own_ballot(budget: Budget, user) -> Ballot | None:
 
 
 def money(value, currency: str) -> str:
-    """Return an amount as people read it: 110,000 EUR (English), 110 000 EUR (German)."""
+    """Return an amount as people read it, in the format of the tables beside it:
+    110,000 EUR (English), 110.000 EUR (German); cents only where there are some."""
     number = Decimal(str(value))
-    text = f"{number:,.2f}" if number != number.to_integral() else f"{number:,.0f}"
-    if translation.get_language() == "de":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return f"{text} {currency}"
+    places = 0 if number == number.to_integral() else 2
+    return f"{number_format(number, places, force_grouping=True)} {currency}"
 
 
 def results_rows(budget: Budget) -> list[dict]:
