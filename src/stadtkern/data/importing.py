@@ -44,6 +44,9 @@ SAMPLE_ROWS = 5000
 INDEX_ALL_ROWS = 100_000
 PREVIEW_ROWS = 20
 ERROR_DETAILS = 1000
+# What a run keeps of one cell to show (examples, preview rows, rejected values): a
+# file may hold cells of any length, and a run is stored with every preview.
+SHOWN_CHARS = 200
 CHUNK = 20000
 MODES = ("replace", "append", "upsert")
 
@@ -125,11 +128,16 @@ def column_name(title: str) -> str:
     return text[:63]
 
 
+def shown(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
 def name_columns(header: list[str], warnings: list[dict]) -> list[tuple[str, str]]:
     """(name, title) per header cell; empty, reserved and repeated names made unique."""
     out, seen = [], set()
     for i, raw in enumerate(header, start=1):
-        title = raw.strip()
+        title = shown(raw.strip())
         name = column_name(title)
         if not title:
             name = f"column_{i}"
@@ -344,7 +352,7 @@ class Outcome:
                 {
                     "line": line,
                     "column": column,
-                    "value": None if value is None else str(value)[:200],
+                    "value": None if value is None else shown(value),
                     "reason": reason,
                 }
             )
@@ -633,7 +641,7 @@ def preview(
         run.save()
         raise ImportFailed(str(exc), run) from exc
     _fill_run(run, analysis, outcome)
-    run.sample = [["" if v is None else str(v) for v in row] for row in analysis.preview_rows()]
+    run.sample = [[shown(v) for v in row] for row in analysis.preview_rows()]
     run.seconds = time.monotonic() - started
     run.save()
     return run, analysis
@@ -664,7 +672,8 @@ def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
     run.sheet = src.sheet or ""
     run.source_crs = analysis.crs or ""
     run.columns = [
-        c.as_json() | {"inferred": c.inferred, "examples": c.examples} for c in analysis.columns
+        c.as_json() | {"inferred": c.inferred, "examples": [shown(e) for e in c.examples]}
+        for c in analysis.columns
     ]
     if src.geometry or analysis.point_columns:
         run.columns.append({"name": "geometry", "title": "geometry", "type": "geometry"})

@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from stadtkern.core.scratch import scratch_file
@@ -594,6 +596,11 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
     memory = settings.DATASTORE_PARSE_MEMORY_MB * 2**20
     seconds = settings.DATASTORE_PARSE_SECONDS
 
+    # The child gets no secrets (it reads nothing of Django) and GDAL no external access.
+    keep = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    env["OGR_SQLITE_ALLOW_EXTERNAL_ACCESS"] = "NO"
+    env["GDAL_HTTP_TIMEOUT"] = "1"
     try:
         child = subprocess.run(  # noqa: S603 (our own module, arguments as a list)
             [
@@ -608,8 +615,10 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
                 str(seconds),
             ],  # fmt: skip
             capture_output=True,
-            timeout=seconds * 2,
+            # CPU time does not pass while a reader waits; the clock stops it too.
+            timeout=seconds + 5,
             check=False,
+            env=env,
         )
     except subprocess.TimeoutExpired as exc:
         raise ReadError(
@@ -618,7 +627,14 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
     code = child.returncode
     if code in (0, sheetparse.EXIT_NO_SHEET):
         return
-    detail = child.stderr.decode("utf-8", "replace").strip().splitlines()
+    # GDAL names the file by its path on the server; the uploader knows it by its name.
+    text = child.stderr.decode("utf-8", "replace").replace(str(Path(path).parent) + "/", "")
+    detail = text.strip().splitlines()
+    if code == sheetparse.EXIT_BIG_CELL:
+        raise ReadError(
+            _("A cell holds more than %(n)s characters; the file is not read.")
+            % {"n": number_format(sheetparse.MAX_CELL_CHARS, force_grouping=True)}
+        )
     if code == sheetparse.EXIT_UNREADABLE:
         message = (
             _("The file is not a readable %(format)s workbook: %(e)s")
@@ -703,15 +719,41 @@ def read_geojson(data: bytes) -> Source:
     )
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SHAPEFILE_MAGIC = (9994).to_bytes(4, "big")
+
+
+def _vector_target(path: Path, fmt: str, layer: str | None) -> str:
+    """What GDAL may open: a GeoPackage or a Shapefile by its first bytes, never what
+    its name merely claims. GDAL picks a driver by content, and some formats (a VRT,
+    a CSV of /vsicurl/) read other files of the server or other servers."""
+    if fmt == "gpkg":
+        with path.open("rb") as f:
+            if f.read(16) != SQLITE_MAGIC:
+                raise ReadError(_("The file is not a GeoPackage."))
+        return str(path)
+    if path.suffix.lower() != ".zip":
+        with path.open("rb") as f:
+            if f.read(4) != SHAPEFILE_MAGIC:
+                raise ReadError(_("The file is not a Shapefile (.shp)."))
+        return str(path)
+    archive = check_archive(path)
+    members = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+    if not members:
+        raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
+    chosen = next((n for n in members if Path(n).stem == layer), members[0])
+    if ".." in chosen.split("/") or chosen.startswith("/") or "\\" in chosen or ":" in chosen:
+        raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
+    with archive.open(chosen) as f:
+        if f.read(4) != SHAPEFILE_MAGIC:
+            raise ReadError(_("The file is not a Shapefile (.shp)."))
+    return f"/vsizip/{path}/{chosen}"
+
+
 def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
     """Read one layer in a child process with limits (GDAL reads a whole layer at once,
     and a GeoPackage layer may be a view that never ends); rows come back one at a time."""
-    target = str(path)
-    if fmt == "shp" and path.suffix.lower() == ".zip":
-        archive = check_archive(path)
-        if not any(n.lower().endswith(".shp") for n in archive.namelist()):
-            raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
-        target = f"/vsizip/{path}"
+    target = _vector_target(path, fmt, layer)
     rows_file = open(scratch_file("layer", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
         _parse_in_child("layer", target, fmt, layer or "", rows_file.name)

@@ -26,6 +26,21 @@ from datetime import date, datetime, time
 EXIT_NO_SHEET = 3
 EXIT_UNREADABLE = 4
 EXIT_MEMORY = 5
+EXIT_BIG_CELL = 6
+# The longest text one cell may hold: a few bytes of a file (a GeoPackage view, a
+# formula) can make a value of any size, and the web process reads each row whole.
+MAX_CELL_CHARS = 100_000
+
+
+class BigCell(Exception):
+    pass
+
+
+def row_texts(values) -> list[str]:
+    cells = [cell_text(value) for value in values]
+    if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+        raise BigCell
+    return cells
 
 
 def cell_text(value) -> str:
@@ -66,8 +81,10 @@ def write_sheet(path: str, sheet: str, out) -> int:
         first_row, first_col = sheet_range.start or (0, 0)
         for index, row in enumerate(sheet_range.iter_rows()):
             if index >= first_row:
-                cells = [cell_text(c) for c in row[first_col:]]
+                cells = row_texts(row[first_col:])
                 out.write(json.dumps(cells, ensure_ascii=False) + "\n")
+    except BigCell:
+        return EXIT_BIG_CELL
     except MemoryError:
         return EXIT_MEMORY
     except Exception as exc:
@@ -96,9 +113,13 @@ def write_layer(path: str, layer: str, out) -> int:
         count = len(values[0]) if len(values) else (len(wkb) if wkb is not None else 0)
         for i in range(count):
             shape = wkb[i] if wkb is not None else None
-            cells = [cell_text(column[i]) for column in values]
+            cells = row_texts(column[i] for column in values)
+            if shape is not None and len(shape) > 4 * MAX_CELL_CHARS:
+                raise BigCell
             out.write(json.dumps([cells, shape.hex() if shape else None], ensure_ascii=False))
             out.write("\n")
+    except BigCell:
+        return EXIT_BIG_CELL
     except MemoryError:
         return EXIT_MEMORY
     except Exception as exc:
@@ -111,6 +132,7 @@ def limit(memory: int, seconds: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))  # the rows it writes
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
 
 

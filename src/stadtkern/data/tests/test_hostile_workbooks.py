@@ -162,3 +162,66 @@ def test_a_geopackage_layer_that_never_ends_is_stopped_in_its_own_process(
     assert run.rows_imported == 2
     with pytest.raises(importing.ImportFailed, match="no sheet 'fehlt'. Sheets: laden, endlos"):
         load(dataset, content, "gut.gpkg", sheet="fehlt")
+
+
+VRT = (
+    '<OGRVRTDataSource><OGRVRTLayer name="t"><SrcDataSource>{source}</SrcDataSource>'
+    "<SrcSQL>SELECT username, password FROM core_user</SrcSQL></OGRVRTLayer></OGRVRTDataSource>"
+)
+
+
+def _zipped(name: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("t.gpkg", VRT, "not a GeoPackage"),
+        ("t.shp", VRT, "not a Shapefile"),
+        ("t.zip", "vrt-in-zip", "not a Shapefile"),
+        ("t.gpkg", "CSV:/etc/passwd", "not a GeoPackage"),
+        ("t.shp", "<OGRVRTDataSource/>", "not a Shapefile"),
+    ],
+)
+def test_a_file_that_only_claims_to_be_a_geopackage_or_shapefile_is_refused(
+    dataset, load, settings, name, content, message
+):
+    """GDAL picks its driver by content: an OGR VRT named .gpkg would read the
+    project's own database (or any file, or another server) into the dataset."""
+    from django.db import connection
+
+    vrt = VRT.format(source=connection.settings_dict["NAME"]).encode()
+    data = {VRT: vrt, "vrt-in-zip": _zipped("x.shp", vrt)}.get(content) or content.encode()
+    load(dataset, b"nr\n5\n")
+    with pytest.raises(importing.ImportFailed, match=message):
+        load(dataset, data, name)
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+def test_a_cell_larger_than_any_file_should_hold_is_refused_in_the_child(dataset, load, tmp_path):
+    """A 28 KB GeoPackage whose view makes a 100-million-character value: the web process
+    never reads it."""
+    import resource
+    import sqlite3
+
+    from .test_import import _vector_file
+
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE VIEW riesig AS SELECT 1 AS fid, replace(hex(zeroblob(50000000)), '00', 'xy') AS big"
+    )
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier)"
+        " VALUES ('riesig', 'attributes', 'riesig')"
+    )
+    con.commit()
+    con.close()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(importing.ImportFailed, match="more than 100,000 characters"):
+        load(dataset, path.read_bytes(), "riesig.gpkg", sheet="riesig")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024

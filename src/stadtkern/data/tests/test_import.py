@@ -378,6 +378,22 @@ def test_preview_writes_nothing_and_reports_everything(dataset, tmp_path):
     assert dataset.table == "" and dataset.version == 0
 
 
+def test_a_preview_keeps_only_the_start_of_long_cells(dataset, tmp_path):
+    # A run is stored with every preview; a file of a few long cells must not make
+    # the database keep megabytes per dry run.
+    path = tmp_path / "long.csv"
+    long = "x" * 1_000_000
+    path.write_text(f"nr;{'t' * 5000}\n1;{long}\n2;{long}\n{long};3\n", encoding="utf-8")
+    options = importing.Options(types={"nr": "integer"})
+    run, _analysis = importing.preview(dataset, path, "long.csv", options)
+    run.refresh_from_db()
+    stored = json.dumps([run.columns, run.sample, run.errors])
+    assert len(stored) < 20_000
+    assert run.sample[0][1] == "x" * (importing.SHOWN_CHARS - 1) + "…"
+    assert run.rows_in == 3 and run.rows_rejected == 1
+    assert len(run.errors[0]["value"]) <= importing.SHOWN_CHARS
+
+
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
     from stadtkern.data import services
 
