@@ -30,10 +30,10 @@ from stadtkern.sensors import broker as access
 from stadtkern.sensors import models, tokens
 
 from .conftest import database_url, free_port
+from .things import post_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
-OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 WORKER, WORKER_SECRET = "bridge", "bridge-secret-2f9"
 PUBLIC, PUBLIC_SECRET = "public", "public"
 # Run as root, Mosquitto drops to its own user, as on a server; otherwise it stays ours.
@@ -156,16 +156,7 @@ def stream(alpha, settings):
     """A public datastream of counts and a sensor's token limited to it."""
     _token, secret = tokens.token_create(municipality=alpha, name="Anlage")
     http = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    body = {
-        "name": "Zählstelle Steinstraße", "description": "Passanten",
-        "Locations": [{"name": "Steinstraße", "description": "-", "encodingType": "application/geo+json",
-                       "location": {"type": "Point", "coordinates": [6.6317, 51.4515]}}],
-        "Datastreams": [{"name": "Passanten", "description": "je Stunde", "observationType": OM + "OM_CountObservation",
-                         "unitOfMeasurement": {"name": "Anzahl", "symbol": "1", "definition": "ucum:1"},
-                         "Sensor": {"name": "Zähler", "description": "-", "encodingType": "text/html", "metadata": "-"},
-                         "ObservedProperty": {"name": "Passanten", "definition": "-", "description": "-"}}],
-    }  # fmt: skip
-    assert http.post("/sta/v1.1/Things", body, content_type="application/json").status_code == 201
+    post_station(http)
     ds = models.Datastream.objects.get()
     token, secret = tokens.token_create(municipality=alpha, name="Zähler", datastreams=[ds])
     return {"ds": ds.pk, "topic": f"v1.1/Datastreams({ds.pk})/Observations",
@@ -315,6 +306,20 @@ HOLES = {
         "message_size_limit is ６５５３６"),
     "session-expiry": (lambda t: t + "persistent_client_expiration 1m\n",
                        "persistent_client_expiration 1m deletes"),
+    # Before the first `listener`, these open Mosquitto's default listener on
+    # 1883 on every address, without TLS.
+    "option-before-listener": (
+        lambda t: t.replace("\nlistener ", "\nmax_connections 500\nlistener ", 1),
+        "listener 1883 is reachable from other machines without TLS"),
+    "tls-option-before-listener": (
+        lambda t: t.replace("\nlistener ", "\nsocket_domain ipv4\nlistener ", 1),
+        "listener 1883 is reachable from other machines without TLS"),
+    "per-listener-before-listener": (
+        # the security options at the top now belong to a listener of their own
+        lambda t: t.replace("per_listener_settings false", "per_listener_settings true"),
+        "listener 1883 is reachable from other machines without TLS"),
+    "psk-logins": (lambda t: t + "psk_hint stadtkern\npsk_file /dev/null\n",
+                   "psk_file let clients in that the worker does not manage"),
     "per-listener-anonymous": (
         lambda t: t.replace("per_listener_settings false", "per_listener_settings true")
         + "allow_anonymous true\n",
@@ -329,6 +334,8 @@ def test_the_check_names_each_hole_in_the_configuration(deployed, hole):
     shutil.chown(deployed.base / "other-passwd", group=BROKER_GROUP)
     deployed.write_conf(edit)
     deployed.start()  # the broker itself takes each of these configurations
+    if "listener 1883 " in expected:  # the check's reading of Mosquitto holds
+        assert reachable(1883)
     code, report = check()
     assert code == 1
     assert expected in report, report

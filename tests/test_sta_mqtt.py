@@ -20,8 +20,9 @@ from django.test import Client
 from stadtkern.sensors import models, tokens
 from stadtkern.sensors.mqtt import Worker
 
+from .things import post_station
+
 pytestmark = pytest.mark.django_db(transaction=True)
-OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 
 
 def free_port() -> int:
@@ -123,17 +124,7 @@ def sta(alpha, settings, broker):
     settings.MQTT_URL = broker.url
     _token, secret = tokens.token_create(municipality=alpha, name="Test")
     http = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    body = {
-        "name": "Zählstelle Steinstraße", "description": "Passanten",
-        "Locations": [{"name": "Steinstraße", "description": "-", "encodingType": "application/geo+json",
-                       "location": {"type": "Point", "coordinates": [6.6317, 51.4515]}}],
-        "Datastreams": [{"name": "Passanten", "description": "je Stunde", "observationType": OM + "OM_CountObservation",
-                         "unitOfMeasurement": {"name": "Anzahl", "symbol": "1", "definition": "ucum:1"},
-                         "Sensor": {"name": "Zähler", "description": "-", "encodingType": "text/html", "metadata": "-"},
-                         "ObservedProperty": {"name": "Passanten", "definition": "-", "description": "-"}}],
-    }  # fmt: skip
-    response = http.post("/sta/v1.1/Things", body, content_type="application/json")
-    assert response.status_code == 201
+    post_station(http)
     ds = models.Datastream.objects.get()
     models.Notice.objects.all().delete()
     return {"http": http, "ds": ds.pk}
@@ -348,6 +339,81 @@ def test_the_broker_checks_tokens_and_topics(guarded, sta, alpha, beta):
         time.sleep(0.3)
         _c, reason = login(b.port, alpha_token.prefix, alpha_secret)
         assert reason.is_failure
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_a_token_writes_its_internal_datastreams_and_each_change_of_scope_reaches_the_broker(
+    guarded, sta, alpha
+):
+    """An MQTT 3.1.1 sensor learns nothing when the broker drops its message: a token
+    must never be denied the internal datastreams it writes. And a change that keeps
+    every count (a token moved to another datastream, one Thing made internal and
+    another public) must still reach the broker's files."""
+    b, files = guarded
+    post_station(
+        sta["http"],
+        name="Zweite Zählstelle",
+        street="Haagstraße",
+        at=(6.63, 51.45),
+        counts="Radfahrer",
+    )
+    first = models.Datastream.objects.get(pk=sta["ds"])
+    second = models.Datastream.objects.exclude(pk=first.pk).get()
+    first.thing.public = False
+    first.thing.save()
+    token, secret = tokens.token_create(municipality=alpha, name="Sensor", datastreams=[first])
+    worker = Worker(b.url, "bridge", "bridge-secret", client_id=f"w{free_port()}", access=files)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+
+    def acl_says(line):
+        def holds():
+            text = Path(files["acl_file"]).read_text()
+            return line in text.split(f"user {token.prefix}\n", 1)[-1].split("\n\n")[0]
+
+        assert wait_for(holds, 10)
+        time.sleep(0.3)  # the broker has reloaded
+
+    def publish(ds, value):
+        c = paho.Client(
+            paho.CallbackAPIVersion.VERSION2, client_id=f"t{free_port()}", protocol=paho.MQTTv311
+        )
+        c.username_pw_set(token.prefix, secret)
+        c.connect("127.0.0.1", b.port)
+        c.loop_start()
+        topic = f"v1.1/Datastreams({ds.pk})/Observations"
+        # 3.1.1 acknowledges a message the broker drops just as one it takes
+        c.publish(topic, json.dumps({"result": value}), qos=1).wait_for_publish(5)
+        c.loop_stop()
+        c.disconnect()
+
+    def stored():
+        time.sleep(0.5)
+        return sorted(models.Observation.objects.values_list("datastream_id", "result_number"))
+
+    try:
+        assert worker.connected.wait(10)
+        acl_says(f"topic write v1.1/Datastreams({first.pk})/Observations")
+        publish(first, 1)
+        assert wait_for(lambda: models.Observation.objects.count() == 1)
+        # moved to the other datastream: the same number of tokens, links and streams
+        token.datastreams.set([second])
+        acl_says(f"topic write v1.1/Datastreams({second.pk})/Observations")
+        publish(first, 2)
+        publish(second, 3)
+        assert stored() == [(first.pk, 1.0), (second.pk, 3.0)]
+        # internal and public swap: the same number of internal Things
+        models.Thing.objects.filter(pk=first.thing_id).update(public=True)
+        models.Thing.objects.filter(pk=second.thing_id).update(public=False)
+        public_acl = lambda: Path(files["acl_file"]).read_text().split("\n\n")[1]  # noqa: E731
+        assert wait_for(lambda: f"deny v1.1/Datastreams({second.pk})/" in public_acl(), 10)
+        assert f"deny v1.1/Datastreams({first.pk})/" not in public_acl()
+        time.sleep(0.3)
+        publish(second, 4)
+        assert stored() == [(first.pk, 1.0), (second.pk, 3.0), (second.pk, 4.0)]
     finally:
         stop.set()
         thread.join(10)

@@ -75,7 +75,8 @@ def write_sheet(path: str, sheet: str, out) -> int:
     out.write(json.dumps({"sheets": names, "sheet": name}, ensure_ascii=False) + "\n")
     if name not in names:
         return EXIT_NO_SHEET
-    try:
+
+    def rows():
         sheet_range = book.get_sheet_by_name(name)
         # Rows and columns before the first filled cell are left out, as Excel's used range.
         first_row, first_col = sheet_range.start or (0, 0)
@@ -83,14 +84,8 @@ def write_sheet(path: str, sheet: str, out) -> int:
             if index >= first_row:
                 cells = row_texts(row[first_col:])
                 out.write(json.dumps(cells, ensure_ascii=False) + "\n")
-    except BigCell:
-        return EXIT_BIG_CELL
-    except MemoryError:
-        return EXIT_MEMORY
-    except Exception as exc:
-        sys.stderr.write(str(exc)[:500])
-        return EXIT_UNREADABLE
-    return 0
+
+    return _exit_code(rows)
 
 
 def write_layer(path: str, layer: str, out) -> int:
@@ -105,7 +100,8 @@ def write_layer(path: str, layer: str, out) -> int:
     if name not in names:
         out.write(json.dumps({"sheets": names, "sheet": name}, ensure_ascii=False) + "\n")
         return EXIT_NO_SHEET
-    try:
+
+    def rows():
         meta, _fids, wkb, values = pyogrio.raw.read(path, layer=name)
         head = {"sheets": names, "sheet": name, "fields": [str(f) for f in meta["fields"]],
                 "crs": meta.get("crs"), "geometry": wkb is not None}  # fmt: skip
@@ -118,11 +114,19 @@ def write_layer(path: str, layer: str, out) -> int:
                 raise BigCell
             out.write(json.dumps([cells, shape.hex() if shape else None], ensure_ascii=False))
             out.write("\n")
+
+    return _exit_code(rows)
+
+
+def _exit_code(write_rows) -> int:
+    """What the parent learns of how writing the rows ended."""
+    try:
+        write_rows()
     except BigCell:
         return EXIT_BIG_CELL
     except MemoryError:
         return EXIT_MEMORY
-    except Exception as exc:
+    except Exception as exc:  # the readers raise their own error types for broken files
         sys.stderr.write(str(exc)[:500])
         return EXIT_UNREADABLE
     return 0

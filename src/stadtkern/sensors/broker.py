@@ -11,7 +11,8 @@ the process in MQTT_BROKER_PID_FILE):
 - the worker logs in as MQTT_USERNAME and may read and write every ``v1.1`` topic;
 - the public reader (MQTT_PUBLIC_USERNAME, a login that may be published) and every
   token may subscribe to ``v1.1/#`` except the topics of datastreams whose Thing is
-  internal: what is published there stays with the worker. The broker admits no
+  internal: what is published there stays with the worker, and with the tokens that
+  may write there (Mosquitto cannot deny reading a topic and grant writing it). The broker admits no
   anonymous client (deploy/mosquitto.conf), so a broker that cannot read these files
   admits nobody instead of everybody.
 
@@ -20,27 +21,22 @@ The files are written 0640, in the group MQTT_BROKER_GROUP (the broker's, e.g.
 """
 
 import grp
+import hashlib
 import os
 import signal
 import tempfile
 from pathlib import Path
 
-from django.db.models import Count, Max, Q
-
 from .models import Datastream, MachineToken
 from .tokens import mosquitto_hash
 
 
-def state() -> tuple:
-    """A cheap fingerprint of everything the files depend on."""
-    tokens = MachineToken.objects.aggregate(
-        n=Count("pk"), last=Max("pk"), revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
-        links=Count("datastreams"),
-    )  # fmt: skip
-    streams = Datastream.objects.aggregate(
-        n=Count("pk"), last=Max("pk"), internal=Count("pk", filter=Q(thing__public=False))
-    )
-    return tuple(sorted(tokens.items())) + tuple(sorted(streams.items()))
+def state(worker_user: str, public_user: str = "") -> str:
+    """A fingerprint of what the files say: any change of a token's scope, of its
+    password or of which datastreams are internal changes it (counts would not: a
+    token moved from one datastream to another keeps every count)."""
+    text = acl_text(worker_user, public_user) + "\n".join(_token_logins(worker_user, public_user))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _topic(ds_id: int) -> str:
@@ -75,9 +71,13 @@ def acl_text(worker_user: str, public_user: str = "") -> str:
         scope = [d.pk for d in token.datastreams.all()] or by_municipality.get(
             token.municipality_id, []
         )
+        # Mosquitto lets a deny win over every grant: a token is not denied the
+        # internal topics it may write, or its sensor's messages would be dropped.
+        own = set(scope)
         lines += [
             f"user {token.prefix}",
-            *reader,
+            "topic read v1.1/#",
+            *(f"topic deny {_topic(pk)}" for pk in internal if pk not in own),
             *(f"topic write {_topic(pk)}" for pk in sorted(scope)),
             "",
         ]
@@ -92,10 +92,14 @@ def password_text(
         lines.append(f"{worker_user}:{mosquitto_hash(worker_password)}")
     if public_user and public_password and public_user != worker_user:
         lines.append(f"{public_user}:{mosquitto_hash(public_password)}")
+    lines += _token_logins(worker_user, public_user)
+    return "\n".join(lines) + "\n"
+
+
+def _token_logins(worker_user: str, public_user: str) -> list[str]:
     tokens = MachineToken.objects.filter(revoked_at__isnull=True).exclude(mqtt_hash="")
     tokens = tokens.exclude(prefix__in=[worker_user, public_user])
-    lines += [f"{t.prefix}:{t.mqtt_hash}" for t in tokens.order_by("pk")]
-    return "\n".join(lines) + "\n"
+    return [f"{t.prefix}:{t.mqtt_hash}" for t in tokens.order_by("pk")]
 
 
 def group_id(group: str) -> int | None:

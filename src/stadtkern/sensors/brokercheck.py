@@ -34,6 +34,8 @@ SECURITY_OPTIONS = {
     "acl_file", "allow_anonymous", "allow_zero_length_clientid", "auto_id_prefix",
     "password_file", "psk_file", "plugin", "auth_plugin",
 }  # fmt: skip
+# Ways in besides the password file, which the worker alone writes.
+OTHER_LOGINS = ("psk_file", "plugin", "auth_plugin")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -98,14 +100,20 @@ def read_config(
                     read_config(included, config, nested=True)
         elif key in ("port", "bind_address"):
             default = _default_listener(config)
+            if default not in config.listeners:  # both open the default listener
+                config.listeners.insert(0, default)
             if key == "port":
                 default.port = value
-                if default not in config.listeners:  # `port` opens the default listener
-                    config.listeners.insert(0, default)
             else:
                 default.address = value
         elif key in LISTENER_OPTIONS or (key in SECURITY_OPTIONS and config.per_listener):
-            target = config.listeners[-1] if config.listeners else _default_listener(config)
+            if config.listeners:
+                target = config.listeners[-1]
+            else:
+                # Before any `listener`, such an option opens Mosquitto's default
+                # listener: port 1883 (or `port`) on every address.
+                target = _default_listener(config)
+                config.listeners.insert(0, target)
             target.options[key] = value
         else:
             config.options[key] = value
@@ -149,6 +157,13 @@ def check_config(report: Report, config: BrokerConfig) -> None:
                 f"{where}: {option} is {given or 'not set'}, but {setting} is "
                 f"{path or 'not set'}; both must name the same file",
             )
+        others = [option for option in OTHER_LOGINS if options.get(option)]
+        report.check(
+            not others,
+            f"{where}: logins only through the password file",
+            f"{where}: {', '.join(others)} let clients in that the worker does not manage; "
+            "leave them out",
+        )
     options = config.options
     report.check(
         _bool(options.get("persistence")) is True

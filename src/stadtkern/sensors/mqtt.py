@@ -486,7 +486,7 @@ class Worker:
         if self.access is None:
             return False
         _refresh_connection()
-        current = broker.state()
+        current = broker.state(self.username or "", settings.MQTT_PUBLIC_USERNAME)
         if current == self._access_state:
             return False
         try:
