@@ -145,6 +145,10 @@ class Outcome:
     announcements: list = field(default_factory=list)  # (JSON text, topics)
 
 
+def _key(message) -> tuple[int, int]:
+    return (message.connection, message.mid)
+
+
 def _items(batch) -> list[tuple[str, bytes]]:
     return [(m.topic, m.payload) for m in batch]
 
@@ -324,8 +328,10 @@ class Worker:
         self.storage_process = storage_process  # store in a second process (see StorageProcess)
         self._storage: StorageProcess | None = None
         self._in_flight: list | None = None  # the batch the storage process is storing
-        self.waiting: dict = {}  # mid -> message the database could not take yet
-        self.attempts: dict = {}  # mid -> how often storing it has failed
+        # (connection, mid) -> message the database could not take yet, and how often
+        # storing it has failed: a packet identifier names a message on one connection only
+        self.waiting: dict = {}
+        self.attempts: dict = {}
         self.stats = Stats()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -354,8 +360,9 @@ class Worker:
                 batch = self._collect()
                 now = time.monotonic()
                 if self.waiting and now - last_retry >= RETRY_EVERY:
-                    busy = {m.mid for m in self._in_flight or ()}
-                    batch = [m for mid, m in self.waiting.items() if mid not in busy] + batch
+                    self._forget_earlier_connections()
+                    busy = {_key(m) for m in self._in_flight or ()}
+                    batch = [m for key, m in self.waiting.items() if key not in busy] + batch
                     last_retry = now
                 self._store_batch(batch)
                 if now - last_outbox >= OUTBOX_EVERY:
@@ -434,7 +441,16 @@ class Worker:
             self.stats.busy_seconds += time.perf_counter() - started
 
     def _count_received(self, batch) -> None:
-        self.stats.received += sum(1 for m in batch if m.mid not in self.waiting)
+        self.stats.received += sum(1 for m in batch if _key(m) not in self.waiting)
+
+    def _forget_earlier_connections(self) -> None:
+        """The broker delivers an unacknowledged QoS 1 message again on the next
+        connection, under a new packet identifier; the old copy is not kept."""
+        current = self.client.connections
+        for key, message in list(self.waiting.items()):
+            if message.qos and message.connection != current:
+                del self.waiting[key]
+                self.attempts.pop(key, None)
 
     def _settle(self, batch, outcome: "Outcome") -> None:
         """Acknowledge what is stored or refused, keep what is not, announce the new."""
@@ -446,19 +462,20 @@ class Worker:
         # the broker delivers it again.
         unstored = set(outcome.failed)
         for i, message in enumerate(batch):
+            key = _key(message)
             if i in unstored:
-                tries = self.attempts.get(message.mid, 0) + 1
+                tries = self.attempts.get(key, 0) + 1
                 if tries < ATTEMPTS or not record_dead_letters(
                     [(message.topic, message.payload)],
                     [(0, f"the database could not store it in {ATTEMPTS} attempts")],
                 ):
-                    self.attempts[message.mid] = tries
-                    self.waiting[message.mid] = message
+                    self.attempts[key] = tries
+                    self.waiting[key] = message
                     continue
                 self._refuse(message, "given up after repeated database failures")
-            self.attempts.pop(message.mid, None)
-            self.waiting.pop(message.mid, None)
-            self.client.ack(message.mid, message.qos)
+            self.attempts.pop(key, None)
+            self.waiting.pop(key, None)
+            self.client.ack(message)
         for text, topics in outcome.announcements:
             payload = text.encode()  # once for all its topics
             for topic in topics:

@@ -48,12 +48,15 @@ class ProtocolError(Exception):
 @dataclass(slots=True)
 class Message:
     """A PUBLISH received. ``mid`` is the packet identifier of a QoS 1 message, and a
-    negative number unique in this process for QoS 0 (which is never acknowledged)."""
+    negative number unique in this process for QoS 0 (which is never acknowledged).
+    ``connection`` counts the connections of its session: a packet identifier means
+    this message only on the connection that delivered it."""
 
     mid: int
     qos: int
     topic: str
     payload: bytes
+    connection: int = 0
 
 
 # Encoding ----------------------------------------------------------------------------------
@@ -259,6 +262,7 @@ class Session:
         self._sock: socket.socket | None = None
         self._send_lock = threading.Lock()  # the two threads write whole packets in turn
         self._queued = bytearray()
+        self._acks: list[Message] = []
         self._queue_lock = threading.Lock()
         self._last_send = time.monotonic()
         self._max_packet = MAX_REMAINING
@@ -272,10 +276,10 @@ class Session:
         self._thread = threading.Thread(target=self._run, name="mqtt-session", daemon=True)
         self._thread.start()
 
-    def ack(self, mid: int, qos: int) -> None:
-        if qos and mid > 0:
+    def ack(self, message: Message) -> None:
+        if message.qos and message.mid > 0:
             with self._queue_lock:
-                self._queued += puback_packet(mid)
+                self._acks.append(message)
 
     def publish(self, topic: str, payload: bytes | str, qos: int = 0) -> None:
         """Queue a QoS 0 message; one larger than the broker takes is left out (logged)."""
@@ -291,8 +295,9 @@ class Session:
     def flush(self) -> None:
         with self._queue_lock:
             data, self._queued = self._queued, bytearray()
-        if data:
-            self._send(data)
+            acks, self._acks = self._acks, []
+        if data or acks:
+            self._send(data, acks)
 
     def close(self) -> None:
         self.flush()
@@ -306,11 +311,17 @@ class Session:
             self._thread.join(10)
 
     # The session's thread ------------------------------------------------------------------
-    def _send(self, data: bytes) -> bool:
+    def _send(self, data: bytes, acks: list[Message] = ()) -> bool:
         with self._send_lock:
             sock = self._sock
             if sock is None:
                 return False
+            # An acknowledgement of an earlier connection is left out: its packet
+            # identifier may name another message now, which would be lost unstored.
+            # The broker delivers the message again instead.
+            current = [puback_packet(m.mid) for m in acks if m.connection == self.connections]
+            if current:
+                data = b"".join(current) + data
             try:
                 sock.sendall(data)
             except OSError:
@@ -382,16 +393,18 @@ class Session:
     def _serve(self, sock: socket.socket) -> None:
         """One connection, until it ends."""
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self._send_lock:
-            self._sock = sock
         self._max_packet = MAX_REMAINING
         keepalive = self.keepalive
-        self._send(
+        # The worker's writes reach this connection only once it is accepted (below):
+        # nothing may go before the CONNECT.
+        sock.settimeout(10)
+        sock.sendall(
             connect_packet(
                 self.client_id, self.username, self.password, keepalive,
                 session_expiry=self.session_expiry,
             )
         )  # fmt: skip
+        self._last_send = time.monotonic()
         reader, ping_sent = Reader(self._qos0_ids), None
         # Blocking writes (a dead broker is found by the pings, which ends them); reads wait
         # at most a second, so that pings go out on time. Over TLS, writes wait at most a
@@ -410,8 +423,10 @@ class Session:
                         messages.append(item)
                     elif kind == CONNACK:
                         keepalive = self._connack(item) or keepalive
-                        self._accepted = True
-                        self.connections += 1
+                        with self._send_lock:
+                            self._accepted = True
+                            self.connections += 1
+                            self._sock = sock
                         self._send(subscribe_packet(1, self.subscription))
                     elif kind == SUBACK:
                         self._suback(item)
@@ -422,6 +437,8 @@ class Session:
                 if messages:
                     if not self._accepted:
                         raise ProtocolError("a PUBLISH before CONNACK")
+                    for message in messages:
+                        message.connection = self.connections
                     self.on_messages(messages)
             if ping_sent is not None and now - ping_sent > keepalive:
                 raise OSError("the broker does not answer pings")

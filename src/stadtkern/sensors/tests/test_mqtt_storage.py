@@ -3,13 +3,13 @@
 messages are acknowledged and counted."""
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from django.db import OperationalError
 
 from stadtkern.sensors import models, services
 from stadtkern.sensors.mqtt import Worker
+from stadtkern.sensors.mqttwire import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 class FakeClient:
     def __init__(self):
         self.acked, self.published = [], []
+        self.connections = 1
 
-    def ack(self, mid, qos):
-        self.acked.append(mid)
+    def ack(self, message):
+        self.acked.append(message.mid)
 
     def publish(self, topic, payload, qos=0):
         self.published.append((topic, json.loads(payload)))
@@ -28,13 +29,12 @@ class FakeClient:
         pass
 
 
-def message(mid, ds, body):
-    return SimpleNamespace(
-        mid=mid,
-        qos=1,
-        topic=f"v1.1/Datastreams({ds})/Observations",
-        payload=json.dumps(body).encode(),
-    )
+def message(mid, ds, body, connection=1):
+    return raw(mid, ds, json.dumps(body).encode(), connection)
+
+
+def raw(mid, ds, payload: bytes, connection=1):
+    return Message(mid, 1, f"v1.1/Datastreams({ds})/Observations", payload, connection)
 
 
 def test_a_database_failure_keeps_the_messages_until_they_are_stored(station, monkeypatch):
@@ -55,7 +55,7 @@ def test_a_database_failure_keeps_the_messages_until_they_are_stored(station, mo
     ]
     worker.handle(batch)
     assert worker.client.acked == []
-    assert sorted(worker.waiting) == [1, 2, 3]
+    assert sorted(worker.waiting) == [(1, 1), (1, 2), (1, 3)]
     assert models.Observation.objects.count() == 0
     monkeypatch.setattr(services, "ingest", real)
     worker.handle(list(worker.waiting.values()))
@@ -81,12 +81,6 @@ def test_announcements_carry_the_stored_entity(station):
         "FeatureOfInterest@iot.navigationLink": f"/sta/v1.1/Observations({obs.pk})/FeatureOfInterest",
     }]  # fmt: skip
     assert models.Datastream.objects.get(pk=ds).latest_id == obs.pk
-
-
-def raw(mid, ds, payload: bytes):
-    return SimpleNamespace(
-        mid=mid, qos=1, topic=f"v1.1/Datastreams({ds})/Observations", payload=payload
-    )
 
 
 @pytest.mark.parametrize(
@@ -128,3 +122,29 @@ def test_a_message_the_database_keeps_refusing_becomes_a_dead_letter(station, mo
         worker.handle(batch)
     assert worker.client.acked == [1] and worker.waiting == {}
     assert "5 attempts" in models.DeadLetter.objects.get().reason
+
+
+def test_what_waits_from_an_earlier_connection_is_left_to_the_broker(station, monkeypatch):
+    """Packet identifiers are reused on the next connection: a message that waited
+    from the last one must neither be acknowledged under its old number (that would
+    acknowledge another message, lost unstored) nor be overwritten by the new one
+    under the same number. The broker delivers the old one again."""
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    real = services.ingest
+
+    def broken(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "ingest", broken)
+    monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
+    worker.handle([message(1, ds, {"result": 1}), message(2, ds, {"result": 2})])
+    worker.client.connections = 2  # the connection was lost and made again
+    monkeypatch.setattr(services, "ingest", real)
+    worker.handle([message(1, ds, {"result": 10}, connection=2)])
+    assert sorted(worker.waiting) == [(1, 1), (1, 2)]  # not overwritten by the new 1
+    worker._forget_earlier_connections()
+    assert worker.waiting == {} and worker.attempts == {}
+    assert worker.client.acked == [1]  # the new message 1 only
+    assert list(models.Observation.objects.values_list("result_number", flat=True)) == [10.0]
