@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 from stadtkern.core.scratch import scratch_file
 
 from . import sheetparse
-from .sheetparse import cell_text
 
 FORMATS = ("csv", "xlsx", "ods", "geojson", "gpkg", "shp")
 SUFFIXES = {
@@ -109,7 +108,7 @@ def open_source(
     if fmt in ("xlsx", "ods"):
         return read_workbook(path, fmt, sheet)
     if fmt == "geojson":
-        return read_geojson(path.read_bytes())
+        return read_geojson(path)
     return read_vector(path, fmt, sheet)
 
 
@@ -635,6 +634,11 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
             _("A cell holds more than %(n)s characters; the file is not read.")
             % {"n": number_format(sheetparse.MAX_CELL_CHARS, force_grouping=True)}
         )
+    if code == sheetparse.EXIT_BIG_GEOMETRY:
+        raise ReadError(
+            _("A geometry is larger than %(mb)s MB; the file is not read.")
+            % {"mb": sheetparse.MAX_GEOMETRY_BYTES // 2**20}
+        )
     if code == sheetparse.EXIT_UNREADABLE:
         message = (
             _("The file is not a readable %(format)s workbook: %(e)s")
@@ -668,55 +672,24 @@ def finite_geometry(geom):
     return geom
 
 
-def read_geojson(data: bytes) -> Source:
-    from shapely.geometry import shape
+# What is wrong with a whole GeoJSON document or one feature, by the child's codes.
+GEOJSON_ERRORS = {
+    "nested": lambda d: _("The JSON is nested too deeply."),
+    "not_json": lambda d: _("The file is not valid JSON: %(e)s") % {"e": d},
+    "not_collection": lambda d: _("The JSON is not a GeoJSON FeatureCollection."),
+    "no_features": lambda d: _("The FeatureCollection has no list of features."),
+}
+FEATURE_ERRORS = {
+    "not_object": lambda d: _("feature is not an object"),
+    "nested": lambda d: _("a property is nested too deeply"),
+    "geometry": lambda d: _("invalid geometry: %(e)s") % {"e": d},
+}
 
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ReadError(_("The file is not valid JSON: %(e)s") % {"e": exc}) from exc
-    except RecursionError:
-        raise ReadError(_("The JSON is nested too deeply.")) from None
-    if isinstance(doc, dict) and doc.get("type") == "Feature":
-        doc = {"type": "FeatureCollection", "features": [doc]}
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ReadError(_("The JSON is not a GeoJSON FeatureCollection."))
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise ReadError(_("The FeatureCollection has no list of features."))
-    crs = None
-    name = ((doc.get("crs") or {}).get("properties") or {}).get("name")
-    if isinstance(name, str) and "EPSG" in name.upper():
-        crs = "EPSG:" + name.replace("::", ":").rsplit(":", 1)[-1]
-    header: list[str] = []
-    seen = set()
-    for f in features:
-        props = f.get("properties") if isinstance(f, dict) else None
-        for key in props or {}:
-            if key not in seen:
-                seen.add(key)
-                header.append(str(key))
 
-    def rows():
-        for i, f in enumerate(features, start=1):
-            if not isinstance(f, dict):
-                yield i, None, ValueError(_("feature is not an object"))
-                continue
-            props = f.get("properties") or {}
-            try:
-                cells = [cell_text(props.get(k)) for k in header]
-            except (RecursionError, ValueError):  # a property nested too deeply to write
-                yield i, None, ValueError(_("a property is nested too deeply"))
-                continue
-            try:
-                geom = shape(f["geometry"]) if f.get("geometry") else None
-            except Exception as exc:  # shapely raises several types for bad coordinates
-                geom = ValueError(_("invalid geometry: %(e)s") % {"e": exc})
-            yield i, cells, finite_geometry(geom)
-
-    return Source(
-        "geojson", header, rows(), crs=crs or "EPSG:4326", geometry=True, total=len(features)
-    )
+def read_geojson(path: Path) -> Source:
+    """Parsed in the child process: a document of many small features takes many
+    times its size in memory."""
+    return _child_layer("geojson", str(path), "geojson", "")
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -753,16 +726,22 @@ def _vector_target(path: Path, fmt: str, layer: str | None) -> str:
 def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
     """Read one layer in a child process with limits (GDAL reads a whole layer at once,
     and a GeoPackage layer may be a view that never ends); rows come back one at a time."""
-    target = _vector_target(path, fmt, layer)
+    return _child_layer("layer", _vector_target(path, fmt, layer), fmt, layer or "")
+
+
+def _child_layer(kind: str, target: str, fmt: str, layer: str) -> Source:
     rows_file = open(scratch_file("layer", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
-        _parse_in_child("layer", target, fmt, layer or "", rows_file.name)
+        _parse_in_child(kind, target, fmt, layer, rows_file.name)
         meta = json.loads(rows_file.readline() or "{}")
     except BaseException:
         _discard(rows_file)
         raise
+    if meta.get("error") in GEOJSON_ERRORS:
+        _discard(rows_file)
+        raise ReadError(GEOJSON_ERRORS[meta["error"]](meta.get("detail", "")))
     names, name = meta.get("sheets", []), meta.get("sheet", "")
-    if name not in names:
+    if kind == "layer" and name not in names:
         _discard(rows_file)
         raise ReadError(
             _("There is no sheet '%(sheet)s'. Sheets: %(names)s.")
@@ -777,7 +756,11 @@ def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
         try:
             rows_file.seek(body_start)
             for i, line in enumerate(iter(rows_file.readline, ""), start=1):
-                cells, wkb = json.loads(line)
+                cells, wkb, *error = json.loads(line)
+                if error:  # a feature the child could not read: its code and detail
+                    code, detail = error[0], (error[1:] or [""])[0]
+                    yield i, cells, ValueError(FEATURE_ERRORS[code](detail))
+                    continue
                 try:
                     geom = shapely.from_wkb(bytes.fromhex(wkb)) if wkb else None
                 except Exception as exc:  # shapely raises its own types for broken shapes
@@ -792,7 +775,7 @@ def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
         fmt,
         meta.get("fields", []),
         body,
-        sheet=name,
+        sheet=name or None,
         sheets=names,
         crs=meta.get("crs"),
         geometry=bool(meta.get("geometry")),

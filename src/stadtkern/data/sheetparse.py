@@ -1,18 +1,20 @@
-"""Read one sheet of an XLSX or ODS workbook, or one layer of a vector file
-(GeoPackage, Shapefile), in a child process with limits.
+"""Read one sheet of an XLSX or ODS workbook, one layer of a vector file (GeoPackage,
+Shapefile) or a GeoJSON file, in a child process with limits.
 
 A workbook can make its reader allocate far more than the file's size (a sheet that
 claims ``A1:XFD1048576`` asks for 17 billion cells); a GeoPackage layer can be a view
-that never ends, and GDAL reads a whole layer at once. ``readers.read_workbook`` and
-``readers.read_vector`` first check what the file declares, then run this module as
+that never ends, and GDAL reads a whole layer at once; a GeoJSON document is parsed
+whole, at many times its size. ``readers.read_workbook``, ``readers.read_vector`` and
+``readers.read_geojson`` first check what the file declares, then run this module as
 its own process:
 
-    python -m stadtkern.data.sheetparse sheet|layer FILE NAME OUT MEMORY_BYTES CPU_SECONDS
+    python -m stadtkern.data.sheetparse sheet|layer|geojson FILE NAME OUT MEMORY_BYTES CPU_SECONDS
 
 which limits its own address space and CPU time before it reads anything (a limit
 set from the parent between fork and exec is not safe in a threaded server). It writes
 JSON lines to OUT: first ``{"sheets": [...], "sheet": name, ...}``, then one row per
-line (a list of cell texts; for a layer, the cells and the geometry as hex WKB). If it
+line (a list of cell texts; for a layer, the cells and the geometry as hex WKB, and for
+a GeoJSON feature that cannot be read, the code of its reason third). If it
 runs out of memory or time, only it dies; the web server answers the uploader with a
 4xx. This module imports no Django, so the child starts in a fraction of a second.
 """
@@ -27,12 +29,20 @@ EXIT_NO_SHEET = 3
 EXIT_UNREADABLE = 4
 EXIT_MEMORY = 5
 EXIT_BIG_CELL = 6
+EXIT_BIG_GEOMETRY = 7
 # The longest text one cell may hold: a few bytes of a file (a GeoPackage view, a
 # formula) can make a value of any size, and the web process reads each row whole.
 MAX_CELL_CHARS = 100_000
+# ... and the largest geometry (WKB): a million points, more than the finest boundary
+# of a municipality has.
+MAX_GEOMETRY_BYTES = 16 * 2**20
 
 
 class BigCell(Exception):
+    pass
+
+
+class BigGeometry(Exception):
     pass
 
 
@@ -110,10 +120,70 @@ def write_layer(path: str, layer: str, out) -> int:
         for i in range(count):
             shape = wkb[i] if wkb is not None else None
             cells = row_texts(column[i] for column in values)
-            if shape is not None and len(shape) > 4 * MAX_CELL_CHARS:
-                raise BigCell
+            if shape is not None and len(shape) > MAX_GEOMETRY_BYTES:
+                raise BigGeometry
             out.write(json.dumps([cells, shape.hex() if shape else None], ensure_ascii=False))
             out.write("\n")
+
+    return _exit_code(rows)
+
+
+def write_geojson(path: str, _name: str, out) -> int:
+    """A FeatureCollection (or one Feature) as a layer. What is wrong with the whole
+    document is the head line's ``error``; what is wrong with one feature, its row's."""
+    from shapely.geometry import shape
+
+    def fail(code: str, detail: str = "") -> int:
+        out.write(json.dumps({"error": code, "detail": detail[:500]}) + "\n")
+        return 0
+
+    try:
+        with open(path, "rb") as f:
+            doc = json.load(f)
+    except MemoryError:
+        return EXIT_MEMORY
+    except RecursionError:
+        return fail("nested")
+    except ValueError as exc:  # UnicodeDecodeError too
+        return fail("not_json", str(exc))
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        return fail("not_collection")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        return fail("no_features")
+    crs = None
+    crs_name = ((doc.get("crs") or {}).get("properties") or {}).get("name")
+    if isinstance(crs_name, str) and "EPSG" in crs_name.upper():
+        crs = "EPSG:" + crs_name.replace("::", ":").rsplit(":", 1)[-1]
+    header = list(dict.fromkeys(
+        str(key) for f in features if isinstance(f, dict)
+        and isinstance(f.get("properties"), dict) for key in f["properties"]
+    ))  # fmt: skip
+    head = {"sheets": [], "sheet": "", "fields": header, "crs": crs or "EPSG:4326",
+            "geometry": True}  # fmt: skip
+    out.write(json.dumps(head, ensure_ascii=False) + "\n")
+
+    def rows():
+        for f in features:
+            props = f.get("properties") if isinstance(f, dict) else None
+            if not isinstance(f, dict) or not isinstance(props or {}, dict):
+                out.write(json.dumps([None, None, "not_object"]) + "\n")
+                continue
+            try:
+                cells = row_texts((props or {}).get(k) for k in header)
+            except (RecursionError, ValueError):  # a property nested too deeply to write
+                out.write(json.dumps([None, None, "nested"]) + "\n")
+                continue
+            try:
+                wkb = shape(f["geometry"]).wkb.hex() if f.get("geometry") else None
+            except Exception as exc:  # shapely raises several types for bad coordinates
+                out.write(json.dumps([cells, None, "geometry", str(exc)[:200]]) + "\n")
+                continue
+            if wkb is not None and len(wkb) > 2 * MAX_GEOMETRY_BYTES:  # hex
+                raise BigGeometry
+            out.write(json.dumps([cells, wkb], ensure_ascii=False) + "\n")
 
     return _exit_code(rows)
 
@@ -124,6 +194,8 @@ def _exit_code(write_rows) -> int:
         write_rows()
     except BigCell:
         return EXIT_BIG_CELL
+    except BigGeometry:
+        return EXIT_BIG_GEOMETRY
     except MemoryError:
         return EXIT_MEMORY
     except Exception as exc:  # the readers raise their own error types for broken files
@@ -144,7 +216,8 @@ def main(argv: list[str]) -> int:
     kind, path, name, target, memory, seconds = argv
     limit(int(memory), int(seconds))
     with open(target, "w", encoding="utf-8") as out:
-        return (write_layer if kind == "layer" else write_sheet)(path, name, out)
+        write = {"layer": write_layer, "geojson": write_geojson}.get(kind, write_sheet)
+        return write(path, name, out)
 
 
 if __name__ == "__main__":

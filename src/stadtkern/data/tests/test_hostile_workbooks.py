@@ -225,3 +225,20 @@ def test_a_cell_larger_than_any_file_should_hold_is_refused_in_the_child(dataset
     with pytest.raises(importing.ImportFailed, match="more than 100,000 characters"):
         load(dataset, path.read_bytes(), "riesig.gpkg", sheet="riesig")
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+
+
+def test_a_geojson_document_is_parsed_in_the_child_within_its_limits(dataset, load, settings):
+    """JSON takes many times its size once parsed (a 28 MB file of small features,
+    well over 256 MB): the child that parses it stops, not the web server."""
+    import json
+
+    feature = {"type": "Feature", "properties": {"nr": 1, "name": "Laden"},
+               "geometry": {"type": "Point", "coordinates": [6.63, 51.45]}}  # fmt: skip
+    big = json.dumps({"type": "FeatureCollection", "features": [feature] * 300_000}).encode()
+    load(dataset, b"nr\n5\n")
+    settings.DATASTORE_PARSE_MEMORY_MB = 256
+    with pytest.raises(importing.ImportFailed, match="needs more than 256 MB"):
+        load(dataset, big, "gross.geojson")
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+    settings.DATASTORE_PARSE_MEMORY_MB = 2048
+    assert load(dataset, big, "gross.geojson").rows_imported == 300_000
