@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test test-sqlite test-postgres system-deps lint format bench messages clean
+.PHONY: demo serve test test-sqlite test-postgres system-deps lint audit format bench messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/stadtkern makemigrations --check --dry-run --verbosity 0
+
+# The locked dependencies against the advisories PyPI publishes; needs PyPI's JSON API,
+# so it is not part of `make test`. Fails on a known vulnerability or a package it
+# could not check.
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit -r constraints.txt --no-deps --disable-pip --strict --progress-spinner off
 
 format: $(STAMP)
 	$(BIN)/ruff format .
