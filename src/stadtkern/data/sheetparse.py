@@ -88,11 +88,13 @@ def write_sheet(path: str, sheet: str, out) -> int:
 
     def rows():
         sheet_range = book.get_sheet_by_name(name)
-        # Rows and columns before the first filled cell are left out, as Excel's used range.
-        first_row, first_col = sheet_range.start or (0, 0)
+        # Rows and columns before the first filled cell are left out, as Excel's used
+        # range. calamine's rows begin at the first filled column already, but the
+        # empty rows above the first filled one are among them.
+        first_row = (sheet_range.start or (0, 0))[0]
         for index, row in enumerate(sheet_range.iter_rows()):
             if index >= first_row:
-                cells = row_texts(row[first_col:])
+                cells = row_texts(row)
                 out.write(json.dumps(cells, ensure_ascii=False) + "\n")
 
     return _exit_code(rows)

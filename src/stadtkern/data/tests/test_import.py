@@ -199,7 +199,7 @@ def test_zip_bombs_are_refused(dataset, load):
         load(dataset, buffer.getvalue(), "bombe.xlsx")
 
 
-def _xlsx(rows, sheet="Daten") -> bytes:
+def _xlsx(rows, sheet="Daten", at=(0, 0)) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -210,9 +210,9 @@ def _xlsx(rows, sheet="Daten") -> bytes:
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             if isinstance(v, date):
-                ws.write_datetime(i, j, v, date_format)
+                ws.write_datetime(at[0] + i, at[1] + j, v, date_format)
             else:
-                ws.write(i, j, v)
+                ws.write(at[0] + i, at[1] + j, v)
     book.close()
     return buffer.getvalue()
 
@@ -234,11 +234,23 @@ def test_xlsx_named_sheet_with_typed_cells(dataset, load):
         load(dataset, content, "leerstand.xlsx", sheet="Fehlt")
 
 
+@pytest.mark.parametrize("at", [(0, 1), (3, 2), (2, 0)])
+def test_a_table_that_starts_away_from_a1_keeps_every_column(dataset, load, at):
+    content = _xlsx([["Nr", "Name", "Fläche"], [1, "Laden A", 120.5], [2, "Laden B", 80]], at=at)
+    run = load(dataset, content, "versetzt.xlsx", sheet="Daten")
+    assert [c["name"] for c in run.columns] == ["nr", "name", "flaeche"]
+    assert [(r["nr"], r["name"], r["flaeche"]) for r in rows_of(dataset)] == [
+        (1, "Laden A", 120.5), (2, "Laden B", 80.0),
+    ]  # fmt: skip
+
+
 def _ods(rows) -> bytes:
     cells = "".join(
         "<table:table-row>"
         + "".join(
-            f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            "<table:table-cell/>"
+            if v is None
+            else f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
             if isinstance(v, int | float)
             else f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
             for v in row
@@ -279,6 +291,13 @@ def test_ods_first_sheet(dataset, load):
     )
     assert run.sheet == "Tabelle1" and types_of(run) == {"bezirk": "text", "einwohner": "decimal"}
     assert [r["bezirk"] for r in rows_of(dataset)] == ["Nord", "Süd"]
+
+
+def test_ods_table_that_starts_away_from_a1(dataset, load):
+    rows = [[None], [None, None, "Bezirk", "Einwohner"], [None, None, "Nord", 12000]]
+    run = load(dataset, _ods(rows), "bezirke.ods")
+    assert [c["name"] for c in run.columns] == ["bezirk", "einwohner"]
+    assert [(r["bezirk"], r["einwohner"]) for r in rows_of(dataset)] == [("Nord", 12000)]
 
 
 def _square(x, y, d):
