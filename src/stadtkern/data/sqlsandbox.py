@@ -250,7 +250,6 @@ def _sqlite_reader() -> sqlite3.Connection:
     reader.execute("PRAGMA query_only = ON")
     reader.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     reader.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-    reader.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, 200)
     from .sqlfunctions import register
 
     register(reader)

@@ -382,3 +382,14 @@ def test_numbers_json_cannot_carry_travel_as_text(alpha, shops):
     row = run(query, alpha).rows[0]
     assert all(isinstance(v, str) for v in row)
     json.dumps(row, allow_nan=False)
+
+
+def test_a_wide_dataset_leaves_every_query_working(alpha, shops, load, settings):
+    """SQLite reads the whole schema for any query: a limit on columns below the widest
+    dataset table broke every query, other municipalities' ones too."""
+    wide = Dataset.objects.create(municipality=alpha, slug="breit", title="Breit")
+    width = settings.DATASTORE_MAX_COLUMNS
+    header = ";".join(f"s{i}" for i in range(width))
+    load(wide, f"{header}\n{';'.join(str(i) for i in range(width))}\n".encode(), "breit.csv")
+    assert run("SELECT nr FROM laeden ORDER BY nr", alpha).rows == [[1], [2]]
+    assert run(f"SELECT s{width - 1} FROM breit", alpha).rows == [[width - 1]]
