@@ -8,6 +8,8 @@ removed at the next start (``stadtkern serve`` and ``stadtkern import`` call
 
 import os
 import re
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,8 +17,15 @@ _OWNER = re.compile(r"^stadtkern-[a-z]+-(\d+)-")
 
 
 def scratch_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "stadtkern"
+    """This user's folder in the temporary directory, which no other user may have made
+    or may enter: the reader processes open files in it by name."""
+    folder = Path(tempfile.gettempdir()) / f"stadtkern-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise RuntimeError(f"{folder} belongs to another user or is no folder; remove it")
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
     return folder
 
 
@@ -45,6 +54,9 @@ def remove_orphans() -> int:
     for path in scratch_dir().iterdir():
         match = _OWNER.match(path.name)
         if match and not _alive(int(match.group(1))):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():  # a Shapefile unpacked from its ZIP
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed += 1
     return removed

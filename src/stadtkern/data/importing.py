@@ -128,9 +128,9 @@ def column_name(title: str) -> str:
     return text[:63]
 
 
-def shown(value) -> str:
+def shown(value, limit: int = SHOWN_CHARS) -> str:
     text = "" if value is None else str(value)
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def name_columns(header: list[str], warnings: list[dict]) -> list[tuple[str, str]]:
@@ -260,7 +260,8 @@ def analyse(path: Path, options: Options) -> Analysis:
                         "write it. If it is a decimal point, import the column as text or "
                         "save the file with decimal commas."
                     )
-                    % {"title": title, "value": grouped, "number": grouped.replace(".", "")},
+                    % {"title": shown(title, 60), "value": shown(grouped, 40),
+                       "number": shown(grouped.replace(".", ""), 40)},  # fmt: skip
                 }
             )
         if guess.non_empty == 0 and rows_seen:
@@ -353,7 +354,7 @@ class Outcome:
                     "line": line,
                     "column": column,
                     "value": None if value is None else shown(value),
-                    "reason": reason,
+                    "reason": shown(reason, 2 * SHOWN_CHARS),
                 }
             )
 
@@ -636,7 +637,7 @@ def preview(
         analysis.sample = sample
     except (ReadError, ImportFailed) as exc:
         run.status = ImportStatus.FAILED
-        run.message = str(exc)
+        run.message = shown(exc, 4 * SHOWN_CHARS)
         run.seconds = time.monotonic() - started
         run.save()
         raise ImportFailed(str(exc), run) from exc
@@ -669,8 +670,9 @@ def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
     run.format = src.format
     run.encoding = src.encoding or ""
     run.delimiter = src.delimiter or ""
-    run.sheet = src.sheet or ""
-    run.source_crs = analysis.crs or ""
+    # A layer's name and a CRS given as WKT may be longer than the run keeps.
+    run.sheet = shown(src.sheet, ImportRun._meta.get_field("sheet").max_length)
+    run.source_crs = shown(analysis.crs, ImportRun._meta.get_field("source_crs").max_length)
     run.columns = [
         c.as_json() | {"inferred": c.inferred, "examples": [shown(e) for e in c.examples]}
         for c in analysis.columns
@@ -681,7 +683,10 @@ def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
     run.rows_imported = outcome.rows_in - outcome.rows_rejected
     run.rows_rejected = outcome.rows_rejected
     run.errors = sorted(outcome.errors, key=lambda e: e["line"])
-    run.warnings = _finish_warnings(analysis, outcome)
+    run.warnings = [
+        w | {"message": shown(w.get("message"), 4 * SHOWN_CHARS)}
+        for w in _finish_warnings(analysis, outcome)
+    ]
 
 
 def run_import(
@@ -725,7 +730,7 @@ def run_import(
     except (ReadError, ImportFailed) as exc:
         run.status = ImportStatus.FAILED
         run.rows_imported = 0
-        run.message = str(exc)
+        run.message = shown(exc, 4 * SHOWN_CHARS)
         run.seconds = time.monotonic() - started
         run.save()
         raise ImportFailed(str(exc), run) from exc
@@ -873,7 +878,7 @@ def _load(
     dataset.row_count = row_count
     dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
     dataset.bbox = geo.table_bbox(table) if geometry else None
-    dataset.source_crs = (analysis.crs or "") if geometry else ""
+    dataset.source_crs = shown(analysis.crs, 40) if geometry else ""
     dataset.modified = timezone.now()
     dataset.save()
     if old_table:

@@ -16,8 +16,11 @@ import io
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import weakref
 import zipfile
 from collections.abc import Iterator
@@ -28,7 +31,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from stadtkern.core.scratch import scratch_file
+from stadtkern.core.scratch import scratch_dir, scratch_file
 
 from . import sheetparse
 
@@ -590,10 +593,22 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
     return None
 
 
+def parse_output_limit(path: Path) -> int:
+    """How much the child may write for a file: what its text can fairly hold once read
+    (16 times the file, at least 64 MB, at most the child's memory), not what a few
+    bytes of formulas, shared strings or views can make."""
+    try:
+        size = path.stat().st_size
+    except OSError:  # a /vsi path of GDAL's: the archive's size counts
+        size = settings.DATASTORE_MAX_UPLOAD
+    return min(max(16 * size, 64 * 2**20), settings.DATASTORE_PARSE_MEMORY_MB * 2**20)
+
+
 def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> None:
     """Run sheetparse in a child process with memory and time limits; map its end."""
     memory = settings.DATASTORE_PARSE_MEMORY_MB * 2**20
     seconds = settings.DATASTORE_PARSE_SECONDS
+    output = parse_output_limit(Path(path))
 
     # The child gets no secrets (it reads nothing of Django) and GDAL no external access.
     keep = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
@@ -612,12 +627,14 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
                 target,
                 str(memory),
                 str(seconds),
+                str(output),
             ],  # fmt: skip
             capture_output=True,
             # CPU time does not pass while a reader waits; the clock stops it too.
             timeout=seconds + 5,
             check=False,
             env=env,
+            cwd=scratch_dir(),  # not the project's folder: nothing there to find by a relative name
         )
     except subprocess.TimeoutExpired as exc:
         raise ReadError(
@@ -633,6 +650,11 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
         raise ReadError(
             _("A cell holds more than %(n)s characters; the file is not read.")
             % {"n": number_format(sheetparse.MAX_CELL_CHARS, force_grouping=True)}
+        )
+    if code == sheetparse.EXIT_TOO_MUCH:
+        raise ReadError(
+            _("Read, the file would take more than %(mb)s MB; it is not read.")
+            % {"mb": output // 2**20}
         )
     if code == sheetparse.EXIT_BIG_GEOMETRY:
         raise ReadError(
@@ -694,6 +716,12 @@ def read_geojson(path: Path) -> Source:
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SHAPEFILE_MAGIC = (9994).to_bytes(4, "big")
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SQL_COMMENT = re.compile(r"/\*.*?(?:\*/|$)|--[^\n]*", re.S)
+_MODULE = re.compile(r"\busing\s+[\"'`\[]?(\w+)")
+# What a view or trigger may not name: SQLite's own schema and pragmas say where the
+# file lies on the server and what else the database holds.
+_SCHEMA_NAMES = re.compile(r"\b(?:pragma_\w+|sqlite_(?:master|schema|temp_master|temp_schema))\b")
 
 
 def _vector_target(path: Path, fmt: str, layer: str | None) -> str:
@@ -701,32 +729,96 @@ def _vector_target(path: Path, fmt: str, layer: str | None) -> str:
     its name merely claims. GDAL picks a driver by content, and some formats (a VRT,
     a CSV of /vsicurl/) read other files of the server or other servers."""
     if fmt == "gpkg":
-        with path.open("rb") as f:
-            if f.read(16) != SQLITE_MAGIC:
-                raise ReadError(_("The file is not a GeoPackage."))
+        _check_magic(path, SQLITE_MAGIC, _("The file is not a GeoPackage."))
+        check_geopackage_schema(path)
         return str(path)
     if path.suffix.lower() != ".zip":
-        with path.open("rb") as f:
-            if f.read(4) != SHAPEFILE_MAGIC:
-                raise ReadError(_("The file is not a Shapefile (.shp)."))
+        _check_magic(path, SHAPEFILE_MAGIC, _("The file is not a Shapefile (.shp)."))
         return str(path)
+    return _unpacked_shapefile(path, layer)
+
+
+def _check_magic(path: Path, magic: bytes, message: str) -> None:
+    with path.open("rb") as f:
+        if f.read(len(magic)) != magic:
+            raise ReadError(message)
+
+
+def check_geopackage_schema(path: Path) -> None:
+    """Refuse a GeoPackage whose schema could reach beyond the file: a virtual table
+    other than a spatial index (SpatiaLite's VirtualText reads any file of the
+    server) or a view that reads SQLite's schema or pragmas. The schema is read as
+    data, with no extension loaded; virtual tables are known by their root page 0,
+    whatever their text says."""
+    from urllib.request import pathname2url
+
+    try:
+        con = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+        try:
+            entries = con.execute("SELECT type, name, rootpage, sql FROM sqlite_master").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise ReadError(_("The file is not a GeoPackage.")) from exc
+    for kind, name, rootpage, sql in entries:
+        text = _SQL_COMMENT.sub(" ", str(sql or "")).lower()
+        module = _MODULE.search(text)
+        virtual = kind == "table" and not rootpage
+        if (virtual and (not module or module.group(1) != "rtree")) or (
+            kind in ("view", "trigger") and _SCHEMA_NAMES.search(text)
+        ):
+            raise ReadError(
+                _("The GeoPackage holds '%(name)s', which reads beyond the file; it is not read.")
+                % {"name": shown_name(name)}
+            )
+
+
+def shown_name(name) -> str:
+    text = str(name)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _unpacked_shapefile(path: Path, layer: str | None) -> str:
+    """The chosen Shapefile of a ZIP, with its sidecar files, unpacked into a folder of
+    its own. GDAL is never given the archive: it would pick the first of two members of
+    one name where Python picks the last, and read a VRT as the checked Shapefile."""
     archive = check_archive(path)
-    members = [n for n in archive.namelist() if n.lower().endswith(".shp")]
-    if not members:
-        raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
-    chosen = next((n for n in members if Path(n).stem == layer), members[0])
-    if ".." in chosen.split("/") or chosen.startswith("/") or "\\" in chosen or ":" in chosen:
-        raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
-    with archive.open(chosen) as f:
-        if f.read(4) != SHAPEFILE_MAGIC:
-            raise ReadError(_("The file is not a Shapefile (.shp)."))
-    return f"/vsizip/{path}/{chosen}"
+    with archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        lowered = [info.filename.lower() for info in infos]
+        if len(set(lowered)) != len(lowered):
+            raise ReadError(_("The ZIP file holds two files of one name; it is not read."))
+        shapes = [info for info in infos if info.filename.lower().endswith(".shp")]
+        if not shapes:
+            raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
+        chosen = next((i for i in shapes if Path(i.filename).stem == layer), shapes[0])
+        stem = chosen.filename[:-4]
+        if ".." in stem.split("/") or stem.startswith("/") or "\\" in stem or ":" in stem:
+            raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
+        folder = Path(tempfile.mkdtemp(prefix=f"stadtkern-shp-{os.getpid()}-", dir=scratch_dir()))
+        name = Path(stem).name or "layer"
+        for info in infos:
+            part_stem, _dot, suffix = info.filename.rpartition(".")
+            if part_stem == stem and f".{suffix.lower()}" in SHAPEFILE_PARTS:
+                (folder / f"{name}.{suffix.lower()}").write_bytes(archive.read(info))
+    target = folder / f"{name}.shp"
+    try:
+        _check_magic(target, SHAPEFILE_MAGIC, _("The file is not a Shapefile (.shp)."))
+    except ReadError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return str(target)
 
 
 def read_vector(path: Path, fmt: str, layer: str | None) -> Source:
     """Read one layer in a child process with limits (GDAL reads a whole layer at once,
     and a GeoPackage layer may be a view that never ends); rows come back one at a time."""
-    return _child_layer("layer", _vector_target(path, fmt, layer), fmt, layer or "")
+    target = _vector_target(path, fmt, layer)
+    try:
+        return _child_layer("layer", target, fmt, layer or "")
+    finally:
+        if Path(target).parent != path.parent:  # a Shapefile unpacked from its ZIP
+            shutil.rmtree(Path(target).parent, ignore_errors=True)
 
 
 def _child_layer(kind: str, target: str, fmt: str, layer: str) -> Source:

@@ -8,9 +8,10 @@ whole, at many times its size. ``readers.read_workbook``, ``readers.read_vector`
 ``readers.read_geojson`` first check what the file declares, then run this module as
 its own process:
 
-    python -m stadtkern.data.sheetparse sheet|layer|geojson FILE NAME OUT MEMORY_BYTES CPU_SECONDS
+    python -m stadtkern.data.sheetparse sheet|layer|geojson FILE NAME OUT MEMORY_BYTES CPU_SECONDS OUT_BYTES
 
-which limits its own address space and CPU time before it reads anything (a limit
+which limits its own address space, CPU time and what it may write (the web process
+reads the rows back) before it reads anything (a limit
 set from the parent between fork and exec is not safe in a threaded server). It writes
 JSON lines to OUT: first ``{"sheets": [...], "sheet": name, ...}``, then one row per
 line (a list of cell texts; for a layer, the cells and the geometry as hex WKB, and for
@@ -19,6 +20,7 @@ runs out of memory or time, only it dies; the web server answers the uploader wi
 4xx. This module imports no Django, so the child starts in a fraction of a second.
 """
 
+import errno
 import json
 import math
 import sys
@@ -30,6 +32,7 @@ EXIT_UNREADABLE = 4
 EXIT_MEMORY = 5
 EXIT_BIG_CELL = 6
 EXIT_BIG_GEOMETRY = 7
+EXIT_TOO_MUCH = 8
 # The longest text one cell may hold: a few bytes of a file (a GeoPackage view, a
 # formula) can make a value of any size, and the web process reads each row whole.
 MAX_CELL_CHARS = 100_000
@@ -200,23 +203,31 @@ def _exit_code(write_rows) -> int:
         return EXIT_BIG_GEOMETRY
     except MemoryError:
         return EXIT_MEMORY
+    except OSError as exc:
+        if exc.errno != errno.EFBIG:
+            raise
+        return EXIT_TOO_MUCH  # more rows than OUT_BYTES (a few bytes can make gigabytes)
     except Exception as exc:  # the readers raise their own error types for broken files
         sys.stderr.write(str(exc)[:500])
         return EXIT_UNREADABLE
     return 0
 
 
-def limit(memory: int, seconds: int) -> None:
+def limit(memory: int, seconds: int, output: int) -> None:
     import resource
+    import signal
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))  # the rows it writes
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    # A write beyond the limit fails with EFBIG (instead of killing the process), so
+    # that the parent learns why.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
 
 
 def main(argv: list[str]) -> int:
-    kind, path, name, target, memory, seconds = argv
-    limit(int(memory), int(seconds))
+    kind, path, name, target, memory, seconds, output = argv
+    limit(int(memory), int(seconds), int(output))
     with open(target, "w", encoding="utf-8") as out:
         write = {"layer": write_layer, "geojson": write_geojson}.get(kind, write_sheet)
         return write(path, name, out)

@@ -3,6 +3,7 @@ clear error, before allocation where the file declares its size, and otherwise i
 child process whose death leaves the server and the stored data as they were."""
 
 import io
+import os
 import zipfile
 
 import pytest
@@ -242,3 +243,140 @@ def test_a_geojson_document_is_parsed_in_the_child_within_its_limits(dataset, lo
     assert [r["nr"] for r in rows_of(dataset)] == [5]
     settings.DATASTORE_PARSE_MEMORY_MB = 2048
     assert load(dataset, big, "gross.geojson").rows_imported == 300_000
+
+
+def _with_schema_entry(path, kind, name, sql):
+    """Write an entry into the file's schema as a hostile tool would (writable_schema)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(
+        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)",
+        [kind, name, name, sql],
+    )
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
+        [name, name],
+    )
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "kind,sql",
+    [
+        # SpatiaLite, which GDAL carries, reads any file of the server as a table
+        (
+            "table",
+            "CREATE VIRTUAL TABLE leak USING VirtualText('{secret}', 'UTF-8', 0, POINT, NONE, ':')",
+        ),
+        (
+            "table",
+            "CREATE /* r */ VIRTUAL TABLE leak USING \"VirtualText\"('{secret}', 'UTF-8', 0)",
+        ),
+        ("table", "CREATE VIRTUAL TABLE leak USING rtree_i32(id, a, b)"),
+        # where the file lies on the server
+        (
+            "view",
+            "CREATE VIEW leak AS SELECT 1 AS fid, (SELECT file FROM pragma_database_list) AS v",
+        ),
+        ("view", "CREATE VIEW leak AS SELECT 1 AS fid, sql AS v FROM SQLITE_SCHEMA"),
+    ],
+)
+def test_a_geopackage_that_reads_beyond_its_file_is_refused(dataset, load, tmp_path, kind, sql):
+    from .test_import import _vector_file
+
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("geheim:1\n")
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    _with_schema_entry(path, kind, "leak", sql.format(secret=secret))
+    load(dataset, b"nr\n5\n")
+    for layer in ("leak", "laden"):
+        with pytest.raises(importing.ImportFailed, match="'leak', which reads beyond the file"):
+            load(dataset, path.read_bytes(), "t.gpkg", sheet=layer)
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+def test_a_geopackage_with_its_spatial_index_reads_as_before(dataset, load, tmp_path):
+    from .test_import import _vector_file
+
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    assert con.execute(
+        "SELECT count(*) FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%rtree%'"
+    ).fetchone() == (1,)
+    con.close()
+    assert load(dataset, path.read_bytes(), "laden.gpkg").rows_imported == 2
+
+
+@pytest.mark.parametrize("second", ["a.shp", "A.SHP"])
+def test_a_zip_with_two_members_of_one_name_is_refused(dataset, load, second):
+    """Python reads the last member of a name, GDAL the first: the checked Shapefile
+    and the one read would differ (here a VRT reading the project's own database)."""
+    import warnings
+
+    from django.db import connection
+
+    vrt = VRT.format(source=connection.settings_dict["NAME"]).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it writes
+        z.writestr("a.shp", vrt)
+        z.writestr(second, SHAPEFILE_HEADER)
+    load(dataset, b"nr\n5\n")
+    with pytest.raises(importing.ImportFailed, match="two files of one name"):
+        load(dataset, out.getvalue(), "strassen.zip")
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+# The 100-byte header of an empty Shapefile of points.
+SHAPEFILE_HEADER = (
+    (9994).to_bytes(4, "big") + bytes(20) + (50).to_bytes(4, "big")
+    + (1000).to_bytes(4, "little") + (1).to_bytes(4, "little") + bytes(64)
+)  # fmt: skip
+
+
+def test_a_zipped_shapefile_in_a_folder_reads_and_its_errors_name_no_server_path(
+    dataset, load, tmp_path
+):
+    from stadtkern.core.scratch import scratch_dir
+
+    from .test_import import _vector_file
+
+    _vector_file(tmp_path, "ESRI Shapefile", "laden.shp")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for part in tmp_path.glob("laden.*"):
+            z.write(part, f"daten/{part.name}")
+    assert load(dataset, out.getvalue(), "laeden.zip").rows_imported == 2
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:  # the .shp without its .shx
+        z.write(tmp_path / "laden.shp", "daten/laden.shp")
+    with pytest.raises(importing.ImportFailed) as failed:
+        load(dataset, broken.getvalue(), "ohne-shx.zip")
+    message = str(failed.value)
+    assert "laden" in message and str(tmp_path) not in message
+    assert str(scratch_dir()) not in message and "/vsizip/" not in message
+    mine = f"stadtkern-shp-{os.getpid()}-"
+    assert not [p for p in scratch_dir().iterdir() if p.name.startswith(mine)]
+
+
+def test_a_small_workbook_that_reads_as_gigabytes_stops_in_the_child(dataset, load):
+    """One long shared string used in many cells: a file of some kilobytes that reads as
+    hundreds of megabytes of rows, which the web process would hold."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Daten")
+    sheet.write(0, 0, "text")
+    long = "x" * 32_767  # the longest text Excel keeps in a cell
+    for row in range(1, 3000):
+        sheet.write_string(row, 0, long)
+    book.close()
+    assert len(buffer.getvalue()) < 200_000
+    load(dataset, b"nr\n5\n")
+    with pytest.raises(importing.ImportFailed, match="would take more than 64 MB"):
+        load(dataset, buffer.getvalue(), "klein.xlsx")
+    assert [r["nr"] for r in rows_of(dataset)] == [5]

@@ -413,6 +413,26 @@ def test_a_preview_keeps_only_the_start_of_long_cells(dataset, tmp_path):
     assert len(run.errors[0]["value"]) <= importing.SHOWN_CHARS
 
 
+def test_what_a_run_keeps_fits_its_fields_on_every_database(dataset, load, tmp_path):
+    """A CRS given as a PROJ string, a layer name of 250 characters and a German
+    number of 100,000 digits are the file's, not the run's to refuse (PostgreSQL
+    answered 500 for the first two)."""
+    proj = "+proj=tmerc +lon_0=7 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m"
+    run = load(dataset, b"x;y\n333100;5703100\n", "xy.csv", crs=proj, x="x", y="y")
+    assert run.rows_imported == 1 and len(run.source_crs) <= 40
+    name = "s" * 250
+    _vector_file(tmp_path, "ESRI Shapefile", f"{name}.shp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for part in tmp_path.glob(f"{name}.*"):
+            z.write(part, part.name)
+    run = load(dataset, buffer.getvalue(), "lang.zip")
+    assert run.rows_imported == 2 and run.sheet.startswith("sss") and len(run.sheet) <= 200
+    grouped = "1." + ".".join(["000"] * 30_000)
+    run = load(dataset, f"zahl\n{grouped}\n2.000\n".encode(), "zahlen.csv")
+    assert len(json.dumps(run.warnings)) < 2_000
+
+
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
     from stadtkern.data import services
 

@@ -5,11 +5,11 @@ PostgreSQL the same files go through COPY, and the same rows must come back.
 """
 
 import glob
-import tempfile
 
 import pytest
 from django.db import connection
 
+from stadtkern.core.scratch import scratch_dir
 from stadtkern.data import importing, staging
 from stadtkern.data.models import Dataset
 
@@ -32,7 +32,7 @@ def _import(alpha, tmp_path, slug, content=CSV, **options):
 
 
 def _stage_files() -> set[str]:
-    return set(glob.glob(f"{tempfile.gettempdir()}/stadtkern-stage-*"))
+    return set(glob.glob(f"{scratch_dir()}/stadtkern-stage-*"))
 
 
 @pytest.mark.django_db(transaction=True)
