@@ -260,8 +260,11 @@ def analyse(path: Path, options: Options) -> Analysis:
                         "write it. If it is a decimal point, import the column as text or "
                         "save the file with decimal commas."
                     )
-                    % {"title": shown(title, 60), "value": shown(grouped, 40),
-                       "number": shown(grouped.replace(".", ""), 40)},  # fmt: skip
+                    % {
+                        "title": shown(title, 60),
+                        "value": shown(grouped, 40),
+                        "number": shown(grouped.replace(".", ""), 40),
+                    },  # fmt: skip
                 }
             )
         if guess.non_empty == 0 and rows_seen:
