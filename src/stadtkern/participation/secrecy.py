@@ -15,18 +15,20 @@ shown; ``stadtkern participation seal`` seals everything that is due (run it fro
 shortly after votes close).
 """
 
+import logging
 import random
 import uuid
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import Ballot, Budget, PhaseKind, Process, Survey, SurveyResponse
 from .selectors import voting_over
 
 _system_random = random.SystemRandom()
+log = logging.getLogger("stadtkern.participation")
 
 
 def budget_seal(*, budget: Budget, shuffle=None, only_when_over: bool = True) -> bool:
@@ -50,6 +52,26 @@ def budget_seal(*, budget: Budget, shuffle=None, only_when_over: bool = True) ->
         budget.sealed_at = timezone.now()
         budget.save(update_fields=["sealed_at"])
     return True
+
+
+def held_open(model, pk) -> bool:
+    """Hold a budget or survey against sealing until this transaction ends; True when it
+    is sealed already (a ballot or answer must then not be stored).
+
+    On PostgreSQL a share lock on its row, which sealing's FOR UPDATE waits for (and
+    which waits for a seal under way). The rows a ballot inserts lock nothing there
+    before the commit: Django's foreign keys are checked at the commit. On SQLite one
+    transaction writes at a time, and the check at the end of the ballot's suffices."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT sealed_at FROM {connection.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+            " WHERE id = %s FOR SHARE",
+            [pk],
+        )
+        row = cur.fetchone()
+    return row is not None and row[0] is not None
 
 
 def survey_seal(*, survey: Survey, shuffle=None) -> bool:
@@ -76,7 +98,7 @@ def _rewrite_shuffled(rows, fields: list[str], shuffle) -> None:
     with _secure_delete():
         rows.delete()
     model.objects.bulk_create([model(id=uuid.uuid4(), **row) for row in values], batch_size=2000)
-    transaction.on_commit(lambda: _erase_old_rows(model._meta.db_table))
+    transaction.on_commit(erase_old_rows)
 
 
 def seal_due(now: datetime | None = None) -> dict:
@@ -94,8 +116,9 @@ def seal_due(now: datetime | None = None) -> dict:
     surveys = 0
     for survey in Survey.objects.filter(anonymous=True, sealed_at__isnull=True, closes_at__lte=now):
         surveys += survey_seal(survey=survey)
-    # A seal whose log could not be emptied then (a reader was busy) is finished here.
-    return {"budgets": budgets, "surveys": surveys, "log_emptied": empty_sqlite_log()}
+    # A seal whose old rows could not be erased then (a reader or a ballot was busy)
+    # is finished here.
+    return {"budgets": budgets, "surveys": surveys, "old_rows_erased": erase_old_rows()}
 
 
 @contextmanager
@@ -114,14 +137,46 @@ def _secure_delete():
             cur.execute(f"PRAGMA secure_delete = {int(before)}")
 
 
-def _erase_old_rows(table: str) -> None:
-    """Remove the superseded row versions from the database files (after the commit)."""
-    if connection.vendor == "postgresql":
-        # Dead row versions keep their xmin and place until the table is rewritten.
-        with connection.cursor() as cur:
-            cur.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
-    else:
-        empty_sqlite_log()
+def erase_old_rows() -> bool:
+    """Remove the superseded row versions from the database files; True when none is
+    left. Runs after a seal's commit, and again from ``seal_due`` if it could not then.
+
+    PostgreSQL: dead row versions keep their xmin and place until ``VACUUM FULL``
+    rewrites the table. It needs the table to itself, so it waits at most two seconds
+    for ballots being written (a longer wait would hold up every vote) and is tried
+    again later. SQLite: the write-ahead log is emptied (``empty_sqlite_log``).
+    """
+    if connection.vendor != "postgresql":
+        return empty_sqlite_log()
+    done = True
+    with connection.cursor() as cur:
+        for model in (Ballot, SurveyResponse):
+            table = model._meta.db_table
+            cur.execute(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = %s::regclass", [table]
+            )
+            row = cur.fetchone()
+            if row is not None and not row[0] and not _sealed_lately(model):
+                continue
+            cur.execute("SHOW lock_timeout")
+            before = cur.fetchone()[0]
+            cur.execute("SET lock_timeout = '2s'")
+            try:
+                cur.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
+            except OperationalError as exc:  # the lock was not had in time
+                log.warning("old rows of %s stay until the next seal run: %s", table, exc)
+                done = False
+            finally:
+                cur.execute("SELECT set_config('lock_timeout', %s, false)", [before])
+    return done
+
+
+def _sealed_lately(model) -> bool:
+    """Whether a seal of this kind happened in the last minute (the statistics that
+    count dead rows may not show its rows yet)."""
+    since = timezone.now() - timedelta(minutes=1)
+    owner = Budget if model is Ballot else Survey
+    return owner.objects.filter(sealed_at__gte=since).exists()
 
 
 def empty_sqlite_log() -> bool:

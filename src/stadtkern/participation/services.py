@@ -488,6 +488,8 @@ def ballot_cast(
     if code and client:
         _count_code_try(budget, code, client)
     with transaction.atomic():
+        if secrecy.held_open(Budget, budget.pk):
+            raise ValidationError({"ballot": _("Voting is not open now.")})
         key, who = _voter_key(budget, user=user, code=code)
         stored_points = _check_ballot(budget, refs, points)
         # One statement each, whatever runs in parallel: the participation row is
@@ -506,8 +508,9 @@ def ballot_cast(
             [Ballot(budget=budget, key=key, projects=refs, points=stored_points)],
             update_conflicts=True, unique_fields=["budget", "key"], update_fields=["projects", "points"],
         )  # fmt: skip
-        # A ballot racing the seal: the rows above hold a lock on the budget that sealing
-        # waits for (and that waits for sealing), so this sees a seal that came first.
+        # A ballot racing the seal: on PostgreSQL the share lock taken above keeps the
+        # seal waiting; on SQLite this transaction holds the write lock by now, so a
+        # seal that came first shows here.
         if Budget.objects.filter(pk=budget.pk, sealed_at__isnull=False).exists():
             raise ValidationError({"ballot": _("Voting is not open now.")})
         return not first

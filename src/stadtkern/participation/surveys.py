@@ -210,6 +210,8 @@ def response_submit(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
+            if survey.anonymous and secrecy.held_open(Survey, survey.pk):
+                raise ValidationError({"survey": _("This survey is not open now.")})
             if signed_in and survey.anonymous:
                 SurveyParticipation.objects.create(survey=survey, user=user)
             response = SurveyResponse.objects.create(
@@ -217,9 +219,9 @@ def response_submit(
                 user=user if signed_in and not survey.anonymous else None,
                 answers=stored,
             )
-            # An answer racing the seal: the rows above hold a lock on the survey that
-            # sealing waits for (and that waits for sealing); a seal that came first
-            # shows here, and nothing of this answer stays beside the sealed ones.
+            # An answer racing the seal: on PostgreSQL the share lock above keeps the
+            # seal waiting; on SQLite this transaction holds the write lock by now, so a
+            # seal that came first shows here and nothing of this answer stays.
             if Survey.objects.filter(pk=survey.pk, sealed_at__isnull=False).exists():
                 raise ValidationError({"survey": _("This survey is not open now.")})
             return response

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from stadtkern.participation import secrecy, services, surveys
 from stadtkern.participation.keys import ballot_key, digest
 from stadtkern.participation.models import (
     Ballot,
+    Budget,
     Participation,
     Phase,
     PhaseKind,
+    Survey,
     SurveyParticipation,
     SurveyResponse,
     VotingCode,
@@ -195,7 +197,7 @@ def test_seal_command_seals_what_has_closed(closed_vote):
 
     out = StringIO()
     call_command("participation", "seal", stdout=out)
-    assert json.loads(out.getvalue()) == {"budgets": 1, "surveys": 0, "log_emptied": True}
+    assert json.loads(out.getvalue()) == {"budgets": 1, "surveys": 0, "old_rows_erased": True}
     budget, _keys = closed_vote
     budget.refresh_from_db()
     assert budget.sealed_at is not None
@@ -225,6 +227,75 @@ def test_no_survey_answer_lands_after_the_seal(alpha, people_alpha):
         )
     assert SurveyResponse.objects.filter(survey=survey).count() == 1
     assert not SurveyParticipation.objects.filter(survey=survey).exists()
+
+
+def _seal_while_open(write, seal) -> tuple[bool, list]:
+    """Run ``write`` in a transaction that stays open, and ``seal`` meanwhile: whether
+    the seal had to wait for the write, and what either raised."""
+    written, release, errors = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                write()
+                written.set()
+                release.wait(15)
+        except Exception as exc:  # noqa: BLE001 (the test reports what either raised)
+            errors.append(exc)
+        finally:
+            written.set()
+            connection.close()
+
+    def sealer():
+        try:
+            seal()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=writer)
+    first.start()
+    assert written.wait(15)
+    second = threading.Thread(target=sealer)
+    second.start()
+    second.join(1.5)
+    waited = second.is_alive()
+    release.set()
+    first.join(20)
+    second.join(20)
+    return waited, errors
+
+
+def test_a_ballot_still_being_written_holds_the_seal_until_it_is_in(alpha):
+    """On PostgreSQL the rows of a ballot lock nothing before its commit (foreign keys
+    are checked then): without the ballot's own share lock a seal passed it and the
+    ballot landed beside the sealed ones, with its own xmin."""
+    budget = make_budget(make_process(alpha), max_projects=3)
+    first, late = services.voting_codes_create(process=budget.process, count=2)
+    services.ballot_cast(budget=budget, projects=["1"], code=first)
+    waited, errors = _seal_while_open(
+        lambda: services.ballot_cast(budget=budget, projects=["2"], code=late),
+        lambda: secrecy.budget_seal(budget=budget, only_when_over=False),
+    )
+    assert waited and not errors
+    assert Budget.objects.get(pk=budget.pk).sealed_at is not None
+    assert Ballot.objects.filter(budget=budget).count() == 2
+    if connection.vendor == "postgresql":  # both rewritten by the seal
+        assert len(xmins(Ballot._meta.db_table, "budget_id = %s", [budget.pk])) == 1
+
+
+def test_an_answer_still_being_written_holds_the_seal_until_it_is_in(alpha, people_alpha):
+    survey, question = make_open_survey(alpha, slug="knapp", kind="text", text="Was noch?")
+    waited, errors = _seal_while_open(
+        lambda: surveys.response_submit(survey=survey, user=None, answers={str(question.pk): "x"}),
+        lambda: secrecy.survey_seal(survey=survey),
+    )
+    assert waited and not errors
+    assert Survey.objects.get(pk=survey.pk).sealed_at is not None
+    assert SurveyResponse.objects.filter(survey=survey).count() == 1
+    if connection.vendor == "postgresql":
+        assert len(xmins(SurveyResponse._meta.db_table, "survey_id = %s", [survey.pk])) == 1
 
 
 def test_a_phase_change_and_a_seal_at_the_same_moment_leave_a_consistent_vote(
@@ -274,22 +345,41 @@ def _stored_bytes() -> bytes:
     return b"".join(p.read_bytes() for p in (name, Path(f"{name}-wal")) if p.exists())
 
 
+def _filenode(table: str):
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_relation_filenode(%s::regclass)", [table])
+        return cur.fetchone()[0]
+
+
 def test_a_busy_reader_delays_emptying_the_log_but_holds_up_no_one(closed_vote):
     budget, _keys = closed_vote
     old_ids = list(Ballot.objects.filter(budget=budget).values_list("id", flat=True))
-    reader = None
     if connection.vendor == "sqlite":
         # Somebody reading (a long SQL query) keeps the log's old pages in use.
         reader = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
-        reader.execute("BEGIN")
-        reader.execute("SELECT COUNT(*) FROM participation_ballot").fetchall()
+    else:
+        # ... and on PostgreSQL the table itself, which VACUUM FULL must have alone.
+        import psycopg
+
+        settings = connection.settings_dict
+        reader = psycopg.connect(
+            dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
+            host=settings["HOST"], port=settings["PORT"], autocommit=True,
+        )  # fmt: skip
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM participation_ballot").fetchall()
+    before = _filenode("participation_ballot")
     started = time.monotonic()
-    assert secrecy.budget_seal(budget=budget)
-    assert time.monotonic() - started < 5  # not the 20 s busy timeout
-    if reader is not None:
-        reader.execute("ROLLBACK")
-        reader.close()
-    assert secrecy.seal_due()["log_emptied"] is True
+    assert secrecy.budget_seal(budget=budget)  # erasing the old rows waits 2 s at most
+    assert time.monotonic() - started < 5  # not the 20 s busy or lock timeout
+    assert secrecy.erase_old_rows() is False  # still busy: tried again later
+    reader.execute("ROLLBACK")
+    reader.close()
+    assert secrecy.seal_due()["old_rows_erased"] is True
+    if connection.vendor == "postgresql":  # the table was written anew, without them
+        assert _filenode("participation_ballot") != before
     if connection.vendor == "sqlite":
         stored = _stored_bytes()
         assert not [i for i in old_ids if i.hex.encode() in stored]
