@@ -320,6 +320,12 @@ HOLES = {
         "listener 1883 is reachable from other machines without TLS"),
     "psk-logins": (lambda t: t + "psk_hint stadtkern\npsk_file /dev/null\n",
                    "psk_file let clients in that the worker does not manage"),
+    # a client certificate taken as user name, without the password file
+    "certificate-logins": (
+        lambda t: t + "cafile {base}/cert.pem\nrequire_certificate true\nuse_identity_as_username true\n",
+        "use_identity_as_username lets a client certificate log in"),
+    "bridge": (lambda t: t + "connection elsewhere\naddress 127.0.0.1:9\ntopic v1.1/# both 1\n",
+               "a bridge (elsewhere) carries messages past the ACL"),
     "per-listener-anonymous": (
         lambda t: t.replace("per_listener_settings false", "per_listener_settings true")
         + "allow_anonymous true\n",
@@ -332,7 +338,9 @@ def test_the_check_names_each_hole_in_the_configuration(deployed, hole):
     edit, expected = HOLES[hole]
     shutil.copy2(deployed.files["password_file"], deployed.base / "other-passwd")
     shutil.chown(deployed.base / "other-passwd", group=BROKER_GROUP)
-    deployed.write_conf(edit)
+    deployed.write_conf(lambda text: edit(text).replace("{base}", str(deployed.base)))
+    if "listener 1883 " in expected:  # nobody else listens there: the broker will
+        assert not reachable(1883)
     deployed.start()  # the broker itself takes each of these configurations
     if "listener 1883 " in expected:  # the check's reading of Mosquitto holds
         assert reachable(1883)
@@ -358,6 +366,42 @@ def test_the_check_finds_files_every_user_may_write(deployed):
     code, report = check()
     assert code == 1
     assert f"{deployed.files['password_file']} is readable or writable by every user" in report
+
+
+def test_an_included_file_begins_at_the_default_listener(deployed):
+    """Listener options at the top of an included file belong to Mosquitto's default
+    listener, not to the last listener of the file before: here TLS lands on a new
+    listener on 1883 and the declared TLS port stays plain."""
+    included = deployed.base / "conf.d"
+    included.mkdir()
+    tls = "".join(
+        line + "\n" for line in deployed.conf.read_text().splitlines()
+        if line.startswith(("certfile", "keyfile", "tls_version"))
+    )  # fmt: skip
+    (included / "b-tls.conf").write_text(tls)
+    deployed.write_conf(lambda t: t[: t.index("certfile")] + f"include_dir {included}\n")
+    assert not reachable(1883)
+    deployed.start()
+    assert reachable(1883)
+    code, report = check()
+    assert code == 1
+    assert f"listener {deployed.tls_port} is reachable from other machines without TLS" in report
+    assert "TLS on listener 1883" in report
+
+
+def test_included_files_are_read_in_mosquittos_order(tmp_path):
+    """C's strcasecmp folds ASCII letters only: the Kelvin sign (K) sorts after z."""
+    from stadtkern.sensors import brokercheck
+
+    (tmp_path / "\u212a.conf").write_text("allow_anonymous true\n")
+    (tmp_path / "z.conf").write_text("allow_anonymous false\n")
+    (tmp_path / "A.conf").write_text("max_queued_messages 5\n")
+    (tmp_path / "b.conf").write_text("max_queued_messages 0\n")
+    main = tmp_path / "main.txt"
+    main.write_text(f"include_dir {tmp_path}\n")
+    config = brokercheck.read_config(main)
+    assert config.options["allow_anonymous"] == "true"
+    assert config.options["max_queued_messages"] == "0"
 
 
 def test_the_check_reads_included_files_as_mosquitto_does(deployed):

@@ -419,6 +419,27 @@ def test_a_token_writes_its_internal_datastreams_and_each_change_of_scope_reache
         thread.join(10)
 
 
+def test_a_token_whose_datastreams_are_gone_writes_nowhere(guarded, sta, alpha):
+    """A token limited to a datastream that was deleted must not become a token of the
+    whole municipality, on MQTT or over HTTP."""
+    from stadtkern.sensors import broker as access
+
+    post_station(sta["http"], name="Zweite", street="Haagstraße", at=(6.63, 51.45), counts="Rad")
+    first = models.Datastream.objects.get(pk=sta["ds"])
+    second = models.Datastream.objects.exclude(pk=first.pk).get()
+    token, secret = tokens.token_create(municipality=alpha, name="Sensor", datastreams=[second])
+    second.delete()
+    section = access.acl_text("bridge").split(f"user {token.prefix}\n", 1)[1].split("\n\n")[0]
+    assert "topic write" not in section
+    http = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = http.post(
+        f"/sta/v1.1/Datastreams({first.pk})/Observations", {"result": 1},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert not models.Observation.objects.exists()
+
+
 # The worker's own MQTT 5 session (stadtkern.sensors.mqttwire) against the real broker.
 class Inbox:
     def __init__(self):
@@ -493,6 +514,33 @@ def test_an_acknowledgement_from_an_earlier_connection_is_not_sent(broker):
     finally:
         s.close()
     assert sorted(m.payload for m in again.messages) == [b"0", b"1"]
+
+
+def test_a_retained_message_is_not_delivered_again_at_each_subscription(broker):
+    """The worker subscribes on every connection; a sensor that publishes with the
+    retain flag would have its message stored again each time."""
+    worker_id = f"w{free_port()}"
+    inbox = Inbox()
+    s = session(broker.port, inbox, worker_id)
+    try:
+        assert s.connected.wait(10)
+        sensor = client(broker.port)
+        sensor.publish("v1.1/Datastreams(1)/Observations", b"1", 1, retain=True).wait_for_publish(5)
+        assert wait_for(lambda: len(inbox.messages) == 1, 5)
+        s.ack(inbox.messages[0])
+        s.flush()
+        time.sleep(0.3)
+    finally:
+        s.close()
+    for client_id in (worker_id, f"w{free_port()}"):  # the same session again, and a new one
+        again = Inbox()
+        s = session(broker.port, again, client_id)
+        try:
+            assert s.connected.wait(10)
+            time.sleep(0.5)
+        finally:
+            s.close()
+        assert again.messages == []
 
 
 def test_what_is_not_acknowledged_comes_again_and_what_is_does_not(broker):

@@ -68,9 +68,9 @@ def acl_text(worker_user: str, public_user: str = "") -> str:
     # A token never speaks for the worker or the public login (Mosquitto would merge them).
     tokens = tokens.exclude(prefix__in=[worker_user, public_user])
     for token in tokens.order_by("pk"):
-        scope = [d.pk for d in token.datastreams.all()] or by_municipality.get(
-            token.municipality_id, []
-        )
+        scope = [d.pk for d in token.datastreams.all()]
+        if not scope and not token.limited:
+            scope = by_municipality.get(token.municipality_id, [])
         # Mosquitto lets a deny win over every grant: a token is not denied the
         # internal topics it may write, or its sensor's messages would be dropped.
         own = set(scope)
@@ -146,11 +146,16 @@ def write_files(
     _write(Path(acl_file), acl_text(worker_user, public_user), gid)
 
 
-def reload_broker(pid_file: str) -> bool:
-    """Ask Mosquitto to read its files again; False when it is not running."""
+def reload_broker(pid_file: str) -> str | None:
+    """Ask Mosquitto to read its files again; why it could not be asked, or None."""
     try:
         pid = int(Path(pid_file).read_text().strip())
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
-        return False
-    return True
+    except PermissionError:
+        return (
+            f"the broker (pid {pid}) runs as another user and cannot be asked to reload; "
+            "leave MQTT_BROKER_PID_FILE empty and install deploy/stadtkern-mqtt-reload.path"
+        )
+    except (OSError, ValueError) as exc:
+        return f"no running broker in {pid_file} ({exc})"
+    return None

@@ -34,8 +34,10 @@ SECURITY_OPTIONS = {
     "acl_file", "allow_anonymous", "allow_zero_length_clientid", "auto_id_prefix",
     "password_file", "psk_file", "plugin", "auth_plugin",
 }  # fmt: skip
-# Ways in besides the password file, which the worker alone writes.
+# Ways in besides the password file, which the worker alone writes: pre-shared keys,
+# plugins, and client certificates that stand for a user name.
 OTHER_LOGINS = ("psk_file", "plugin", "auth_plugin")
+CERTIFICATE_LOGINS = ("use_identity_as_username", "use_subject_as_username")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -79,9 +81,12 @@ def read_config(
     path: Path, config: BrokerConfig | None = None, nested: bool = False
 ) -> BrokerConfig:
     """mosquitto.conf as Mosquitto 2.0 reads it: lines end at \n only, comments are whole
-    lines (#), include_dir files are read in case-insensitive order and do not include
-    further (Mosquitto ignores include_dir there)."""
+    lines (#), include_dir files are read in ASCII case-insensitive order (C's
+    strcasecmp) and do not include further (Mosquitto ignores include_dir there), and
+    each file begins at the default listener: its listener options before its own first
+    `listener` belong to that one, whatever the file before it opened."""
     config = config or BrokerConfig()
+    current: Listener | None = None
     text = path.read_text(encoding="utf-8")
     if "\0" in text:
         raise ValueError(f"{path} holds a NUL byte")
@@ -93,10 +98,14 @@ def read_config(
         value = value.strip(" \t\r")
         if key == "listener":
             port, _, address = value.partition(" ")
-            config.listeners.append(Listener(port, address.strip()))
+            current = Listener(port, address.strip())
+            config.listeners.append(current)
         elif key == "include_dir":
             if not nested:
-                for included in sorted(Path(value).glob("*.conf"), key=lambda p: p.name.lower()):
+                files = sorted(
+                    Path(value).glob("*.conf"), key=lambda p: os.fsencode(p.name).lower()
+                )
+                for included in files:
                     read_config(included, config, nested=True)
         elif key in ("port", "bind_address"):
             default = _default_listener(config)
@@ -107,13 +116,13 @@ def read_config(
             else:
                 default.address = value
         elif key in LISTENER_OPTIONS or (key in SECURITY_OPTIONS and config.per_listener):
-            if config.listeners:
-                target = config.listeners[-1]
-            else:
-                # Before any `listener`, such an option opens Mosquitto's default
-                # listener: port 1883 (or `port`) on every address.
+            target = current
+            if target is None:
+                # Before this file's first `listener`, such an option opens Mosquitto's
+                # default listener: port 1883 (or `port`) on every address.
                 target = _default_listener(config)
-                config.listeners.insert(0, target)
+                if target not in config.listeners:
+                    config.listeners.insert(0, target)
             target.options[key] = value
         else:
             config.options[key] = value
@@ -164,7 +173,20 @@ def check_config(report: Report, config: BrokerConfig) -> None:
             f"{where}: {', '.join(others)} let clients in that the worker does not manage; "
             "leave them out",
         )
+    for lst in config.listeners:
+        by_certificate = [o for o in CERTIFICATE_LOGINS if _bool(lst.options.get(o))]
+        if by_certificate:
+            report.check(
+                False, "", f"{lst.name}: {', '.join(by_certificate)} lets a client certificate "
+                "log in as any user, the worker too, without the password file; leave it out",
+            )  # fmt: skip
     options = config.options
+    report.check(
+        "connection" not in options,
+        "no bridge to another broker",
+        f"a bridge ({options.get('connection')}) carries messages past the ACL in both "
+        "directions; leave it out",
+    )
     report.check(
         _bool(options.get("persistence")) is True
         and _bool(options.get("autosave_on_changes")) is True
@@ -251,6 +273,30 @@ def _check_files(report: Report, user: str, paths) -> None:
         )
 
 
+def check_reload(report: Report, pid_file: str) -> None:
+    """The worker asks the broker to read its files again with SIGHUP: a new token
+    cannot log in, and a revoked one still can, until the broker has."""
+    if not pid_file:
+        report.lines.append(
+            "      MQTT_BROKER_PID_FILE is empty: the broker must reload its files by other "
+            "means (deploy/stadtkern-mqtt-reload.path)"
+        )
+        return
+    try:
+        pid = int(Path(pid_file).read_text().strip())
+        os.kill(pid, 0)
+    except PermissionError:
+        report.check(
+            False, "", f"the broker (pid {pid}) runs as another user: the worker cannot ask it to "
+            "reload its files; leave MQTT_BROKER_PID_FILE empty and install "
+            "deploy/stadtkern-mqtt-reload.path",
+        )  # fmt: skip
+    except (OSError, ValueError) as exc:
+        report.check(False, "", f"no running broker in {pid_file}: {exc}")
+    else:
+        report.check(True, f"the worker can ask the broker (pid {pid}) to reload its files", "")
+
+
 def check_broker(report: Report, url: str) -> None:
     try:
         address = broker_address(url)
@@ -318,6 +364,7 @@ def run(url: str, config_path: str) -> Report:
     report.lines.append(f"      {url or 'MQTT_URL is empty'}")
     if url:
         check_broker(report, url)
+        check_reload(report, settings.MQTT_BROKER_PID_FILE)
     else:
         report.check(False, "", "MQTT_URL is empty: no broker to check")
     return report

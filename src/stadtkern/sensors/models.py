@@ -203,6 +203,9 @@ class MachineToken(models.Model):
     # broker checks MQTT logins itself (see stadtkern.sensors.broker).
     mqtt_hash = models.CharField(max_length=200, blank=True)
     datastreams = models.ManyToManyField(Datastream, related_name="tokens", blank=True)
+    # Limited to its datastreams, however many of them are left: a token whose last
+    # datastream was deleted writes nothing, rather than into the whole municipality.
+    limited = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

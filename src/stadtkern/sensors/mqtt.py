@@ -48,7 +48,9 @@ BATCH = 2000  # messages stored in one transaction
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
 RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
-ATTEMPTS = 5  # then a message the database keeps refusing becomes a dead letter
+# Then a message the database keeps refusing while it stores others becomes a dead
+# letter; while it stores nothing (away, or locked throughout), every message waits.
+ATTEMPTS = 10
 FEATURES_FOR = 60.0  # seconds the worker trusts the features it has looked up
 ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files are current
 
@@ -445,7 +447,8 @@ class Worker:
 
     def _forget_earlier_connections(self) -> None:
         """The broker delivers an unacknowledged QoS 1 message again on the next
-        connection, under a new packet identifier; the old copy is not kept."""
+        connection; the copy of the lost one is not kept (its acknowledgement could
+        not be sent there anyway)."""
         current = self.client.connections
         for key, message in list(self.waiting.items()):
             if message.qos and message.connection != current:
@@ -458,13 +461,15 @@ class Worker:
             self._refuse(batch[position], reason)
         self.stats.stored += outcome.stored
         # What the database could not take is neither acknowledged nor dropped: it is tried
-        # again (a few times, then it becomes a dead letter), and if the worker stops first
-        # the broker delivers it again.
+        # again, and if the worker stops first the broker delivers it again. Only a
+        # message that keeps failing while others are stored is the message's fault;
+        # it becomes a dead letter after ATTEMPTS such rounds.
         unstored = set(outcome.failed)
+        others_stored = outcome.stored > 0 or len(unstored) < len(batch)
         for i, message in enumerate(batch):
             key = _key(message)
             if i in unstored:
-                tries = self.attempts.get(key, 0) + 1
+                tries = self.attempts.get(key, 0) + others_stored
                 if tries < ATTEMPTS or not record_dead_letters(
                     [(message.topic, message.payload)],
                     [(0, f"the database could not store it in {ATTEMPTS} attempts")],
@@ -522,10 +527,14 @@ class Worker:
                 self._access_error = str(exc)
             return False
         self._access_error = None
-        if self.access.get("pid_file"):
-            broker.reload_broker(self.access["pid_file"])
         self._access_state = current
         log.info("broker access files updated")
+        if self.access.get("pid_file"):
+            problem = broker.reload_broker(self.access["pid_file"])
+            if problem:
+                # Until the broker reloads, new tokens are refused and revoked ones
+                # still let in: said loudly, every time the files change.
+                log.error("the broker's access files changed, but %s", problem)
         return True
 
     def drain_outbox(self) -> None:

@@ -99,8 +99,15 @@ def connect_packet(
     return _packet(CONNECT, body)
 
 
+# A session expiry interval of 0xFFFFFFFF: the broker keeps the session (and what is
+# queued for it) however long its client is away.
+NEVER_EXPIRES = 0xFFFFFFFF
+
+
 def subscribe_packet(packet_id: int, topic_filter: str, qos: int = 1, no_local: bool = True):
-    options = qos | (0x04 if no_local else 0)
+    # Retain handling 2: a retained message is not sent again at each subscription
+    # (the worker subscribes on every connection and would store it every time).
+    options = qos | (0x04 if no_local else 0) | 0x20
     return _packet(
         SUBSCRIBE, packet_id.to_bytes(2, "big") + b"\x00" + _text(topic_filter) + bytes([options])
     )
@@ -250,7 +257,7 @@ class Session:
     def __init__(
         self, host: str, port: int, client_id: str, subscription: str, on_messages,
         username: str | None = None, password: str | None = None, keepalive: int = 30,
-        session_expiry: int = 7 * 24 * 3600, tls: ssl.SSLContext | None = None,
+        session_expiry: int = NEVER_EXPIRES, tls: ssl.SSLContext | None = None,
     ):  # fmt: skip
         self.host, self.port, self.client_id = host, port, client_id
         self.tls = tls  # mqtts://: the connection is wrapped, the broker's certificate checked

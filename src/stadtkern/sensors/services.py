@@ -60,8 +60,8 @@ class Context:
             raise ODataError(
                 "Writing needs a machine token (Authorization: Bearer skm_...).", status=401
             )
-        scope = set(token.datastreams.values_list("pk", flat=True)) or None
-        return cls(token.municipality_id, token, scope)
+        scope = set(token.datastreams.values_list("pk", flat=True))
+        return cls(token.municipality_id, token, scope if token.limited or scope else None)
 
     def may_create(self, etype: EntityType) -> None:
         if self.scope is not None and etype.name not in ("Observation", "FeatureOfInterest"):

@@ -38,6 +38,7 @@ def token_create(
         prefix=prefix,
         digest=secret_digest(secret),
         mqtt_hash=mosquitto_hash(secret),
+        limited=bool(datastreams),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     token.datastreams.set(datastreams)

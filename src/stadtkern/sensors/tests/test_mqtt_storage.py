@@ -108,20 +108,51 @@ def test_a_message_that_cannot_be_stored_becomes_a_dead_letter_at_once(station, 
 
 
 def test_a_message_the_database_keeps_refusing_becomes_a_dead_letter(station, monkeypatch):
+    """Refused again and again while the others of its batches are stored: the message's
+    fault, not the database's."""
+    from stadtkern.sensors import mqtt
+
     ds = station["datastreams"][0]
     worker = Worker("mqtt://127.0.0.1:1")
     worker.client = FakeClient()
+    real = services.ingest
+
+    def refuses_one(items, *args, **kwargs):
+        if any(body.get("result") == "gift" for _ds, body in items):
+            raise OperationalError("database is locked")
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(services, "ingest", refuses_one)
+    monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
+    poison = message(1, ds, {"result": "gift"})
+    for n in range(mqtt.ATTEMPTS):
+        worker.handle([poison, message(100 + n, ds, {"result": n})])
+    assert sorted(worker.client.acked) == [1] + [100 + n for n in range(mqtt.ATTEMPTS)]
+    assert worker.waiting == {}
+    assert f"{mqtt.ATTEMPTS} attempts" in models.DeadLetter.objects.get().reason
+    assert models.Observation.objects.count() == mqtt.ATTEMPTS
+
+
+def test_while_the_database_stores_nothing_every_message_waits(station, monkeypatch):
+    """A database away or locked for long makes no dead letters of good messages."""
+    from stadtkern.sensors import mqtt
+
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    real = services.ingest
 
     def broken(*args, **kwargs):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(services, "ingest", broken)
     monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
-    batch = [message(1, ds, {"result": 1})]
-    for _ in range(5):
-        worker.handle(batch)
-    assert worker.client.acked == [1] and worker.waiting == {}
-    assert "5 attempts" in models.DeadLetter.objects.get().reason
+    for _ in range(3 * mqtt.ATTEMPTS):
+        worker.handle([message(1, ds, {"result": 1}), message(2, ds, {"result": 2})])
+    assert worker.client.acked == [] and not models.DeadLetter.objects.exists()
+    monkeypatch.setattr(services, "ingest", real)
+    worker.handle(list(worker.waiting.values()))
+    assert sorted(worker.client.acked) == [1, 2] and models.Observation.objects.count() == 2
 
 
 def test_what_waits_from_an_earlier_connection_is_left_to_the_broker(station, monkeypatch):

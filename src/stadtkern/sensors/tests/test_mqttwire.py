@@ -113,7 +113,7 @@ def test_packets_the_worker_sends():
     assert mqttwire.puback_packet(258) == b"\x40\x02\x01\x02"
     assert mqttwire.publish_packet("v1.1/Things", b"{}") == b"\x30\x10\x00\x0bv1.1/Things\x00{}"
     sub = mqttwire.subscribe_packet(1, "v1.1/+/Observations")
-    assert sub[0] == 0x82 and sub[-1] == 0x05  # QoS 1, no local
+    assert sub[0] == 0x82 and sub[-1] == 0x25  # QoS 1, no local, retained not sent again
     connect = mqttwire.connect_packet("w", "user", "secret", 30, session_expiry=60)
     assert connect[2:10] == b"\x00\x04MQTT\x05\xc0"  # version 5, user name and password
     assert connect.endswith(_text("w") + _text("user") + _text("secret"))

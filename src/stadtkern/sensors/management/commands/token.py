@@ -63,7 +63,9 @@ class Command(BaseCommand):
             "datastreams"
         ):
             state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
-            streams = ",".join(str(d.pk) for d in token.datastreams.all()) or "all"
+            streams = ",".join(str(d.pk) for d in token.datastreams.all()) or (
+                "none" if token.limited else "all"
+            )
             used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             self.stdout.write(
                 f"{token.prefix}\t{token.name}\t{state}\tdatastreams: {streams}\tlast used: {used}"
