@@ -538,6 +538,9 @@ class Compiler:
         for seg in hop[:-1]:
             nav = owner.nav_by_name[seg]
             outer += nav.field + "__"
+            # The way to the EXISTS joins the outer rows: across a to-many navigation an
+            # entity would come once per row it is joined to.
+            self.many = self.many or nav.many
             owner = TYPES[nav.target]
         nav = owner.nav_by_name[hop[-1]]
         target = TYPES[nav.target]

@@ -151,6 +151,23 @@ def test_filters_through_navigation_see_only_visible_entities(
     assert anonymous.get(entity_set, **{"$filter": condition}).json()["value"] != []
 
 
+@pytest.mark.parametrize(
+    ("entity_set", "condition"),
+    [
+        ("Things", "Datastreams/Sensor/Datastreams/name ne 'x'"),
+        ("Sensors", "Datastreams/Thing/Datastreams/Observations/result ge 0"),
+        ("Locations", "Things/Datastreams/Observations/result ge 0"),
+    ],
+)
+def test_an_entity_found_through_many_paths_comes_once(sta, station, entity_set, condition):
+    for ds in station["datastreams"]:
+        for value in (1, 2):
+            assert sta.post(f"Datastreams({ds})/Observations", {"result": value}).status_code == 201
+    found = sta.get(entity_set, **{"$filter": condition, "$count": "true"}).json()
+    ids = [e["@iot.id"] for e in found["value"]]
+    assert ids and len(ids) == len(set(ids)) == found["@iot.count"]
+
+
 def test_negated_conditions_through_hidden_paths_do_not_tell_either(
     client, sta, station, anonymous
 ):
