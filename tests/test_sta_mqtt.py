@@ -20,15 +20,10 @@ from django.test import Client
 from stadtkern.sensors import models, tokens
 from stadtkern.sensors.mqtt import Worker
 
+from .conftest import free_port
 from .things import post_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Broker:

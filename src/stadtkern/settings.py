@@ -7,6 +7,7 @@ names the variable.
 """
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -331,11 +332,16 @@ MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
 # The worker's own password, fixed (MQTT_PASSWORD, or a file of its own by the *_FILE
 # convention): it never changes when the broker's files are rewritten.
 MQTT_PASSWORD = env("MQTT_PASSWORD", "") or ""
-if ":$" in MQTT_PASSWORD or "\n" in MQTT_PASSWORD:
+if (
+    re.fullmatch(r"[^:\n]+:\$[0-9]+\$.*(\n.*)*", MQTT_PASSWORD.strip())
+    or "\n" in MQTT_PASSWORD.strip()
+):
+    # What a Mosquitto password file holds (user:$7$...), or several lines: the worker
+    # was given the broker's file instead of a password of its own.
     raise ImproperlyConfigured(
-        "MQTT_PASSWORD_FILE names a file holding the worker's own password, but it holds a "
-        "Mosquitto password file. Mosquitto's files are MQTT_BROKER_PASSWORD_FILE and "
-        "MQTT_BROKER_ACL_FILE."
+        "MQTT_PASSWORD (or the file MQTT_PASSWORD_FILE names) holds a Mosquitto password "
+        "file, not the worker's own password. Mosquitto's files are "
+        "MQTT_BROKER_PASSWORD_FILE and MQTT_BROKER_ACL_FILE."
     )
 if os.environ.get("MQTT_ACL_FILE"):
     raise ImproperlyConfigured(
@@ -356,6 +362,6 @@ MQTT_BROKER_CONFIG = env("MQTT_BROKER_CONFIG", "/etc/mosquitto/mosquitto.conf") 
 # may be published, as it can read only what is public.
 MQTT_PUBLIC_USERNAME = env("MQTT_PUBLIC_USERNAME", "") or ""
 MQTT_PUBLIC_PASSWORD = env("MQTT_PUBLIC_PASSWORD", "") or ""
-# The largest message the worker stores; larger ones become dead letters (set the
-# broker's max_packet_size a little above it).
+# The largest message the worker stores; larger ones become dead letters (the broker's
+# message_size_limit must not be larger: `stadtkern mqtt --check`).
 MQTT_MAX_PAYLOAD = envint("MQTT_MAX_PAYLOAD_KB", 64, minimum=1) * 1024

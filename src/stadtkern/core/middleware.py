@@ -83,10 +83,13 @@ class BusyDatabaseMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not database_busy(exception):
-            return None
-        if request.path.startswith(ApiLanguageMiddleware.PREFIXES):
-            return busy_problem()
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return busy_response(request) if database_busy(exception) else None
+
+
+def busy_response(request):
+    """503 with Retry-After: problem+json on the APIs, the page otherwise."""
+    if request.path.startswith(ApiLanguageMiddleware.PREFIXES):
+        return busy_problem()
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

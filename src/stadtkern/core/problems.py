@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every error of the JSON API."""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 PROBLEM_TYPE = "about:blank"
 
@@ -61,8 +62,8 @@ def busy_problem() -> JsonResponse:
     """Return 503 with Retry-After: the database was busy longer than the request waits."""
     response = problem(
         503,
-        "Busy",
-        "The database is busy; nothing was saved. Please try again in a few seconds.",
+        _("Busy"),
+        _("The database is busy; nothing was saved. Please try again in a few seconds."),
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

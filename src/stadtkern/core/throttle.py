@@ -41,7 +41,7 @@ def _key(scope: str, *parts: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def attempt(scope: str, *parts: str, limit: int, window: int) -> int:
+def attempt(scope: str, *parts: str, window: int) -> int:
     """Count one attempt under (scope, parts) and return the count in the current window."""
     now = timezone.now()
     table = connection.ops.quote_name(Attempt._meta.db_table)
@@ -59,7 +59,7 @@ def attempt(scope: str, *parts: str, limit: int, window: int) -> int:
 
 def over_limit(scope: str, *parts: str, limit: int, window: int) -> bool:
     """Count an attempt; True when it is one more than ``limit`` allows in ``window``."""
-    return attempt(scope, *parts, limit=limit, window=window) > limit
+    return attempt(scope, *parts, window=window) > limit
 
 
 class Throttled(Exception):

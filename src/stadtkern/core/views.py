@@ -1,5 +1,7 @@
 """Pages of the core app: start page, login/logout with throttling, API tokens, switcher."""
 
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -9,11 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import TokenForm
+from .middleware import busy_response
 from .models import ApiToken
+from .problems import database_busy
 
 
 def home(request):
@@ -44,7 +49,13 @@ def login_view(request):
             form.errors.clear()
             minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
             form.add_error(
-                None, _("Too many failed attempts. Please wait %(n)s minutes.") % {"n": minutes}
+                None,
+                ngettext(
+                    "Too many login attempts. Please wait up to %(n)s minute.",
+                    "Too many login attempts. Please wait up to %(n)s minutes.",
+                    minutes,
+                )
+                % {"n": minutes},
             )
     return render(request, "core/login.html", {"form": form, "next": next_url}, status=200)
 
@@ -93,4 +104,9 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while it handles the exception: one raised outside any view (a
+    # session saved on the way out) that was the database staying busy is a 503 too.
+    exception = sys.exc_info()[1]
+    if exception is not None and database_busy(exception):
+        return busy_response(request)
     return render(request, "500.html", status=500)

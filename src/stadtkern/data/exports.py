@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from .datastore import Query
 from .vocab import EXPORTS
@@ -84,8 +86,14 @@ def xlsx_file(query: Query, title: str):
     if rows > XLSX_MAX_ROWS:
         # Refused, not cut: a sheet that silently ends early is a wrong answer.
         raise TooLargeForXlsx(
-            f"{rows:,} rows do not fit on one XLSX sheet (at most {XLSX_MAX_ROWS:,});"
-            " download CSV or narrow the rows with filters."
+            _(
+                "%(rows)s rows do not fit on one XLSX sheet (at most %(max)s); download CSV"
+                " or narrow the rows with filters."
+            )
+            % {
+                "rows": number_format(rows, force_grouping=True),
+                "max": number_format(XLSX_MAX_ROWS, force_grouping=True),
+            }
         )
 
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it

@@ -437,11 +437,13 @@ def check_archive(path: Path) -> zipfile.ZipFile:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > settings.DATASTORE_MAX_ZIP_RATIO and info.file_size > 2**20:
+            archive.close()
             raise ReadError(
                 _("'%(name)s' in the archive is compressed %(ratio)d:1; refused as a zip bomb.")
                 % {"name": info.filename, "ratio": ratio}
             )
     if total > settings.DATASTORE_MAX_UNPACKED:
+        archive.close()
         raise ReadError(
             _("The archive unpacks to %(size)s MB; the limit is %(limit)s MB.")
             % {"size": total // 2**20, "limit": settings.DATASTORE_MAX_UNPACKED // 2**20}
@@ -451,9 +453,9 @@ def check_archive(path: Path) -> zipfile.ZipFile:
 
 def read_workbook(path: Path, fmt: str, sheet: str | None) -> Source:
     """Read one sheet: its declared size checked first, then parsed in a child process."""
-    archive = check_archive(path)
-    if fmt == "xlsx":
-        check_sheet_extent(archive, sheet)
+    with check_archive(path) as archive:
+        if fmt == "xlsx":
+            check_sheet_extent(archive, sheet)
     rows_file = open(scratch_file("sheet", ".jsonl"), "r+", encoding="utf-8")  # noqa: SIM115 (read lazily by rows())
     try:
         _parse_in_child("sheet", str(path), fmt, sheet or "", rows_file.name)
@@ -509,6 +511,7 @@ def _discard(handle) -> None:
     Path(handle.name).unlink(missing_ok=True)
 
 
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _DIMENSION = re.compile(
     rb'<(?:\w+:)?dimension\b[^>]*?\sref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"'
@@ -532,9 +535,10 @@ def check_sheet_extent(archive: zipfile.ZipFile, sheet: str | None) -> None:
     (bounded memory) for its ``<dimension>`` and every cell's reference, before anything
     allocates a grid.
     """
-    member = _sheet_member(archive, sheet)
-    if member is None:
+    found = _sheet_member(archive, sheet)
+    if found is None:
         return  # the reader names the missing sheet
+    member, name = found
     limit = settings.DATASTORE_MAX_CELLS
     rows = cols = cells = 0
     min_row = min_col = None
@@ -551,19 +555,21 @@ def check_sheet_extent(archive: zipfile.ZipFile, sheet: str | None) -> None:
                     _column_number(last_col) - _column_number(match.group(1)) + 1
                 )
                 if declared > limit:
-                    raise _too_large(sheet or member, declared)
+                    raise _too_large(name, declared)
+            # Every cell counts, also one without its reference (r is optional in OOXML).
+            cells += len(_CELL.findall(text[len(tail) :] if tail else text))
             for match in _CELL_REF.finditer(text):
                 col, row = _column_number(match.group(1)), int(match.group(2))
-                rows, cols, cells = max(rows, row), max(cols, col), cells + 1
+                rows, cols = max(rows, row), max(cols, col)
                 min_row = row if min_row is None else min(min_row, row)
                 min_col = col if min_col is None else min(min_col, col)
             # Keep the end of the chunk: a tag may be cut in two.
             cut = text.rfind(b"<")
             tail = text[cut:] if cut >= 0 and len(text) - cut < 512 else b""
             if min_row is not None and (rows - min_row + 1) * (cols - min_col + 1) > limit:
-                raise _too_large(sheet or member, (rows - min_row + 1) * (cols - min_col + 1))
+                raise _too_large(name, (rows - min_row + 1) * (cols - min_col + 1))
             if cells > limit:
-                raise _too_large(sheet or member, cells)
+                raise _too_large(name, cells)
 
 
 def _too_large(name: str, cells: int) -> ReadError:
@@ -572,15 +578,23 @@ def _too_large(name: str, cells: int) -> ReadError:
             "The sheet '%(sheet)s' spans %(cells)s cells; at most %(limit)s are read."
             " Save the part you need, or export it as CSV."
         )
-        % {"sheet": name, "cells": f"{cells:,}", "limit": f"{settings.DATASTORE_MAX_CELLS:,}"}
+        % {
+            "sheet": shown_name(name),
+            "cells": number_format(cells, force_grouping=True),
+            "limit": number_format(settings.DATASTORE_MAX_CELLS, force_grouping=True),
+        }
     )
 
 
-def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
-    """Return the archive member that holds the named (or first) sheet of an XLSX file."""
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> tuple[str, str] | None:
+    """The archive member that holds the named (or first) sheet of an XLSX file, and the
+    sheet's name. Only the first MB of the workbook's parts is read (they may unpack to
+    gigabytes)."""
     try:
-        workbook = archive.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
-        relations = archive.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
+        with archive.open("xl/workbook.xml") as f:
+            workbook = f.read(2**20).decode("utf-8", "replace")
+        with archive.open("xl/_rels/workbook.xml.rels") as f:
+            relations = f.read(2**20).decode("utf-8", "replace")
     except KeyError:
         return None
     sheets = _SHEET.findall(workbook)
@@ -589,7 +603,7 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
         if sheet is None or html.unescape(name) == sheet:
             target = targets.get(rel, "").lstrip("/")
             member = target if target.startswith("xl/") else f"xl/{target}"
-            return member if member in archive.namelist() else None
+            return (member, html.unescape(name)) if member in archive.namelist() else None
     return None
 
 

@@ -326,8 +326,14 @@ def check_broker(report: Report, url: str) -> None:
 def login(address: BrokerAddress, context, user, password) -> int | str:
     """The broker's CONNACK reason code for this login, or why there was none."""
     try:
-        with socket.create_connection((address.host, address.port), timeout=5) as raw:
+        raw = socket.create_connection((address.host, address.port), timeout=5)
+        try:
+            # A TLS socket takes the connection over: closing it closes both.
             sock = context.wrap_socket(raw, server_hostname=address.host) if context else raw
+        except OSError:
+            raw.close()
+            raise
+        with sock:
             sock.sendall(
                 mqttwire.connect_packet("stadtkern-check", user, password, clean_start=True)
             )

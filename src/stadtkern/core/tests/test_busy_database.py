@@ -93,3 +93,27 @@ def test_reads_are_not_held_up_by_a_writer(client, open_vote):
     with HeldLock(budget):
         response = client.get(f"/api/v1/participation/budgets/{budget.pk}")
     assert response.status_code == 200
+
+
+def test_a_busy_database_outside_any_view_answers_503_too(alpha, open_vote, rf):
+    """Django hands an exception raised outside a view (in a middleware on the way out)
+    to the 500 handler; when it is the database staying busy, the answer is a 503."""
+    from django.db import OperationalError
+
+    from stadtkern.core.views import server_error
+
+    budget, _codes = open_vote
+    with HeldLock(budget):
+        try:
+            with connection.cursor() as cur:  # the real error, from the held lock
+                cur.execute(
+                    "UPDATE participation_budget SET name = name WHERE id = %s", [budget.pk]
+                )
+        except OperationalError:
+            page = server_error(rf.get(f"/m/{alpha.slug}/"))
+            api = server_error(rf.get("/api/v1/municipalities"))
+        else:
+            raise AssertionError("the lock was not held")
+    assert page.status_code == 503 and page["Retry-After"].isdigit()
+    assert api.status_code == 503 and api["Content-Type"] == "application/problem+json"
+    assert server_error(rf.get("/")).status_code == 500  # outside an exception: as before

@@ -100,3 +100,13 @@ def test_the_worker_password_is_never_the_brokers_password_file(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0
     assert "MQTT_BROKER_PASSWORD_FILE" in result.stderr
+
+
+@pytest.mark.parametrize("password", ["ab:$cd", "$7$101$x", "kein:$geheimnis"])
+def test_a_password_with_colon_and_dollar_is_still_a_password(password):
+    result = subprocess.run(
+        [sys.executable, "-c", "import stadtkern.settings as s; print(len(s.MQTT_PASSWORD))"],
+        env={**os.environ, "MQTT_PASSWORD": password}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(password))

@@ -18,7 +18,7 @@ def test_racing_attempts_are_each_counted_once():
     def one():
         start.wait()
         try:
-            n = throttle.attempt("login", "erik", "10.0.0.1", limit=5, window=600)
+            n = throttle.attempt("login", "erik", "10.0.0.1", window=600)
             with lock:
                 counts.append(n)
         finally:
@@ -37,10 +37,10 @@ def test_racing_attempts_are_each_counted_once():
 
 @pytest.mark.django_db
 def test_a_window_that_has_passed_starts_the_count_again():
-    assert throttle.attempt("code", "10.0.0.2", limit=2, window=600) == 1
-    assert throttle.attempt("code", "10.0.0.2", limit=2, window=600) == 2
+    assert throttle.attempt("code", "10.0.0.2", window=600) == 1
+    assert throttle.attempt("code", "10.0.0.2", window=600) == 2
     Attempt.objects.update(expires_at="2000-01-01T00:00:00Z")
-    assert throttle.attempt("code", "10.0.0.2", limit=2, window=600) == 1
+    assert throttle.attempt("code", "10.0.0.2", window=600) == 1
     assert throttle.purge_expired() == 0
     # Nothing of the name or address is stored in the clear, nor as a plain hash that
     # trying every address would find again.
