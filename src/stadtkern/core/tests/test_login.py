@@ -40,7 +40,7 @@ def test_spelling_variants_of_a_name_count_as_the_name(client, personas, setting
     _fail(client, "/login/", "editor\t", 1)
     response = client.post("/login/", {"username": "editor", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
-    assert "Zu viele Fehlversuche" in response.content.decode()
+    assert "Zu viele Anmeldeversuche" in response.content.decode()
 
 
 def test_admin_login_is_throttled_with_the_same_count(client, personas, settings):
