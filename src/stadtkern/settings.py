@@ -284,6 +284,8 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 # Urban data platform: upload limits (bytes), the SQL endpoint's limits, the base map.
 DATASTORE_UPLOAD_DIR = VAR_DIR / "uploads"
+# How long an uploaded file is kept for its preview's commit (days since its last upload).
+DATASTORE_UPLOAD_KEEP_DAYS = envint("DATASTORE_UPLOAD_KEEP_DAYS", 7, minimum=1)
 DATASTORE_MAX_UPLOAD = envint("DATASTORE_MAX_UPLOAD_MB", 200, minimum=1) * 2**20
 DATASTORE_MAX_UNPACKED = envint("DATASTORE_MAX_UNPACKED_MB", 1000, minimum=1) * 2**20
 DATASTORE_MAX_ZIP_RATIO = envint("DATASTORE_MAX_ZIP_RATIO", 100, minimum=2)

@@ -13,6 +13,7 @@ One pipeline for every format and every caller (web wizard, API, CLI):
 of any kind leaves the previous version of the dataset as it was.
 """
 
+import contextlib
 import gc
 import hashlib
 import itertools
@@ -565,14 +566,26 @@ def file_digest(path: Path) -> str:
 
 
 def store_upload(path: Path, name: str) -> Path:
-    """Keep an uploaded file under var/uploads until its import is committed."""
+    """Keep an uploaded file under var/uploads for its preview's commit, for
+    DATASTORE_UPLOAD_KEEP_DAYS after it was last uploaded; older ones are removed here."""
     folder = Path(settings.DATASTORE_UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_old_uploads(folder)
     digest = file_digest(path)
     target = folder / f"{digest}{Path(name).suffix.lower()}"
-    if not target.exists():
+    if target.exists():
+        target.touch()  # uploaded again: kept from now on
+    else:
         shutil.copyfile(path, target)
     return target
+
+
+def _remove_old_uploads(folder: Path) -> None:
+    oldest = time.time() - settings.DATASTORE_UPLOAD_KEEP_DAYS * 86400
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):  # removed by another process meanwhile
+            if old.is_file() and old.stat().st_mtime < oldest:
+                old.unlink()
 
 
 def index_plan(

@@ -4,6 +4,7 @@ import io
 import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -431,6 +432,26 @@ def test_what_a_run_keeps_fits_its_fields_on_every_database(dataset, load, tmp_p
     grouped = "1." + ".".join(["000"] * 30_000)
     run = load(dataset, f"zahl\n{grouped}\n2.000\n".encode(), "zahlen.csv")
     assert len(json.dumps(run.warnings)) < 2_000
+
+
+def test_uploads_are_kept_for_their_commit_and_removed_after_some_days(dataset, tmp_path, settings):
+    import os
+    import time
+
+    settings.DATASTORE_UPLOAD_DIR = tmp_path / "uploads"
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"nr\n1\n")
+    run, _analysis = importing.preview(dataset, path, "a.csv", importing.Options())
+    kept = tmp_path / "uploads" / Path(run.stored_file).name
+    assert kept.exists()
+    long_ago = time.time() - (settings.DATASTORE_UPLOAD_KEEP_DAYS + 1) * 86400
+    os.utime(kept, (long_ago, long_ago))
+    other = tmp_path / "b.csv"
+    other.write_bytes(b"nr\n2\n")
+    importing.preview(dataset, other, "b.csv", importing.Options())
+    assert not kept.exists()
+    with pytest.raises(importing.ImportFailed, match="no longer kept"):
+        importing.commit_preview(run, {}, None)
 
 
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
