@@ -343,7 +343,7 @@ def test_the_check_names_each_hole_in_the_configuration(deployed, hole):
         assert not reachable(1883)
     deployed.start()  # the broker itself takes each of these configurations
     if "listener 1883 " in expected:  # the check's reading of Mosquitto holds
-        assert reachable(1883)
+        assert wait_for(lambda: reachable(1883), 5)  # Mosquitto opens it last
     code, report = check()
     assert code == 1
     assert expected in report, report
@@ -382,7 +382,7 @@ def test_an_included_file_begins_at_the_default_listener(deployed):
     deployed.write_conf(lambda t: t[: t.index("certfile")] + f"include_dir {included}\n")
     assert not reachable(1883)
     deployed.start()
-    assert reachable(1883)
+    assert wait_for(lambda: reachable(1883), 5)  # Mosquitto opens it last
     code, report = check()
     assert code == 1
     assert f"listener {deployed.tls_port} is reachable from other machines without TLS" in report
