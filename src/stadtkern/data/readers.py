@@ -731,11 +731,6 @@ def read_geojson(path: Path) -> Source:
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SHAPEFILE_MAGIC = (9994).to_bytes(4, "big")
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-_SQL_COMMENT = re.compile(r"/\*.*?(?:\*/|$)|--[^\n]*", re.S)
-_MODULE = re.compile(r"\busing\s+[\"'`\[]?(\w+)")
-# What a view or trigger may not name: SQLite's own schema and pragmas say where the
-# file lies on the server and what else the database holds.
-_SCHEMA_NAMES = re.compile(r"\b(?:pragma_\w+|sqlite_(?:master|schema|temp_master|temp_schema))\b")
 
 
 def _vector_target(path: Path, fmt: str, layer: str | None) -> str:
@@ -759,32 +754,63 @@ def _check_magic(path: Path, magic: bytes, message: str) -> None:
 
 
 def check_geopackage_schema(path: Path) -> None:
-    """Refuse a GeoPackage whose schema could reach beyond the file: a virtual table
-    other than a spatial index (SpatiaLite's VirtualText reads any file of the
-    server) or a view that reads SQLite's schema or pragmas. The schema is read as
-    data, with no extension loaded; virtual tables are known by their root page 0,
-    whatever their text says."""
+    """Refuse a GeoPackage whose schema could reach beyond the file, as SQLite itself
+    reads the schema (no text of it is trusted, no extension loaded):
+
+    - a virtual table other than a spatial index: SpatiaLite's VirtualText, which GDAL
+      carries, reads any file of the server. SQLite names the shadow tables only of the
+      modules it has; an R*Tree's ``_node`` table is one, an unknown module has none;
+    - a view that reads anything but the file's own tables (SQLite's schema, a pragma
+      such as ``pragma_database_list``, which tells where the file lies) or that plain
+      SQLite cannot compile (functions of an extension), checked by compiling it with
+      an authorizer.
+    """
     from urllib.request import pathname2url
+
+    def refuse(name):
+        return ReadError(
+            _("The GeoPackage holds '%(name)s', which reads beyond the file; it is not read.")
+            % {"name": shown_name(name)}
+        )
 
     try:
         con = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
-        try:
-            entries = con.execute("SELECT type, name, rootpage, sql FROM sqlite_master").fetchall()
-        finally:
-            con.close()
     except sqlite3.Error as exc:
         raise ReadError(_("The file is not a GeoPackage.")) from exc
-    for kind, name, rootpage, sql in entries:
-        text = _SQL_COMMENT.sub(" ", str(sql or "")).lower()
-        module = _MODULE.search(text)
-        virtual = kind == "table" and not rootpage
-        if (virtual and (not module or module.group(1) != "rtree")) or (
-            kind in ("view", "trigger") and _SCHEMA_NAMES.search(text)
-        ):
-            raise ReadError(
-                _("The GeoPackage holds '%(name)s', which reads beyond the file; it is not read.")
-                % {"name": shown_name(name)}
-            )
+    try:
+        try:
+            listed = con.execute(
+                "SELECT name, type FROM pragma_table_list WHERE schema = 'main'"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise ReadError(_("The file is not a GeoPackage.")) from exc
+        kinds = dict(listed)
+        for name, kind in listed:
+            if kind == "virtual" and kinds.get(f"{name}_node") != "shadow":
+                raise refuse(name)
+        own = {
+            n
+            for n, k in listed
+            if k in ("table", "shadow", "view", "virtual") and not n.startswith("sqlite_")
+        }
+
+        def authorize(action, arg1, _arg2, _db, _source):
+            if action == sqlite3.SQLITE_PRAGMA:
+                return sqlite3.SQLITE_DENY
+            if action == sqlite3.SQLITE_READ and arg1 not in own:
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
+
+        con.set_authorizer(authorize)
+        for name, kind in listed:
+            if kind == "view":
+                quoted = '"' + name.replace('"', '""') + '"'
+                try:
+                    con.execute(f"SELECT * FROM {quoted} LIMIT 0").fetchall()  # noqa: S608
+                except sqlite3.Error:
+                    raise refuse(name) from None
+    finally:
+        con.close()
 
 
 def shown_name(name) -> str:

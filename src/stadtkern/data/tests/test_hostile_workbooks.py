@@ -251,15 +251,15 @@ def test_a_geojson_document_is_parsed_in_the_child_within_its_limits(dataset, lo
     assert load(dataset, big, "gross.geojson").rows_imported == 300_000
 
 
-def _with_schema_entry(path, kind, name, sql):
+def _with_schema_entry(path, kind, name, sql, rootpage=0):
     """Write an entry into the file's schema as a hostile tool would (writable_schema)."""
     import sqlite3
 
     con = sqlite3.connect(path)
     con.execute("PRAGMA writable_schema = ON")
     con.execute(
-        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)",
-        [kind, name, name, sql],
+        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)",
+        [kind, name, name, rootpage, sql],
     )
     con.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
@@ -269,37 +269,39 @@ def _with_schema_entry(path, kind, name, sql):
     con.close()
 
 
-@pytest.mark.parametrize(
-    "kind,sql",
-    [
-        # SpatiaLite, which GDAL carries, reads any file of the server as a table
-        (
-            "table",
-            "CREATE VIRTUAL TABLE leak USING VirtualText('{secret}', 'UTF-8', 0, POINT, NONE, ':')",
-        ),
-        (
-            "table",
-            "CREATE /* r */ VIRTUAL TABLE leak USING \"VirtualText\"('{secret}', 'UTF-8', 0)",
-        ),
-        ("table", "CREATE VIRTUAL TABLE leak USING rtree_i32(id, a, b)"),
-        # where the file lies on the server
-        (
-            "view",
-            "CREATE VIEW leak AS SELECT 1 AS fid, (SELECT file FROM pragma_database_list) AS v",
-        ),
-        ("view", "CREATE VIEW leak AS SELECT 1 AS fid, sql AS v FROM SQLITE_SCHEMA"),
-    ],
-)
-def test_a_geopackage_that_reads_beyond_its_file_is_refused(dataset, load, tmp_path, kind, sql):
+SCHEMA_ESCAPES = [
+    # SpatiaLite, which GDAL carries, reads any file of the server as a table
+    ("table", "leak", "CREATE VIRTUAL TABLE leak USING VirtualText('{secret}', 'UTF-8', 0, POINT, NONE, ':')", 0),
+    ("table", "leak", "CREATE /* r */ VIRTUAL TABLE leak USING \"VirtualText\"('{secret}', 'UTF-8', 0)", 0),
+    ("table", "leak", "CREATE VIRTUAL TABLE leak USING rtree_i32(id, a, b)", 0),
+    # the module's name hidden in the table's; a root page as a real table has
+    ("table", "k using rtree", "CREATE VIRTUAL TABLE \"k using rtree\" USING VirtualText('{secret}', 'UTF-8', 0)", 0),
+    ("table", "leak", "CREATE VIRTUAL TABLE leak USING VirtualText('{secret}', 'UTF-8', 0)", 2),
+    # named as a spatial index is: only SQLite's own R*Tree has its shadow tables
+    ("table", "rtree_leak", "CREATE VIRTUAL TABLE rtree_leak USING VirtualText('{secret}', 'UTF-8', 0)", 0),
+    # where the file lies on the server
+    ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, (SELECT file FROM pragma_database_list) AS v", 0),
+    ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, sql AS v FROM SQLITE_SCHEMA", 0),
+    ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, '/*' AS a,"
+     " (SELECT file FROM pragma_database_list) AS v, '*/' AS b", 0),
+    # a function of an extension that plain SQLite does not have
+    ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, readfile('{secret}') AS v", 0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind,name,sql,rootpage", SCHEMA_ESCAPES)
+def test_a_geopackage_that_reads_beyond_its_file_is_refused(
+    dataset, load, tmp_path, kind, name, sql, rootpage
+):
     from .test_import import _vector_file
 
     secret = tmp_path / "geheim.txt"
     secret.write_text("geheim:1\n")
     path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    _with_schema_entry(path, kind, "leak", sql.format(secret=secret))
+    _with_schema_entry(path, kind, name, sql.format(secret=secret), rootpage)
     load(dataset, b"nr\n5\n")
-    for layer in ("leak", "laden"):
-        with pytest.raises(importing.ImportFailed, match="'leak', which reads beyond the file"):
+    for layer in (name, "laden"):
+        with pytest.raises(importing.ImportFailed, match=f"'{name}', which reads beyond the file"):
             load(dataset, path.read_bytes(), "t.gpkg", sheet=layer)
     assert [r["nr"] for r in rows_of(dataset)] == [5]
 
