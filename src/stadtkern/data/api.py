@@ -365,7 +365,7 @@ def import_create(
         indexes=[n.strip() for n in indexes.split(",") if n.strip()] if indexes else None,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file.name or "upload").name
+        path = Path(tmp) / importing.upload_name(file.name)
         with path.open("wb") as fh:
             for chunk in file.chunks():
                 fh.write(chunk)

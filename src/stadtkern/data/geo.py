@@ -142,8 +142,11 @@ GEOMETRY_TYPES = {
 }
 
 
-def type_names(ids) -> str:
-    return ",".join(sorted({GEOMETRY_TYPES.get(i, "Geometry") for i in ids}))
+def type_names(ids, limit: int = 30) -> str:
+    """The geometry types of a layer, as Dataset.geometry_type keeps them: their names,
+    or "Geometry" when the names of many kinds would not fit."""
+    names = ",".join(sorted({GEOMETRY_TYPES.get(i, "Geometry") for i in ids}))
+    return names if len(names) <= limit else "Geometry"
 
 
 def table_bbox(table: str) -> list[float] | None:

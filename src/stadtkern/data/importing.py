@@ -49,6 +49,10 @@ ERROR_DETAILS = 1000
 # file may hold cells of any length, and a run is stored with every preview.
 SHOWN_CHARS = 200
 CHUNK = 20000
+# ... and at most so many characters of cells, in the sample and in a chunk: rows of
+# long cells (a workbook may hold 100,000 characters in each) would otherwise take
+# gigabytes of the web process's memory.
+CHUNK_CHARS = 16 * 2**20
 MODES = ("replace", "append", "upsert")
 
 
@@ -220,7 +224,7 @@ def analyse(path: Path, options: Options) -> Analysis:
             [v.strip() if v else "" for v in head.to_series(i).to_list()] for i in range(width)
         ]
     else:
-        sample = list(itertools.islice(source.rows, SAMPLE_ROWS))
+        sample = _sample(source.rows)
         # The rows already read are put back in front of the rest.
         source.rows = itertools.chain(sample, source.rows)
         samples = [
@@ -430,6 +434,7 @@ def _row_chunks(rows, columns, outcome: Outcome):
     cells_chunk: list = []
     lines: list = []
     geoms: list = []
+    chars = 0
     for line, cells, geom in rows:
         if cells is not None and not any(cells) and geom is None:
             continue  # blank line
@@ -459,11 +464,23 @@ def _row_chunks(rows, columns, outcome: Outcome):
         cells_chunk.append(cells)
         lines.append(line)
         geoms.append(geom)
-        if len(cells_chunk) >= CHUNK:
+        chars += sum(map(len, cells))
+        if len(cells_chunk) >= CHUNK or chars >= CHUNK_CHARS:
             yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
-            cells_chunk, lines, geoms = [], [], []
+            cells_chunk, lines, geoms, chars = [], [], [], 0
     if cells_chunk:
         yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
+
+
+def _sample(rows) -> list:
+    """The first SAMPLE_ROWS rows, or fewer when their cells reach CHUNK_CHARS."""
+    sample, chars = [], 0
+    for row in rows:
+        sample.append(row)
+        chars += sum(map(len, row[1] or ()))
+        if len(sample) >= SAMPLE_ROWS or chars >= CHUNK_CHARS:
+            break
+    return sample
 
 
 def _convert_chunk(cells_chunk, lines, geoms, columns, outcome: Outcome) -> Chunk:
@@ -565,6 +582,14 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def upload_name(name: str | None) -> str:
+    """The name a received file is written under: never the client's (it may be longer
+    than the file system takes, or name a folder), only its suffix, which tells the
+    format."""
+    suffix = Path(name or "").suffix.lower()
+    return "upload" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else "")
+
+
 def store_upload(path: Path, name: str) -> Path:
     """Keep an uploaded file under var/uploads for its preview's commit, for
     DATASTORE_UPLOAD_KEEP_DAYS after it was last uploaded; older ones are removed here."""
@@ -572,7 +597,7 @@ def store_upload(path: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     _remove_old_uploads(folder)
     digest = file_digest(path)
-    target = folder / f"{digest}{Path(name).suffix.lower()}"
+    target = folder / f"{digest}{Path(upload_name(name)).suffix}"
     if target.exists():
         target.touch()  # uploaded again: kept from now on
     else:

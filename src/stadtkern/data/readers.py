@@ -365,7 +365,16 @@ class Pieces:
             return frame
         # No quotes in the file: every line is one record, as the csv module reads it.
         reader = csv.reader(io.StringIO(piece.decode(), newline=""), delimiter=self.delimiter)
-        return [(line + i, cells, None) for i, cells in enumerate(reader)]
+        rows = []
+        try:
+            for cells in reader:
+                rows.append((line + len(rows), cells, None))
+        except csv.Error as exc:  # a field longer than the csv module reads
+            raise ReadError(
+                _("Line %(line)s is not readable as CSV: %(e)s")
+                % {"line": line + len(rows), "e": exc}
+            ) from exc
+        return rows
 
     def _frame(self, piece: bytes, expected: int):
         import polars as pl
@@ -426,8 +435,43 @@ def clean_pieces(
 # --- archives (XLSX, ODS, zipped Shapefile) ---
 
 
+# Workbooks and zipped Shapefiles hold a handful of files; Python reads an archive's
+# whole directory at once (a million empty members took 600 MB).
+MAX_ZIP_MEMBERS = 10_000
+
+
+def zip_member_count(path: Path) -> int | None:
+    """The number of members an archive's end record declares, read before the
+    directory itself; None when there is no readable end record (ZipFile then says)."""
+    with path.open("rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - 65_557))  # the end record and the longest comment
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) < at + 22:
+            return None
+        count = int.from_bytes(tail[at + 10 : at + 12], "little")
+        locator = tail[at - 20 : at] if at >= 20 else b""
+        if count == 0xFFFF and locator.startswith(b"PK\x06\x07"):  # Zip64
+            f.seek(int.from_bytes(locator[8:16], "little"))
+            record = f.read(56)
+            if record.startswith(b"PK\x06\x06") and len(record) == 56:
+                count = int.from_bytes(record[32:40], "little")
+        return count
+
+
 def check_archive(path: Path) -> zipfile.ZipFile:
     """Refuse archives that would unpack beyond the size or compression-ratio limits."""
+    count = zip_member_count(path)
+    if count is not None and count > MAX_ZIP_MEMBERS:
+        raise ReadError(
+            _("The archive holds %(n)s files; at most %(max)s are read.")
+            % {
+                "n": number_format(count, force_grouping=True),
+                "max": number_format(MAX_ZIP_MEMBERS, force_grouping=True),
+            }
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

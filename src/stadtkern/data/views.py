@@ -192,7 +192,7 @@ def import_upload(request, slug: str, name: str):
             crs=data["crs"] or None,
         )
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
+            path = Path(tmp) / importing.upload_name(upload.name)
             with path.open("wb") as fh:
                 for chunk in upload.chunks():
                     fh.write(chunk)

@@ -388,3 +388,15 @@ def test_a_small_workbook_that_reads_as_gigabytes_stops_in_the_child(dataset, lo
     with pytest.raises(importing.ImportFailed, match="would take more than 64 MB"):
         load(dataset, buffer.getvalue(), "klein.xlsx")
     assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+@pytest.mark.parametrize("name", ["viele.xlsx", "viele.zip"])
+def test_an_archive_of_very_many_members_is_refused_before_its_directory_is_read(
+    dataset, load, name
+):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for i in range(10_001):
+            z.writestr(f"{i}.txt", b"")
+    with pytest.raises(importing.ImportFailed, match="holds 10,001 files; at most 10,000"):
+        load(dataset, out.getvalue(), name)

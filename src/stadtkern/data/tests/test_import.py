@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from stadtkern.data import datastore, importing
 from stadtkern.data.models import Dataset, ImportRun
@@ -452,6 +453,57 @@ def test_uploads_are_kept_for_their_commit_and_removed_after_some_days(dataset, 
     assert not kept.exists()
     with pytest.raises(importing.ImportFailed, match="no longer kept"):
         importing.commit_preview(run, {}, None)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_line_longer_than_a_csv_field_may_be_is_a_clear_error(dataset, load, quoted):
+    long = "x" * 200_000
+    content = f"a;b\n1;2\n{chr(34) + long + chr(34) if quoted else long}\n3;4\n".encode()
+    with pytest.raises(importing.ImportFailed, match="Line 3 is not readable as CSV"):
+        load(dataset, content)
+    with pytest.raises(importing.ImportFailed, match="not readable as CSV"):
+        importing.preview(dataset, _written(dataset, content), "lang.csv", importing.Options())
+
+
+def _written(dataset, content: bytes):
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)  # noqa: SIM115
+    handle.write(content)
+    handle.close()
+    return Path(handle.name)
+
+
+def test_a_layer_of_every_kind_of_geometry_is_stored_on_every_database(dataset, load):
+    import json as _json
+
+    shapes = [
+        {"type": "Point", "coordinates": [6.6, 51.4]},
+        {"type": "MultiPoint", "coordinates": [[6.6, 51.4]]},
+        {"type": "LineString", "coordinates": [[6.6, 51.4], [6.7, 51.5]]},
+        {"type": "MultiLineString", "coordinates": [[[6.6, 51.4], [6.7, 51.5]]]},
+        {"type": "Polygon", "coordinates": [[[6.6, 51.4], [6.7, 51.4], [6.7, 51.5], [6.6, 51.4]]]},
+        {"type": "MultiPolygon", "coordinates": [[[[6.6, 51.4], [6.7, 51.4], [6.7, 51.5], [6.6, 51.4]]]]},
+        {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [6.6, 51.4]}]},
+    ]  # fmt: skip
+    features = [
+        {"type": "Feature", "properties": {"nr": i}, "geometry": g} for i, g in enumerate(shapes)
+    ]
+    content = _json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    run = load(dataset, content, "alles.geojson")
+    dataset.refresh_from_db()
+    assert run.rows_imported == 7 and dataset.geometry_type == "Geometry"
+
+
+def test_a_file_name_longer_than_the_file_system_takes_is_only_a_name(client, personas, alpha):
+    dataset = Dataset.objects.create(municipality=alpha, slug="namen", title="Namen")
+    client.force_login(personas["editor"])
+    for name in ("ä" * 150 + ".csv", "x." + "c" * 230, "daten." + "csv" * 60):
+        response = client.post(
+            f"/api/v1/municipalities/{alpha.slug}/datasets/{dataset.slug}/imports",
+            {"file": SimpleUploadedFile(name, b"nr\n1\n"), "format": "csv", "dry_run": "true"},
+        )
+        assert response.status_code in (200, 201), (name[:20], response.content[:300])
 
 
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
