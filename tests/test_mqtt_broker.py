@@ -326,6 +326,9 @@ HOLES = {
         "use_identity_as_username lets a client certificate log in"),
     "bridge": (lambda t: t + "connection elsewhere\naddress 127.0.0.1:9\ntopic v1.1/# both 1\n",
                "a bridge (elsewhere) carries messages past the ACL"),
+    "max-qos-0": (lambda t: t.replace(" 127.0.0.1\n", " 127.0.0.1\nmax_qos 0\n", 1),
+                  "max_qos 0 grants the worker's subscription QoS 0"),
+    "memory-limit": (lambda t: t + "memory_limit 3000000\n", "memory_limit 3000000 makes"),
     "per-listener-anonymous": (
         lambda t: t.replace("per_listener_settings false", "per_listener_settings true")
         + "allow_anonymous true\n",
@@ -397,6 +400,7 @@ def test_included_files_are_read_in_mosquittos_order(tmp_path):
     (tmp_path / "z.conf").write_text("allow_anonymous false\n")
     (tmp_path / "A.conf").write_text("max_queued_messages 5\n")
     (tmp_path / "b.conf").write_text("max_queued_messages 0\n")
+    (tmp_path / ".conf").write_text("max_queued_messages 7\n")  # Mosquitto skips it
     main = tmp_path / "main.txt"
     main.write_text(f"include_dir {tmp_path}\n")
     config = brokercheck.read_config(main)

@@ -538,6 +538,60 @@ def test_a_retained_message_is_not_delivered_again_at_each_subscription(broker):
         assert again.messages == []
 
 
+def test_nobody_who_guesses_a_client_id_takes_the_workers_queue(broker, sta):
+    """A broker hands a persistent session to whoever connects with its client id: the
+    worker's id is derived from its own password, so a public subscriber who connects
+    as "stadtkern-mqtt" gets nothing of what waits for the worker."""
+    from stadtkern.sensors.mqtt import private_client_id
+
+    assert private_client_id("stadtkern", "geheim") != private_client_id("stadtkern", "anders")
+    assert private_client_id("stadtkern", "geheim").startswith("stadtkern-")
+    worker = Worker(broker.url, "stadtkern", "geheim")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    assert worker.connected.wait(10)
+    stop.set()
+    thread.join(10)
+    sensor = client(broker.port)
+    topic = f"v1.1/Datastreams({sta['ds']})/Observations"
+    for i in range(3):
+        sensor.publish(topic, json.dumps({"result": i}), qos=1).wait_for_publish(5)
+    guessed = Inbox()
+    s = session(broker.port, guessed, "stadtkern-mqtt")
+    try:
+        assert s.connected.wait(10)
+        time.sleep(0.5)
+    finally:
+        s.close()
+    assert guessed.messages == []
+    again = Worker(broker.url, "stadtkern", "geheim")
+    stop = threading.Event()
+    thread = threading.Thread(target=again.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: models.Observation.objects.count() == 3)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_a_subscription_granted_at_qos_0_is_refused_loudly(tmp_path, caplog):
+    """max_qos 0 on the broker: nothing would be queued for the worker while it is away."""
+    b = Broker(tmp_path)
+    b.conf.write_text(b.conf.read_text() + "max_qos 0\n")
+    b.start()
+    try:
+        s = session(b.port, Inbox(), f"w{free_port()}")
+        try:
+            assert not s.connected.wait(3)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    assert "granted the subscription" in caplog.text and "QoS 0 only" in caplog.text
+
+
 def test_what_is_not_acknowledged_comes_again_and_what_is_does_not(broker):
     worker_id = f"w{free_port()}"
     inbox = Inbox()

@@ -102,8 +102,10 @@ def read_config(
             config.listeners.append(current)
         elif key == "include_dir":
             if not nested:
+                # Mosquitto reads names longer than ".conf" that end in it.
                 files = sorted(
-                    Path(value).glob("*.conf"), key=lambda p: os.fsencode(p.name).lower()
+                    (p for p in Path(value).glob("*.conf") if len(p.name) > len(".conf")),
+                    key=lambda p: os.fsencode(p.name).lower(),
                 )
                 for included in files:
                     read_config(included, config, nested=True)
@@ -202,6 +204,20 @@ def check_config(report: Report, config: BrokerConfig) -> None:
         f"the broker drops messages beyond {queued} queued for the worker: set "
         "max_queued_messages 0 (and no max_queued_bytes)",
     )
+    memory = _int(options.get("memory_limit"), 0)
+    report.check(
+        memory == 0,
+        "no memory limit that drops queued messages",
+        f"memory_limit {options.get('memory_limit')} makes the broker drop messages it has "
+        "acknowledged and refuse the worker; leave it out",
+    )
+    for lst in config.listeners:
+        max_qos = _int(lst.options.get("max_qos"), 2)
+        if max_qos < 1:
+            report.check(
+                False, "", f"{lst.name}: max_qos {lst.options.get('max_qos')} grants the worker's "
+                "subscription QoS 0: nothing is queued while it is away; leave it out",
+            )  # fmt: skip
     expiry = options.get("persistent_client_expiration")
     report.check(
         not expiry,

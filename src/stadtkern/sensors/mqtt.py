@@ -15,6 +15,7 @@ the outbox (``Notice``) that the worker drains.
 """
 
 import contextlib
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -312,9 +313,19 @@ class StorageProcess:
         self.conn.close()
 
 
+def private_client_id(username: str, password: str) -> str:
+    """The worker's MQTT client id: a broker hands a persistent session, and the messages
+    queued for it, to whoever connects with its client id, whatever their login. So the
+    id is derived from the worker's own password, which nobody else knows."""
+    if not password:
+        return "stadtkern-mqtt"  # a broker without logins: nothing to keep apart
+    digest = hashlib.sha256(f"stadtkern-mqtt\0{username}\0{password}".encode()).hexdigest()
+    return f"stadtkern-{digest[:24]}"
+
+
 class Worker:
     def __init__(
-        self, url: str, username: str = "", password: str = "", client_id: str = "stadtkern-mqtt",
+        self, url: str, username: str = "", password: str = "", client_id: str = "",
         access: dict | None = None, storage_process: bool = False,
     ):  # fmt: skip
         address = broker_address(url)
@@ -338,7 +349,9 @@ class Worker:
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.client = mqttwire.Session(
-            self.host, self.port, client_id, SUBSCRIPTION, self.inbox.put,
+            self.host, self.port,
+            client_id or private_client_id(self.username or "", self.password or ""),
+            SUBSCRIPTION, self.inbox.put,
             self.username or None, self.password or None,
             tls=tls_context(settings.MQTT_CA_FILE) if address.tls else None,
         )  # fmt: skip
@@ -465,7 +478,7 @@ class Worker:
         # message that keeps failing while others are stored is the message's fault;
         # it becomes a dead letter after ATTEMPTS such rounds.
         unstored = set(outcome.failed)
-        others_stored = outcome.stored > 0 or len(unstored) < len(batch)
+        others_stored = outcome.stored > 0
         for i, message in enumerate(batch):
             key = _key(message)
             if i in unstored:

@@ -478,6 +478,15 @@ class Session:
                 f"reason {codes[0]:#04x}" if codes else "no reason",
             )
             raise OSError("subscription refused")
+        if codes[0] == 0:
+            # Granted at QoS 0 (max_qos 0 on the listener): the broker would queue
+            # nothing while the worker is away and expect no acknowledgement. Refused
+            # loudly rather than losing what sensors were told was received.
+            log.error(
+                "the MQTT broker granted the subscription to %s at QoS 0 only; the worker "
+                "needs QoS 1 (max_qos)", self.subscription,
+            )  # fmt: skip
+            raise OSError("subscription granted at QoS 0 only")
         self.connected.set()
 
 
