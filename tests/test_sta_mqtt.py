@@ -452,6 +452,18 @@ def session(port, inbox, client_id, **kw):
     return s
 
 
+def delivered_on_connecting(port, client_id) -> list:
+    """What the broker delivers to a session of this client id within half a second."""
+    inbox = Inbox()
+    s = session(port, inbox, client_id)
+    try:
+        assert s.connected.wait(10)
+        time.sleep(0.5)
+    finally:
+        s.close()
+    return inbox.messages
+
+
 def test_the_session_reads_what_any_client_publishes(broker):
     from paho.mqtt.packettypes import PacketTypes
     from paho.mqtt.properties import Properties
@@ -528,14 +540,7 @@ def test_a_retained_message_is_not_delivered_again_at_each_subscription(broker):
     finally:
         s.close()
     for client_id in (worker_id, f"w{free_port()}"):  # the same session again, and a new one
-        again = Inbox()
-        s = session(broker.port, again, client_id)
-        try:
-            assert s.connected.wait(10)
-            time.sleep(0.5)
-        finally:
-            s.close()
-        assert again.messages == []
+        assert delivered_on_connecting(broker.port, client_id) == []
 
 
 def test_nobody_who_guesses_a_client_id_takes_the_workers_queue(broker, sta):
@@ -557,14 +562,7 @@ def test_nobody_who_guesses_a_client_id_takes_the_workers_queue(broker, sta):
     topic = f"v1.1/Datastreams({sta['ds']})/Observations"
     for i in range(3):
         sensor.publish(topic, json.dumps({"result": i}), qos=1).wait_for_publish(5)
-    guessed = Inbox()
-    s = session(broker.port, guessed, "stadtkern-mqtt")
-    try:
-        assert s.connected.wait(10)
-        time.sleep(0.5)
-    finally:
-        s.close()
-    assert guessed.messages == []
+    assert delivered_on_connecting(broker.port, "stadtkern-mqtt") == []
     again = Worker(broker.url, "stadtkern", "geheim")
     stop = threading.Event()
     thread = threading.Thread(target=again.run, args=(stop,), daemon=True)
@@ -615,14 +613,7 @@ def test_what_is_not_acknowledged_comes_again_and_what_is_does_not(broker):
     finally:
         s.close()
     assert sorted(m.payload for m in again.messages) == [b"2", b"3"]
-    third = Inbox()
-    s = session(broker.port, third, worker_id)
-    try:
-        assert s.connected.wait(10)
-        time.sleep(0.5)
-    finally:
-        s.close()
-    assert third.messages == []
+    assert delivered_on_connecting(broker.port, worker_id) == []
     sensor.loop_stop()
 
 
