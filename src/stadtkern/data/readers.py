@@ -807,7 +807,8 @@ def check_geopackage_schema(path: Path) -> None:
     - a view that reads anything but the file's own tables (SQLite's schema, a pragma
       such as ``pragma_database_list``, which tells where the file lies) or that plain
       SQLite cannot compile (functions of an extension), checked by compiling it with
-      an authorizer.
+      an authorizer; the same for every table, and no table may have generated columns
+      (they are computed while GDAL reads, with SpatiaLite's functions).
     """
     from urllib.request import pathname2url
 
@@ -845,14 +846,27 @@ def check_geopackage_schema(path: Path) -> None:
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
 
+        # A generated column is computed as the layer is read, by GDAL's SQLite with
+        # SpatiaLite's functions (XB_Create reads any file as an XML schema).
+        try:
+            computed = {
+                n for n, k in listed if k == "table" and con.execute(
+                    "SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", [n]
+                ).fetchone()[0]
+            }  # fmt: skip
+        except sqlite3.Error as exc:
+            raise ReadError(_("The file is not a GeoPackage.")) from exc
         con.set_authorizer(authorize)
         for name, kind in listed:
-            if kind == "view":
-                quoted = '"' + name.replace('"', '""') + '"'
-                try:
-                    con.execute(f"SELECT * FROM {quoted} LIMIT 0").fetchall()  # noqa: S608
-                except sqlite3.Error:
-                    raise refuse(name) from None
+            if kind not in ("table", "view") or name.startswith("sqlite_"):
+                continue
+            quoted = '"' + name.replace('"', '""') + '"'
+            if name in computed:
+                raise refuse(name)
+            try:
+                con.execute(f"SELECT * FROM {quoted} LIMIT 0").fetchall()  # noqa: S608
+            except sqlite3.Error:
+                raise refuse(name) from None
     finally:
         con.close()
 

@@ -287,6 +287,13 @@ SCHEMA_ESCAPES = [
     # a function of an extension that plain SQLite does not have
     ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, readfile('{secret}') AS v", 0),
 ]  # fmt: skip
+# Columns GDAL's SQLite computes while it reads a layer: SpatiaLite's XB_Create parses
+# any file as an XML schema, and its error quotes the file's first line.
+GENERATED = [
+    "ALTER TABLE laden ADD COLUMN leak TEXT GENERATED ALWAYS AS (coalesce(XB_Create("
+    "CAST('<a/>' AS BLOB), 0, '{secret}'), XB_GetLastValidateError())) VIRTUAL",
+    "ALTER TABLE laden ADD COLUMN leak TEXT GENERATED ALWAYS AS (upper('x')) VIRTUAL",
+]
 
 
 @pytest.mark.parametrize("kind,name,sql,rootpage", SCHEMA_ESCAPES)
@@ -304,6 +311,23 @@ def test_a_geopackage_that_reads_beyond_its_file_is_refused(
         with pytest.raises(importing.ImportFailed, match=f"'{name}', which reads beyond the file"):
             load(dataset, path.read_bytes(), "t.gpkg", sheet=layer)
     assert [r["nr"] for r in rows_of(dataset)] == [5]
+
+
+@pytest.mark.parametrize("statement", GENERATED)
+def test_a_geopackage_layer_with_computed_columns_is_refused(dataset, load, tmp_path, statement):
+    import sqlite3
+
+    from .test_import import _vector_file
+
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("geheim:1\n")
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    con = sqlite3.connect(path)
+    con.execute(statement.format(secret=secret))
+    con.commit()
+    con.close()
+    with pytest.raises(importing.ImportFailed, match="'laden', which reads beyond the file"):
+        load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
 
 
 def test_a_geopackage_with_its_spatial_index_reads_as_before(dataset, load, tmp_path):
