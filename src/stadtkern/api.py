@@ -9,6 +9,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
@@ -119,6 +120,12 @@ def on_http_error(request, exc: HttpError):
 def on_suspicious(request, exc: SuspiciousOperation):
     # e.g. more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
     return problem(400, "Bad request", str(exc) or "The request cannot be read.")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_upload(request, exc: MultiPartParserError):
+    # e.g. a file name longer than the headers of a part may be
+    return problem(400, "Bad request", f"The uploaded form cannot be read: {exc}")
 
 
 @api.exception_handler(Throttled)

@@ -327,15 +327,15 @@ def import_create(
     name: DatasetName,
     file: File[UploadedFile],
     format: Form[Literal["csv", "xlsx", "ods", "geojson", "gpkg", "shp"] | None] = None,
-    encoding: Form[Annotated[str, Field(max_length=30)] | None] = None,
-    delimiter: Form[Annotated[str, Field(min_length=1, max_length=2)] | None] = None,
-    sheet: Form[Annotated[str, Field(max_length=200)] | None] = None,
+    encoding: Form[text(30) | None] = None,
+    delimiter: Form[text(2, 1) | None] = None,
+    sheet: Form[text(200) | None] = None,
     mode: Form[Literal["replace", "append", "upsert"]] = "replace",
     key: Form[DatasetName | None] = None,
     on_error: Form[Literal["skip", "abort"]] = "skip",
-    types: Form[Annotated[str, Field(max_length=10000)] | None] = None,
-    crs: Form[Annotated[str, Field(max_length=40)] | None] = None,
-    indexes: Form[Annotated[str, Field(max_length=2000)] | None] = None,
+    types: Form[text(10000) | None] = None,
+    crs: Form[text(40) | None] = None,
+    indexes: Form[text(2000) | None] = None,
     dry_run: Form[bool] = False,
 ):
     """Upload a file into the dataset. With `dry_run` the file is analysed and checked but
@@ -350,6 +350,10 @@ def import_create(
             isinstance(v, str) for v in overrides.values()
         ):
             raise ValueError
+        for key, value in overrides.items():  # escapes may make NUL or broken Unicode
+            if "\x00" in key + value:
+                raise ValueError
+            (key + value).encode("utf-8")  # UnicodeEncodeError is a ValueError
     except ValueError:
         raise FilterError("types", 'types is a JSON object such as {"plz": "text"}.') from None
     options = importing.Options(

@@ -464,7 +464,7 @@ def _row_chunks(rows, columns, outcome: Outcome):
         cells_chunk.append(cells)
         lines.append(line)
         geoms.append(geom)
-        chars += sum(map(len, cells))
+        chars += sum(map(len, cells)) + _geometry_size(geom)
         if len(cells_chunk) >= CHUNK or chars >= CHUNK_CHARS:
             yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
             cells_chunk, lines, geoms, chars = [], [], [], 0
@@ -472,12 +472,21 @@ def _row_chunks(rows, columns, outcome: Outcome):
         yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
 
 
+def _geometry_size(geom) -> int:
+    """About what a geometry takes, counted as characters: 16 per coordinate."""
+    if geom is None or isinstance(geom, Exception):
+        return 0
+    import shapely
+
+    return 16 * int(shapely.get_num_coordinates(geom))
+
+
 def _sample(rows) -> list:
     """The first SAMPLE_ROWS rows, or fewer when their cells reach CHUNK_CHARS."""
     sample, chars = [], 0
     for row in rows:
         sample.append(row)
-        chars += sum(map(len, row[1] or ()))
+        chars += sum(map(len, row[1] or ())) + _geometry_size(row[2])
         if len(sample) >= SAMPLE_ROWS or chars >= CHUNK_CHARS:
             break
     return sample

@@ -441,8 +441,11 @@ MAX_ZIP_MEMBERS = 10_000
 
 
 def zip_member_count(path: Path) -> int | None:
-    """The number of members an archive's end record declares, read before the
-    directory itself; None when there is no readable end record (ZipFile then says)."""
+    """How many members an archive's directory can hold, read from its end record before
+    the directory itself: the count it declares, or as many as its declared size takes
+    at the least size of an entry (46 bytes), whichever is more (Python reads entries
+    until the size is used up, whatever the count says). None when there is no readable
+    end record (ZipFile then says)."""
     with path.open("rb") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
@@ -452,13 +455,15 @@ def zip_member_count(path: Path) -> int | None:
         if at < 0 or len(tail) < at + 22:
             return None
         count = int.from_bytes(tail[at + 10 : at + 12], "little")
+        size = int.from_bytes(tail[at + 12 : at + 16], "little")
         locator = tail[at - 20 : at] if at >= 20 else b""
-        if count == 0xFFFF and locator.startswith(b"PK\x06\x07"):  # Zip64
+        if locator.startswith(b"PK\x06\x07"):  # Zip64
             f.seek(int.from_bytes(locator[8:16], "little"))
             record = f.read(56)
             if record.startswith(b"PK\x06\x06") and len(record) == 56:
                 count = int.from_bytes(record[32:40], "little")
-        return count
+                size = int.from_bytes(record[40:48], "little")
+        return max(count, size // 46)
 
 
 def check_archive(path: Path) -> zipfile.ZipFile:
@@ -466,11 +471,8 @@ def check_archive(path: Path) -> zipfile.ZipFile:
     count = zip_member_count(path)
     if count is not None and count > MAX_ZIP_MEMBERS:
         raise ReadError(
-            _("The archive holds %(n)s files; at most %(max)s are read.")
-            % {
-                "n": number_format(count, force_grouping=True),
-                "max": number_format(MAX_ZIP_MEMBERS, force_grouping=True),
-            }
+            _("The archive holds more than %(max)s files; it is not read.")
+            % {"max": number_format(MAX_ZIP_MEMBERS, force_grouping=True)}
         )
     try:
         archive = zipfile.ZipFile(path)

@@ -504,6 +504,22 @@ def test_a_file_name_longer_than_the_file_system_takes_is_only_a_name(client, pe
             {"file": SimpleUploadedFile(name, b"nr\n1\n"), "format": "csv", "dry_run": "true"},
         )
         assert response.status_code in (200, 201), (name[:20], response.content[:300])
+    url = f"/api/v1/municipalities/{alpha.slug}/datasets/{dataset.slug}/imports"
+    # A part whose header is longer than Django reads (a client may send any name).
+    boundary = "grenze"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f"filename=\"{'x' * 20_000}.csv\"\r\nContent-Type: text/csv\r\n\r\nnr\n1\n\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    response = client.post(url, body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400, response.content[:300]
+    for field, value in [("encoding", "utf\x00"), ("sheet", "a\x00b"), ("crs", "EPSG:\x00"),
+                         ("types", '{"a\\u0000": "text"}'), ("types", '{"a": "\\ud800"}'),
+                         ("indexes", "nr\x00")]:  # fmt: skip
+        upload = SimpleUploadedFile("a.csv", b"nr\n1\n")
+        response = client.post(url, {"file": upload, field: value, "dry_run": "true"})
+        assert response.status_code in (400, 422), (field, value, response.content[:200])
 
 
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
