@@ -508,8 +508,8 @@ def test_a_file_name_longer_than_the_file_system_takes_is_only_a_name(client, pe
     # A part whose header is longer than Django reads (a client may send any name).
     boundary = "grenze"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-        f"filename=\"{'x' * 20_000}.csv\"\r\nContent-Type: text/csv\r\n\r\nnr\n1\n\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{"x" * 20_000}.csv"\r\nContent-Type: text/csv\r\n\r\nnr\n1\n\r\n'
         f"--{boundary}--\r\n"
     ).encode()
     response = client.post(url, body, content_type=f"multipart/form-data; boundary={boundary}")
