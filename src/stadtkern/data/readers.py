@@ -799,18 +799,29 @@ def _check_magic(path: Path, magic: bytes, message: str) -> None:
             raise ReadError(message)
 
 
+# SQLite's own tables that a GeoPackage may hold; any other name beginning with
+# "sqlite_" is one SQLite would never make (it was written into the schema by hand).
+SQLITE_OWN = {"sqlite_schema", "sqlite_sequence", "sqlite_stat1", "sqlite_stat2",
+              "sqlite_stat3", "sqlite_stat4"}  # fmt: skip
+# How many views one view may expand to, counting views used by views: nested views
+# that use each other twice grow exponentially, and compiling them took minutes.
+MAX_VIEW_EXPANSION = 1000
+
+
 def check_geopackage_schema(path: Path) -> None:
     """Refuse a GeoPackage whose schema could reach beyond the file, as SQLite itself
     reads the schema (no text of it is trusted, no extension loaded):
 
+    - an object named like SQLite's own tables that SQLite did not make;
     - a virtual table other than a spatial index: SpatiaLite's VirtualText, which GDAL
       carries, reads any file of the server. SQLite names the shadow tables only of the
       modules it has; an R*Tree's ``_node`` table is one, an unknown module has none;
-    - a view that reads anything but the file's own tables (SQLite's schema, a pragma
-      such as ``pragma_database_list``, which tells where the file lies) or that plain
-      SQLite cannot compile (functions of an extension), checked by compiling it with
-      an authorizer; the same for every table, and no table may have generated columns
-      (they are computed while GDAL reads, with SpatiaLite's functions).
+    - a generated column, in any table: it is computed while GDAL reads, with
+      SpatiaLite's functions (XB_Create reads any file as an XML schema);
+    - a table or view that plain SQLite cannot compile under an authorizer that lets it
+      read the file's own tables only (SQLite's schema and pragmas such as
+      ``pragma_database_list`` tell where the file lies; functions of an extension do
+      not compile), and views that expand to more than MAX_VIEW_EXPANSION views.
     """
     from urllib.request import pathname2url
 
@@ -829,17 +840,26 @@ def check_geopackage_schema(path: Path) -> None:
             listed = con.execute(
                 "SELECT name, type FROM pragma_table_list WHERE schema = 'main'"
             ).fetchall()
+            views = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
+            # Shadow tables too: SQLite names them by their name, whatever they hold.
+            computed = {
+                n for n, k in listed if k in ("table", "shadow") and con.execute(
+                    "SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", [n]
+                ).fetchone()[0]
+            }  # fmt: skip
         except sqlite3.Error as exc:
             raise ReadError(_("The file is not a GeoPackage.")) from exc
         kinds = dict(listed)
         for name, kind in listed:
-            if kind == "virtual" and kinds.get(f"{name}_node") != "shadow":
+            sqlite_named = name.lower().startswith("sqlite_") and name.lower() not in SQLITE_OWN
+            fake_index = kind == "virtual" and kinds.get(f"{name}_node") != "shadow"
+            if sqlite_named or fake_index or name in computed:
                 raise refuse(name)
-        own = {
-            n
-            for n, k in listed
-            if k in ("table", "shadow", "view", "virtual") and not n.startswith("sqlite_")
-        }
+        for name in views:
+            if _view_expansion(name, views, {}) > MAX_VIEW_EXPANSION:
+                raise refuse(name)
+        checked = [n for n, k in listed if k in ("table", "shadow", "view")]
+        own = {n for n, k in listed if n.lower() not in SQLITE_OWN}
 
         def authorize(action, arg1, _arg2, _db, _source):
             if action == sqlite3.SQLITE_PRAGMA:
@@ -848,29 +868,35 @@ def check_geopackage_schema(path: Path) -> None:
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
 
-        # A generated column is computed as the layer is read, by GDAL's SQLite with
-        # SpatiaLite's functions (XB_Create reads any file as an XML schema).
-        try:
-            computed = {
-                n for n, k in listed if k == "table" and con.execute(
-                    "SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", [n]
-                ).fetchone()[0]
-            }  # fmt: skip
-        except sqlite3.Error as exc:
-            raise ReadError(_("The file is not a GeoPackage.")) from exc
         con.set_authorizer(authorize)
-        for name, kind in listed:
-            if kind not in ("table", "view") or name.startswith("sqlite_"):
+        con.setlimit(sqlite3.SQLITE_LIMIT_VDBE_OP, 1_000_000)  # what one compile may make
+        for name in checked:
+            if name.lower() in SQLITE_OWN:
                 continue
             quoted = '"' + name.replace('"', '""') + '"'
-            if name in computed:
-                raise refuse(name)
             try:
                 con.execute(f"SELECT * FROM {quoted} LIMIT 0").fetchall()  # noqa: S608
             except sqlite3.Error:
                 raise refuse(name) from None
     finally:
         con.close()
+
+
+def _view_expansion(name: str, views: dict, known: dict) -> float:
+    """How many views ``name`` expands to, counting every mention of another view in
+    its text (more than SQLite would, never fewer); a cycle counts as endless."""
+    if name in known:
+        return known[name]
+    known[name] = float("inf")  # while it is being counted: a cycle
+    text = str(views[name] or "").lower()
+    total = 1.0
+    for other in views:
+        if other != name:
+            mentions = len(re.findall(rf"(?<![\w$]){re.escape(other.lower())}(?![\w$])", text))
+            if mentions:
+                total += mentions * _view_expansion(other, views, known)
+    known[name] = total
+    return total
 
 
 def shown_name(name) -> str:

@@ -286,6 +286,9 @@ SCHEMA_ESCAPES = [
      " (SELECT file FROM pragma_database_list) AS v, '*/' AS b", 0),
     # a function of an extension that plain SQLite does not have
     ("view", "leak", "CREATE VIEW leak AS SELECT 1 AS fid, readfile('{secret}') AS v", 0),
+    # named as SQLite's own tables are, which a check might pass by
+    ("view", "sqlite_leak", "CREATE VIEW \"sqlite_leak\" AS SELECT 1 AS fid,"
+     " (SELECT file FROM pragma_database_list) AS v", 0),
 ]  # fmt: skip
 # Columns GDAL's SQLite computes while it reads a layer: SpatiaLite's XB_Create parses
 # any file as an XML schema, and its error quotes the file's first line.
@@ -328,6 +331,54 @@ def test_a_geopackage_layer_with_computed_columns_is_refused(dataset, load, tmp_
     con.close()
     with pytest.raises(importing.ImportFailed, match="'laden', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
+
+
+def test_a_table_dressed_as_a_spatial_index_part_is_checked_too(dataset, load, tmp_path):
+    """SQLite calls a table a shadow table by its name alone: here the row-id table of a
+    real spatial index computes a column while it is read."""
+    import sqlite3
+
+    from .test_import import _vector_file
+
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    con = sqlite3.connect(path)
+    con.execute("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx)")
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(
+        "UPDATE sqlite_master SET sql = ? WHERE name = 'rt_rowid'",
+        ['CREATE TABLE "rt_rowid"(rowid INTEGER PRIMARY KEY, nodeno, leak TEXT GENERATED ALWAYS'
+         " AS (XB_Create(CAST('<x/>' AS BLOB), 1, '/etc/passwd')) VIRTUAL)"],
+    )  # fmt: skip
+    con.execute(f"PRAGMA schema_version = {version + 1}")
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+        "VALUES ('rt_rowid', 'attributes', 'rt_rowid')"
+    )
+    con.commit()
+    con.close()
+    with pytest.raises(importing.ImportFailed, match="'rt_rowid', which reads beyond the file"):
+        load(dataset, path.read_bytes(), "t.gpkg", sheet="rt_rowid")
+
+
+def test_views_that_expand_beyond_measure_are_refused_at_once(dataset, load, tmp_path):
+    """Each view uses the one before twice: 78 KB that took minutes to compile."""
+    import sqlite3
+    import time
+
+    from .test_import import _vector_file
+
+    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
+    con = sqlite3.connect(path)
+    con.execute("CREATE VIEW v0 AS SELECT " + "+".join(["1"] * 50) + " AS x")
+    for i in range(1, 16):
+        con.execute(f"CREATE VIEW v{i} AS SELECT * FROM v{i - 1} UNION ALL SELECT * FROM v{i - 1}")  # noqa: S608
+    con.commit()
+    con.close()
+    started = time.monotonic()
+    with pytest.raises(importing.ImportFailed, match="'v[0-9]+', which reads beyond the file"):
+        load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
+    assert time.monotonic() - started < 10
 
 
 def test_a_geopackage_with_its_spatial_index_reads_as_before(dataset, load, tmp_path):
