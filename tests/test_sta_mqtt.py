@@ -3,6 +3,7 @@ sensors' and subscribers' client: publishing creates Observations, subscribers r
 new entities, invalid messages never cost a valid one, the worker reconnects and
 nothing published while it is away is lost."""
 
+import contextlib
 import getpass
 import json
 import shutil
@@ -452,15 +453,22 @@ def session(port, inbox, client_id, **kw):
     return s
 
 
-def delivered_on_connecting(port, client_id) -> list:
-    """What the broker delivers to a session of this client id within half a second."""
+@contextlib.contextmanager
+def connected_session(port, client_id):
+    """A session of this client id, subscribed, and what it receives; closed after."""
     inbox = Inbox()
     s = session(port, inbox, client_id)
     try:
         assert s.connected.wait(10)
-        time.sleep(0.5)
+        yield s, inbox
     finally:
         s.close()
+
+
+def delivered_on_connecting(port, client_id) -> list:
+    """What the broker delivers to a session of this client id within half a second."""
+    with connected_session(port, client_id) as (_s, inbox):
+        time.sleep(0.5)
     return inbox.messages
 
 
@@ -497,10 +505,7 @@ def test_an_acknowledgement_from_an_earlier_connection_is_not_sent(broker):
     that was due on the lost connection could name another message on the new one.
     It is left out, and the broker delivers the message again."""
     worker_id = f"w{free_port()}"
-    inbox = Inbox()
-    s = session(broker.port, inbox, worker_id)
-    try:
-        assert s.connected.wait(10)
+    with connected_session(broker.port, worker_id) as (s, inbox):
         sensor = client(broker.port)
         for i in range(2):
             sensor.publish("v1.1/Datastreams(1)/Observations", str(i), 1).wait_for_publish(5)
@@ -512,14 +517,8 @@ def test_an_acknowledgement_from_an_earlier_connection_is_not_sent(broker):
             s.ack(m)
         s.flush()
         time.sleep(0.3)
-    finally:
-        s.close()
-    again = Inbox()
-    s = session(broker.port, again, worker_id)
-    try:
+    with connected_session(broker.port, worker_id) as (_s, again):
         assert wait_for(lambda: len(again.messages) == 2, 10)
-    finally:
-        s.close()
     assert sorted(m.payload for m in again.messages) == [b"0", b"1"]
 
 
@@ -527,18 +526,13 @@ def test_a_retained_message_is_not_delivered_again_at_each_subscription(broker):
     """The worker subscribes on every connection; a sensor that publishes with the
     retain flag would have its message stored again each time."""
     worker_id = f"w{free_port()}"
-    inbox = Inbox()
-    s = session(broker.port, inbox, worker_id)
-    try:
-        assert s.connected.wait(10)
+    with connected_session(broker.port, worker_id) as (s, inbox):
         sensor = client(broker.port)
         sensor.publish("v1.1/Datastreams(1)/Observations", b"1", 1, retain=True).wait_for_publish(5)
         assert wait_for(lambda: len(inbox.messages) == 1, 5)
         s.ack(inbox.messages[0])
         s.flush()
         time.sleep(0.3)
-    finally:
-        s.close()
     for client_id in (worker_id, f"w{free_port()}"):  # the same session again, and a new one
         assert delivered_on_connecting(broker.port, client_id) == []
 

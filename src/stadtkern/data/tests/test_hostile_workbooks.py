@@ -133,25 +133,41 @@ def test_upload_of_a_hostile_workbook_is_a_4xx_for_the_uploader(client, personas
     assert "XFD" not in response.json()["detail"] or "cells" in response.json()["detail"]
 
 
-def _geopackage_with_endless_view(tmp_path) -> bytes:
-    """A GeoPackage whose second layer is a view that never ends."""
+def _geopackage(tmp_path, *statements, layer: str | None = None):
+    """The two-point GeoPackage of the import tests (layer "laden"), changed by
+    ``statements`` (SQL, or SQL and its parameters) with SQLite's schema writable, as a
+    hostile tool would have it; ``layer`` is a table or view they made, registered as a
+    layer."""
     import sqlite3
 
     from .test_import import _vector_file
 
     path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
     con = sqlite3.connect(path)
-    con.execute(
-        "CREATE VIEW endlos AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
-        " SELECT x AS fid, printf('%.200c', 'x') AS name FROM c"
-    )
-    con.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier)"
-        " VALUES ('endlos', 'attributes', 'endlos')"
-    )
+    con.execute("PRAGMA writable_schema = ON")
+    for statement in statements:
+        con.execute(*statement) if isinstance(statement, tuple) else con.execute(statement)
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    con.execute(f"PRAGMA schema_version = {version + 1}")  # hand edits are read anew
+    if layer:
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier)"
+            " VALUES (?, 'attributes', ?)",
+            [layer, layer],
+        )
     con.commit()
     con.close()
-    return path.read_bytes()
+    return path
+
+
+def _geopackage_with_endless_view(tmp_path) -> bytes:
+    """A GeoPackage whose second layer is a view that never ends."""
+    return _geopackage(
+        tmp_path,
+        "CREATE VIEW endlos AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+        " SELECT x AS fid, printf('%.200c', 'x') AS name FROM c",
+        layer="endlos",
+    ).read_bytes()
 
 
 def test_a_geopackage_layer_that_never_ends_is_stopped_in_its_own_process(
@@ -214,21 +230,12 @@ def test_a_file_that_only_claims_to_be_a_geopackage_or_shapefile_is_refused(
 def test_a_cell_larger_than_any_file_should_hold_is_refused_in_the_child(dataset, load, tmp_path):
     """A 28 KB GeoPackage whose view makes a 100-million-character value: the web process
     never reads it."""
-    import sqlite3
 
-    from .test_import import _vector_file
-
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    con = sqlite3.connect(path)
-    con.execute(
-        "CREATE VIEW riesig AS SELECT 1 AS fid, replace(hex(zeroblob(50000000)), '00', 'xy') AS big"
+    path = _geopackage(
+        tmp_path,
+        "CREATE VIEW riesig AS SELECT 1 AS fid, replace(hex(zeroblob(50000000)), '00', 'xy') AS big",
+        layer="riesig",
     )
-    con.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier)"
-        " VALUES ('riesig', 'attributes', 'riesig')"
-    )
-    con.commit()
-    con.close()
     # The child's own exit names the cell: the value never reached this process.
     with pytest.raises(importing.ImportFailed, match="more than 100,000 characters"):
         load(dataset, path.read_bytes(), "riesig.gpkg", sheet="riesig")
@@ -249,24 +256,6 @@ def test_a_geojson_document_is_parsed_in_the_child_within_its_limits(dataset, lo
     assert [r["nr"] for r in rows_of(dataset)] == [5]
     settings.DATASTORE_PARSE_MEMORY_MB = 2048
     assert load(dataset, big, "gross.geojson").rows_imported == 300_000
-
-
-def _with_schema_entry(path, kind, name, sql, rootpage=0):
-    """Write an entry into the file's schema as a hostile tool would (writable_schema)."""
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA writable_schema = ON")
-    con.execute(
-        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)",
-        [kind, name, name, rootpage, sql],
-    )
-    con.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
-        [name, name],
-    )
-    con.commit()
-    con.close()
 
 
 SCHEMA_ESCAPES = [
@@ -303,12 +292,13 @@ GENERATED = [
 def test_a_geopackage_that_reads_beyond_its_file_is_refused(
     dataset, load, tmp_path, kind, name, sql, rootpage
 ):
-    from .test_import import _vector_file
-
     secret = tmp_path / "geheim.txt"
     secret.write_text("geheim:1\n")
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    _with_schema_entry(path, kind, name, sql.format(secret=secret), rootpage)
+    entry = (
+        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)",
+        [kind, name, name, rootpage, sql.format(secret=secret)],
+    )
+    path = _geopackage(tmp_path, entry, layer=name)
     load(dataset, b"nr\n5\n")
     for layer in (name, "laden"):
         with pytest.raises(importing.ImportFailed, match=f"'{name}', which reads beyond the file"):
@@ -318,17 +308,9 @@ def test_a_geopackage_that_reads_beyond_its_file_is_refused(
 
 @pytest.mark.parametrize("statement", GENERATED)
 def test_a_geopackage_layer_with_computed_columns_is_refused(dataset, load, tmp_path, statement):
-    import sqlite3
-
-    from .test_import import _vector_file
-
     secret = tmp_path / "geheim.txt"
     secret.write_text("geheim:1\n")
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    con = sqlite3.connect(path)
-    con.execute(statement.format(secret=secret))
-    con.commit()
-    con.close()
+    path = _geopackage(tmp_path, statement.format(secret=secret))
     with pytest.raises(importing.ImportFailed, match="'laden', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
 
@@ -336,45 +318,27 @@ def test_a_geopackage_layer_with_computed_columns_is_refused(dataset, load, tmp_
 def test_a_table_dressed_as_a_spatial_index_part_is_checked_too(dataset, load, tmp_path):
     """SQLite calls a table a shadow table by its name alone: here the row-id table of a
     real spatial index computes a column while it is read."""
-    import sqlite3
-
-    from .test_import import _vector_file
-
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    con = sqlite3.connect(path)
-    con.execute("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx)")
-    version = con.execute("PRAGMA schema_version").fetchone()[0]
-    con.execute("PRAGMA writable_schema = ON")
-    con.execute(
+    rewrite = (
         "UPDATE sqlite_master SET sql = ? WHERE name = 'rt_rowid'",
         ['CREATE TABLE "rt_rowid"(rowid INTEGER PRIMARY KEY, nodeno, leak TEXT GENERATED ALWAYS'
          " AS (XB_Create(CAST('<x/>' AS BLOB), 1, '/etc/passwd')) VIRTUAL)"],
     )  # fmt: skip
-    con.execute(f"PRAGMA schema_version = {version + 1}")
-    con.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
-        "VALUES ('rt_rowid', 'attributes', 'rt_rowid')"
+    path = _geopackage(
+        tmp_path, "CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx)", rewrite, layer="rt_rowid"
     )
-    con.commit()
-    con.close()
     with pytest.raises(importing.ImportFailed, match="'rt_rowid', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="rt_rowid")
 
 
 def test_views_that_expand_beyond_measure_are_refused_at_once(dataset, load, tmp_path):
     """Each view uses the one before twice: 78 KB that took minutes to compile."""
-    import sqlite3
     import time
 
-    from .test_import import _vector_file
-
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
-    con = sqlite3.connect(path)
-    con.execute("CREATE VIEW v0 AS SELECT " + "+".join(["1"] * 50) + " AS x")
-    for i in range(1, 16):
-        con.execute(f"CREATE VIEW v{i} AS SELECT * FROM v{i - 1} UNION ALL SELECT * FROM v{i - 1}")  # noqa: S608
-    con.commit()
-    con.close()
+    doubling = [f"CREATE VIEW v{i} AS SELECT * FROM v{i - 1} UNION ALL SELECT * FROM v{i - 1}"  # noqa: S608
+                for i in range(1, 16)]  # fmt: skip
+    path = _geopackage(
+        tmp_path, "CREATE VIEW v0 AS SELECT " + "+".join(["1"] * 50) + " AS x", *doubling
+    )
     started = time.monotonic()
     with pytest.raises(importing.ImportFailed, match="'v[0-9]+', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
@@ -382,11 +346,9 @@ def test_views_that_expand_beyond_measure_are_refused_at_once(dataset, load, tmp
 
 
 def test_a_geopackage_with_its_spatial_index_reads_as_before(dataset, load, tmp_path):
-    from .test_import import _vector_file
-
-    path = _vector_file(tmp_path, "GPKG", "laden.gpkg")
     import sqlite3
 
+    path = _geopackage(tmp_path)
     con = sqlite3.connect(path)
     assert con.execute(
         "SELECT count(*) FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%rtree%'"
