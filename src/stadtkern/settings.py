@@ -334,10 +334,7 @@ MQTT_USERNAME = env("MQTT_USERNAME", "") or ""
 # The worker's own password, fixed (MQTT_PASSWORD, or a file of its own by the *_FILE
 # convention): it never changes when the broker's files are rewritten.
 MQTT_PASSWORD = env("MQTT_PASSWORD", "") or ""
-if (
-    re.fullmatch(r"[^:\n]+:\$[0-9]+\$.*(\n.*)*", MQTT_PASSWORD.strip())
-    or "\n" in MQTT_PASSWORD.strip()
-):
+if re.match(r"[^:\n]+:\$[0-9]+\$", MQTT_PASSWORD) or "\n" in MQTT_PASSWORD.strip():
     # What a Mosquitto password file holds (user:$7$...), or several lines: the worker
     # was given the broker's file instead of a password of its own.
     raise ImproperlyConfigured(

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from . import datastore, fastparse, geo, staging
 from .models import Dataset, ImportRun, ImportStatus
 from .parsing import PARSERS, TYPES, decimal_mark, german_grouped
-from .readers import ReadError, Source, open_source
+from .readers import SHOWN_CHARS, ReadError, Source, open_source, shown
 
 SAMPLE_ROWS = 5000
 # Up to this many rows every column gets an index; beyond, the date and time columns and
@@ -45,9 +45,6 @@ SAMPLE_ROWS = 5000
 INDEX_ALL_ROWS = 100_000
 PREVIEW_ROWS = 20
 ERROR_DETAILS = 1000
-# What a run keeps of one cell to show (examples, preview rows, rejected values): a
-# file may hold cells of any length, and a run is stored with every preview.
-SHOWN_CHARS = 200
 CHUNK = 20000
 # ... and at most so many characters of cells, in the sample and in a chunk: rows of
 # long cells (a workbook may hold 100,000 characters in each) would otherwise take
@@ -131,11 +128,6 @@ def column_name(title: str) -> str:
     if text and text[0].isdigit():
         text = "c_" + text
     return text[:63]
-
-
-def shown(value, limit: int = SHOWN_CHARS) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def name_columns(header: list[str], warnings: list[dict]) -> list[tuple[str, str]]:
@@ -472,6 +464,11 @@ def _row_chunks(rows, columns, outcome: Outcome):
         yield _convert_chunk(cells_chunk, lines, geoms, columns, outcome)
 
 
+def _fitted(obj, field: str, value) -> str:
+    """``value`` shortened to what the model's text field holds."""
+    return shown(value, type(obj)._meta.get_field(field).max_length)
+
+
 def _geometry_size(geom) -> int:
     """About what a geometry takes, counted as characters: 16 per coordinate."""
     if geom is None or isinstance(geom, Exception):
@@ -721,8 +718,8 @@ def _fill_run(run: ImportRun, analysis: Analysis, outcome: Outcome) -> None:
     run.encoding = src.encoding or ""
     run.delimiter = src.delimiter or ""
     # A layer's name and a CRS given as WKT may be longer than the run keeps.
-    run.sheet = shown(src.sheet, ImportRun._meta.get_field("sheet").max_length)
-    run.source_crs = shown(analysis.crs, ImportRun._meta.get_field("source_crs").max_length)
+    run.sheet = _fitted(run, "sheet", src.sheet)
+    run.source_crs = _fitted(run, "source_crs", analysis.crs)
     run.columns = [
         c.as_json() | {"inferred": c.inferred, "examples": [shown(e) for e in c.examples]}
         for c in analysis.columns
@@ -928,7 +925,7 @@ def _load(
     dataset.row_count = row_count
     dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
     dataset.bbox = geo.table_bbox(table) if geometry else None
-    dataset.source_crs = shown(analysis.crs, 40) if geometry else ""
+    dataset.source_crs = _fitted(dataset, "source_crs", analysis.crs) if geometry else ""
     dataset.modified = timezone.now()
     dataset.save()
     if old_table:

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import weakref
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -625,7 +626,7 @@ def _too_large(name: str, cells: int) -> ReadError:
             " Save the part you need, or export it as CSV."
         )
         % {
-            "sheet": shown_name(name),
+            "sheet": shown(name, 100),
             "cells": number_format(cells, force_grouping=True),
             "limit": number_format(settings.DATASTORE_MAX_CELLS, force_grouping=True),
         }
@@ -657,10 +658,7 @@ def parse_output_limit(path: Path) -> int:
     """How much the child may write for a file: what its text can fairly hold once read
     (16 times the file, at least 64 MB, at most the child's memory), not what a few
     bytes of formulas, shared strings or views can make."""
-    try:
-        size = path.stat().st_size
-    except OSError:  # a /vsi path of GDAL's: the archive's size counts
-        size = settings.DATASTORE_MAX_UPLOAD
+    size = path.stat().st_size
     return min(max(16 * size, 64 * 2**20), settings.DATASTORE_PARSE_MEMORY_MB * 2**20)
 
 
@@ -828,7 +826,7 @@ def check_geopackage_schema(path: Path) -> None:
     def refuse(name):
         return ReadError(
             _("The GeoPackage holds '%(name)s', which reads beyond the file; it is not read.")
-            % {"name": shown_name(name)}
+            % {"name": shown(name, 100)}
         )
 
     try:
@@ -843,9 +841,11 @@ def check_geopackage_schema(path: Path) -> None:
             views = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
             # Shadow tables too: SQLite names them by their name, whatever they hold.
             computed = {
-                n for n, k in listed if k in ("table", "shadow") and con.execute(
-                    "SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", [n]
-                ).fetchone()[0]
+                n for (n,) in con.execute(
+                    "SELECT DISTINCT t.name FROM pragma_table_list AS t,"
+                    " pragma_table_xinfo(t.name) AS c WHERE t.schema = 'main'"
+                    " AND t.type IN ('table', 'shadow') AND c.hidden IN (2, 3)"
+                )
             }  # fmt: skip
         except sqlite3.Error as exc:
             raise ReadError(_("The file is not a GeoPackage.")) from exc
@@ -855,8 +855,10 @@ def check_geopackage_schema(path: Path) -> None:
             fake_index = kind == "virtual" and kinds.get(f"{name}_node") != "shadow"
             if sqlite_named or fake_index or name in computed:
                 raise refuse(name)
+        mentions = {name: Counter(_identifiers(sql)) for name, sql in views.items()}
+        by_word, known = {name.lower(): name for name in views}, {}
         for name in views:
-            if _view_expansion(name, views, {}) > MAX_VIEW_EXPANSION:
+            if _view_expansion(name, mentions, by_word, known) > MAX_VIEW_EXPANSION:
                 raise refuse(name)
         checked = [n for n, k in listed if k in ("table", "shadow", "view")]
         own = {n for n, k in listed if n.lower() not in SQLITE_OWN}
@@ -882,26 +884,40 @@ def check_geopackage_schema(path: Path) -> None:
         con.close()
 
 
-def _view_expansion(name: str, views: dict, known: dict) -> float:
+_IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"|`([^`]*)`|\[([^\]]*)\]|([\w$]+)')
+
+
+def _identifiers(sql) -> list[str]:
+    """The names in an SQL text, unquoted and in lower case (keywords among them)."""
+    return [
+        (m.group(1) or "").replace('""', '"').lower() or "".join(m.groups("")).lower()
+        for m in _IDENTIFIER.finditer(str(sql or ""))
+    ]
+
+
+def _view_expansion(name: str, mentions: dict, by_word: dict, known: dict) -> float:
     """How many views ``name`` expands to, counting every mention of another view in
     its text (more than SQLite would, never fewer); a cycle counts as endless."""
     if name in known:
         return known[name]
     known[name] = float("inf")  # while it is being counted: a cycle
-    text = str(views[name] or "").lower()
     total = 1.0
-    for other in views:
-        if other != name:
-            mentions = len(re.findall(rf"(?<![\w$]){re.escape(other.lower())}(?![\w$])", text))
-            if mentions:
-                total += mentions * _view_expansion(other, views, known)
+    for word, count in mentions[name].items():
+        other = by_word.get(word)
+        if other is not None and other != name:
+            total += count * _view_expansion(other, mentions, by_word, known)
     known[name] = total
     return total
 
 
-def shown_name(name) -> str:
-    text = str(name)
-    return text if len(text) <= 100 else text[:99] + "…"
+# What is kept of a text of the file to show or store (a cell, a name, a message): a
+# file may hold texts of any length.
+SHOWN_CHARS = 200
+
+
+def shown(value, limit: int = SHOWN_CHARS) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _unpacked_shapefile(path: Path, layer: str | None) -> str:
@@ -919,8 +935,7 @@ def _unpacked_shapefile(path: Path, layer: str | None) -> str:
             raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
         chosen = next((i for i in shapes if Path(i.filename).stem == layer), shapes[0])
         stem = chosen.filename[:-4]
-        if ".." in stem.split("/") or stem.startswith("/") or "\\" in stem or ":" in stem:
-            raise ReadError(_("The ZIP file holds no Shapefile (.shp)."))
+        # Written under the last part of its name only, into a folder of its own.
         folder = Path(tempfile.mkdtemp(prefix=f"stadtkern-shp-{os.getpid()}-", dir=scratch_dir()))
         name = Path(stem).name or "layer"
         for info in infos:

@@ -159,7 +159,9 @@ def write_geojson(path: str, _name: str, out) -> int:
     if not isinstance(features, list):
         return fail("no_features")
     crs = None
-    crs_name = ((doc.get("crs") or {}).get("properties") or {}).get("name")
+    declared = doc.get("crs")  # the 2008 form: {"properties": {"name": "EPSG:25832"}}
+    properties = declared.get("properties") if isinstance(declared, dict) else None
+    crs_name = properties.get("name") if isinstance(properties, dict) else None
     if isinstance(crs_name, str) and "EPSG" in crs_name.upper():
         crs = "EPSG:" + crs_name.replace("::", ":").rsplit(":", 1)[-1]
     header = list(dict.fromkeys(
@@ -204,9 +206,10 @@ def _exit_code(write_rows) -> int:
     except MemoryError:
         return EXIT_MEMORY
     except OSError as exc:
-        if exc.errno != errno.EFBIG:
-            raise
-        return EXIT_TOO_MUCH  # more rows than OUT_BYTES (a few bytes can make gigabytes)
+        if exc.errno == errno.EFBIG:  # more rows than OUT_BYTES (a few bytes make gigabytes)
+            return EXIT_TOO_MUCH
+        sys.stderr.write(str(exc)[:500])
+        return EXIT_UNREADABLE
     except Exception as exc:  # the readers raise their own error types for broken files
         sys.stderr.write(str(exc)[:500])
         return EXIT_UNREADABLE

@@ -182,6 +182,11 @@ def check_config(report: Report, config: BrokerConfig) -> None:
                 False, "", f"{lst.name}: {', '.join(by_certificate)} lets a client certificate "
                 "log in as any user, the worker too, without the password file; leave it out",
             )  # fmt: skip
+        if _int(lst.options.get("max_qos"), 2) < 1:
+            report.check(
+                False, "", f"{lst.name}: max_qos {lst.options.get('max_qos')} grants the worker's "
+                "subscription QoS 0: nothing is queued while it is away; leave it out",
+            )  # fmt: skip
     options = config.options
     report.check(
         "connection" not in options,
@@ -211,13 +216,6 @@ def check_config(report: Report, config: BrokerConfig) -> None:
         f"memory_limit {options.get('memory_limit')} makes the broker drop messages it has "
         "acknowledged and refuse the worker; leave it out",
     )
-    for lst in config.listeners:
-        max_qos = _int(lst.options.get("max_qos"), 2)
-        if max_qos < 1:
-            report.check(
-                False, "", f"{lst.name}: max_qos {lst.options.get('max_qos')} grants the worker's "
-                "subscription QoS 0: nothing is queued while it is away; leave it out",
-            )  # fmt: skip
     expiry = options.get("persistent_client_expiration")
     report.check(
         not expiry,

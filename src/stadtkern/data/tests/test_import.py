@@ -522,6 +522,16 @@ def test_a_file_name_longer_than_the_file_system_takes_is_only_a_name(client, pe
         assert response.status_code in (400, 422), (field, value, response.content[:200])
 
 
+@pytest.mark.parametrize("crs", ['"EPSG:25832"', "[1]", '{"properties": "x"}', "null"])
+def test_a_geojson_crs_of_any_shape_is_read_or_left(dataset, load, crs):
+    content = (
+        '{"type": "FeatureCollection", "crs": ' + crs + ', "features": [{"type": "Feature",'
+        ' "properties": {"nr": 1}, "geometry": {"type": "Point", "coordinates": [6.6, 51.4]}}]}'
+    )
+    run = load(dataset, content.encode(), "crs.geojson")
+    assert run.rows_imported == 1 and run.source_crs == "EPSG:4326"
+
+
 def test_deleting_a_dataset_drops_its_table(dataset, load, personas):
     from stadtkern.data import services
 
