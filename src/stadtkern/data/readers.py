@@ -810,7 +810,8 @@ def check_geopackage_schema(path: Path) -> None:
     """Refuse a GeoPackage whose schema could reach beyond the file, as SQLite itself
     reads the schema (no text of it is trusted, no extension loaded):
 
-    - an object named like SQLite's own tables that SQLite did not make;
+    - an object named like SQLite's own tables that SQLite did not make, or one of
+      their names given to a view;
     - a virtual table other than a spatial index: SpatiaLite's VirtualText, which GDAL
       carries, reads any file of the server. SQLite names the shadow tables only of the
       modules it has; an R*Tree's ``_node`` table is one, an unknown module has none;
@@ -851,7 +852,10 @@ def check_geopackage_schema(path: Path) -> None:
             raise ReadError(_("The file is not a GeoPackage.")) from exc
         kinds = dict(listed)
         for name, kind in listed:
-            sqlite_named = name.lower().startswith("sqlite_") and name.lower() not in SQLITE_OWN
+            # SQLite's own names stand for its own tables only, never a view of the file's.
+            sqlite_named = name.lower().startswith("sqlite_") and (
+                name.lower() not in SQLITE_OWN or kind != "table"
+            )
             fake_index = kind == "virtual" and kinds.get(f"{name}_node") != "shadow"
             if sqlite_named or fake_index or name in computed:
                 raise refuse(name)

@@ -1013,7 +1013,10 @@ def ingest(
     message. A refused message never keeps the others from being stored."""
     streams = Datastream.objects.select_related("thing").in_bulk({ds for ds, _data in messages})
     refused, built = [], []
-    features = {} if features is None else features  # ids of features, kept by the caller
+    kept = {} if features is None else features  # ids of features, kept by the caller
+    # A feature made here is kept only once its transaction is in: after a rollback its
+    # id names nothing, and every later message citing it was refused.
+    features = dict(kept)
     with transaction.atomic():
         contexts: dict[int, Context] = {}
         for i, (ds_id, data) in enumerate(messages):
@@ -1033,4 +1036,5 @@ def ingest(
         rows = built
         ids = insert_observations(rows)
         _note_rows(Context(0), rows, ids)
+    kept.update(features)
     return list(zip(ids, rows, strict=True)), refused

@@ -278,6 +278,9 @@ SCHEMA_ESCAPES = [
     # named as SQLite's own tables are, which a check might pass by
     ("view", "sqlite_leak", "CREATE VIEW \"sqlite_leak\" AS SELECT 1 AS fid,"
      " (SELECT file FROM pragma_database_list) AS v", 0),
+    # ... also under a name SQLite does use for a table of its own
+    ("view", "sqlite_stat1", "CREATE VIEW sqlite_stat1 AS SELECT 1 AS fid,"
+     " (SELECT file FROM pragma_database_list) AS v", 0),
 ]  # fmt: skip
 # Columns GDAL's SQLite computes while it reads a layer: SpatiaLite's XB_Create parses
 # any file as an XML schema, and its error quotes the file's first line.

@@ -179,3 +179,51 @@ def test_what_waits_from_an_earlier_connection_is_left_to_the_broker(station, mo
     assert worker.waiting == {} and worker.attempts == {}
     assert worker.client.acked == [1]  # the new message 1 only
     assert list(models.Observation.objects.values_list("result_number", flat=True)) == [10.0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_another_client_holds_the_database_nothing_becomes_a_dead_letter(
+    station, monkeypatch
+):
+    """The same with a real lock: another client holds SQLite's write lock, or the
+    datastream's row on PostgreSQL, through many rounds. (A feature made in a round that
+    was rolled back stayed in the worker's cache, and the messages citing it became dead
+    letters once the lock was gone.)"""
+    import sqlite3
+
+    import psycopg
+    from django.db import connection
+
+    from stadtkern.sensors import mqtt
+
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    monkeypatch.setattr("stadtkern.sensors.mqtt.time.sleep", lambda s: None)
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(db["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        wait = "PRAGMA busy_timeout = 50"
+        monkeypatch.setitem(db["OPTIONS"], "timeout", 0.05)  # also after a reconnect
+    else:
+        other = psycopg.connect(
+            host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432,
+            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"],
+        )  # fmt: skip
+        other.execute("SELECT id FROM sensors_datastream WHERE id = %s FOR UPDATE", [ds])
+        wait = "SET lock_timeout = '50ms'"
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cur:
+            cur.execute(wait)
+        for _ in range(2 * mqtt.ATTEMPTS):
+            worker.handle([message(1, ds, {"result": 1}), message(2, ds, {"result": 2})])
+        assert worker.client.acked == [] and len(worker.waiting) == 2
+    finally:
+        other.rollback() if connection.vendor != "sqlite" else other.execute("ROLLBACK")
+        other.close()
+        connection.close()
+    assert not models.DeadLetter.objects.exists()
+    worker.handle(list(worker.waiting.values()))
+    assert sorted(worker.client.acked) == [1, 2] and models.Observation.objects.count() == 2
