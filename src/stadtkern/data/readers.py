@@ -672,6 +672,10 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
     keep = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
     env = {key: value for key, value in os.environ.items() if key in keep}
     env["OGR_SQLITE_ALLOW_EXTERNAL_ACCESS"] = "NO"
+    # A second line beside the schema check, which does not depend on it: GDAL reads a
+    # GeoPackage with SQLite's own functions and its own, never SpatiaLite's (whose
+    # VirtualText, XB_Create and friends read any file of the server).
+    env["SPATIALITE_LOAD"] = "NO"
     env["GDAL_HTTP_TIMEOUT"] = "1"
     try:
         child = subprocess.run(  # noqa: S603 (our own module, arguments as a list)

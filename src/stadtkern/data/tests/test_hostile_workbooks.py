@@ -4,6 +4,7 @@ child process whose death leaves the server and the stored data as they were."""
 
 import io
 import os
+import re
 import zipfile
 
 import pytest
@@ -316,6 +317,28 @@ def test_a_geopackage_layer_with_computed_columns_is_refused(dataset, load, tmp_
     path = _geopackage(tmp_path, statement.format(secret=secret))
     with pytest.raises(importing.ImportFailed, match="'laden', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
+
+
+@pytest.mark.parametrize("statement", GENERATED[:1])
+def test_geopackages_are_read_without_spatialite_even_past_the_schema_check(
+    dataset, load, tmp_path, monkeypatch, statement
+):
+    """The second line does not lean on the first: with the schema check gone, the
+    child's GDAL still has no SpatiaLite function to read a file with."""
+    from stadtkern.data import readers
+
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("geheim:1\n")
+    view = "CREATE VIEW version AS SELECT 1 AS fid, spatialite_version() AS v"
+    path = _geopackage(tmp_path, statement.format(secret=secret), view, layer="version")
+    monkeypatch.setattr(readers, "check_geopackage_schema", lambda path: None)
+    load(dataset, b"nr\n5\n")
+    for layer in ("laden", "version"):
+        with pytest.raises(importing.ImportFailed) as failed:
+            load(dataset, path.read_bytes(), "t.gpkg", sheet=layer)
+        assert re.search("(unknown|no such) function", str(failed.value))
+        assert "geheim" not in str(failed.value)
+    assert [r["nr"] for r in rows_of(dataset)] == [5]
 
 
 def test_a_table_dressed_as_a_spatial_index_part_is_checked_too(dataset, load, tmp_path):
