@@ -7,16 +7,21 @@ and remembers the source CRS in the dataset's metadata.
 """
 
 import json
+import re
 from functools import lru_cache
 
 import numpy as np
+import pyproj.network
 import shapely
 from django.utils.translation import gettext as _
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from . import datastore
-from .readers import ReadError
+from .readers import ReadError, shown
+
+# PROJ fetches missing grids from the network only when asked to; never here.
+pyproj.network.set_network_enabled(False)
 
 X_NAMES = (
     "lon",
@@ -44,16 +49,48 @@ Y_NAMES = (
 )
 
 
+# A reference system is named by its code in PROJ's own database, never defined by the
+# file or the uploader: a PROJ string or WKT may name files (grids, init files) that PROJ
+# opens in this process, a pipe of the server's among them, where it would wait for ever.
+_EPSG = re.compile(
+    r"(?:EPSG:{1,2}|urn:ogc:def:crs:EPSG:[0-9.]*:|https?://www\.opengis\.net/def/crs/EPSG/[0-9.]+/)?"
+    r"([0-9]{4,6})",
+    re.IGNORECASE,
+)
+_CRS84 = re.compile(
+    r"OGC:CRS84|urn:ogc:def:crs:OGC:1\.3:CRS84|https?://www\.opengis\.net/def/crs/OGC/1\.3/CRS84",
+    re.IGNORECASE,
+)
+
+
 def check_crs(text: str) -> str:
-    """'EPSG:25832' for any spelling pyproj understands; ReadError for unknown systems."""
-    try:
-        crs = CRS.from_user_input(text)
-    except CRSError as exc:
+    """'EPSG:25832' for the usual spellings of an EPSG code (``EPSG:25832``, ``25832``,
+    its URN or URI; CRS84 is EPSG:4326, both read longitude first); ReadError for
+    anything else, and for codes PROJ cannot convert to longitude and latitude."""
+    text = text.strip()
+    if _CRS84.fullmatch(text):
+        return "EPSG:4326"
+    match = _EPSG.fullmatch(text)
+    if not match:
         raise ReadError(
-            _("Unknown coordinate reference system '%(crs)s'.") % {"crs": text}
+            _(
+                "The coordinate reference system '%(crs)s' is not named by an EPSG code;"
+                " give its code with the crs option (e.g. EPSG:25832)."
+            )
+            % {"crs": shown(text, 80)}
+        )
+    code = f"EPSG:{int(match.group(1))}"
+    try:
+        crs = CRS.from_epsg(int(match.group(1)))
+        # positions on a map: not heights alone, not the earth's centre as origin
+        if not (crs.is_geographic or crs.is_projected):
+            raise CRSError(code)
+        transformer(code)
+    except (CRSError, ProjError) as exc:
+        raise ReadError(
+            _("Unknown coordinate reference system '%(crs)s'.") % {"crs": code}
         ) from exc
-    code = crs.to_epsg()
-    return f"EPSG:{code}" if code else crs.to_string()
+    return code
 
 
 def point_columns(columns, x: str | None, y: str | None) -> tuple[str, str] | None:
@@ -96,8 +133,11 @@ def guess_crs(xs: list[float], ys: list[float]) -> tuple[str, str | None]:
 
 @lru_cache(maxsize=16)
 def transformer(source: str | None) -> Transformer | None:
+    """To longitude and latitude, from an EPSG code that check_crs has passed."""
     if not source or source == "EPSG:4326":
         return None
+    if not re.fullmatch(r"EPSG:[0-9]{4,6}", source):  # never a definition: see _EPSG
+        raise ReadError(_("Unknown coordinate reference system '%(crs)s'.") % {"crs": source})
     return Transformer.from_crs(source, "EPSG:4326", always_xy=True)
 
 
@@ -111,13 +151,20 @@ def points(xs, ys) -> list:
     return list(geoms)
 
 
-def encode(geoms: list, transform: Transformer | None, outcome) -> list[tuple]:
-    """(GeoJSON, minx, miny, maxx, maxy) per geometry, reprojected to EPSG:4326."""
+def encode(geoms: list, transform: Transformer | None, outcome) -> tuple[list[tuple], set]:
+    """(GeoJSON, minx, miny, maxx, maxy) per geometry, reprojected to EPSG:4326, and the
+    positions of geometries that reprojection made infinite (left out of the first)."""
     arr = np.array(geoms, dtype=object)
+    beyond: set = set()
     if transform is not None:
         arr = shapely.transform(
             arr, lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1]))
         )
+        coordinates, index = shapely.get_coordinates(arr, return_index=True)
+        bad = np.unique(index[~np.isfinite(coordinates).all(axis=1)])
+        if len(bad):
+            beyond = set(bad.tolist())
+            arr = np.delete(arr, bad)
     present = ~shapely.is_missing(arr)
     texts = np.full(len(arr), None, dtype=object)
     bounds = np.full((len(arr), 4), np.nan)
@@ -128,7 +175,7 @@ def encode(geoms: list, transform: Transformer | None, outcome) -> list[tuple]:
     out = []
     for t, b in zip(texts, bounds.tolist(), strict=True):
         out.append((t, *(None if v != v else v for v in b)))
-    return out
+    return out, beyond
 
 
 GEOMETRY_TYPES = {

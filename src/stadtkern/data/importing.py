@@ -367,10 +367,12 @@ def _convert_cells(cells, parsers, columns):
 
 @dataclass
 class Chunk:
-    """Converted rows: a polars frame of typed columns and the rows' geometries."""
+    """Converted rows: a polars frame of typed columns, the rows' geometries and the
+    lines of the file they came from."""
 
     frame: pl.DataFrame
     geometries: list
+    lines: list
 
 
 def converted_rows(analysis: Analysis, outcome: Outcome, progress: Callable | None = None):
@@ -497,7 +499,7 @@ def _convert_chunk(cells_chunk, lines, geoms, columns, outcome: Outcome) -> Chun
 def _convert_columns(texts, lines, geoms, columns, outcome: Outcome) -> Chunk:
     count = len(geoms)
     if not columns:  # geometries without properties
-        return Chunk(pl.DataFrame(), geoms)
+        return Chunk(pl.DataFrame(), geoms, list(lines))
     frame = (
         texts
         if isinstance(texts, pl.DataFrame)
@@ -522,7 +524,8 @@ def _convert_columns(texts, lines, geoms, columns, outcome: Outcome) -> Chunk:
         keep = pl.Series([i not in bad for i in range(count)])
         typed = typed.filter(keep)
         geoms = [g for i, g in enumerate(geoms) if i not in bad]
-    return Chunk(typed, geoms)
+        lines = [line for i, line in enumerate(lines) if i not in bad]
+    return Chunk(typed, geoms, list(lines))
 
 
 def _type_of(columns, name) -> str:
@@ -878,7 +881,7 @@ def _load(
         datastore.copy_table(dataset.table, table)
         first_id = datastore.max_id(table) + 1
     types = {c.name: c.type for c in columns}
-    transformer = geo.transformer(analysis.crs) if geometry else None
+    transformer = geo.transformer(analysis.crs) if geometry else None  # checked in analysis
     point = analysis.point_columns
     total = analysis.source.total
     report = (lambda n: progress(n, total)) if progress else None
@@ -892,15 +895,26 @@ def _load(
         """Converted, numbered and encoded chunks; runs beside the writer (see _ahead)."""
         next_id = first_id
         for chunk in converted_rows(analysis, outcome, report):
-            n = len(chunk.geometries)
-            ids = pl.DataFrame({"_id": pl.Series(range(next_id, next_id + n), dtype=pl.Int64)})
-            frame = ids.hstack(chunk.frame) if chunk.frame.width else ids
-            next_id += n
+            frame = chunk.frame
             if geometry:
                 geoms = chunk.geometries
                 if point:
                     geoms = geo.points(frame[point[0]].to_numpy(), frame[point[1]].to_numpy())
-                encoded = geo.encode(geoms, transformer, outcome)
+                encoded, beyond = geo.encode(geoms, transformer, outcome)
+                if beyond:  # finite in the file, not once reprojected (1e300 in UTM)
+                    reason = _(
+                        "a coordinate is not a finite number once converted to longitude"
+                        " and latitude"
+                    )
+                    for i in sorted(beyond):
+                        outcome.reject(chunk.lines[i], "geometry", None, reason)
+                    if frame.width:
+                        frame = frame.filter(pl.Series([i not in beyond for i in range(len(geoms))]))
+            n = len(encoded) if geometry else len(chunk.geometries)
+            ids = pl.DataFrame({"_id": pl.Series(range(next_id, next_id + n), dtype=pl.Int64)})
+            frame = ids.hstack(frame) if frame.width else ids
+            next_id += n
+            if geometry:
                 frame = frame.with_columns(
                     pl.Series("geometry", [e[0] for e in encoded], dtype=pl.String),
                     *(

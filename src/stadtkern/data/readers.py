@@ -692,6 +692,7 @@ def _parse_in_child(kind: str, path: str, fmt: str, sheet: str, target: str) -> 
                 str(output),
             ],  # fmt: skip
             capture_output=True,
+            stdin=subprocess.DEVNULL,  # a file naming /dev/stdin finds nothing to wait on
             # CPU time does not pass while a reader waits; the clock stops it too.
             timeout=seconds + 5,
             check=False,

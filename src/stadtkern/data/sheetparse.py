@@ -119,7 +119,7 @@ def write_layer(path: str, layer: str, out) -> int:
     def rows():
         meta, _fids, wkb, values = pyogrio.raw.read(path, layer=name)
         head = {"sheets": names, "sheet": name, "fields": [str(f) for f in meta["fields"]],
-                "crs": meta.get("crs"), "geometry": wkb is not None}  # fmt: skip
+                "crs": epsg_of(meta.get("crs")), "geometry": wkb is not None}  # fmt: skip
         out.write(json.dumps(head, ensure_ascii=False) + "\n")
         count = len(values[0]) if len(values) else (len(wkb) if wkb is not None else 0)
         for i in range(count):
@@ -131,6 +131,21 @@ def write_layer(path: str, layer: str, out) -> int:
             out.write("\n")
 
     return _exit_code(rows)
+
+
+def epsg_of(crs: str | None) -> str | None:
+    """The layer's reference system as ``EPSG:code`` where PROJ identifies it, else as
+    the file defines it (which the server refuses). Identified here, in this limited
+    process: a definition may name files that PROJ opens, to wait on a pipe for ever."""
+    if not crs or crs.upper().startswith("EPSG:"):
+        return crs
+    try:
+        from pyproj import CRS
+
+        code = CRS.from_user_input(crs).to_epsg()
+    except Exception:  # pyproj reports broken definitions with its own error types
+        return crs[:200]
+    return f"EPSG:{code}" if code else crs[:200]
 
 
 def write_geojson(path: str, _name: str, out) -> int:
@@ -162,8 +177,8 @@ def write_geojson(path: str, _name: str, out) -> int:
     declared = doc.get("crs")  # the 2008 form: {"properties": {"name": "EPSG:25832"}}
     properties = declared.get("properties") if isinstance(declared, dict) else None
     crs_name = properties.get("name") if isinstance(properties, dict) else None
-    if isinstance(crs_name, str) and "EPSG" in crs_name.upper():
-        crs = "EPSG:" + crs_name.replace("::", ":").rsplit(":", 1)[-1]
+    if isinstance(crs_name, str) and crs_name.strip():
+        crs = crs_name[:200]  # the server accepts EPSG codes (and CRS84) only: geo.check_crs
     header = list(dict.fromkeys(
         str(key) for f in features if isinstance(f, dict)
         and isinstance(f.get("properties"), dict) for key in f["properties"]
