@@ -146,6 +146,30 @@ class Outcome:
     refused: list = field(default_factory=list)  # (position, reason)
     failed: list = field(default_factory=list)  # positions the database could not take
     announcements: list = field(default_factory=list)  # (JSON text, topics)
+    crashed: bool = False  # storing ended in an error of ours (or the process died)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_payload(payload: bytes):
+    """The message's JSON, as the standard has it: no NaN or Infinity (no database
+    column takes them) and no unpaired surrogate (no text column takes one); Python's
+    reader lets both pass. ValueError or RecursionError otherwise."""
+    data = json.loads(payload, parse_constant=_no_constant)
+    # Unpaired surrogates come only from \u escapes or surrogate bytes: checked only then.
+    if b"\\u" in payload or b"\xed" in payload:
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ValueError("a text holds an unpaired surrogate") from None
+    return data
+
+
+def _safe_text(text: str, limit: int) -> str:
+    """Text any database column takes: what no UTF-8 holds is written as its escape."""
+    return str(text)[:limit].encode("utf-8", "backslashreplace").decode()
 
 
 def _key(message) -> tuple[int, int]:
@@ -179,9 +203,9 @@ class Store:
                 )
                 continue
             try:
-                data = json.loads(payload)
-            except (ValueError, UnicodeDecodeError):
-                outcome.refused.append((i, "the message is not JSON"))
+                data = parse_payload(payload)
+            except (ValueError, UnicodeDecodeError) as exc:
+                outcome.refused.append((i, f"the message is not JSON: {_safe_text(exc, 200)}"))
                 continue
             except RecursionError:
                 outcome.refused.append((i, "the message's JSON is nested too deeply"))
@@ -193,50 +217,82 @@ class Store:
         if time.monotonic() - self._since > FEATURES_FOR:
             self.features, self._since = {}, time.monotonic()
         try:
-            created, refused = _retrying(services.ingest, parsed, self.features)
+            created, refused = self._ingest(parsed)
             failed = []
-        except Exception:  # a database failure: store one by one, so only the culprit fails
-            log.exception("storing a batch failed; storing its messages one by one")
-            created, refused, failed = self._one_by_one(parsed)
+        except Exception:  # a database failure: store in halves, so only the culprit fails
+            log.exception("storing a batch failed; storing it in parts")
+            self.features = {}  # a feature deleted meanwhile is no reason to refuse
+            created, refused, failed = self._in_parts(parsed, list(range(len(parsed))))
         outcome.refused += [(positions[p], reason) for p, reason in refused]
         outcome.failed = [positions[p] for p in failed]
         outcome.stored = len(created)
-        if created:
-            outcome.announcements = notices.observation_messages(created)
+        # What follows is after the commit: an error here must not make the stored
+        # messages look unstored, or they would be stored again and again.
+        try:
+            if created:
+                outcome.announcements = notices.observation_messages(created)
+        except Exception:
+            log.exception("announcing stored observations failed")
         if outcome.refused and not record_dead_letters(items, outcome.refused):
             # Not written down: not acknowledged either; the broker keeps them.
             outcome.failed += [p for p, _reason in outcome.refused]
             outcome.refused = []
         return outcome
 
-    def _one_by_one(self, parsed):
-        created, refused, failed = [], [], []
-        for i, item in enumerate(parsed):
-            try:
-                done, bad = services.ingest([item], self.features)
-            except (OperationalError, InterfaceError):
-                # The database is away or busy: the message waits and is tried again.
-                log.exception("a message to Datastream %s could not be stored; it waits", item[0])
-                failed.append(i)
-                continue
-            except Exception as exc:
-                # The database refuses this message itself (a value out of its range):
-                # trying again would fail again, and hold up the others.
-                refused.append((i, f"the database refused it: {str(exc).splitlines()[0][:200]}"))
-                continue
-            created += done
-            refused += [(i, reason) for _pos, reason in bad]
-        return created, refused, failed
+    def guarded(self, items: list[tuple[str, bytes]]) -> Outcome:
+        """Storing ``items``, whose unforeseen error fails the batch (to be tried again,
+        and counted) instead of ending the worker."""
+        try:
+            return self(items)
+        except Exception:
+            log.exception("storing a batch ended in an error")
+            return Outcome(failed=list(range(len(items))), crashed=True)
+
+    def _ingest(self, parsed, attempts: int = 5):
+        """services.ingest, once more with features looked up afresh when one the
+        worker remembered was deleted meanwhile (the message is not at fault)."""
+        try:
+            return _retrying(services.ingest, parsed, self.features, attempts=attempts)
+        except services.GoneReference:
+            self.features = {}
+            return _retrying(services.ingest, parsed, self.features, attempts=attempts)
+
+    def _in_parts(self, parsed, part: list[int]):
+        """Store ``part`` (positions in ``parsed``) in one transaction, or in halves when
+        the database refuses it: one bad message among 2,000 costs some 20
+        transactions, not 2,000."""
+        try:
+            done, bad = self._ingest([parsed[i] for i in part], attempts=1)
+        except (OperationalError, InterfaceError):
+            if len(part) > 1:  # busy or away, or one message it cannot take: each alone
+                results = [self._in_parts(parsed, [i]) for i in part]
+                return tuple(sum(r, []) for r in zip(*results, strict=True))
+            # The database is away or busy: the message waits and is tried again.
+            log.exception(
+                "a message to Datastream %s could not be stored; it waits", parsed[part[0]][0]
+            )
+            return [], [], list(part)
+        except Exception as exc:
+            if len(part) > 1:
+                half = len(part) // 2
+                first = self._in_parts(parsed, part[:half])
+                second = self._in_parts(parsed, part[half:])
+                return tuple(a + b for a, b in zip(first, second, strict=True))
+            # The database refuses this message itself (a value out of its range):
+            # trying again would fail again, and hold up the others.
+            reason = f"the database refused it: {str(exc).splitlines()[0][:200]}"
+            return [], [(part[0], reason)], []
+        return done, [(part[p], reason) for p, reason in bad], []
 
 
 def record_dead_letters(items: list[tuple[str, bytes]], refused: list) -> bool:
     """Write the refused messages down with their reasons; False if the database is away."""
     letters = [
         DeadLetter(
-            topic=items[p][0][:500],
+            topic=_safe_text(items[p][0], 500),
             payload=bytes(items[p][1][: DeadLetter.KEEP]),
             size=len(items[p][1]),
-            reason=str(reason)[:2000],
+            reason=_safe_text(reason, 2000),  # it may quote the message's text
         )  # fmt: skip
         for p, reason in refused
     ]
@@ -258,7 +314,7 @@ def _storage_main(conn, worker_end) -> None:
             items = conn.recv()
             if items is None:
                 return
-            conn.send(store(items))
+            conn.send(store.guarded(items))
     except (EOFError, KeyboardInterrupt):
         return
     finally:
@@ -301,7 +357,7 @@ class StorageProcess:
             log.error("the storage process ended; starting a new one")
             self.close()
             self._start()
-            return Outcome(failed=list(range(size)))
+            return Outcome(failed=list(range(size)), crashed=True)
 
     def close(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
@@ -450,7 +506,7 @@ class Worker:
         started = time.perf_counter()
         try:
             self._count_received(batch)
-            self._settle(batch, self.store(_items(batch)))
+            self._settle(batch, self.store.guarded(_items(batch)))
         finally:
             self.stats.batches += 1
             self.stats.busy_seconds += time.perf_counter() - started
@@ -475,14 +531,15 @@ class Worker:
         self.stats.stored += outcome.stored
         # What the database could not take is neither acknowledged nor dropped: it is tried
         # again, and if the worker stops first the broker delivers it again. Only a
-        # message that keeps failing while others are stored is the message's fault;
-        # it becomes a dead letter after ATTEMPTS such rounds.
+        # message that keeps failing while others are stored, or that ends storing in an
+        # error, is (perhaps) the message's fault; it becomes a dead letter after
+        # ATTEMPTS such rounds.
         unstored = set(outcome.failed)
-        others_stored = outcome.stored > 0
+        counted = outcome.stored > 0 or outcome.crashed
         for i, message in enumerate(batch):
             key = _key(message)
             if i in unstored:
-                tries = self.attempts.get(key, 0) + others_stored
+                tries = self.attempts.get(key, 0) + counted
                 if tries < ATTEMPTS or not record_dead_letters(
                     [(message.topic, message.payload)],
                     [(0, f"the database could not store it in {ATTEMPTS} attempts")],

@@ -837,6 +837,10 @@ def _result_columns(ds: Datastream, kind: str | None, result) -> tuple[float | N
 _SQLITE_MAX_VARIABLES = 32766  # SQLite's limit since 3.32
 
 
+class GoneReference(ODataError):
+    """An entity the observations reference was deleted meanwhile."""
+
+
 def hold_references(datastreams, features) -> None:
     """Check that the datastreams and features observations are about to reference
     exist, and keep them from being deleted until the transaction ends: the lock a
@@ -856,7 +860,7 @@ def hold_references(datastreams, features) -> None:
         missing = [pk for pk in wanted if pk not in found]
         if missing:
             name = "Datastream" if model is Datastream else "FeatureOfInterest"
-            raise ODataError(f"{name} {missing[0]} does not exist (any more).", status=409)
+            raise GoneReference(f"{name} {missing[0]} does not exist (any more).", status=409)
 
 
 def insert_observations(rows: list[tuple]) -> list[int]:
@@ -972,7 +976,8 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> tup
         obs.phenomenon_time = timezone.now()
     foi = navs.get("FeatureOfInterest")
     if isinstance(foi, dict) and "@iot.id" in foi:
-        key = ("link", foi["@iot.id"])
+        # kept per municipality: a feature one municipality may cite another may not
+        key = ("link", ctx.municipality_id, foi["@iot.id"])
         if key not in features:
             features[key] = _link(ctx, TYPES["FeatureOfInterest"], foi, "FeatureOfInterest").pk
         foi_id = features[key]

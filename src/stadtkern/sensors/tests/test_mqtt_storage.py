@@ -91,6 +91,11 @@ def test_announcements_carry_the_stored_entity(station):
         (b'{"result": 1, "phenomenonTime": "9999-12-31T23:59:59-14:00"}', ""),
         (b'{"result": "' + b"x" * (5 * 2**20) + b'"}', "larger than"),
         (b"\xff\xfe nicht JSON", "not JSON"),
+        # no database column takes these; the reason quoting them must be written too
+        (b'{"result": "\\ud800"}', "unpaired surrogate"),
+        (b'{"result": 1, "parameters": {"t": "a\xed\xa0\x80"}}', "unpaired surrogate"),
+        (b'{"result": 1, "parameters": {"x": NaN}}', "NaN is not JSON"),
+        (b'{"result": 1, "resultQuality": -Infinity}', "Infinity is not JSON"),
     ],
 )
 def test_a_message_that_cannot_be_stored_becomes_a_dead_letter_at_once(station, payload, reason):
@@ -227,3 +232,100 @@ def test_while_another_client_holds_the_database_nothing_becomes_a_dead_letter(
     assert not models.DeadLetter.objects.exists()
     worker.handle(list(worker.waiting.values()))
     assert sorted(worker.client.acked) == [1, 2] and models.Observation.objects.count() == 2
+
+
+def test_a_reason_that_quotes_an_unwritable_text_is_written_and_nothing_stored_twice(station):
+    """A value refused with its text quoted ("\\ud800 is not a number") made writing
+    the dead letter fail after the batch's commit: the batch was stored again every
+    two seconds, for ever, or the worker ended."""
+    from stadtkern.sensors import mqtt
+
+    ds = station["datastreams"][0]
+    outcome = mqtt.Store()([(f"v1.1/Datastreams({ds})/Observations", b'{"result": 5}')])
+    assert outcome.stored == 1
+    mqtt.record_dead_letters([("v1.1/x", b"{}")], [(0, "text \ud800 is not one")])
+    assert models.DeadLetter.objects.get().reason == "text \\ud800 is not one"
+
+
+def test_an_unforeseen_error_fails_the_batch_counted_and_never_ends_the_worker(
+    station, monkeypatch
+):
+    from stadtkern.sensors import mqtt
+
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+
+    def crashes(*args, **kwargs):
+        raise KeyError("a mistake of ours")
+
+    monkeypatch.setattr(mqtt.Store, "__call__", crashes)
+    poison = message(1, ds, {"result": 1})
+    for _ in range(mqtt.ATTEMPTS):
+        worker.handle([poison])
+    # Not tried for ever: after ATTEMPTS rounds it is a dead letter, acknowledged.
+    assert worker.client.acked == [1] and worker.waiting == {}
+    assert f"{mqtt.ATTEMPTS} attempts" in models.DeadLetter.objects.get().reason
+
+
+def test_one_bad_message_costs_a_few_transactions_not_one_per_message(station, monkeypatch):
+    """The database refuses one message of 2,000: the batch is stored in halves."""
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    real, calls = services.ingest, []
+
+    def refuses_one(items, *args, **kwargs):
+        calls.append(len(items))
+        if any(body.get("result") == 1234 for _ds, body in items):
+            raise ValueError("out of range for the database")
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(services, "ingest", refuses_one)
+    worker.handle([message(i, ds, {"result": i}) for i in range(1, 2001)])
+    assert len(worker.client.acked) == 2000 and worker.waiting == {}
+    assert models.Observation.objects.count() == 1999
+    assert "the database refused it" in models.DeadLetter.objects.get().reason
+    assert len(calls) <= 2 * 12  # two per halving, 11 halvings
+
+
+def test_a_feature_deleted_meanwhile_is_looked_up_again(station, sta):
+    """The worker remembers a datastream's feature; deleted over HTTP, the next messages
+    get a new one instead of becoming dead letters."""
+    ds = station["datastreams"][0]
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    worker.handle([message(1, ds, {"result": 1})])
+    foi = models.Observation.objects.get().feature_of_interest_id
+    assert sta.delete(f"FeaturesOfInterest({foi})").status_code in (200, 204)
+    worker.handle([message(i, ds, {"result": i}) for i in range(2, 12)])
+    assert models.DeadLetter.objects.count() == 0
+    assert models.Observation.objects.count() == 10  # the first went with its feature
+    assert sorted(worker.client.acked) == list(range(1, 12))
+
+
+def test_a_feature_one_municipality_may_cite_is_not_anothers_by_memory(
+    client, alpha_token, beta_token
+):
+    """Its link checked for one municipality's message, the feature was remembered for
+    every municipality's."""
+    from .conftest import StaClient, thing_body
+
+    def station_of(secret, name):
+        sta = StaClient(client, secret)
+        thing = sta.post("Things", thing_body(name=name)).json()["@iot.id"]
+        streams = sta.get(f"Things({thing})/Datastreams", **{"$orderby": "id"}).json()
+        return sta, streams["value"][0]["@iot.id"]
+
+    alpha_sta, ds_a = station_of(alpha_token, "A")
+    _beta_sta, ds_b = station_of(beta_token, "B")
+    foi = alpha_sta.post("FeaturesOfInterest", {
+        "name": "Messpunkt", "description": "x", "encodingType": "application/geo+json",
+        "feature": {"type": "Point", "coordinates": [6, 51]}}).json()["@iot.id"]  # fmt: skip
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    cite = {"FeatureOfInterest": {"@iot.id": foi}}
+    worker.handle([message(1, ds_a, {"result": 1, **cite})])
+    worker.handle([message(2, ds_b, {"result": 2, **cite})])
+    assert models.Observation.objects.filter(datastream_id=ds_b).count() == 0
+    assert "does not exist" in models.DeadLetter.objects.get().reason
