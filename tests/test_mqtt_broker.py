@@ -295,6 +295,14 @@ HOLES = {
         lambda t: t.replace("per_listener_settings false", "per_listener_settings 1")
         + "allow_anonymous true\n",
         "allow_anonymous is true"),
+    # Mosquitto skips a line that begins with a CR: the option is not there
+    "cr-led-acl": (lambda t: t.replace("\nacl_file ", "\n\racl_file "),
+                   "acl_file is not set"),
+    "cr-led-tls": (lambda t: t.replace("\ncertfile ", "\n\rcertfile "),
+                   "reachable from other machines without TLS"),
+    "cr-led-anonymous": (
+        lambda t: t.replace("allow_anonymous false", "allow_anonymous true\n\rallow_anonymous false"),
+        "allow_anonymous is true"),
     "form-feed-comment": (
         lambda t: t.replace("allow_anonymous false", "allow_anonymous true\n#\x0callow_anonymous false"),
         "allow_anonymous is true"),

@@ -80,19 +80,22 @@ class BrokerConfig:
 def read_config(
     path: Path, config: BrokerConfig | None = None, nested: bool = False
 ) -> BrokerConfig:
-    """mosquitto.conf as Mosquitto 2.0 reads it: lines end at \n only, comments are whole
-    lines (#), include_dir files are read in ASCII case-insensitive order (C's
+    """mosquitto.conf as Mosquitto 2.0 reads it: lines end at \n only; a line is skipped
+    by its first byte alone (#, or a CR: "\racl_file ..." is no option there), its
+    trailing CRs dropped and its leading spaces; include_dir files are read in ASCII case-insensitive order (C's
     strcasecmp) and do not include further (Mosquitto ignores include_dir there), and
     each file begins at the default listener: its listener options before its own first
     `listener` belong to that one, whatever the file before it opened."""
     config = config or BrokerConfig()
     current: Listener | None = None
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # read_text would make each CR a line end
     if "\0" in text:
         raise ValueError(f"{path} holds a NUL byte")
     for raw in text.split("\n"):
-        line = raw.strip(" \t\r")
-        if not line or line.startswith("#"):
+        if not raw or raw[0] in "#\r":
+            continue
+        line = raw.rstrip("\r").strip(" \t")  # a tab or a "#" after spaces: it refuses to start
+        if not line:
             continue
         key, _, value = line.partition(" ")
         value = value.strip(" \t\r")
