@@ -909,7 +909,9 @@ def _load(
                     for i in sorted(beyond):
                         outcome.reject(chunk.lines[i], "geometry", None, reason)
                     if frame.width:
-                        frame = frame.filter(pl.Series([i not in beyond for i in range(len(geoms))]))
+                        frame = frame.filter(
+                            pl.Series([i not in beyond for i in range(len(geoms))])
+                        )
             n = len(encoded) if geometry else len(chunk.geometries)
             ids = pl.DataFrame({"_id": pl.Series(range(next_id, next_id + n), dtype=pl.Int64)})
             frame = ids.hstack(frame) if frame.width else ids

@@ -144,6 +144,8 @@ def phase_update(
 
 
 def _phase_change(phase: Phase, kind: str, starts_at: datetime, ends_at) -> Phase:
+    if starts_at is None:  # an API client's null: the field is required, not optional
+        raise ValidationError({"starts_at": _("A phase needs a start.")})
     if (phase.kind, phase.starts_at, phase.ends_at) != (kind, starts_at, ends_at):
         _refuse_reopening(phase.process, phase.kind, kind)
     if ends_at is not None and ends_at <= starts_at:

@@ -242,7 +242,10 @@ class Parser:
             nxt = self.peek()
             if nxt is not None and nxt.text == "(":
                 return self.call(tok)
-            return ("path", tok.text.split("/"))
+            path = tok.text.split("/")
+            if len(path) > MAX_DEPTH:  # each step is a join or a JSON lookup: nested calls
+                raise ODataError(f"$filter: a path has at most {MAX_DEPTH} steps.")
+            return ("path", path)
         raise ODataError(f"$filter: unexpected '{tok.text[:40]}' at position {tok.pos}.")
 
     def call(self, name: Token):

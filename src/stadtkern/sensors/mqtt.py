@@ -38,6 +38,8 @@ from django.db import (
     transaction,
 )
 
+from stadtkern.core import strictjson
+
 from . import broker, mqttwire, notices, services
 from .entities import TYPES
 from .models import DeadLetter, Notice
@@ -149,24 +151,6 @@ class Outcome:
     crashed: bool = False  # storing ended in an error of ours (or the process died)
 
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_payload(payload: bytes):
-    """The message's JSON, as the standard has it: no NaN or Infinity (no database
-    column takes them) and no unpaired surrogate (no text column takes one); Python's
-    reader lets both pass. ValueError or RecursionError otherwise."""
-    data = json.loads(payload, parse_constant=_no_constant)
-    # Unpaired surrogates come only from \u escapes or surrogate bytes: checked only then.
-    if b"\\u" in payload or b"\xed" in payload:
-        try:
-            json.dumps(data, ensure_ascii=False).encode()
-        except UnicodeEncodeError:
-            raise ValueError("a text holds an unpaired surrogate") from None
-    return data
-
-
 def _safe_text(text: str, limit: int) -> str:
     """Text any database column takes: what no UTF-8 holds is written as its escape."""
     return str(text)[:limit].encode("utf-8", "backslashreplace").decode()
@@ -203,7 +187,7 @@ class Store:
                 )
                 continue
             try:
-                data = parse_payload(payload)
+                data = strictjson.loads(payload)
             except (ValueError, UnicodeDecodeError) as exc:
                 outcome.refused.append((i, f"the message is not JSON: {_safe_text(exc, 200)}"))
                 continue

@@ -8,7 +8,7 @@ options in parentheses, separated by ``;``.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .entities import BY_SET, TYPES, EntityType, Nav, Prop
 
@@ -155,9 +155,9 @@ def parse_options(etype: EntityType, params, depth: int = 0) -> Options:
     if "$orderby" in params:
         options.orderby = _orderby(etype, params["$orderby"])
     if "$expand" in params:
-        options.expand = [
-            _expand(etype, item, depth + 1) for item in _split(params["$expand"], ",")
-        ]
+        options.expand = _merged(
+            [_expand(etype, item, depth + 1) for item in _split(params["$expand"], ",")]
+        )
     if "$filter" in params:
         options.filter = params["$filter"]
     if "$resultFormat" in params:
@@ -208,6 +208,21 @@ def _expand(etype: EntityType, item: str, depth: int) -> Expand:
             raise ODataError(f"$expand: '{part[:60]}' is not an option such as $top=1.")
         params[key.strip()] = value
     return Expand(nav, parse_options(TYPES[nav.target], params, depth))
+
+
+def _merged(expands: list[Expand]) -> list[Expand]:
+    """One expansion per navigation property: ``Datastreams/Sensor,Datastreams/
+    ObservedProperty`` is one, with both inside; the same one with other options is
+    a question with two answers."""
+    out: dict[str, Expand] = {}
+    for item in expands:
+        first = out.setdefault(item.nav.name, item)
+        if first is item:
+            continue
+        if replace(first.options, expand=[]) != replace(item.options, expand=[]):
+            raise ODataError(f"$expand: {item.nav.name} is expanded twice with different options.")
+        first.options.expand = _merged(first.options.expand + item.options.expand)
+    return list(out.values())
 
 
 def _nav(etype: EntityType, name: str) -> Nav:

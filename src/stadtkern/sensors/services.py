@@ -300,6 +300,10 @@ def _link(ctx: Context, etype: EntityType, value, where: str):
     obj = qs.filter(pk=ident).first()
     if obj is None:
         raise ODataError(f"{where}: {etype.name} {ident} does not exist.")
+    if etype.name == "Datastream" and ctx.scope is not None and obj.pk not in ctx.scope:
+        # every way of linking to it (create, PATCH, PUT, $batch): a limited token
+        # writes into its own datastreams only
+        raise Forbidden(f"{where}: this token may not write into Datastream {obj.pk}.")
     return obj
 
 

@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from stadtkern.core import strictjson
 from stadtkern.core.problems import problem
 
 from . import notices, representation, services, tokens
@@ -194,7 +195,7 @@ def _body(request):
     if len(raw) > MAX_BODY:
         raise ODataError(f"The request body is larger than {MAX_BODY // 2**20} MB.", 413)
     try:
-        return json.loads(raw)
+        return strictjson.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ODataError(f"The request body is not valid JSON: {str(exc)[:120]}") from None
     except RecursionError:

@@ -343,3 +343,16 @@ def test_surveys_and_assemblies_change_through_the_api(client, people, token_for
         client, "patch", f"{BASE}/surveys/alpha/mobilitaet", {"title": "Gekapert"}, other
     ).status_code in (403, 404)
     assert Survey.objects.get().title == "Mobilität 2099" and Assembly.objects.get().panel_size == 6
+
+
+@pytest.mark.parametrize("field", ["starts_at", "kind"])
+def test_a_phase_patched_to_no_start_or_kind_is_a_422(client, people, token_for, voting, field):
+    """null for what a phase must have (starts_at was a 500)."""
+    editor = token_for(people["editor"])
+    phase = voting.process.phases.get(kind="voting")
+    before = (phase.kind, phase.starts_at, phase.ends_at)
+    response = send(client, "patch", f"{BASE}/phases/{phase.pk}", {field: None}, editor)
+    assert response.status_code in (400, 422), response.content
+    assert response["Content-Type"] == "application/problem+json"
+    phase.refresh_from_db()
+    assert (phase.kind, phase.starts_at, phase.ends_at) == before

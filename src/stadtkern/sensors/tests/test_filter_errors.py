@@ -37,6 +37,8 @@ pytestmark = pytest.mark.django_db
         ("result eq 2024-01-01T00:00:00Z", "result is compared with a number"),
         ("result eq geography'POINT(1 2)'", "only be used in geospatial functions"),
         ("(" * 60 + "result gt 1" + ")" * 60, "nests deeper"),
+        ("parameters/" + "a/" * 300 + "a eq 1", "at most 50 steps"),
+        ("Datastream/" * 60 + "name eq 'x'", "at most 50 steps"),
     ],
 )
 def test_bad_filters_name_the_fault(anonymous, readings, expression, words):

@@ -55,6 +55,22 @@ def test_expand_of_a_collection_uses_one_query_per_navigation(
     )
 
 
+def test_one_navigation_named_twice_is_expanded_once(anonymous, readings):
+    """Datastreams/Sensor,Datastreams/ObservedProperty: both inside one expansion (the
+    second name was a 500)."""
+    thing = anonymous.get(
+        f"Things({readings['thing']})",
+        **{"$expand": "Datastreams/Sensor,Datastreams/ObservedProperty,Datastreams"},
+    ).json()
+    assert len(thing["Datastreams"]) == len(readings["datastreams"])
+    assert all("Sensor" in d and "ObservedProperty" in d for d in thing["Datastreams"])
+    for twice in ("Datastreams,Datastreams", "Datastreams/Sensor,Datastreams"):
+        assert anonymous.get("Things", **{"$expand": twice}).status_code == 200
+    response = anonymous.get("Things", **{"$expand": "Datastreams($top=1),Datastreams($top=2)"})
+    assert response.status_code == 400
+    assert "expanded twice with different options" in response.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("expand", "words"),
     [("Wheels", "no navigation property"), ("Datastreams($top)", "is not an option"),

@@ -212,3 +212,50 @@ def test_a_scoped_token_cannot_attach_observations_to_another_municipalitys_feat
     assert scoped.post(f"Datastreams({ds})/Observations", {"result": 1}).status_code == 201
     own_foi = models.FeatureOfInterest.objects.get(municipality=alpha)
     assert scoped.post(f"FeaturesOfInterest({own_foi.pk})/Observations", body).status_code == 201
+
+
+def test_a_scoped_token_cannot_move_its_observation_into_another_datastream(client, alpha, station):
+    """Every way of naming a Datastream in a write: PATCH, PUT, a POST to Observations
+    with a Datastream link, and each of them inside $batch."""
+    ds, other = station["datastreams"]
+    out = StringIO()
+    call_command(
+        "token", "create", "--municipality", alpha.ags, "--name", "Zähler",
+        "--datastream", str(ds), stdout=out,
+    )  # fmt: skip
+    scoped = StaClient(client, out.getvalue().strip())
+    obs = scoped.post(f"Datastreams({ds})/Observations", {"result": 1}).json()["@iot.id"]
+    move = {"Datastream": {"@iot.id": other}}
+    assert scoped.patch(f"Observations({obs})", move).status_code == 403
+    assert scoped.put(f"Observations({obs})", {"result": 2, **move}).status_code == 403
+    batch = scoped.post("$batch", {"requests": [
+        {"id": "1", "method": "patch", "url": f"Observations({obs})", "body": move},
+        {"id": "2", "method": "post", "url": "Observations", "body": {"result": 3, **move}},
+    ]})  # fmt: skip
+    assert [r["status"] for r in batch.json()["responses"]] == [403, 403]
+    assert scoped.post("Observations", {"result": 3, **move}).status_code == 403
+    assert models.Observation.objects.filter(datastream_id=other).count() == 0
+    # Within its own datastream it still changes what it wrote.
+    own = {"result": 5, "Datastream": {"@iot.id": ds}}
+    assert scoped.patch(f"Observations({obs})", own).status_code == 200
+    assert models.Observation.objects.get(pk=obs).result_number == 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"name": "\\ud800", "description": "x"}', b'{"name": "a\xed\xa0\x80", "description": "x"}',
+     b'{"name": "x", "description": "x", "properties": {"h": NaN}}'],
+)  # fmt: skip
+def test_a_body_no_database_could_hold_is_a_400(sta, station, body):
+    """Unpaired surrogates and NaN passed Python's JSON reader and failed when written
+    (a 500 for a Thing's name); inside $batch as well."""
+    thing = station["thing"]
+    name = models.Thing.objects.get(pk=thing).name
+    for method in ("patch", "put"):
+        response = sta.send(method, f"Things({thing})", body)
+        assert response.status_code == 400, response.content
+        assert "not valid JSON" in response.json()["detail"]
+    batch = b'{"requests": [{"id": "1", "method": "patch", "url": "Things(%d)", "body": %s}]}'
+    response = sta.send("post", "$batch", batch % (thing, body))
+    assert response.status_code == 400
+    assert models.Thing.objects.get(pk=thing).name == name
