@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from stadtkern.core import rules
@@ -45,8 +46,8 @@ PRINTF_SPEC = re.compile(r"%[-+ #0!,]*[0-9*]*(?:\.[0-9*]*)?")
 ALLOWED_FUNCTIONS = {
     # aggregates
     "Count", "Sum", "Avg", "Min", "Max", "Stddev", "StddevPop", "StddevSamp", "Variance",
-    "VariancePop", "GroupConcat", "ArrayAgg", "Median", "PercentileCont", "PercentileDisc",
-    "CountIf", "LogicalAnd", "LogicalOr", "BoolAnd", "BoolOr",
+    "VariancePop", "GroupConcat", "Median", "PercentileCont", "PercentileDisc",
+    "CountIf", "LogicalAnd", "LogicalOr", "BoolAnd", "BoolOr",  # not ArrayAgg: see COLLECTING
     # arithmetic
     "Abs", "Round", "Floor", "Ceil", "Sqrt", "Pow", "Ln", "Log", "Exp", "Sign", "Mod",
     "Greatest", "Least", "SafeDivide",
@@ -75,6 +76,13 @@ ALLOWED_ANONYMOUS = {
     "instr",
     "total",
 }
+
+# Aggregates that collect values into one: string_agg (GroupConcat) does so within the
+# value bound; these would grow without one.
+COLLECTING = (
+    exp.ArrayAgg, exp.ArrayConcatAgg, exp.ArrayUnionAgg, exp.ArrayUniqueAgg,
+    exp.JSONArrayAgg, exp.JSONObjectAgg, exp.JSONBObjectAgg, exp.ObjectAgg,
+)  # fmt: skip
 
 _T = exp.DataType.Type
 ALLOWED_CASTS = {
@@ -168,7 +176,10 @@ def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Datase
             _check_cast(node)
     cache: dict = {}
     _map_tables(tree, user, home, cache)
-    dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
+    dialect = "sqlite"
+    if connection.vendor == "postgresql":
+        _bound_values(tree)
+        dialect = BoundedPostgres
     try:
         return tree.sql(dialect=dialect), list(cache.values())
     except (RecursionError, SqlglotError):  # sqlglot may wrap the recursion error
@@ -283,6 +294,35 @@ def _map_tables(tree: exp.Query, user, home: Municipality | None, cache: dict) -
         cte.args["alias"].set("this", exp.to_identifier(names[id(cte)], quoted=True))
 
 
+def _bound_values(tree: exp.Query) -> None:
+    """On PostgreSQL, the operations that make a value grow go through the sandbox's
+    bounded functions (sqlsandbox.BOUNDED_SQL): replace() is counted before it runs,
+    concatenations are checked as they are made, and string_agg (BoundedPostgres)
+    stops at the bound. SQLite holds every value to the bound itself."""
+    for node in list(tree.find_all(exp.Replace)):
+        if node.args.get("replacement") is not None:
+            node.replace(exp.Anonymous(this="sk_sandbox.replace", expressions=[
+                node.this, node.expression, node.args["replacement"]]))  # fmt: skip
+    for node in list(tree.find_all(exp.DPipe, exp.Concat, exp.ConcatWs)):
+        check = exp.Anonymous(this="sk_sandbox.bounded", expressions=[])
+        node.replace(check)
+        check.set("expressions", [node])
+
+
+def _string_agg(generator, node: exp.GroupConcat) -> str:
+    text = Postgres.Generator.TRANSFORMS[exp.GroupConcat](generator, node)
+    if not text.startswith("STRING_AGG("):  # the form sqlglot writes; else no query
+        raise QueryError(_("This use of string_agg is not supported."))
+    return "sk_sandbox.string_agg(" + text[len("STRING_AGG(") :]
+
+
+class BoundedPostgres(Postgres):
+    """PostgreSQL as sqlglot writes it, with string_agg as the sandbox's bounded one."""
+
+    class Generator(Postgres.Generator):
+        TRANSFORMS = {**Postgres.Generator.TRANSFORMS, exp.GroupConcat: _string_agg}
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
 
@@ -292,6 +332,11 @@ def _check_function(node: exp.Func) -> None:
     if isinstance(node.parent, exp.Dot):
         # schema.function(...): only the functions we know, by their plain names
         raise QueryError(_("Functions cannot be named with a schema in datastore queries."))
+    if isinstance(node, COLLECTING):
+        raise QueryError(
+            _("%(f)s is not allowed in datastore queries; collect values with string_agg.")
+            % {"f": node.sql_name()}
+        )
     if name == "Anonymous":
         fname = str(node.name).lower()
         if fname not in ALLOWED_ANONYMOUS:

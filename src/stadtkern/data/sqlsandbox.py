@@ -25,8 +25,8 @@ from urllib.request import pathname2url
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-# Longest text or blob a query on SQLite may build (``printf('%.999999999c', 'x')`` would
-# otherwise allocate a gigabyte per request).
+# Longest text or blob a query may build (``printf('%.999999999c', 'x')`` would otherwise
+# allocate a gigabyte per request): SQLite's own limit, and on PostgreSQL BOUNDED_SQL's.
 SQLITE_MAX_VALUE_BYTES = 1_000_000
 
 
@@ -89,6 +89,54 @@ BEGIN
 END $$
 """
 SANDBOX_SIGNATURE = "text, integer, bigint"
+# PostgreSQL builds a text value of up to a gigabyte in one call (eight nested replace()
+# took 1.5 GB; a string_agg over a cross join, or a WITH RECURSIVE that doubles a
+# text, as much), and no time limit interrupts the call. sql.py routes the operations
+# that make values grow through these, which stop at the same bound as SQLite.
+BOUNDED_SQL = [
+    """
+CREATE OR REPLACE FUNCTION sk_sandbox.bounded(v anyelement) RETURNS anyelement
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF pg_catalog.pg_column_size(v) > {limit} THEN
+        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+    END IF;
+    RETURN v;
+END $$
+""",
+    """
+CREATE OR REPLACE FUNCTION sk_sandbox.replace(a text, b text, c text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    -- the size of the result, counted before it is made: removing b only shrinks a
+    IF pg_catalog.length(c) > pg_catalog.length(b) AND pg_catalog.length(b) > 0
+       AND pg_catalog.octet_length(a)::bigint
+           + (pg_catalog.length(a) - pg_catalog.length(pg_catalog.replace(a, b, '')))::bigint
+             / pg_catalog.length(b) * pg_catalog.octet_length(c) > {limit} THEN
+        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+    END IF;
+    RETURN pg_catalog.replace(a, b, c);
+END $$
+""",
+    """
+CREATE OR REPLACE FUNCTION sk_sandbox.string_agg_step(state text, v text, d text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF v IS NULL THEN
+        RETURN state;
+    END IF;
+    state := CASE WHEN state IS NULL THEN v ELSE state || coalesce(d, '') || v END;
+    IF pg_catalog.octet_length(state) > {limit} THEN
+        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+    END IF;
+    RETURN state;
+END $$
+""",
+    """
+CREATE OR REPLACE AGGREGATE sk_sandbox.string_agg(text, text)
+(SFUNC = sk_sandbox.string_agg_step, STYPE = text)
+""",
+]
 
 
 def _execute_postgres(
@@ -173,6 +221,9 @@ def _classify(exc: Exception) -> SandboxError:
         return SandboxError("timeout", text)
     if sqlstate == "42501" or "permission denied" in text:
         return SandboxError("denied", text)
+    # ours (bounded values), or PostgreSQL's own end at a gigabyte or at its memory
+    if sqlstate in ("54000", "53200") or "invalid memory alloc request size" in text:
+        return SandboxError("too_big", text)
     if "multiple commands" in text:
         return SandboxError("denied", text)
     return SandboxError("error", text)
@@ -206,6 +257,8 @@ def setup_reader_role(cursor) -> list[str]:
     cursor.execute(f"DROP FUNCTION IF EXISTS {SANDBOX_FUNCTION}(text, integer)")
     cursor.execute(SANDBOX_FUNCTION_SQL)
     cursor.execute(f"ALTER FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) OWNER TO {qrole}")
+    for statement in BOUNDED_SQL:
+        cursor.execute(statement.replace("{limit}", str(SQLITE_MAX_VALUE_BYTES)))
     cursor.execute(f"REVOKE ALL ON FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) FROM PUBLIC")
     # Whatever an operator granted before: the role reads dataset tables and nothing else
     # in this database's own schema.
