@@ -21,6 +21,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlglot
 from django.conf import settings
@@ -34,7 +35,7 @@ from stadtkern.core import rules
 from stadtkern.core.models import Municipality
 
 from . import sqlsandbox
-from .datastore import jsonable
+from .datastore import INTERNAL, jsonable
 from .models import Dataset
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Datase
     _map_tables(tree, user, home, cache)
     dialect = "sqlite"
     if connection.vendor == "postgresql":
+        _check_attribute_calls(tree, cache.values())
         _bound_values(tree)
         dialect = BoundedPostgres
     try:
@@ -292,6 +294,35 @@ def _map_tables(tree: exp.Query, user, home: Municipality | None, cache: dict) -
             table.set("alias", exp.TableAlias(this=exp.to_identifier(dataset.slug)))
     for cte in ctes:
         cte.args["alias"].set("this", exp.to_identifier(names[id(cte)], quoted=True))
+
+
+def _check_attribute_calls(tree: exp.Query, datasets) -> None:
+    """PostgreSQL reads ``t.f``, where t has no column f, as the call ``f(t)``
+    (functional notation), past the allow-list: a qualified name that is a function's
+    must be a column of a dataset, or a name the query gives itself."""
+    known = {c["name"].lower() for d in datasets for c in d.columns} | set(INTERNAL)
+    known |= {a.alias.lower() for a in tree.find_all(exp.Alias)}
+    known |= {c.name.lower() for ta in tree.find_all(exp.TableAlias) for c in ta.columns}
+    functions = _postgres_functions()
+    for node in tree.find_all(exp.Column, exp.Dot):
+        ident = node.this if isinstance(node, exp.Column) else node.expression
+        if isinstance(node, exp.Column) and not node.table:
+            continue  # f alone is a column or nothing
+        if not isinstance(ident, exp.Identifier):
+            continue
+        name = ident.this if ident.quoted else ident.this.lower()
+        if name in functions and name.lower() not in known:
+            raise QueryError(
+                _("%(name)s is no column here; functions are called as name(...).")
+                % {"name": ident.this}
+            )
+
+
+@lru_cache(maxsize=1)
+def _postgres_functions() -> frozenset:
+    with connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT proname FROM pg_catalog.pg_proc")
+        return frozenset(row[0] for row in cur.fetchall())
 
 
 def _bound_values(tree: exp.Query) -> None:

@@ -109,6 +109,12 @@ ESCAPES = [
     "SELECT * FROM laeden /* ; */ UNION ALL SELECT * FROM core_user",
     "ATTACH DATABASE 'x' AS y",
     "PRAGMA table_info(core_user)",
+    # PostgreSQL's functional notation: t.f is f(t) where t has no column f
+    "SELECT b.pg_typeof FROM laeden b",
+    "SELECT laeden.pg_column_size FROM laeden",
+    'SELECT "b"."to_jsonb" FROM laeden b',
+    "SELECT (b).num_nulls FROM laeden b",
+    "SELECT x.current_setting FROM laeden x",
 ]
 
 
@@ -117,6 +123,13 @@ def test_escape_attempt_is_refused(alpha, shops, query):
     with pytest.raises(sql.QueryError):
         result = run(query, alpha)
         assert not leaks(result)
+
+
+def test_names_of_functions_as_columns_still_work(alpha, shops):
+    """The functional-notation check refuses functions, not columns that share a name."""
+    query = ("WITH c(upper) AS (SELECT 1) SELECT l.nr, c.upper, x.length FROM laeden l, c,"
+             " (SELECT 2 AS length) x ORDER BY l.nr")  # fmt: skip
+    assert run(query, alpha).rows == [[1, 1, 2], [2, 1, 2]]
 
 
 def test_a_cte_in_scope_still_works(alpha, shops):
