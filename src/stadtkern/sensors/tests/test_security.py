@@ -182,6 +182,16 @@ def test_negated_conditions_through_hidden_paths_do_not_tell_either(
         assert negated == everything  # the same answer, right guess or wrong
 
 
+def scoped_client(client, municipality, ds) -> StaClient:
+    """A client with a token limited to datastream ``ds``, made as operators make one."""
+    out = StringIO()
+    call_command(
+        "token", "create", "--municipality", municipality.ags, "--name", "Zähler",
+        "--datastream", str(ds), stdout=out,
+    )  # fmt: skip
+    return StaClient(client, out.getvalue().strip())
+
+
 def test_a_scoped_token_cannot_attach_observations_to_another_municipalitys_feature(
     client, alpha, beta, station, beta_token
 ):
@@ -192,12 +202,7 @@ def test_a_scoped_token_cannot_attach_observations_to_another_municipalitys_feat
     beta_ds = beta_sta.get(f"Things({created.json()['@iot.id']})/Datastreams").json()["value"][0]
     beta_sta.post(f"Datastreams({beta_ds['@iot.id']})/Observations", {"result": 1})
     foreign_foi = models.FeatureOfInterest.objects.get(municipality=beta).pk
-    out = StringIO()
-    call_command(
-        "token", "create", "--municipality", alpha.ags, "--name", "Zähler",
-        "--datastream", str(ds), stdout=out,
-    )  # fmt: skip
-    scoped = StaClient(client, out.getvalue().strip())
+    scoped = scoped_client(client, alpha, ds)
     body = {"result": 7, "Datastream": {"@iot.id": ds}}
     path = f"FeaturesOfInterest({foreign_foi})/Observations"
     assert scoped.post(path, body).status_code == 403
@@ -218,12 +223,7 @@ def test_a_scoped_token_cannot_move_its_observation_into_another_datastream(clie
     """Every way of naming a Datastream in a write: PATCH, PUT, a POST to Observations
     with a Datastream link, and each of them inside $batch."""
     ds, other = station["datastreams"]
-    out = StringIO()
-    call_command(
-        "token", "create", "--municipality", alpha.ags, "--name", "Zähler",
-        "--datastream", str(ds), stdout=out,
-    )  # fmt: skip
-    scoped = StaClient(client, out.getvalue().strip())
+    scoped = scoped_client(client, alpha, ds)
     obs = scoped.post(f"Datastreams({ds})/Observations", {"result": 1}).json()["@iot.id"]
     move = {"Datastream": {"@iot.id": other}}
     assert scoped.patch(f"Observations({obs})", move).status_code == 403
