@@ -175,6 +175,8 @@ def prepare(sql: str, user, home: Municipality | None) -> tuple[str, list[Datase
             _check_function(node)
         if isinstance(node, exp.Cast):
             _check_cast(node)
+        if isinstance(node, exp.Binary):
+            _check_operator(node)
     cache: dict = {}
     _map_tables(tree, user, home, cache)
     dialect = "sqlite"
@@ -297,23 +299,34 @@ def _map_tables(tree: exp.Query, user, home: Municipality | None, cache: dict) -
 
 
 def _check_attribute_calls(tree: exp.Query, datasets) -> None:
-    """PostgreSQL reads ``t.f``, where t has no column f, as the call ``f(t)``
-    (functional notation), past the allow-list: a qualified name that is a function's
-    must be a column of a dataset, or a name the query gives itself."""
-    known = {c["name"].lower() for d in datasets for c in d.columns} | set(INTERNAL)
-    known |= {a.alias.lower() for a in tree.find_all(exp.Alias)}
-    known |= {c.name.lower() for ta in tree.find_all(exp.TableAlias) for c in ta.columns}
+    """PostgreSQL reads ``t.f``, where t has no column f, as the call ``f(t)``, and
+    ``(expr).f`` as ``f(expr)`` (functional notation), past the allow-list. A qualified
+    name that is also a function's passes only as a column of the dataset it names;
+    names the query gives itself do not count (``1 AS ts_stat`` made ``('...').ts_stat``
+    run any SQL text)."""
+    columns: dict[str, set] = {}  # a table's name in the query -> its columns, if a dataset
+    by_table = {d.table: {c["name"].lower() for c in d.columns} | set(INTERNAL) for d in datasets}
+    for table in tree.find_all(exp.Table):
+        names = by_table.get(table.name, set())
+        key = (table.alias or table.name).lower()
+        columns[key] = columns.get(key, names) & names  # a name given twice: what both have
     functions = _postgres_functions()
     for node in tree.find_all(exp.Column, exp.Dot):
-        ident = node.this if isinstance(node, exp.Column) else node.expression
-        if isinstance(node, exp.Column) and not node.table:
-            continue  # f alone is a column or nothing
+        if isinstance(node, exp.Column):
+            if not node.table:
+                continue  # f alone is a column or nothing
+            ident, qualifier = node.this, node.table.lower()
+        else:
+            ident, qualifier = node.expression, None
         if not isinstance(ident, exp.Identifier):
             continue
         name = ident.this if ident.quoted else ident.this.lower()
-        if name in functions and name.lower() not in known:
+        if name in functions and name.lower() not in columns.get(qualifier, set()):
             raise QueryError(
-                _("%(name)s is no column here; functions are called as name(...).")
+                _(
+                    "%(name)s is here no column of a dataset, and PostgreSQL would call the"
+                    " function of that name; give the column another name (AS ...)."
+                )
                 % {"name": ident.this}
             )
 
@@ -323,6 +336,36 @@ def _postgres_functions() -> frozenset:
     with connection.cursor() as cur:
         cur.execute("SELECT DISTINCT proname FROM pg_catalog.pg_proc")
         return frozenset(row[0] for row in cur.fetchall())
+
+
+# Operators, as functions are: the ones a query over data needs, nothing that reaches
+# further (OPERATOR(schema.op), jsonpath's @? and @@, which run a language of their own).
+ALLOWED_OPERATORS = tuple(
+    getattr(exp, name)
+    for name in (
+        "Add", "Sub", "Mul", "Div", "Mod", "IntDiv", "Pow", "EQ", "NEQ", "GT", "GTE", "LT",
+        "LTE", "NullSafeEQ", "NullSafeNEQ", "Is", "And", "Or", "Xor", "Like", "ILike",
+        "SimilarTo", "RegexpLike", "RegexpILike", "Escape", "DPipe", "BitwiseAnd",
+        "BitwiseOr", "BitwiseXor", "BitwiseLeftShift", "BitwiseRightShift", "Dot",
+        "JSONExtract", "JSONExtractScalar", "JSONBExtract", "JSONBExtractScalar",
+        "PropertyEQ", "Kwarg", "Collate", "Corr",
+    )
+    if hasattr(exp, name)
+)  # fmt: skip
+
+
+def _check_operator(node: exp.Binary) -> None:
+    if not isinstance(node, ALLOWED_OPERATORS):
+        raise QueryError(
+            _("The operator %(op)s is not allowed in datastore queries.")
+            % {"op": node.args.get("operator") or node.key}
+        )
+
+
+# On PostgreSQL these compute on numeric values digit by digit, in one uninterruptible
+# call (7.0^130000 took 133 ms; a thousand of them in one expression, minutes past the
+# time limit): they compute on double precision, as on SQLite.
+FLOAT_MATH = (exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Sqrt)
 
 
 def _bound_values(tree: exp.Query) -> None:
@@ -336,8 +379,22 @@ def _bound_values(tree: exp.Query) -> None:
                 node.this, node.expression, node.args["replacement"]]))  # fmt: skip
     for node in list(tree.find_all(exp.DPipe, exp.Concat, exp.ConcatWs)):
         check = exp.Anonymous(this="sk_sandbox.bounded", expressions=[])
-        node.replace(check)
+        # a result column keeps the name PostgreSQL gives the unchecked expression
+        named = node.arg_key == "expressions" and isinstance(node.parent, exp.Select)
+        node.replace(
+            exp.alias_(check, _OUTPUT_NAMES[type(node)], quoted=True, copy=False)
+            if named
+            else check
+        )
         check.set("expressions", [node])
+    for node in list(tree.find_all(*FLOAT_MATH)):
+        for key in ("this", "expression"):
+            value = node.args.get(key)
+            if isinstance(value, exp.Expression):
+                node.set(key, exp.cast(value, exp.DataType.build("double")))
+
+
+_OUTPUT_NAMES = {exp.DPipe: "?column?", exp.Concat: "concat", exp.ConcatWs: "concat_ws"}
 
 
 def _string_agg(generator, node: exp.GroupConcat) -> str:

@@ -88,7 +88,9 @@ def read_config(
     `listener` belong to that one, whatever the file before it opened."""
     config = config or BrokerConfig()
     current: Listener | None = None
-    text = path.read_bytes().decode("utf-8")  # read_text would make each CR a line end
+    # read_text would make each CR a line end; Mosquitto reads bytes (a comment in
+    # Latin-1 is no fault), and odd bytes in a value keep it from matching a setting.
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
     if "\0" in text:
         raise ValueError(f"{path} holds a NUL byte")
     for raw in text.split("\n"):

@@ -48,6 +48,10 @@ log = logging.getLogger("stadtkern.mqtt")
 CREATE_TOPIC = re.compile(r"^v1\.1/Datastreams\((\d{1,18})\)/Observations$")
 SUBSCRIPTION = "v1.1/+/Observations"
 BATCH = 2000  # messages stored in one transaction
+# Messages the broker may hand over before the worker acknowledges: two batches keep
+# receiving and storing busy side by side, and at most some 260 MB of 64 KB messages
+# wait in the worker (65,535, the protocol's most, would be 4 GB).
+IN_FLIGHT = 2 * BATCH
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
 RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
@@ -148,12 +152,18 @@ class Outcome:
     refused: list = field(default_factory=list)  # (position, reason)
     failed: list = field(default_factory=list)  # positions the database could not take
     announcements: list = field(default_factory=list)  # (JSON text, topics)
-    crashed: bool = False  # storing ended in an error of ours (or the process died)
+    crashed: list = field(default_factory=list)  # positions whose storing ended in an error
 
 
-def _safe_text(text: str, limit: int) -> str:
-    """Text any database column takes: what no UTF-8 holds is written as its escape."""
-    return str(text)[:limit].encode("utf-8", "backslashreplace").decode()
+def _safe_text(text, limit: int) -> str:
+    """Text any database column takes: what no UTF-8 holds, and NUL (which PostgreSQL's
+    text refuses), written as escapes."""
+    text = str(text)[:limit].replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _key(message) -> tuple[int, int]:
@@ -224,13 +234,25 @@ class Store:
         return outcome
 
     def guarded(self, items: list[tuple[str, bytes]]) -> Outcome:
-        """Storing ``items``, whose unforeseen error fails the batch (to be tried again,
-        and counted) instead of ending the worker."""
+        """Storing ``items``; an unforeseen error never ends the worker. The batch is
+        then stored message by message, so that only the message that errs fails (to
+        be tried again, and counted towards its dead letter), not its neighbours. What
+        ends in an error does so before its transaction commits: nothing after it raises."""
         try:
             return self(items)
         except Exception:
-            log.exception("storing a batch ended in an error")
-            return Outcome(failed=list(range(len(items))), crashed=True)
+            log.exception("storing %s messages ended in an error", len(items))
+            if len(items) == 1:
+                return Outcome(failed=[0], crashed=[0])
+        outcome = Outcome()
+        for i, item in enumerate(items):
+            one = self.guarded([item])
+            outcome.stored += one.stored
+            outcome.refused += [(i, reason) for _p, reason in one.refused]
+            outcome.failed += [i] if one.failed else []
+            outcome.announcements += one.announcements
+            outcome.crashed += [i] if one.crashed else []
+        return outcome
 
     def _ingest(self, parsed, attempts: int = 5):
         """services.ingest, once more with features looked up afresh when one the
@@ -264,7 +286,7 @@ class Store:
                 return tuple(a + b for a, b in zip(first, second, strict=True))
             # The database refuses this message itself (a value out of its range):
             # trying again would fail again, and hold up the others.
-            reason = f"the database refused it: {str(exc).splitlines()[0][:200]}"
+            reason = f"the database refused it: {_first_line(exc)}"
             return [], [(part[0], reason)], []
         return done, [(part[p], reason) for p, reason in bad], []
 
@@ -282,7 +304,7 @@ def record_dead_letters(items: list[tuple[str, bytes]], refused: list) -> bool:
     ]
     try:
         _retrying(DeadLetter.objects.bulk_create, letters)
-    except DatabaseError:
+    except Exception:  # the database away, or a mistake of ours: never past a commit
         log.exception("writing dead letters failed; the messages wait")
         return False
     return True
@@ -341,7 +363,8 @@ class StorageProcess:
             log.error("the storage process ended; starting a new one")
             self.close()
             self._start()
-            return Outcome(failed=list(range(size)), crashed=True)
+            # which message it was is not known: each is counted
+            return Outcome(failed=list(range(size)), crashed=list(range(size)))
 
     def close(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
@@ -394,6 +417,7 @@ class Worker:
             SUBSCRIPTION, self.inbox.put,
             self.username or None, self.password or None,
             tls=tls_context(settings.MQTT_CA_FILE) if address.tls else None,
+            receive_maximum=IN_FLIGHT,
         )  # fmt: skip
         self.connected = self.client.connected  # set once the subscription is acknowledged
 
@@ -518,12 +542,11 @@ class Worker:
         # message that keeps failing while others are stored, or that ends storing in an
         # error, is (perhaps) the message's fault; it becomes a dead letter after
         # ATTEMPTS such rounds.
-        unstored = set(outcome.failed)
-        counted = outcome.stored > 0 or outcome.crashed
+        unstored, crashed = set(outcome.failed), set(outcome.crashed)
         for i, message in enumerate(batch):
             key = _key(message)
             if i in unstored:
-                tries = self.attempts.get(key, 0) + counted
+                tries = self.attempts.get(key, 0) + (outcome.stored > 0 or i in crashed)
                 if tries < ATTEMPTS or not record_dead_letters(
                     [(message.topic, message.payload)],
                     [(0, f"the database could not store it in {ATTEMPTS} attempts")],

@@ -258,8 +258,10 @@ class Session:
         self, host: str, port: int, client_id: str, subscription: str, on_messages,
         username: str | None = None, password: str | None = None, keepalive: int = 30,
         session_expiry: int = NEVER_EXPIRES, tls: ssl.SSLContext | None = None,
+        receive_maximum: int = 65535,
     ):  # fmt: skip
         self.host, self.port, self.client_id = host, port, client_id
+        self.receive_maximum = receive_maximum  # messages the broker may send unacknowledged
         self.tls = tls  # mqtts://: the connection is wrapped, the broker's certificate checked
         self.subscription, self.on_messages = subscription, on_messages
         self.username, self.password = username, password
@@ -408,7 +410,7 @@ class Session:
         sock.sendall(
             connect_packet(
                 self.client_id, self.username, self.password, keepalive,
-                session_expiry=self.session_expiry,
+                session_expiry=self.session_expiry, receive_maximum=self.receive_maximum,
             )
         )  # fmt: skip
         self._last_send = time.monotonic()

@@ -776,11 +776,11 @@ def _instant(text, name: str) -> tuple[datetime, datetime | None]:
             value = datetime.fromisoformat(text)
         except ValueError:
             return parse_interval(text, name)
-        if value.tzinfo is UTC:
+        if value.tzinfo is UTC and 1 <= value.year <= 9998:
             return value, None
-        if value.tzinfo is not None:
+        if value.tzinfo is not None and 2 <= value.year <= 9997:  # an offset moves a day
             return value.astimezone(UTC), None
-    return parse_interval(text, name)
+    return parse_interval(text, name)  # and its message for what the fast path left
 
 
 def _row_parser(ds: Datastream, components: list[str]):
@@ -960,7 +960,7 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> tup
     """A row for insert_observations from an Observation as POSTed over HTTP; checks
     everything before the one write it may do (a FeatureOfInterest it needs).
     ``features`` caches feature ids by link and by datastream across a batch."""
-    if type(data) is dict and data.keys() <= _PLAIN_KEYS:  # the usual sensor message, fast
+    if _is_plain(data):  # the usual sensor message, fast
         return _plain_row(ctx, ds, data, features)
     etype = TYPES["Observation"]
     props, navs = _split_body(etype, data)
@@ -991,6 +991,10 @@ def build_observation(ctx: Context, ds: Datastream, data, features: dict) -> tup
         foi_id = _default_feature(ctx, ds, features)
     return (ds.pk, foi_id, obs.phenomenon_time, obs.phenomenon_time_end, obs.result_time, obs.result_number,
             obs.result_json, obs.result_quality, obs.valid_time_start, obs.valid_time_end, obs.parameters)  # fmt: skip
+
+
+def _is_plain(data) -> bool:
+    return type(data) is dict and data.keys() <= _PLAIN_KEYS
 
 
 def _default_feature(ctx: Context, ds: Datastream, features: dict) -> int:
@@ -1033,9 +1037,22 @@ def ingest(
             if ds is None:
                 refused.append((i, f"Datastream {ds_id} does not exist."))
                 continue
-            ctx = contexts.setdefault(ds.municipality_id, Context(ds.municipality_id))
+            # A message writes into its topic's datastream only, as a token limited to
+            # it would (the broker let the sender publish there, nothing more): what it
+            # links or creates besides is a FeatureOfInterest.
+            ctx = contexts.setdefault(ds.pk, Context(ds.municipality_id, scope={ds.pk}))
             try:
-                built.append(build_observation(ctx, ds, data, features))
+                if _is_plain(data):
+                    built.append(_plain_row(ctx, ds, data, features))
+                else:  # may create a feature: undone with the message if it is refused
+                    before = dict(features)
+                    try:
+                        with transaction.atomic():
+                            built.append(build_observation(ctx, ds, data, features))
+                    except Exception:
+                        features.clear()  # ids made in the undone part name nothing
+                        features.update(before)
+                        raise
             except ODataError as exc:
                 refused.append((i, str(exc)))
             except (ValueError, OverflowError, TypeError, RecursionError) as exc:
