@@ -368,7 +368,7 @@ def test_views_that_expand_beyond_measure_are_refused_at_once(dataset, load, tmp
     started = time.monotonic()
     with pytest.raises(importing.ImportFailed, match="'v[0-9]+', which reads beyond the file"):
         load(dataset, path.read_bytes(), "t.gpkg", sheet="laden")
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # minutes before; a busy machine takes seconds
 
 
 def test_a_geopackage_with_its_spatial_index_reads_as_before(dataset, load, tmp_path):
