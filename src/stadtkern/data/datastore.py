@@ -286,6 +286,13 @@ class Writer:
 # --- reading rows ---
 
 
+def has_geometry(table: str) -> bool:
+    """Whether a dataset's table has the geometry column (and its bounding box)."""
+    with connection.cursor() as cur:
+        names = {c.name for c in connection.introspection.get_table_description(cur, table)}
+    return "geometry" in names
+
+
 def encode_cursor(values: list) -> str:
     raw = json.dumps(values, separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

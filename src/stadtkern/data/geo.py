@@ -153,18 +153,22 @@ def points(xs, ys) -> list:
 
 def encode(geoms: list, transform: Transformer | None, outcome) -> tuple[list[tuple], set]:
     """(GeoJSON, minx, miny, maxx, maxy) per geometry, reprojected to EPSG:4326, and the
-    positions of geometries that reprojection made infinite (left out of the first)."""
+    positions of geometries with a coordinate that is not finite, in the file or once
+    reprojected (left out of the first)."""
     arr = np.array(geoms, dtype=object)
     beyond: set = set()
     if transform is not None:
         arr = shapely.transform(
             arr, lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1]))
         )
-        coordinates, index = shapely.get_coordinates(arr, return_index=True)
-        bad = np.unique(index[~np.isfinite(coordinates).all(axis=1)])
-        if len(bad):
-            beyond = set(bad.tolist())
-            arr = np.delete(arr, bad)
+    # Every coordinate, heights too, and without reprojection as well: 1e400 in a
+    # longitude column reads as infinity, which no bounding box or JSON holds.
+    coordinates, index = shapely.get_coordinates(arr, include_z=True, return_index=True)
+    finite = np.isfinite(coordinates) | np.isnan(coordinates) & (np.arange(3) == 2)
+    bad = np.unique(index[~finite.all(axis=1)])
+    if len(bad):
+        beyond = set(bad.tolist())
+        arr = np.delete(arr, bad)
     present = ~shapely.is_missing(arr)
     texts = np.full(len(arr), None, dtype=object)
     bounds = np.full((len(arr), 4), np.nan)

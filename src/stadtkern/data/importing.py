@@ -634,7 +634,8 @@ def index_plan(
     return [c["name"] for c in schema if c["type"] in ("date", "timestamp") and c["name"] != key]
 
 
-def _check_options(dataset: Dataset, options: Options, columns: list[Column]) -> None:
+def _check_options(dataset: Dataset, options: Options, analysis: Analysis) -> None:
+    columns = analysis.columns
     if options.mode not in MODES:
         raise ImportFailed(
             _("Unknown mode '%(m)s'. Modes: replace, append, upsert.") % {"m": options.mode}
@@ -668,6 +669,14 @@ def _check_options(dataset: Dataset, options: Options, columns: list[Column]) ->
                     "new": ", ".join(f"{n}:{t}" for n, t in new),
                 }
             )
+        geometry = bool(analysis.source.geometry or analysis.point_columns)
+        if geometry != datastore.has_geometry(dataset.table):
+            raise ImportFailed(
+                _(
+                    "To append or upsert, the file must have geometries where the dataset "
+                    "has them, and none where it has none. Replace the dataset instead."
+                )
+            )
 
 
 def preview(
@@ -679,7 +688,7 @@ def preview(
     run = _new_run(dataset, stored, name, options, user, ImportStatus.PREVIEW)
     try:
         analysis = analyse(stored, options)
-        _check_options(dataset, options, analysis.columns)
+        _check_options(dataset, options, analysis)
         sample = analysis.sample
         outcome = Outcome()
         for _chunk in converted_rows(analysis, outcome):
@@ -752,7 +761,7 @@ def run_import(
     run = _new_run(dataset, path, name, options, user, ImportStatus.FAILED)
     try:
         analysis = analyse(path, options)
-        _check_options(dataset, options, analysis.columns)
+        _check_options(dataset, options, analysis)
         outcome = Outcome()
         with transaction.atomic():
             locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
@@ -901,10 +910,10 @@ def _load(
                 if point:
                     geoms = geo.points(frame[point[0]].to_numpy(), frame[point[1]].to_numpy())
                 encoded, beyond = geo.encode(geoms, transformer, outcome)
-                if beyond:  # finite in the file, not once reprojected (1e300 in UTM)
+                if beyond:  # 1e400 in the file, or 1e300 in UTM once reprojected
                     reason = _(
-                        "a coordinate is not a finite number once converted to longitude"
-                        " and latitude"
+                        "a coordinate is not a finite number, in the file or once converted"
+                        " to longitude and latitude"
                     )
                     for i in sorted(beyond):
                         outcome.reject(chunk.lines[i], "geometry", None, reason)

@@ -752,7 +752,8 @@ def finite_geometry(geom):
 
     if geom is None or isinstance(geom, Exception):
         return geom
-    if not np.isfinite(shapely.get_coordinates(geom)).all():
+    coordinates = shapely.get_coordinates(geom, include_z=True)  # a 2D shape's z is NaN
+    if not (np.isfinite(coordinates[:, :2]).all() and not np.isinf(coordinates[:, 2]).any()):
         return ValueError(_("a coordinate is not a finite number"))
     return geom
 

@@ -199,3 +199,31 @@ def test_a_defined_reference_system_is_a_4xx_over_the_api(client, personas, toke
     assert response.status_code == 422, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert "EPSG" in response.json()["detail"]
+
+
+def test_coordinates_that_are_not_finite_in_the_file_are_the_rows_fault(dataset, load):
+    """1e400 in a longitude column without any reprojection, and an infinite height:
+    rejected rows, not a 500 (bounding box) or a stored shape the spatial join fails on."""
+    run = load(dataset, b"nr;lon;lat\n1;6.6;51.4\n2;1e400;51.4\n", "xy.csv", crs="EPSG:4326")
+    assert (run.rows_imported, run.rows_rejected) == (1, 1)
+    polygon = [[[6, 51, 0], [7, 51, 0], [7, 52, 1e400], [6, 51, 0]]]
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nr": 1}, "geometry": {"type": "Polygon", "coordinates": polygon}},
+        {"type": "Feature", "properties": {"nr": 2}, "geometry": {"type": "Point", "coordinates": [6.6, 51.4, 30]}},
+    ]}  # fmt: skip
+    run = load(dataset, json.dumps(doc).replace("Infinity", "1e400").encode(), "z.geojson")
+    assert (run.rows_imported, run.rows_rejected) == (1, 1)
+    assert [r["nr"] for r in rows_of(dataset)] == [2]
+
+
+def test_appending_with_or_without_geometries_where_the_dataset_differs_is_refused(dataset, load):
+    point = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"nr": 1},
+             "geometry": {"type": "Point", "coordinates": [6.6, 51.4]}}]}  # fmt: skip
+    load(dataset, json.dumps(point).encode(), "a.geojson")
+    for mode in ("append", "upsert"):
+        with pytest.raises(importing.ImportFailed, match="geometries where the dataset"):
+            load(dataset, b"nr\n2\n", "b.csv", mode=mode, key="nr")
+    load(dataset, b"nr\n2\n", "b.csv")  # replaced: a dataset without geometries
+    with pytest.raises(importing.ImportFailed, match="geometries where the dataset"):
+        load(dataset, json.dumps(point).encode(), "a.geojson", mode="append")
+    assert [r["nr"] for r in rows_of(dataset)] == [2]
