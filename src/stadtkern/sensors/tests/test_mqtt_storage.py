@@ -93,7 +93,10 @@ def test_announcements_carry_the_stored_entity(station):
         (b"\xff\xfe nicht JSON", "not JSON"),
         # no database column takes these; the reason quoting them must be written too
         (b'{"result": "\\ud800"}', "unpaired surrogate"),
-        (b'{"result": 1, "parameters": {"t": "a\xed\xa0\x80"}}', "unpaired surrogate"),
+        (b'{"result": 1, "parameters": {"t": "a\xed\xa0\x80"}}', "can't decode byte 0xed"),
+        ('{"result": "\ud800"}'.encode("utf-16-le", "surrogatepass"), "can't decode"),
+        (b'{"result": 1, "parameters": {"x": 1e400}}', "1e400 is too large"),
+        (b'{"result": 1, "phenomenonTime": "9999-12-31T23:59:59Z"}', "outside the years"),
         (b'{"result": 1, "parameters": {"x": NaN}}', "NaN is not JSON"),
         (b'{"result": 1, "resultQuality": -Infinity}', "Infinity is not JSON"),
     ],
@@ -247,7 +250,7 @@ def test_a_reason_that_quotes_an_unwritable_text_is_written_and_nothing_stored_t
     assert models.DeadLetter.objects.get().reason == "text \\ud800 is not one"
 
 
-def test_an_unforeseen_error_fails_the_batch_counted_and_never_ends_the_worker(
+def test_an_unforeseen_error_fails_its_message_counted_and_never_its_neighbours(
     station, monkeypatch
 ):
     from stadtkern.sensors import mqtt
@@ -255,17 +258,58 @@ def test_an_unforeseen_error_fails_the_batch_counted_and_never_ends_the_worker(
     ds = station["datastreams"][0]
     worker = Worker("mqtt://127.0.0.1:1")
     worker.client = FakeClient()
+    real = mqtt.Store.__call__
 
-    def crashes(*args, **kwargs):
-        raise KeyError("a mistake of ours")
+    def crashes_on_gift(store, items):
+        if any(b"gift" in payload for _topic, payload in items):
+            raise KeyError("a mistake of ours")
+        return real(store, items)
 
-    monkeypatch.setattr(mqtt.Store, "__call__", crashes)
-    poison = message(1, ds, {"result": 1})
-    for _ in range(mqtt.ATTEMPTS):
-        worker.handle([poison])
-    # Not tried for ever: after ATTEMPTS rounds it is a dead letter, acknowledged.
-    assert worker.client.acked == [1] and worker.waiting == {}
+    monkeypatch.setattr(mqtt.Store, "__call__", crashes_on_gift)
+    poison = message(1, ds, {"result": "gift"})
+    for n in range(mqtt.ATTEMPTS):
+        worker.handle([poison, message(100 + n, ds, {"result": n})])
+    # Its neighbours are stored at once; it is tried ATTEMPTS times, then a dead letter.
+    assert sorted(worker.client.acked) == [1] + [100 + n for n in range(mqtt.ATTEMPTS)]
+    assert worker.waiting == {} and models.Observation.objects.count() == mqtt.ATTEMPTS
     assert f"{mqtt.ATTEMPTS} attempts" in models.DeadLetter.objects.get().reason
+
+
+def test_a_reason_quoting_a_nul_is_written(station):
+    """PostgreSQL's text takes no NUL: the dead letter failed, and the message waited."""
+    from stadtkern.sensors import mqtt
+
+    assert mqtt.record_dead_letters([("v1.1/x", b"{}")], [(0, "time '\x00' is not one")])
+    assert models.DeadLetter.objects.get().reason == "time '\\x00' is not one"
+
+
+def test_a_message_writes_into_its_own_datastream_only(station):
+    """The broker let its sender publish on this topic and no other: what the message
+    links or creates besides is a FeatureOfInterest (a nested observation of another
+    datastream was stored, and a nested Datastream and Thing were created)."""
+    ds, other = station["datastreams"]
+    things = models.Thing.objects.count()
+    worker = Worker("mqtt://127.0.0.1:1")
+    worker.client = FakeClient()
+    nested = {"name": "Ort", "description": "x", "encodingType": "application/geo+json",
+              "feature": {"type": "Point", "coordinates": [6, 51]},
+              "Observations": [{"result": 666, "Datastream": {"@iot.id": other}}]}  # fmt: skip
+    new_stream = {"name": "neu", "description": "x", "unitOfMeasurement": {},
+                  "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+                  "Thing": {"name": "neu", "description": "x"},
+                  "Sensor": {"name": "s", "description": "x", "encodingType": "text/html", "metadata": "x"},
+                  "ObservedProperty": {"name": "p", "definition": "x", "description": "x"}}  # fmt: skip
+    worker.handle([
+        message(1, ds, {"result": 1, "FeatureOfInterest": nested}),
+        message(2, ds, {"result": 2, "Datastream": new_stream}),
+        message(3, ds, {"result": 3}),
+    ])  # fmt: skip
+    assert sorted(worker.client.acked) == [1, 2, 3]
+    assert list(models.Observation.objects.values_list("result_number", flat=True)) == [3]
+    assert models.Thing.objects.count() == things
+    # Refused, the first left nothing behind: no feature of its own.
+    assert not models.FeatureOfInterest.objects.filter(name="Ort").exists()
+    assert models.DeadLetter.objects.count() == 2
 
 
 def test_one_bad_message_costs_a_few_transactions_not_one_per_message(station, monkeypatch):

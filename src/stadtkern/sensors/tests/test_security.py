@@ -244,7 +244,9 @@ def test_a_scoped_token_cannot_move_its_observation_into_another_datastream(clie
 @pytest.mark.parametrize(
     "body",
     [b'{"name": "\\ud800", "description": "x"}', b'{"name": "a\xed\xa0\x80", "description": "x"}',
-     b'{"name": "x", "description": "x", "properties": {"h": NaN}}'],
+     b'{"name": "x", "description": "x", "properties": {"h": NaN}}',
+     b'{"name": "x", "description": "x", "properties": {"h": 1e400}}',
+     '{"name": "\ud800", "description": "x"}'.encode("utf-16-le", "surrogatepass")],
 )  # fmt: skip
 def test_a_body_no_database_could_hold_is_a_400(sta, station, body):
     """Unpaired surrogates and NaN passed Python's JSON reader and failed when written
