@@ -505,7 +505,7 @@ def _refusal(exc: "sqlsandbox.SandboxError", timeout_ms: int) -> QueryError:
         return QueryError(_("The query tried something other than reading datasets."))
     if exc.kind == "too_big":
         return QueryError(
-            _("The query builds a value larger than %(n)s bytes.")
+            _("The query builds a value larger than %(n)s bytes (less in results of many columns).")
             % {"n": sqlsandbox.SQLITE_MAX_VALUE_BYTES}
         )
     if exc.kind == "not_set_up":

@@ -93,13 +93,19 @@ SANDBOX_SIGNATURE = "text, integer, bigint"
 # took 1.5 GB; a string_agg over a cross join, or a WITH RECURSIVE that doubles a
 # text, as much), and no time limit interrupts the call. sql.py routes the operations
 # that make values grow through these, which stop at the same bound as SQLite.
+# The bound of the running query (value_limit: smaller for results of many columns),
+# set with SET LOCAL where the query runs; 1 MB where it is not set.
+LIMIT_NOW = (
+    "coalesce(nullif(pg_catalog.current_setting('sk.value_limit', true),"
+    f" '')::integer, {SQLITE_MAX_VALUE_BYTES})"
+)
 BOUNDED_SQL = [
     """
 CREATE OR REPLACE FUNCTION sk_sandbox.bounded(v anyelement) RETURNS anyelement
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-    IF pg_catalog.pg_column_size(v) > {limit} THEN
-        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+    IF pg_catalog.pg_column_size(v) > {limit_now} THEN
+        RAISE EXCEPTION 'a value larger than % bytes', {limit_now} USING ERRCODE = '54000';
     END IF;
     RETURN v;
 END $$
@@ -112,8 +118,8 @@ BEGIN
     IF pg_catalog.length(c) > pg_catalog.length(b) AND pg_catalog.length(b) > 0
        AND pg_catalog.octet_length(a)::bigint
            + (pg_catalog.length(a) - pg_catalog.length(pg_catalog.replace(a, b, '')))::bigint
-             / pg_catalog.length(b) * pg_catalog.octet_length(c) > {limit} THEN
-        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+             / pg_catalog.length(b) * pg_catalog.octet_length(c) > {limit_now} THEN
+        RAISE EXCEPTION 'a value larger than % bytes', {limit_now} USING ERRCODE = '54000';
     END IF;
     RETURN pg_catalog.replace(a, b, c);
 END $$
@@ -126,8 +132,8 @@ BEGIN
         RETURN state;
     END IF;
     state := CASE WHEN state IS NULL THEN v ELSE state || coalesce(d, '') || v END;
-    IF pg_catalog.octet_length(state) > {limit} THEN
-        RAISE EXCEPTION 'a value larger than {limit} bytes' USING ERRCODE = '54000';
+    IF pg_catalog.octet_length(state) > {limit_now} THEN
+        RAISE EXCEPTION 'a value larger than % bytes', {limit_now} USING ERRCODE = '54000';
     END IF;
     RETURN state;
 END $$
@@ -157,6 +163,11 @@ def _execute_postgres(
                 except DatabaseError as exc:
                     raise SandboxError("not_set_up", _first_line(exc)) from exc
             columns = _describe(sql)
+            with connection.cursor() as cur:  # a row of many columns: smaller values
+                cur.execute(
+                    "SELECT pg_catalog.set_config('sk.value_limit', %s, true)",
+                    [str(value_limit(len(columns), max_bytes))],
+                )
             # The rows are made inside a SECURITY DEFINER function owned by the role:
             # there PostgreSQL refuses any change of role (set_config('role', ...) in the
             # query cannot climb back to the application's user), and the function
@@ -258,7 +269,7 @@ def setup_reader_role(cursor) -> list[str]:
     cursor.execute(SANDBOX_FUNCTION_SQL)
     cursor.execute(f"ALTER FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) OWNER TO {qrole}")
     for statement in BOUNDED_SQL:
-        cursor.execute(statement.replace("{limit}", str(SQLITE_MAX_VALUE_BYTES)))
+        cursor.execute(statement.replace("{limit_now}", LIMIT_NOW))
     cursor.execute(f"REVOKE ALL ON FUNCTION {SANDBOX_FUNCTION}({SANDBOX_SIGNATURE}) FROM PUBLIC")
     # Whatever an operator granted before: the role reads dataset tables and nothing else
     # in this database's own schema.
@@ -293,6 +304,12 @@ def grant_reader(table: str) -> None:
 
 
 # --- SQLite ---
+
+
+def value_limit(width: int, max_bytes: int) -> int:
+    """The longest value a result of ``width`` columns may hold: a row stays within the
+    result's budget, yet no value is cut below 64 KB (a wide dataset's geometry)."""
+    return max(64 * 1024, min(SQLITE_MAX_VALUE_BYTES, max_bytes // max(width, 1)))
 
 
 def _sqlite_reader() -> sqlite3.Connection:
@@ -336,18 +353,20 @@ def _execute_sqlite(
     try:
         reader.set_authorizer(authorize)
         watchdog.start()
+        # A row is made whole before its size can be counted: a thousand columns of one
+        # 1 MB value were 2 GB in this process. Wide results take smaller values.
+        width = len(reader.execute(f"SELECT * FROM ({sql}) LIMIT 0").description or ())  # noqa: S608 (the checked query)
+        reader.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, value_limit(width, max_bytes))
         cur = reader.execute(sql)
         columns = [d[0] for d in cur.description or []]
         rows, size = [], 0
-        while len(rows) <= max_rows:
-            chunk = cur.fetchmany(min(50, max_rows + 1 - len(rows)))
-            if not chunk:
+        for row in cur:  # one at a time: each counted before the next is made
+            size += sum(len(v) for v in row if isinstance(v, str | bytes)) + 8 * len(row)
+            if size > max_bytes:
+                return columns, [*rows, None]
+            rows.append(row)
+            if len(rows) > max_rows:
                 break
-            for row in chunk:
-                size += sum(len(v) for v in row if isinstance(v, str | bytes)) + 8 * len(row)
-                if size > max_bytes:
-                    return columns, [*rows, None]
-                rows.append(row)
         return columns, rows
     except sqlite3.Error as exc:
         text = _first_line(exc)

@@ -403,6 +403,21 @@ def test_values_that_grow_stop_at_the_bound_on_every_database(alpha, shops, quer
         run(query, alpha)
 
 
+def test_a_row_of_many_columns_holds_smaller_values(alpha, shops):
+    """A thousand columns of one 1 MB value were 2 GB in the web process (SQLite) and
+    600 MB in the database (PostgreSQL, a hundred): values of wide results are bounded to
+    the result's budget per column, at least 64 KB."""
+    grow = "printf('%.5000c', 'x')" if connection.vendor == "sqlite" else "lpad('', 5000, 'x')"
+    big = "WITH RECURSIVE v(x, n) AS (SELECT " + grow + ", 0 UNION ALL SELECT x || x, n + 1"
+    big += " FROM v WHERE n < 7) SELECT " + ", ".join(f"x AS c{i}" for i in range(1000))
+    big += " FROM v WHERE n = 7"  # one row of 640 KB values: each within 1 MB, 640 MB in all
+    with pytest.raises(sql.QueryError, match="larger than"):
+        run(big, alpha)
+    # One column may still hold 5,000 doubled seven times (640,000 characters).
+    few = big.split(" SELECT x AS c0")[0] + " SELECT max(length(x)) FROM v"
+    assert run(few, alpha).rows == [[5000 * 2**7]]
+
+
 @pytest.mark.parametrize(
     "query",
     ["SELECT array_agg(nr) FROM laeden", "SELECT json_agg(status) FROM laeden",
