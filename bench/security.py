@@ -12,6 +12,10 @@ Figures:
   $top=10000))`` and a ``$batch`` of 100 such requests against ``stadtkern serve``:
   status, bytes and seconds of each answer, and the server's peak resident memory
   (VmHWM) before and after.
+- ``sql_value_bounds``: what holding values to their bound costs a legitimate query:
+  over a dataset of 100,000 rows, ``max(length(status || '-' || nr))``, ``replace`` and
+  ``string_agg`` per group through the SQL endpoint (median of 5 runs), against the same
+  SQL run directly as the application (the physical reference: no checks, no sandbox).
 - ``slow_clients``: 4 clients read ``/api/v1/sdg/goals`` as fast as answers come, for 10 s
   alone and for 10 s while 200 slow clients hold connections open, each sending one
   more header line per second and never finishing its request (slowloris): requests
@@ -289,6 +293,65 @@ def slow_clients() -> dict:
     }
 
 
+BOUNDED_QUERY = (
+    "SELECT kategorie, max(length(status || '-' || nr)), max(length(replace(status, 'e', 'ee'))),"
+    " length(string_agg(status, ',')) FROM zeilen GROUP BY kategorie"
+)
+BOUND_ROWS = 100_000
+
+
+def sql_value_bounds() -> dict:
+    import statistics
+    import tempfile
+
+    import sqlglot
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+
+    from stadtkern.core.benchtools import scratch_database
+    from stadtkern.core.services import municipality_create
+    from stadtkern.data import importing, sql
+    from stadtkern.data.models import Dataset
+
+    with scratch_database(), tempfile.TemporaryDirectory() as folder:
+        home = municipality_create(
+            name="Benchstadt", slug="bench", ags="05999001", kind="stadt", state="05"
+        )
+        path = Path(folder) / "zeilen.csv"
+        path.write_text("nr;status;kategorie\n" + "".join(
+            f"{i};{'leer' if i % 3 else 'belegt'};K{i % 17}\n" for i in range(BOUND_ROWS)))  # fmt: skip
+        dataset = Dataset.objects.create(municipality=home, slug="zeilen", title="Zeilen")
+        importing.run_import(dataset, path, path.name, importing.Options())
+        dataset.refresh_from_db()
+        dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
+        raw = sqlglot.transpile(BOUNDED_QUERY, read="postgres", write=dialect)[0]
+        raw = raw.replace("FROM zeilen", f'FROM "{dataset.table}"')
+
+        def endpoint():
+            started = time.perf_counter()
+            rows = sql.run(BOUNDED_QUERY, AnonymousUser(), home).rows
+            assert len(rows) == 17
+            return (time.perf_counter() - started) * 1000
+
+        def direct():
+            started = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(raw)
+                assert len(cur.fetchall()) == 17
+            return (time.perf_counter() - started) * 1000
+
+        endpoint(), direct()  # warm caches
+        ms = statistics.median(endpoint() for _ in range(5))
+        reference = statistics.median(direct() for _ in range(5))
+    return {
+        "engine": connection.vendor,
+        "rows": BOUND_ROWS,
+        "endpoint_ms": round(ms, 1),
+        "raw_sql_ms": round(reference, 1),
+        "ratio": round(ms / reference, 2),
+    }
+
+
 def run(*, sizes, repeat, progress):
     progress.write(
         f"security bench: {VOTERS} voters for {SECONDS} s, alone and beside "
@@ -299,4 +362,6 @@ def run(*, sizes, repeat, progress):
     figures["sensorthings_amplification"] = sensorthings_amplification(progress)
     progress.write(f"security bench: {SLOW_CLIENTS} slow clients ...\n")
     figures["slow_clients"] = slow_clients()
+    progress.write("security bench: SQL value bounds against raw SQL ...\n")
+    figures["sql_value_bounds"] = sql_value_bounds()
     return {"benchmark": "security", "results": [figures]}
