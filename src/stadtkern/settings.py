@@ -298,6 +298,9 @@ DATASTORE_PARSE_SECONDS = envint("DATASTORE_PARSE_SECONDS", 300, minimum=1)
 DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000, minimum=100)
 DATASTORE_SQL_MAX_ROWS = envint("DATASTORE_SQL_MAX_ROWS", 10000, minimum=1)
 DATASTORE_SQL_MAX_MB = envint("DATASTORE_SQL_MAX_MB", 20, minimum=1)
+# User SQL running at once on this instance (all processes, on PostgreSQL): what one query
+# may hold of memory and CPU is bounded, not small, so the sum is bounded too.
+DATASTORE_SQL_CONCURRENCY = envint("DATASTORE_SQL_CONCURRENCY", 2, minimum=1)
 # PostgreSQL role (no login) that user SQL runs as: it may read dataset tables only.
 DATASTORE_SQL_ROLE = env("DATASTORE_SQL_ROLE", "stadtkern_sql_reader") or "stadtkern_sql_reader"
 # A tile URL such as https://tiles.example.org/{z}/{x}/{y}.png; empty: shapes on a plain

@@ -460,9 +460,12 @@ def sql_run(request, payload: SqlIn):
     try:
         result = sql.run(payload.sql, request.auth, home, max_rows=payload.max_rows)
     except sql.QueryError as exc:
-        return problem(
+        response = problem(
             exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]
         )
+        if exc.status == 503:
+            response["Retry-After"] = "5"
+        return response
     return result.as_json()
 
 
@@ -490,9 +493,12 @@ def saved_query_result(request, slug: Slug, name: DatasetName):
     try:
         result = sql.run(query.sql, request.auth, query.municipality)
     except sql.QueryError as exc:
-        return problem(
+        response = problem(
             exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]
         )
+        if exc.status == 503:
+            response["Retry-After"] = "5"
+        return response
     return result.as_json()
 
 

@@ -50,13 +50,15 @@ ALLOWED_FUNCTIONS = {
     "VariancePop", "GroupConcat", "Median", "PercentileCont", "PercentileDisc",
     "CountIf", "LogicalAnd", "LogicalOr", "BoolAnd", "BoolOr",  # not ArrayAgg: see COLLECTING
     # arithmetic
-    "Abs", "Round", "Floor", "Ceil", "Sqrt", "Pow", "Ln", "Log", "Exp", "Sign", "Mod",
+    "Abs", "Round", "Floor", "Ceil", "Sqrt", "Pow", "Ln", "Log", "Exp", "Sign", "Mod", "Trunc",
     "Greatest", "Least", "SafeDivide",
     # conditionals and types
     "Case", "If", "Coalesce", "Nullif", "Cast", "TryCast",
     # text
     "Lower", "Upper", "Length", "Trim", "Substring", "Concat", "ConcatWs", "Initcap",
-    "StrPosition", "Left", "Right", "Replace", "Pad", "RegexpLike", "Reverse",
+    "StrPosition", "Left", "Right", "Replace", "Pad", "RegexpLike", "Reverse", "SplitPart",
+    # subqueries (checked as any query)
+    "Exists",
     # dates
     "Extract", "CurrentDate", "CurrentTimestamp", "Date", "DateTrunc", "TimestampTrunc",
     "DateDiff", "DateAdd", "DateSub", "TimeToStr", "StrToTime", "StrToDate", "Year",
@@ -508,6 +510,8 @@ def _refusal(exc: "sqlsandbox.SandboxError", timeout_ms: int) -> QueryError:
             _("The query builds a value larger than %(n)s bytes (less in results of many columns).")
             % {"n": sqlsandbox.SQLITE_MAX_VALUE_BYTES}
         )
+    if exc.kind == "busy":
+        return QueryError(_("Other SQL queries are running; try again in a few seconds."), 503)
     if exc.kind == "not_set_up":
         logger.error("The SQL sandbox role is not usable: %s", exc.detail)
         return QueryError(

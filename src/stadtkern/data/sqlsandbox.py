@@ -17,9 +17,11 @@ let through:
   none and every value limited in length.
 """
 
+import functools
 import json
 import sqlite3
 import threading
+import time
 from urllib.request import pathname2url
 
 from django.conf import settings
@@ -43,13 +45,35 @@ def execute(sql: str, tables: set[str], *, max_rows: int, timeout_ms: int) -> tu
     """Run one SELECT as the sandbox; return (column names, at most max_rows + 1 rows).
 
     Rows stop at ``DATASTORE_SQL_MAX_MB`` of values as well; a cut list ends with None.
+    At most ``DATASTORE_SQL_CONCURRENCY`` queries run at once; SandboxError("busy")
+    when all places are taken.
     """
     max_bytes = settings.DATASTORE_SQL_MAX_MB * 2**20
     if connection.vendor == "postgresql":
         return _execute_postgres(sql, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes)
-    return _execute_sqlite(
-        sql, tables, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes
-    )
+    places = _sqlite_places(settings.DATASTORE_SQL_CONCURRENCY)
+    if not places.acquire(timeout=1):
+        raise SandboxError("busy")
+    try:
+        return _execute_sqlite(
+            sql, tables, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes
+        )
+    finally:
+        places.release()
+
+
+# Within a single expression neither database can be stopped (PostgreSQL has no memory
+# limit per connection and looks at its time limit between rows; a row of a thousand
+# numeric products or upper() calls takes seconds and a gigabyte): the number of queries
+# at once bounds what all of them together take. SQLite queries run in this process.
+@functools.cache
+def _sqlite_places(concurrency: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(concurrency)
+
+
+# PostgreSQL: one advisory lock per place, held by the query's transaction, for every
+# process of the instance; the key's first half names the SQL endpoint.
+_PLACES_KEY = 0x534B5351  # "SKSQ"
 
 
 # --- PostgreSQL ---
@@ -155,6 +179,7 @@ def _execute_postgres(
         try:
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION READ ONLY")
+                _take_place(cur)
                 cur.execute("SET LOCAL statement_timeout = %s", [int(timeout_ms)])
                 cur.execute("SET LOCAL search_path = pg_catalog, public")
                 try:
@@ -238,6 +263,19 @@ def _classify(exc: Exception) -> SandboxError:
     if "multiple commands" in text:
         return SandboxError("denied", text)
     return SandboxError("error", text)
+
+
+def _take_place(cur) -> None:
+    """One of DATASTORE_SQL_CONCURRENCY places, until the transaction ends; waits a
+    second for one to come free."""
+    for attempt in range(11):
+        for place in range(settings.DATASTORE_SQL_CONCURRENCY):
+            cur.execute("SELECT pg_catalog.pg_try_advisory_xact_lock(%s, %s)", [_PLACES_KEY, place])
+            if cur.fetchone()[0]:
+                return
+        if attempt < 10:
+            time.sleep(0.1)
+    raise SandboxError("busy")
 
 
 def setup_reader_role(cursor) -> list[str]:

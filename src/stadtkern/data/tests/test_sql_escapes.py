@@ -6,6 +6,7 @@ what the database enforces. Each line is attacked alone here, so that a trick pa
 one is still stopped by the other, and neither trusts what the other decided.
 """
 
+import contextlib
 import json
 import time
 
@@ -509,3 +510,40 @@ def test_a_wide_dataset_leaves_every_query_working(alpha, shops, load, settings)
     load(wide, f"{header}\n{';'.join(str(i) for i in range(width))}\n".encode(), "breit.csv")
     assert run("SELECT nr FROM laeden ORDER BY nr", alpha).rows == [[1], [2]]
     assert run(f"SELECT s{width - 1} FROM breit", alpha).rows == [[width - 1]]
+
+
+def test_at_most_so_many_queries_run_at_once(client, alpha, shops, settings):
+    """What one query may take inside a single row cannot be stopped by either database
+    (a thousand numeric products, a gigabyte of upper() copies): the number running at
+    once is bounded, on PostgreSQL for every process of the instance. Here the only
+    place is held by another process (PostgreSQL) or thread (SQLite)."""
+    settings.DATASTORE_SQL_CONCURRENCY = 1
+    body = {"sql": "SELECT count(*) FROM laeden", "municipality": "alpha"}
+    with _place_held():
+        started = time.monotonic()
+        response = client.post("/api/v1/sql", body, content_type="application/json")
+        assert response.status_code == 503, response.content
+        assert response["Retry-After"] == "5" and "try again" in response.json()["detail"]
+        assert 0.9 < time.monotonic() - started < 5  # it waited a second for a place
+    response = client.post("/api/v1/sql", body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["rows"] == [[2]]
+
+
+@contextlib.contextmanager
+def _place_held():
+    if connection.vendor == "sqlite":
+        places = sqlsandbox._sqlite_places(1)
+        places.acquire()
+        try:
+            yield
+        finally:
+            places.release()
+        return
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, 0)", [sqlsandbox._PLACES_KEY])
+        yield
