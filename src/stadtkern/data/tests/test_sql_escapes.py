@@ -521,7 +521,9 @@ def test_at_most_so_many_queries_run_at_once(client, alpha, shops, settings):
     body = {"sql": "SELECT count(*) FROM laeden", "municipality": "alpha"}
     with _place_held():
         started = time.monotonic()
-        response = client.post("/api/v1/sql", body, content_type="application/json")
+        response = client.post(
+            "/api/v1/sql", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert response.status_code == 503, response.content
         assert response["Retry-After"] == "5" and "try again" in response.json()["detail"]
         assert 0.9 < time.monotonic() - started < 5  # it waited a second for a place
