@@ -357,7 +357,10 @@ ALLOWED_OPERATORS = tuple(
 
 
 def _check_operator(node: exp.Binary) -> None:
-    if not isinstance(node, ALLOWED_OPERATORS):
+    # IS takes NULL, TRUE and FALSE; sqlglot reads IS DOCUMENT and IS NORMALIZED as IS
+    # a column, which PostgreSQL runs as an XML parse or a Unicode check.
+    bad_is = isinstance(node, exp.Is) and not isinstance(node.expression, exp.Null | exp.Boolean)
+    if bad_is or not isinstance(node, ALLOWED_OPERATORS):
         raise QueryError(
             _("The operator %(op)s is not allowed in datastore queries.")
             % {"op": node.args.get("operator") or node.key}

@@ -123,6 +123,8 @@ ESCAPES = [
     "SELECT a OPERATOR(pg_catalog.||) a FROM (SELECT 'x' AS a) t",
     "SELECT '{}'::jsonb @? '$.a'",
     "SELECT '{}'::jsonb #- '{a}'",
+    "SELECT '<a/>' IS DOCUMENT",
+    "SELECT 'x' IS NORMALIZED",
 ]
 
 
