@@ -1,5 +1,7 @@
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 
+from . import selectors
 from .models import Municipality
 
 
@@ -10,4 +12,12 @@ def site(request):
         "url_de": translate_url(path, "de"),
         "url_en": translate_url(path, "en"),
         "all_municipalities": Municipality.objects.only("name", "slug"),
+        # outside any municipality the switcher starts at the member's own (looked up
+        # only on such pages)
+        "home_slug": SimpleLazyObject(lambda: _home_slug(request.user)),
     }
+
+
+def _home_slug(user) -> str:
+    own = selectors.home_municipality(user)
+    return own.slug if own else ""

@@ -16,6 +16,14 @@ def municipality_get(slug: str) -> Municipality:
         raise Http404(f"No municipality {slug!r}.") from None
 
 
+def home_municipality(user) -> Municipality | None:
+    """The municipality a member belongs to (the first by name, if several); site staff
+    without a membership have none."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Municipality.objects.filter(memberships__user=user).order_by("name").first()
+
+
 def municipalities_of(user) -> list[Municipality]:
     """Return the municipalities the user is a member of (all of them for site staff)."""
     if not getattr(user, "is_authenticated", False):

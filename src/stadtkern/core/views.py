@@ -1,5 +1,6 @@
 """Pages of the core app: start page, login/logout with throttling, API tokens, switcher."""
 
+import re
 import sys
 
 from django.conf import settings
@@ -41,10 +42,11 @@ def login_view(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST":
         if form.is_valid():
-            login(request, form.get_user())
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-                next_url = reverse("core:home")
-            return redirect(next_url or "core:home")
+            user = form.get_user()
+            login(request, user)
+            if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                return redirect(next_url)
+            return redirect(_landing(user))
         if getattr(request, "login_throttled", False):
             form.errors.clear()
             minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
@@ -58,6 +60,13 @@ def login_view(request):
                 % {"n": minutes},
             )
     return render(request, "core/login.html", {"form": form, "next": next_url}, status=200)
+
+
+def _landing(user) -> str:
+    """Where a member lands after logging in: their own municipality (the first, if they
+    belong to several); anyone else on the start page."""
+    own = selectors.home_municipality(user)
+    return reverse("strategy:house", kwargs={"slug": own.slug}) if own else reverse("core:home")
 
 
 @require_POST
@@ -99,8 +108,15 @@ def municipality_switch(request):
     return redirect("strategy:house", slug=municipality.slug)
 
 
+# /m/<slug>/..., with or without a language prefix: a 404 there keeps the municipality's
+# navigation, so that a mistyped address inside it is not a dead end.
+_IN_MUNICIPALITY = re.compile(r"^/(?:[a-z]{2}/)?m/(?P<slug>[-\w]+)/")
+
+
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    match = _IN_MUNICIPALITY.match(request.path)
+    municipality = match and selectors.municipality_list().filter(slug=match["slug"]).first()
+    return render(request, "404.html", {"municipality": municipality or None}, status=404)
 
 
 def server_error(request):

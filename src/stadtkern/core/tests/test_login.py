@@ -16,7 +16,20 @@ def test_login_refuses_an_outside_next_url(client, personas):
     response = client.post(
         "/login/", {"username": "editor", "password": PASSWORD, "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/m/alpha/"  # the editor's own municipality
+
+
+def test_a_member_lands_on_their_own_municipality(client, personas):
+    """Not on the start page (an editor of Beta landed where Alpha was listed first)."""
+    for name, landing in [("other_editor", "/m/beta/"), ("viewer", "/m/alpha/"), ("staff", "/")]:
+        response = client.post("/login/", {"username": name, "password": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == landing, name
+        # outside a municipality the switcher starts at the member's own
+        page = client.get("/data/").content.decode()
+        mine = landing.strip("/").removeprefix("m/")
+        if mine:
+            assert f'<option value="{mine}" selected>' in page
+        client.post("/logout/")
 
 
 def test_repeated_failures_are_throttled(client, personas, settings):
