@@ -101,6 +101,12 @@ def test_filters_update_the_list_without_reloading(page, live_server, strategy):
     expect(page.locator("#measure-results")).not_to_contain_text("Pop-up-Stores")
     expect(page.locator("#measure-results")).to_contain_text("Leerstandskataster")
     assert page.evaluate("window.notReloaded") is True
+    # The filter is in the address: shared or reloaded, the list is the same.
+    expect(page).to_have_url(re.compile(r"status=done"))
+    page.reload()
+    expect(page.get_by_label("Status")).to_have_value("done")
+    expect(page.locator("#measure-results")).not_to_contain_text("Pop-up-Stores")
+    expect(page.locator("#measure-results")).to_contain_text("Leerstandskataster")
 
 
 PAGES = [
