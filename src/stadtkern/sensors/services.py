@@ -1040,7 +1040,9 @@ def ingest(
             # A message writes into its topic's datastream only, as a token limited to
             # it would (the broker let the sender publish there, nothing more): what it
             # links or creates besides is a FeatureOfInterest.
-            ctx = contexts.setdefault(ds.pk, Context(ds.municipality_id, scope={ds.pk}))
+            ctx = contexts.get(ds.pk)  # one per datastream, not one per message
+            if ctx is None:
+                ctx = contexts[ds.pk] = Context(ds.municipality_id, scope={ds.pk})
             try:
                 if _is_plain(data):
                     built.append(_plain_row(ctx, ds, data, features))
