@@ -458,7 +458,9 @@ def sql_run(request, payload: SqlIn):
     `municipality.name` for another's public ones. Time and row limits apply."""
     home = municipality_get(payload.municipality) if payload.municipality else None
     try:
-        result = sql.run(payload.sql, request.auth, home, max_rows=payload.max_rows)
+        result = sql.run(
+            payload.sql, request.auth, home, max_rows=payload.max_rows, request=request
+        )
     except sql.QueryError as exc:
         response = problem(
             exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]
@@ -491,7 +493,7 @@ def saved_query_create(request, slug: Slug, payload: SavedQueryIn):
 def saved_query_result(request, slug: Slug, name: DatasetName):
     query = selectors.saved_query_get(request.auth, slug, name)
     try:
-        result = sql.run(query.sql, request.auth, query.municipality)
+        result = sql.run(query.sql, request.auth, query.municipality, request=request)
     except sql.QueryError as exc:
         response = problem(
             exc.status, "Query refused", str(exc), [{"field": "sql", "message": str(exc)}]

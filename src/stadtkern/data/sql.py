@@ -31,7 +31,7 @@ from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
-from stadtkern.core import rules
+from stadtkern.core import rules, throttle
 from stadtkern.core.models import Municipality
 
 from . import sqlsandbox
@@ -479,16 +479,20 @@ def _check_cast(node: exp.Cast) -> None:
         )
 
 
-def run(sql: str, user, home: Municipality | None, *, max_rows: int | None = None) -> Result:
-    """Check, map and run the query; QueryError for refusals, errors and the time limit."""
+def run(
+    sql: str, user, home: Municipality | None, *, max_rows: int | None = None, request=None
+) -> Result:
+    """Check, map and run the query; QueryError for refusals, errors and the time limit.
+    ``request`` names the client, who may run one query at a time."""
     max_rows = min(max_rows or settings.DATASTORE_SQL_MAX_ROWS, settings.DATASTORE_SQL_MAX_ROWS)
     final, datasets = prepare(sql, user, home)
     timeout = settings.DATASTORE_SQL_TIMEOUT_MS
     started = time.monotonic()
     try:
         columns, raw = sqlsandbox.execute(
-            final, {d.table for d in datasets}, max_rows=max_rows, timeout_ms=timeout
-        )
+            final, {d.table for d in datasets}, max_rows=max_rows, timeout_ms=timeout,
+            client=_client(user, request),
+        )  # fmt: skip
     except sqlsandbox.SandboxError as exc:
         raise _refusal(exc, timeout) from exc
     cut_by_size = bool(raw) and raw[-1] is None
@@ -497,6 +501,13 @@ def run(sql: str, user, home: Municipality | None, *, max_rows: int | None = Non
     truncated = cut_by_size or len(raw) > max_rows
     rows = [[jsonable(v) for v in row] for row in raw[:max_rows]]
     return Result(columns, rows, truncated, time.monotonic() - started, final)
+
+
+def _client(user, request) -> str:
+    """Who runs the query: the account, else the address (none from the command line)."""
+    if getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return f"address:{throttle.client_address(request)}" if request is not None else ""
 
 
 def _refusal(exc: "sqlsandbox.SandboxError", timeout_ms: int) -> QueryError:

@@ -22,6 +22,7 @@ import json
 import sqlite3
 import threading
 import time
+import zlib
 from urllib.request import pathname2url
 
 from django.conf import settings
@@ -41,25 +42,42 @@ class SandboxError(Exception):
         self.detail = detail
 
 
-def execute(sql: str, tables: set[str], *, max_rows: int, timeout_ms: int) -> tuple[list, list]:
+def execute(
+    sql: str, tables: set[str], *, max_rows: int, timeout_ms: int, client: str = ""
+) -> tuple[list, list]:
     """Run one SELECT as the sandbox; return (column names, at most max_rows + 1 rows).
 
     Rows stop at ``DATASTORE_SQL_MAX_MB`` of values as well; a cut list ends with None.
-    At most ``DATASTORE_SQL_CONCURRENCY`` queries run at once; SandboxError("busy")
-    when all places are taken.
+    At most ``DATASTORE_SQL_CONCURRENCY`` queries run at once, and one per ``client``
+    (an account or an address), so that one client cannot hold every place;
+    SandboxError("busy") otherwise.
     """
     max_bytes = settings.DATASTORE_SQL_MAX_MB * 2**20
     if connection.vendor == "postgresql":
-        return _execute_postgres(sql, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes)
-    places = _sqlite_places(settings.DATASTORE_SQL_CONCURRENCY)
-    if not places.acquire(timeout=1):
-        raise SandboxError("busy")
-    try:
-        return _execute_sqlite(
-            sql, tables, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes
+        return _execute_postgres(
+            sql, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes, client=client
         )
+    with _SQLITE_CLIENTS_LOCK:
+        if client and client in _sqlite_clients:
+            raise SandboxError("busy")
+        _sqlite_clients.add(client)
+    try:
+        places = _sqlite_places(settings.DATASTORE_SQL_CONCURRENCY)
+        if not places.acquire(timeout=1):
+            raise SandboxError("busy")
+        try:
+            return _execute_sqlite(
+                sql, tables, max_rows=max_rows, timeout_ms=timeout_ms, max_bytes=max_bytes
+            )
+        finally:
+            places.release()
     finally:
-        places.release()
+        with _SQLITE_CLIENTS_LOCK:
+            _sqlite_clients.discard(client)
+
+
+_sqlite_clients: set[str] = set()  # clients whose query runs in this process
+_SQLITE_CLIENTS_LOCK = threading.Lock()
 
 
 # Within a single expression neither database can be stopped (PostgreSQL has no memory
@@ -74,6 +92,7 @@ def _sqlite_places(concurrency: int) -> threading.BoundedSemaphore:
 # PostgreSQL: one advisory lock per place, held by the query's transaction, for every
 # process of the instance; the key's first half names the SQL endpoint.
 _PLACES_KEY = 0x534B5351  # "SKSQ"
+_CLIENTS_KEY = 0x534B5343  # "SKSC": one lock per client (a hash of its account or address)
 
 
 # --- PostgreSQL ---
@@ -170,7 +189,7 @@ CREATE OR REPLACE AGGREGATE sk_sandbox.string_agg(text, text)
 
 
 def _execute_postgres(
-    sql: str, *, max_rows: int, timeout_ms: int, max_bytes: int
+    sql: str, *, max_rows: int, timeout_ms: int, max_bytes: int, client: str = ""
 ) -> tuple[list, list]:
     import psycopg
 
@@ -179,7 +198,7 @@ def _execute_postgres(
         try:
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION READ ONLY")
-                _take_place(cur)
+                _take_place(cur, client)
                 cur.execute("SET LOCAL statement_timeout = %s", [int(timeout_ms)])
                 cur.execute("SET LOCAL search_path = pg_catalog, public")
                 try:
@@ -265,9 +284,16 @@ def _classify(exc: Exception) -> SandboxError:
     return SandboxError("error", text)
 
 
-def _take_place(cur) -> None:
+def _take_place(cur, client: str) -> None:
     """One of DATASTORE_SQL_CONCURRENCY places, until the transaction ends; waits a
-    second for one to come free."""
+    second for one to come free. A client whose other query still runs gets none."""
+    if client:
+        cur.execute(
+            "SELECT pg_catalog.pg_try_advisory_xact_lock(%s, %s)",
+            [_CLIENTS_KEY, zlib.crc32(client.encode()) & 0x7FFFFFFF],
+        )
+        if not cur.fetchone()[0]:
+            raise SandboxError("busy")
     for attempt in range(11):
         for place in range(settings.DATASTORE_SQL_CONCURRENCY):
             cur.execute("SELECT pg_catalog.pg_try_advisory_xact_lock(%s, %s)", [_PLACES_KEY, place])

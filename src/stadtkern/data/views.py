@@ -264,7 +264,9 @@ def sql_console(request, slug: str):
     result, error = None, None
     if form.is_bound and form.is_valid():
         try:
-            result = sql.run(form.cleaned_data["sql"], request.user, municipality, max_rows=1000)
+            result = sql.run(
+                form.cleaned_data["sql"], request.user, municipality, max_rows=1000, request=request
+            )
         except sql.QueryError as exc:
             error = str(exc)
     datasets = [d for d in selectors.datasets_visible(request.user) if d.table]
@@ -288,7 +290,9 @@ def saved_query(request, slug: str, name: str):
     query = selectors.saved_query_get(request.user, slug, name)
     result, error = None, None
     try:
-        result = sql.run(query.sql, request.user, query.municipality, max_rows=1000)
+        result = sql.run(
+            query.sql, request.user, query.municipality, max_rows=1000, request=request
+        )
     except sql.QueryError as exc:
         error = str(exc)
     return render(

@@ -551,3 +551,34 @@ def _place_held():
     with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, 0)", [sqlsandbox._PLACES_KEY])
         yield
+
+
+def test_one_client_runs_one_query_at_a_time(client, alpha, shops):
+    """Two anonymous loops of slow queries from one address held every place, and the
+    endpoint answered 503 to nearly everyone else: a client gets one place."""
+    import zlib
+
+    body = {"sql": "SELECT count(*) FROM laeden", "municipality": "alpha"}
+    me = "address:127.0.0.1"  # the test client's address
+    post = lambda **extra: client.post(  # noqa: E731
+        "/api/v1/sql", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **extra
+    )
+    if connection.vendor == "sqlite":
+        sqlsandbox._sqlite_clients.add(me)
+        try:
+            assert post().status_code == 503
+            assert post(REMOTE_ADDR="10.1.2.3").status_code == 200  # another client
+        finally:
+            sqlsandbox._sqlite_clients.discard(me)
+    else:
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            key = zlib.crc32(me.encode()) & 0x7FFFFFFF
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [sqlsandbox._CLIENTS_KEY, key])
+            assert post().status_code == 503
+            assert post(REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert post().status_code == 200  # its first query over, it runs the next
