@@ -1,6 +1,8 @@
 """The data pages in Debian's Chromium: the import wizard from upload to report, maps and
 charts drawn from the instance's own assets, and an axe-core scan of every data page."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -84,9 +86,18 @@ def test_dataset_pages_draw_a_map_and_a_time_chart(page, live_server, demo):
     expect(page.locator("svg.chart-svg polyline.series")).to_have_count(1)
     page.get_by_label("Angezeigte Spalte").select_option("kinder")
     page.get_by_role("button", name="Anzeigen").click()
-    expect(page.locator("figure.chart figcaption")).to_contain_text("kinder")
+    expect(page.locator("figure.chart figcaption")).to_contain_text("Kinder")
     # Choosing the chart's column leaves the preview unfiltered.
-    expect(page.locator(".table-scroll table tbody tr")).to_have_count(25)
+    preview = page.locator("section[aria-labelledby=rows-title] table tbody tr")
+    expect(preview).to_have_count(25)
+    # One local day of the hourly counts: 24 points; the address carries ISO dates.
+    page.locator("#chart_from").fill("2022-05-10")
+    page.locator("#chart_to").fill("2022-05-10")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(re.compile(r"chart_from=2022-05-10&chart_to=2022-05-10"))
+    expect(page.locator("figure.chart table tbody tr")).to_have_count(24)
+    expect(page.locator("figure.chart table tbody tr").first).to_contain_text("10.05.2022 00:00")
+    expect(preview).to_have_count(25)
 
 
 PAGES = [

@@ -1,7 +1,9 @@
 """The sensor pages in Debian's Chromium: every Thing of Musterstadt's demo on a map,
 a datastream's chart with the interval chosen in a form, and an axe-core scan."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -36,12 +38,25 @@ def test_a_datastream_chart_follows_the_chosen_interval(page, live_server, senso
     page.get_by_label("Intervall").select_option("1d")
     page.get_by_label("Funktion").select_option("max")
     page.get_by_role("button", name="Anzeigen").click()
-    expect(page).to_have_url(
-        f"{live_server.url}/m/alpha/sensors/datastreams/{ds.pk}/?interval=1d&function=max"
-    )
+    expect(page).to_have_url(re.compile(r"\?interval=1d&function=max&chart_from=&chart_to=$"))
     expect(page.locator("figure.chart figcaption")).to_contain_text("Maximum")
     # 8,760 hours from noon to noon touch 366 calendar days: one row each beside the chart.
     expect(page.locator("figure.chart table tbody tr")).to_have_count(366)
+    # NO2 is drawn against the EU limit value, its unit on the axis.
+    expect(page.locator("svg .reference-label")).to_contain_text("EU-Grenzwert, Jahresmittel: 40")
+    expect(page.locator("svg .axis-label")).to_have_text("Maximum (µg/m³)")
+    # A chosen week of days: seven rows, German dates in the table, ISO in the address.
+    first = ds.phenomenon_time_start.astimezone(ZoneInfo("Europe/Berlin")).date()
+    start, end = first + timedelta(days=10), first + timedelta(days=16)
+    page.locator("#chart_from").fill(start.isoformat())
+    page.locator("#chart_to").fill(end.isoformat())
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(
+        re.compile(f"chart_from={start.isoformat()}&chart_to={end.isoformat()}")
+    )
+    rows = page.locator("figure.chart table tbody tr")
+    expect(rows).to_have_count(7)
+    expect(rows.first).to_contain_text(start.strftime("%d.%m.%Y"))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ saved queries, and the DCAT-AP.de catalogue files."""
 
 import json
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stadtkern.core import rules
+from stadtkern.core.charts import bars
 from stadtkern.core.selectors import municipality_get
 
 from . import charts, dcat, importing, selectors, services, sql
@@ -23,6 +25,15 @@ from .rowfilters import FilterError, build_query, parse_cursor
 from .vocab import FREQUENCIES, LICENSES, THEMES
 
 PREVIEW_ROWS = 25
+CHART_PARAMETERS = ("y", "chart_from", "chart_to")
+
+
+def _day(text: str | None) -> date | None:
+    """A day from a date field (always ISO, whatever the reader's language); else None."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _context(request, municipality, **extra) -> dict:
@@ -81,13 +92,15 @@ def municipality_data(request, slug: str):
 
 def dataset_detail(request, slug: str, name: str):
     dataset = selectors.dataset_get(request.user, slug, name)
-    rows, cursor, error, chart = [], None, None, None
+    rows, cursor, error, chart, period, chart_span, y = [], None, None, None, {}, None, None
     columns = [c for c in dataset.columns if c["type"] != "geometry"]
-    numeric = [c["name"] for c in columns if c["type"] in ("integer", "decimal")]
+    numeric = charts.value_columns(columns)
     if dataset.table:
-        # "y" chooses the chart's column; every other parameter filters the preview.
+        # "y" and the period choose what the chart shows; every other parameter filters
+        # the preview.
         params = request.GET.copy()
-        params.pop("y", None)
+        for key in CHART_PARAMETERS:
+            params.pop(key, None)
         try:
             query = build_query(dataset, params)
             after = (
@@ -97,13 +110,14 @@ def dataset_detail(request, slug: str, name: str):
         except (FilterError, ValueError) as exc:
             error = str(exc)
         time_col = dataset.time_column
-        y = (
-            request.GET.get("y")
-            if request.GET.get("y") in numeric
-            else (numeric[0] if numeric else None)
-        )
+        y = request.GET.get("y") if request.GET.get("y") in numeric else next(iter(numeric), None)
         if time_col and y:
-            chart = charts.time_series(dataset, time_col, y, dataset.display_title)
+            chart_span = charts.span(dataset, time_col)
+            period = {key: _day(request.GET.get(key)) for key in ("chart_from", "chart_to")}
+            chart = charts.time_series(
+                dataset, time_col, y, dataset.display_title,
+                start=period["chart_from"], end=period["chart_to"],
+            )  # fmt: skip
     imports = list(dataset.imports.select_related("created_by")[:10])
     return render(
         request,
@@ -117,7 +131,10 @@ def dataset_detail(request, slug: str, name: str):
             next_cursor=cursor,
             error=error,
             chart=chart,
-            numeric=numeric,
+            chart_column=y,
+            chart_span=chart_span,
+            period=period,
+            numeric=[(n, (dataset.column(n) or {}).get("title") or n) for n in numeric],
             imports=imports,
             licenses=dict(LICENSES),
             frequencies=dict(FREQUENCIES),
@@ -336,8 +353,11 @@ def _result_views(result) -> dict:
     chart = None
     if numeric and labels:
         yi, li = numeric[-1], labels[0]
-        chart = charts.bars(
-            [r[li] for r in result.rows], [r[yi] for r in result.rows], cols[yi], cols[li], cols[yi]
+        chart = bars(
+            [(r[li], r[yi]) for r in result.rows],
+            title=cols[yi],
+            x_label=cols[li],
+            y_label=cols[yi],
         )
     return {
         "geojson": geojson,

@@ -1,5 +1,7 @@
 """Pages of surveys and pulse checks: the questionnaire, its results as charts, a series' trend."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -8,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from stadtkern.core.charts import bars, line
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import Throttled, client_address
-from stadtkern.data.charts import bars, line
 
 from . import rules, surveys
 from .models import QuestionKind, Survey
@@ -75,8 +77,8 @@ def survey_results(request, slug: str, survey_slug: str):
             item["text_en"] if get_language() == "en" and item["text_en"] else item["text"]
         )
         if "counts" in item:
-            item["chart"] = bars(list(item["counts"]), list(item["counts"].values()), item["label"],
-                                 _("Answer"), _("Number of answers"))  # fmt: skip
+            item["chart"] = bars(list(item["counts"].items()), title=item["label"],
+                                 x_label=_("Answer"), y_label=_("Number of answers"))  # fmt: skip
         if "texts" in item and not editor:
             item["texts"] = (
                 None  # free text may name people: editors read it, the public sees the count
@@ -84,6 +86,11 @@ def survey_results(request, slug: str, survey_slug: str):
     return render(request, "participation/survey_results.html", {
         "municipality": survey.municipality, "survey": survey, "title": _text(survey, "title"), "results": results,
     })  # fmt: skip
+
+
+def _wave(wave: dict) -> date:
+    """A wave on the time axis: the day it opened."""
+    return date.fromisoformat(wave["opens_at"][:10])
 
 
 def pulse_trend(request, slug: str, series: str):
@@ -99,13 +106,13 @@ def pulse_trend(request, slug: str, series: str):
     labels = [_text(q, "text") for q in waves[-1].questions.filter(kind=QuestionKind.LIKERT)]
     charts = []
     for k, label in enumerate(labels):
-        points = [
-            (w["opens_at"][:10], w["means"][k] if k < len(w["means"]) else None) for w in trend
-        ]
-        charts.append(line(points, label, _("wave"), _("average agreement (1-5)")))
+        points = [(_wave(w), w["means"][k] if k < len(w["means"]) else None) for w in trend]
+        charts.append(line(points, title=label, x_label=_("wave"),
+                           y_label=_("average agreement (1-5)"), y_range=(1, 5)))  # fmt: skip
     nps_chart = line(
-        [(w["opens_at"][:10], w["nps"]) for w in trend], _("Recommendation (NPS)"), _("wave"), "NPS"
-    )
+        [(_wave(w), w["nps"]) for w in trend], title=_("Recommendation (NPS)"),
+        x_label=_("wave"), y_label="NPS", y_range=(-100, 100),
+    )  # fmt: skip
     return render(request, "participation/pulse_trend.html", {
         "municipality": municipality, "series": series, "title": _text(waves[-1], "title"), "trend": trend,
         "charts": [c for c in charts if c], "nps_chart": nps_chart, "now": timezone.now(),

@@ -1,16 +1,17 @@
 """Web pages of the sensor data: every Thing of a municipality on a map with its latest
 values, and each Datastream as a chart over a chosen interval."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from stadtkern.core.charts import Reference, line
 from stadtkern.core.selectors import municipality_get
-from stadtkern.data.charts import line
 
 from .aggregation import FUNCTIONS, INTERVALS, aggregate
 from .entities import TYPES
@@ -34,6 +35,56 @@ FUNCTION_LABELS = {
     "sum": gettext_lazy("sum"),
     "count": gettext_lazy("count"),
 }
+
+
+# Limit values of the EU Ambient Air Quality Directive 2008/50/EC for the annual mean, by
+# the pollutant's code in the EEA vocabulary (dd.eionet.europa.eu/vocabulary/aq/pollutant):
+# the line a council compares a station's values with.
+AIR_QUALITY_LIMITS = {
+    "8": (40, gettext_lazy("EU limit value, annual mean")),  # NO2
+    "5": (40, gettext_lazy("EU limit value, annual mean")),  # PM10
+    "6001": (25, gettext_lazy("EU limit value, annual mean")),  # PM2.5
+}
+MAX_CHART_BUCKETS = 5000
+
+
+def _limits(ds) -> list[Reference]:
+    definition = (ds.observed_property.definition or "").rstrip("/")
+    if "/vocabulary/aq/pollutant/" not in definition:
+        return []
+    if ((ds.unit_of_measurement or {}).get("symbol") or "") not in ("µg/m³", "ug/m3"):
+        return []
+    limit = AIR_QUALITY_LIMITS.get(definition.rsplit("/", 1)[-1])
+    return [Reference(limit[0], str(limit[1]))] if limit else []
+
+
+def _day(text: str | None) -> date | None:
+    """A day from a date field (ISO, whatever the reader's language), else None."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _period(ds, interval: str, period: dict) -> tuple[datetime, datetime]:
+    """The chart's period: the days chosen (whole local days), else the interval's usual
+    span back from the newest observation; never more buckets than a chart can draw."""
+    last = ds.phenomenon_time_end + timedelta(seconds=1)
+    end = _day_start(period["chart_to"] + timedelta(days=1)) if period.get("chart_to") else last
+    end = min(end, last)
+    chosen = period.get("chart_from")
+    start = max(_day_start(chosen) if chosen else end - SPANS[interval], ds.phenomenon_time_start)
+    seconds = INTERVALS.get(interval) or {"1d": 86400, "1w": 7 * 86400, "1mo": 31 * 86400}[interval]
+    earliest = end - timedelta(seconds=seconds * MAX_CHART_BUCKETS)
+    return max(start, earliest), end
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _geometry(location: dict | None):
@@ -90,25 +141,27 @@ def datastream(request, slug: str, pk: int):
     interval = request.GET.get("interval") if request.GET.get("interval") in INTERVALS else "1h"
     function = request.GET.get("function") if request.GET.get("function") in FUNCTIONS else "avg"
     numeric = ds.observation_type.endswith(("OM_Measurement", "OM_CountObservation"))
-    chart, buckets = None, []
+    chart, buckets, period, span = None, [], {}, None
     if ds.phenomenon_time_end is not None:
-        end = ds.phenomenon_time_end + timedelta(seconds=1)
-        start = max(ds.phenomenon_time_start, end - SPANS[interval])
-        if numeric or function == "count":
+        span = (_local_day(ds.phenomenon_time_start), _local_day(ds.phenomenon_time_end))
+        period = {key: _day(request.GET.get(key)) for key in ("chart_from", "chart_to")}
+        start, end = _period(ds, interval, period)
+        if (numeric or function == "count") and start < end:
             buckets = aggregate(ds, interval, function, start, end)
         unit = (ds.unit_of_measurement or {}).get("symbol") or ""
-        label = (
-            f"{FUNCTION_LABELS[function]} ({unit})"
-            if unit and function != "count"
-            else FUNCTION_LABELS[function]
-        )
+        shares = unit == "%" and function in ("avg", "min", "max")
         chart = line(
-            [(b["start"][:16].replace("T", " "), b["value"]) for b in buckets],
-            ds.name, _("start of the %(interval)s") % {"interval": INTERVAL_LABELS[interval]}, label,
-        )  # fmt: skip
+            [(datetime.fromisoformat(b["start"]), b["value"]) for b in buckets],
+            title=ds.name,
+            x_label=_("start of the %(interval)s") % {"interval": INTERVAL_LABELS[interval]},
+            y_label=str(FUNCTION_LABELS[function]),
+            unit=unit if function != "count" else "",
+            y_range=(0, 100) if shares else None,
+            references=_limits(ds) if function in ("avg", "max") else [],
+        )
     return render(request, "sensors/datastream.html", {
         "municipality": municipality, "ds": ds, "chart": chart, "buckets": buckets,
-        "interval": interval, "function": function, "numeric": numeric,
+        "interval": interval, "function": function, "numeric": numeric, "period": period, "span": span,
         "intervals": INTERVAL_LABELS.items(), "functions": FUNCTION_LABELS.items(),
         "generated": datetime.now(UTC),
     })  # fmt: skip

@@ -1,0 +1,423 @@
+"""The one chart renderer of the product: server-side SVG with its numbers as a table.
+
+Every page that shows a chart builds it here (``line`` or ``bars``) and includes
+``core/_chart.html``. No JavaScript and no chart library: the page stays small and works
+everywhere, and screen readers get the same figures from the table.
+
+What a reader expects of a chart, and what this module therefore does for every page:
+
+- numbers and dates in the reader's language (``1.287`` and ``01.03.2025`` in German);
+- "nice" ticks in steps of 1, 2 or 5 times a power of ten, never ``643, 1 287``;
+- a fixed scale where the quantity has one (agreement 1–5, shares 0–100 %);
+- the unit on the value axis; reference lines (a limit value, a budget);
+- time on a real time axis (uneven gaps stay uneven), ticks on calendar boundaries;
+- horizontal bars when labels are too long to stand under a bar.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import formats, timezone
+
+WIDTH = 720
+LINE_HEIGHT = 280
+PAD_TOP, PAD_BOTTOM, PAD_RIGHT = 34, 34, 16
+CHAR = 7.8  # average width of one character of the tick font, in SVG units
+ROW = 28  # height of one horizontal bar's row
+MAX_BARS = 40
+MAX_TICKS = 7  # on a time axis; a value axis has at most 9 (8 steps)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal (or, on horizontal bars, vertical) line at a value, with its label."""
+
+    value: float
+    label: str
+
+
+@dataclass
+class Chart:
+    kind: str  # "line", "bar" or "hbar"
+    title: str
+    x_label: str
+    y_label: str  # with its unit, as shown on the value axis and in the table
+    width: int = WIDTH
+    height: int = LINE_HEIGHT
+    # The plot area's edges, whole numbers: a template would write a float with the
+    # reader's decimal comma, which SVG does not read.
+    left: int = 60
+    right: int = WIDTH - PAD_RIGHT
+    top: int = PAD_TOP
+    bottom: int = LINE_HEIGHT - PAD_BOTTOM
+    points: str = ""
+    dots: list[dict] = field(default_factory=list)
+    bars: list[dict] = field(default_factory=list)
+    value_ticks: list[dict] = field(default_factory=list)
+    x_ticks: list[dict] = field(default_factory=list)
+    references: list[dict] = field(default_factory=list)
+    table: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One sentence for the SVG's accessible name: what is drawn, and its range."""
+        if not self.table:
+            return self.title
+        return f"{self.title}: {self.y_label}, {self.table[0][0]} – {self.table[-1][0]}"
+
+
+# --- numbers and dates in the reader's language ---
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``1287.5`` as ``1.287,5`` in German and ``1,287.5`` in English."""
+    value = round(float(value), decimals)
+    if value == 0:
+        value = 0.0  # never "-0"
+    return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def _decimals_of(step: float) -> int:
+    return min(10, max(0, -math.floor(math.log10(step) + 1e-9))) if step < 1 else 0
+
+
+def _table_decimals(values: list[float], at_least: int) -> int:
+    """Enough decimals to tell the table's values apart, at most two more than the ticks."""
+    for d in range(at_least, at_least + 3):
+        if all(abs(v - round(v, d)) < 1e-9 for v in values):
+            return d
+    return min(at_least + 2, 6)
+
+
+def _local(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return datetime(value.year, value.month, value.day)
+
+
+def when(value: datetime | date, with_time: bool) -> str:
+    """A date (``01.03.2025``) or date and time (``01.03.2025 14:00``) as the reader writes it."""
+    value = _local(value)
+    return formats.date_format(value, "SHORT_DATETIME_FORMAT" if with_time else "SHORT_DATE_FORMAT")
+
+
+# --- scales ---
+
+
+def nice_step(span: float, count: int = MAX_TICKS + 1) -> float:
+    """The smallest of 1, 2, 5 × 10^n that divides ``span`` into at most ``count`` parts."""
+    raw = span / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * magnitude * (1 + 1e-9):
+            return m * magnitude
+    return 10 * magnitude
+
+
+def nice_scale(
+    values: list[float], fixed: tuple[float, float] | None = None, zero: bool = True
+) -> tuple[float, float, float]:
+    """(low, high, step) of an axis showing ``values``: a fixed range as given, otherwise
+    widened to whole steps (and to zero, unless ``zero`` is false)."""
+    if fixed is not None:
+        lo, hi = fixed
+        return lo, hi, nice_step(hi - lo, 6)
+    # Ten decimals is finer than any measurement drawn here; below that, values count as equal.
+    lo, hi = round(min(values), 10), round(max(values), 10)
+    if zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if hi == lo:
+        lo, hi = (lo - 1, hi + 1) if lo else (0.0, 1.0)
+    step = nice_step(hi - lo)
+    while True:  # rounding the ends out to whole steps may add a step at each end
+        low, high = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+        if (high - low) / step <= MAX_TICKS + 1 + 1e-9:
+            return low, high, step
+        step = nice_step(step * (1 + 1e-6), 1)
+
+
+def _value_ticks(lo: float, hi: float, step: float) -> list[float]:
+    first = math.ceil(lo / step - 1e-9)
+    last = math.floor(hi / step + 1e-9)
+    return [round(k * step, _decimals_of(step) + 2) for k in range(first, last + 1)]
+
+
+# Calendar steps for time axes, finest first: (unit, how many, label format).
+TIME_STEPS = [
+    ("hour", 1, "H:i"), ("hour", 3, "H:i"), ("hour", 6, "H:i"), ("hour", 12, "H:i"),
+    ("day", 1, "SHORT_DATE_FORMAT"), ("day", 2, "SHORT_DATE_FORMAT"),
+    ("day", 7, "SHORT_DATE_FORMAT"), ("month", 1, "M Y"), ("month", 3, "M Y"),
+    ("month", 6, "M Y"), ("year", 1, "Y"), ("year", 2, "Y"), ("year", 5, "Y"),
+    ("year", 10, "Y"), ("year", 20, "Y"), ("year", 50, "Y"), ("year", 100, "Y"),
+]  # fmt: skip
+
+
+def _first_boundary(t: datetime, unit: str, n: int) -> datetime:
+    if unit == "hour":
+        base = t.replace(minute=0, second=0, microsecond=0)
+        while base < t or base.hour % n:
+            base += timedelta(hours=1)
+        return base
+    if unit == "day":
+        base = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        if base < t:
+            base += timedelta(days=1)
+        if n == 7:  # weeks start on Monday
+            base += timedelta(days=(7 - base.weekday()) % 7)
+        return base
+    if unit == "month":
+        base = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        while base < t or (base.month - 1) % n:
+            base = _add_months(base, 1)
+        return base
+    base = t.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    while base < t or base.year % n:
+        base = base.replace(year=base.year + 1)
+    return base
+
+
+def _add_months(t: datetime, n: int) -> datetime:
+    months = t.month - 1 + n
+    return t.replace(year=t.year + months // 12, month=months % 12 + 1)
+
+
+def _next(t: datetime, unit: str, n: int) -> datetime:
+    if unit == "hour":
+        return t + timedelta(hours=n)
+    if unit == "day":
+        return t + timedelta(days=n)
+    if unit == "month":
+        return _add_months(t, n)
+    return t.replace(year=t.year + n)
+
+
+def time_ticks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+    """Ticks on calendar boundaries (hours, days, weeks, months, years) between two
+    moments, as few as make at most six, each labelled as the reader writes it."""
+    for unit, n, fmt in TIME_STEPS:
+        span_in_units = {
+            "hour": (end - start).total_seconds() / 3600,
+            "day": (end - start).total_seconds() / 86400,
+            "month": (end - start).days / 30.4,
+            "year": (end - start).days / 365.25,
+        }[unit] / n
+        if span_in_units > MAX_TICKS:
+            continue
+        ticks, t = [], _first_boundary(start, unit, n)
+        while t <= end and len(ticks) <= MAX_TICKS:
+            ticks.append(t)
+            t = _next(t, unit, n)
+        if len(ticks) > MAX_TICKS:
+            continue
+        return [(t, formats.date_format(t, fmt)) for t in ticks]
+    return [(start, formats.date_format(start, "Y")), (end, formats.date_format(end, "Y"))]
+
+
+# --- charts ---
+
+
+def _references(refs, to_pos, unit: str) -> list[dict]:
+    out = []
+    for ref in refs:
+        decimals = _table_decimals([ref.value], 0)
+        text = f"{ref.label}: {number(ref.value, decimals)}{_unit_suffix(unit)}"
+        out.append({"pos": f"{to_pos(ref.value):.1f}", "label": text})
+    return out
+
+
+def _unit_suffix(unit: str) -> str:
+    return f"\u202f{unit}" if unit else ""
+
+
+def _axis_label(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit and unit not in label else label
+
+
+def line(
+    points: list[tuple[object, float | None]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    unit: str = "",
+    y_range: tuple[float, float] | None = None,
+    references: list[Reference] = (),
+    note: str = "",
+) -> Chart | None:
+    """A line through ``(x, value)`` in order; values of None are left out.
+
+    ``x`` is a ``date``/``datetime`` (a time axis, positions proportional to time) or any
+    label (equal spacing).
+    """
+    pts = [(x, float(v)) for x, v in points if v is not None and math.isfinite(float(v))]
+    if len(pts) < 2:
+        return None
+    values = [v for _x, v in pts]
+    ref_values = [r.value for r in references]
+    lo, hi, step = nice_scale(values + ref_values, y_range, zero=min(values) >= 0)
+    decimals = _decimals_of(step)
+    left = _left_margin([number(t, decimals) for t in _value_ticks(lo, hi, step)])
+    right, top, bottom = WIDTH - PAD_RIGHT, PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    timed = all(isinstance(x, date) for x, _v in pts)
+    if timed:
+        moments = [_local(x) for x, _v in pts]
+        t0, t1 = moments[0], moments[-1]
+        span = (t1 - t0).total_seconds() or 1.0
+
+        def x_of_time(t: datetime) -> float:
+            return left + (t - t0).total_seconds() / span * (right - left)
+
+        xs = [x_of_time(t) for t in moments]
+        x_ticks = [{"x": f"{x_of_time(t):.1f}", "label": label} for t, label in time_ticks(t0, t1)]
+        with_time = any(isinstance(x, datetime) and _local(x).time() != datetime.min.time()
+                        for x, _v in pts)  # fmt: skip
+        labels = [when(x, with_time) for x, _v in pts]
+    else:
+        gap = (right - left) / (len(pts) - 1)
+        xs = [left + i * gap for i in range(len(pts))]
+        labels = [str(x) for x, _v in pts]
+        shown = sorted({0, (len(pts) - 1) // 2, len(pts) - 1}) if len(pts) > 6 else range(len(pts))
+        x_ticks = [{"x": f"{xs[i]:.1f}", "label": labels[i]} for i in shown]
+    for tick in x_ticks:  # the outermost labels stay inside the picture
+        x = float(tick["x"])
+        tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+    table_decimals = _table_decimals(values, decimals)
+    chart = Chart(
+        "line",
+        title,
+        x_label,
+        _axis_label(y_label, unit),
+        left=left,
+        points=" ".join(f"{x:.1f},{y_of(v):.1f}" for x, (_l, v) in zip(xs, pts, strict=True)),
+        value_ticks=[
+            {"pos": f"{y_of(t):.1f}", "label": number(t, decimals)}
+            for t in _value_ticks(lo, hi, step)
+        ],  # fmt: skip
+        x_ticks=x_ticks,
+        references=_references(references, y_of, unit),
+        table=[
+            (label, number(v, table_decimals)) for label, (_x, v) in zip(labels, pts, strict=True)
+        ],
+        note=note,
+    )
+    if len(pts) <= 60:  # few points: mark each, with its value as a tooltip
+        chart.dots = [
+            {
+                "x": f"{x:.1f}",
+                "y": f"{y_of(v):.1f}",
+                "title": f"{label}: {number(v, table_decimals)}",
+            }
+            for x, label, (_x, v) in zip(xs, labels, pts, strict=True)
+        ]
+    return chart
+
+
+def _left_margin(tick_labels: list[str]) -> float:
+    return round(min(WIDTH * 0.3, max(40.0, max(len(t) for t in tick_labels) * CHAR + 14)))
+
+
+def bars(
+    pairs: list[tuple[str, float | None]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    unit: str = "",
+    y_range: tuple[float, float] | None = None,
+    references: list[Reference] = (),
+    horizontal: bool | None = None,
+) -> Chart | None:
+    """One bar per ``(label, value)``; at most 40. Horizontal when the labels would not fit
+    under their bars (or when asked)."""
+    pairs = [(str(label), float(v)) for label, v in pairs
+             if v is not None and math.isfinite(float(v))][:MAX_BARS]  # fmt: skip
+    if not pairs:
+        return None
+    values = [v for _l, v in pairs]
+    lo, hi, step = nice_scale(values + [r.value for r in references], y_range)
+    decimals = _decimals_of(step)
+    tick_values = _value_ticks(lo, hi, step)
+    table_decimals = _table_decimals(values, decimals)
+    longest = max(len(label) for label, _v in pairs)
+    if horizontal is None:
+        slot = (WIDTH - 60 - PAD_RIGHT) / len(pairs)
+        horizontal = longest * CHAR > slot * 0.95 or len(pairs) > 12
+    table = [(label, number(v, table_decimals)) for label, v in pairs]
+    if horizontal:
+        return _horizontal(pairs, title, x_label, y_label, unit, lo, hi, step, tick_values,
+                           decimals, table_decimals, references, table)  # fmt: skip
+    left = _left_margin([number(t, decimals) for t in tick_values])
+    right, top, bottom = WIDTH - PAD_RIGHT, PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    slot = (right - left) / len(pairs)
+    zero = y_of(max(lo, min(0.0, hi)))
+    out = []
+    for i, (label, v) in enumerate(pairs):
+        y = y_of(v)
+        out.append({
+            "x": f"{left + i * slot + slot * 0.15:.1f}", "y": f"{min(y, zero):.1f}",
+            "w": f"{slot * 0.7:.1f}", "h": f"{abs(zero - y):.1f}",
+            "cx": f"{left + i * slot + slot / 2:.1f}", "label": label,
+            "value": number(v, table_decimals), "vy": f"{min(y, zero) - 4:.1f}",
+        })  # fmt: skip
+    return Chart(
+        "bar",
+        title,
+        x_label,
+        _axis_label(y_label, unit),
+        left=left,
+        bars=out,
+        value_ticks=[{"pos": f"{y_of(t):.1f}", "label": number(t, decimals)} for t in tick_values],
+        references=_references(references, y_of, unit),
+        table=table,
+    )
+
+
+def _horizontal(pairs, title, x_label, y_label, unit, lo, hi, step, tick_values, decimals,
+                table_decimals, references, table) -> Chart:  # fmt: skip
+    longest = max(len(label) for label, _v in pairs)
+    shown = min(longest, 30)  # longer labels are cut here and given whole in the table
+    left = round(shown * CHAR + 16)
+    right = round(WIDTH - PAD_RIGHT - 8 * CHAR)  # room for the value after the longest bar
+    top = PAD_TOP
+    height = int(top + len(pairs) * ROW + PAD_BOTTOM)
+    bottom = height - PAD_BOTTOM
+
+    def x_of(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (right - left)
+
+    zero = x_of(max(lo, min(0.0, hi)))
+    out = []
+    for i, (label, v) in enumerate(pairs):
+        x = x_of(v)
+        y = top + i * ROW
+        out.append({
+            "x": f"{min(x, zero):.1f}", "y": f"{y + ROW * 0.18:.1f}", "w": f"{abs(x - zero):.1f}",
+            "h": f"{ROW * 0.64:.1f}", "cy": f"{y + ROW / 2:.1f}", "label": label,
+            "short": label if len(label) <= shown else label[: shown - 1] + "…",
+            "value": number(v, table_decimals), "vx": f"{max(x, zero) + 4:.1f}",
+        })  # fmt: skip
+    return Chart(
+        "hbar",
+        title,
+        x_label,
+        _axis_label(y_label, unit),
+        height=height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        bars=out,
+        value_ticks=[{"pos": f"{x_of(t):.1f}", "label": number(t, decimals)} for t in tick_values],
+        references=_references(references, x_of, unit),
+        table=table,
+    )
