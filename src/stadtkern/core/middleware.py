@@ -4,6 +4,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 
+from .maps import tile_origin, xyz_template
 from .problems import RETRY_AFTER_SECONDS, busy_problem, database_busy
 
 # No inline script or style anywhere: every asset is a file of this instance.
@@ -16,27 +17,30 @@ CSP = (
 CSP_API_DOCS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
-def _with_tiles(policy: str) -> str:
-    """Let maps load the base map the operator configured, and nothing else from outside."""
-    from urllib.parse import urlsplit
-
-    # Leaflet's {s} stands for subdomains a, b, c: a CSP wildcard covers them.
-    url = urlsplit(settings.MAP_TILE_URL.replace("{s}", "*"))
-    if not settings.MAP_TILE_URL or not url.scheme or not url.netloc:
+def _with_tiles(policy: str, origins: set[str]) -> str:
+    """Let maps load the base map chosen for the page, and nothing else from outside."""
+    if not origins:
         return policy
-    origin = f"{url.scheme}://{url.netloc}"
-    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+    return policy.replace(
+        "img-src 'self' data:", f"img-src 'self' data: {' '.join(sorted(origins))}"
+    )
 
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = _with_tiles(CSP)
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = CSP_API_DOCS if request.path.startswith("/api/v1/docs") else self.policy
-        response.headers.setdefault("Content-Security-Policy", policy)
+        policy = CSP_API_DOCS if request.path.startswith("/api/v1/docs") else CSP
+        # The operator's base map (any page may show it) and the municipality's own, noted
+        # by core.maps.map_context while the page was made.
+        origins = (
+            {tile_origin(xyz_template(settings.MAP_TILE_URL))} if settings.MAP_TILE_URL else set()
+        )
+        if getattr(request, "map_tile_origin", ""):
+            origins.add(request.map_tile_origin)
+        response.headers.setdefault("Content-Security-Policy", _with_tiles(policy, origins))
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .maps import ATTRIBUTION_MAX, validate_tile_url
 from .validators import validate_ags
 
 
@@ -63,6 +64,21 @@ class Municipality(models.Model):
     state = models.CharField(_("federal state"), max_length=2, choices=Bundesland.choices)
     population = models.PositiveIntegerField(
         _("population"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # The base map of the municipality's maps (core/maps.py): off unless chosen, since each
+    # tile a visitor loads tells the tile server about the visit.
+    map_tile_url = models.CharField(
+        _("base map tiles"),
+        max_length=500,
+        blank=True,
+        validators=[validate_tile_url],
+        help_text=_(
+            "An XYZ address with {z}, {x} and {y}, or a WMTS RESTful address with "
+            "{TileMatrix}, {TileRow} and {TileCol}. Empty: no base map."
+        ),  # fmt: skip
+    )
+    map_tile_attribution = models.CharField(
+        _("base map attribution"), max_length=ATTRIBUTION_MAX, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

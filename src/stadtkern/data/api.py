@@ -61,6 +61,7 @@ class DatasetIn(Schema):
     temporal_start: date | None = None
     temporal_end: date | None = None
     source_url: Annotated[str, Field(max_length=200, pattern=r"^(https?://\S+)?$")] = ""
+    outlines: bool = False
 
 
 class DatasetPatch(Schema):
@@ -79,6 +80,7 @@ class DatasetPatch(Schema):
     temporal_start: date | None = None
     temporal_end: date | None = None
     source_url: Annotated[str, Field(max_length=200, pattern=r"^(https?://\S+)?$")] | None = None
+    outlines: bool | None = None
 
 
 class DatasetOut(Schema):
@@ -100,6 +102,7 @@ class DatasetOut(Schema):
     temporal_start: date | None
     temporal_end: date | None
     source_url: str
+    outlines: bool
     issued: datetime
     modified: datetime
     version: int

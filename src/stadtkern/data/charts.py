@@ -106,3 +106,24 @@ def _moment(value) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+# Categories a map colours by: a status or kind with a few values (vacant or occupied).
+_CATEGORY_NAMES = ("status", "zustand", "art", "typ", "kategorie", "nutzung", "category", "kind")
+MAX_CATEGORIES = 8
+
+
+def colour_columns(dataset) -> list[str]:
+    """The columns a map of the dataset can colour by, the most telling first: text columns
+    with 2 to 8 values (names like ``status`` ahead), then the value columns."""
+    texts = [c["name"] for c in dataset.columns if c["type"] == "text"][:12]
+    categories = []
+    if texts and dataset.table:
+        with connection.cursor() as cur:
+            counts = ", ".join(f"COUNT(DISTINCT {qn(n)})" for n in texts)
+            cur.execute(f"SELECT {counts} FROM {qn(dataset.table)}")  # noqa: S608
+            distinct = cur.fetchone()
+        categories = [n for n, k in zip(texts, distinct, strict=True) if 2 <= k <= MAX_CATEGORIES]
+        rank = {name: i for i, name in enumerate(_CATEGORY_NAMES)}
+        categories.sort(key=lambda n: rank.get(n.lower(), len(rank)))
+    return categories + value_columns(dataset.columns)

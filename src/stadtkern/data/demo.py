@@ -148,6 +148,7 @@ def demo_load_data(municipality: Municipality, user) -> dict:
         contact_name="Vermessung und Kataster",
         contact_email="geodaten@musterstadt.example",
         frequency="ANNUAL",
+        outlines=True,
     )
     _import(districts, json.dumps(_district_geojson(rng)).encode(), "bezirke.geojson", user)
     shops = services.dataset_create(

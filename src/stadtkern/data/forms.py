@@ -51,6 +51,14 @@ class DatasetForm(forms.Form):
     temporal_start = forms.DateField(label=_("Covers from"), required=False, widget=DateInput())
     temporal_end = forms.DateField(label=_("Covers until"), required=False, widget=DateInput())
     source_url = forms.URLField(label=_("Source"), required=False, assume_scheme="https")
+    outlines = forms.BooleanField(
+        label=_("District outlines"),
+        required=False,
+        help_text=_(
+            "Draw this dataset's areas as context on the municipality's maps, when no "
+            "base map is chosen (public datasets with areas only)."
+        ),  # fmt: skip
+    )
 
     def __init__(self, *args, dataset: Dataset | None = None, **kwargs):
         if dataset is not None and "initial" not in kwargs:

@@ -58,6 +58,13 @@ class Dataset(models.Model):
     temporal_start = models.DateField(_("covers from"), null=True, blank=True)
     temporal_end = models.DateField(_("covers until"), null=True, blank=True)
     source_url = models.URLField(_("source"), blank=True)
+    # Drawn under every map of the municipality that has no base map: its district
+    # outlines as context (core/maps.py). Only public datasets are drawn.
+    outlines = models.BooleanField(
+        _("district outlines"),
+        default=False,
+        help_text=_("Draw this dataset's areas as context on the municipality's maps."),
+    )
     issued = models.DateTimeField(_("issued"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from stadtkern.core import rules
 from stadtkern.core.selectors import municipalities_of, municipality_get
 
+from .datastore import Query
 from .models import Access, Dataset, SavedQuery
 
 
@@ -121,3 +122,30 @@ def saved_query_get(user, slug: str, name: str) -> SavedQuery:
         if q.slug == name:
             return q
     raise Http404(f"No saved query {name!r} in {slug!r}.")
+
+
+OUTLINES_MAX = 500  # areas drawn as context; more would slow every map of the municipality
+_LABEL_NAMES = ("name", "bezeichnung", "bezirk", "stadtteil", "ortsteil", "gebiet", "title")
+
+
+def outlines_geojson(municipality) -> dict:
+    """The municipality's district outlines as GeoJSON for its maps: the areas of its
+    public datasets marked as outlines, each with its name as ``label``."""
+    features = []
+    datasets = Dataset.objects.filter(
+        municipality=municipality, outlines=True, access=Access.PUBLIC
+    ).exclude(table="")
+    for dataset in datasets.order_by("pk")[:3]:
+        if "Polygon" not in (dataset.geometry_type or ""):
+            continue
+        texts = [c["name"] for c in dataset.columns if c["type"] == "text"]
+        label = next((n for n in texts if n.lower() in _LABEL_NAMES), texts[0] if texts else None)
+        query = Query(dataset, fields=[*([label] if label else []), "geometry"])
+        for row in query.stream():
+            if len(features) >= OUTLINES_MAX:
+                break
+            features.append({
+                "type": "Feature", "geometry": row.get("geometry"),
+                "properties": {"label": str(row.get(label) or "") if label else ""},
+            })  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}

@@ -32,6 +32,7 @@ DATASET_FIELDS = (
     "temporal_start",
     "temporal_end",
     "source_url",
+    "outlines",
 )
 THEME_CODES = {code for code, _label in THEMES}
 

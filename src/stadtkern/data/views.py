@@ -9,13 +9,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stadtkern.core import rules
 from stadtkern.core.charts import bars
+from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 
 from . import charts, dcat, importing, selectors, services, sql
@@ -25,7 +26,7 @@ from .rowfilters import FilterError, build_query, parse_cursor
 from .vocab import FREQUENCIES, LICENSES, THEMES
 
 PREVIEW_ROWS = 25
-CHART_PARAMETERS = ("y", "chart_from", "chart_to")
+CHART_PARAMETERS = ("y", "chart_from", "chart_to", "colour")
 
 
 def _day(text: str | None) -> date | None:
@@ -40,8 +41,7 @@ def _context(request, municipality, **extra) -> dict:
     return {
         "municipality": municipality,
         "can_edit": rules.can_edit_data(request.user, municipality),
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **map_context(request, municipality),
         **extra,
     }
 
@@ -77,6 +77,15 @@ def catalogue(request):
         "data/catalogue.html",
         {"result": result, "filter": f, "facets": facets, "theme_labels": dict(THEMES)},
     )
+
+
+@require_GET
+def outlines(request, slug: str):
+    """The district outlines every map of the municipality draws without a base map."""
+    municipality = municipality_get(slug)
+    response = JsonResponse(selectors.outlines_geojson(municipality))
+    response["Content-Type"] = "application/geo+json"
+    return response
 
 
 def municipality_data(request, slug: str):
@@ -118,6 +127,9 @@ def dataset_detail(request, slug: str, name: str):
                 dataset, time_col, y, dataset.display_title,
                 start=period["chart_from"], end=period["chart_to"],
             )  # fmt: skip
+    colours = charts.colour_columns(dataset) if dataset.has_geometry else []
+    colour = request.GET.get("colour") if request.GET.get("colour") in colours else None
+    colour = colour or next(iter(colours), None)
     imports = list(dataset.imports.select_related("created_by")[:10])
     return render(
         request,
@@ -132,6 +144,9 @@ def dataset_detail(request, slug: str, name: str):
             error=error,
             chart=chart,
             chart_column=y,
+            colours=[(n, (dataset.column(n) or {}).get("title") or n) for n in colours],
+            value_column=colour,
+            value_label=((dataset.column(colour) or {}).get("title") or colour) if colour else "",
             chart_span=chart_span,
             period=period,
             numeric=[(n, (dataset.column(n) or {}).get("title") or n) for n in numeric],

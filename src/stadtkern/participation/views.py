@@ -6,7 +6,6 @@ Every page works without JavaScript; the ballot's running total is a small extra
 
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import Throttled, client_address
 
@@ -87,7 +87,7 @@ def process(request, slug: str, process_slug: str):
         "voting_over": voting_over(process),
         "can_manage": rules.can_manage_process(request.user, process),
         "proposals": proposals, "places": places,
-        "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION, "can_propose": rules.can_propose(request.user, process, running),
+        **map_context(request, process.municipality), "can_propose": rules.can_propose(request.user, process, running),
     })  # fmt: skip
 
 
@@ -262,7 +262,7 @@ def proposal_new(request, slug: str, process_slug: str):
         "fields": process.municipality.fields_of_action.all(),
         # The picker starts where the other proposals are, so that the town is in view.
         "places": proposal_places(proposals_of(process)) or {"type": "FeatureCollection", "features": []},
-        "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **map_context(request, process.municipality),
     }, status=422 if errors else 200)  # fmt: skip
 
 

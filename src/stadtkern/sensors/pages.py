@@ -3,7 +3,6 @@ values, and each Datastream as a chart over a chosen interval."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stadtkern.core.charts import Reference, line
+from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 
 from .aggregation import FUNCTIONS, INTERVALS, aggregate
@@ -125,7 +125,7 @@ def things(request, slug: str):
     return render(request, "sensors/things.html", {
         "municipality": municipality, "things": thing_list,
         "geojson": {"type": "FeatureCollection", "features": features},
-        "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **map_context(request, municipality),
     })  # fmt: skip
 
 

@@ -12,9 +12,7 @@
     var element = box.querySelector("[data-picker-map]");
     box.hidden = false;
     var map = L.map(element, { attributionControl: !!box.dataset.tiles, keyboard: true });
-    if (box.dataset.tiles) {
-      L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || "" }).addTo(map);
-    }
+    window.StadtkernMaps.base(map, box, false);  // the base map or the district outlines
     var others = JSON.parse(document.getElementById(box.dataset.source).textContent);
     var layer = L.geoJSON(others, {
       pointToLayer: function (f, latlng) {
