@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import frontdoor, selectors, services
 from .forms import TokenForm
 from .middleware import busy_response
 from .models import ApiToken
@@ -23,12 +23,43 @@ from .problems import database_busy
 
 
 def home(request):
+    """The front door: calls to act, every municipality, the newest data, a search box."""
+    municipalities = list(selectors.municipality_list())
+    calls = frontdoor.calls(request)
+    by_id = {m.pk: m for m in municipalities}
+    for m in municipalities:
+        m.calls = [c for c in calls if c.municipality_id == m.pk]
     return render(
         request,
         "core/home.html",
         {
-            "municipalities": selectors.municipality_list(),
-            "mine": selectors.municipalities_of(request.user),
+            "municipalities": municipalities,
+            "calls": [(c, by_id.get(c.municipality_id)) for c in calls],
+            "news": [
+                (label, [(i, by_id.get(i.municipality_id)) for i in items])
+                for label, items in frontdoor.news(request)
+            ],  # fmt: skip
+        },
+    )
+
+
+def search(request):
+    """Strategies, measures, datasets and sensor streams of every municipality, as far as
+    the visitor may see them."""
+    query = request.GET.get("q", "")
+    by_id = {m.pk: m for m in selectors.municipality_list()}
+    groups = [
+        (label, [(h, by_id.get(h.municipality_id)) for h in hits])
+        for label, hits in frontdoor.search(request, query)
+    ]
+    return render(
+        request,
+        "core/search.html",
+        {
+            "query": frontdoor.clean_query(query),
+            "groups": [g for g in groups if g[1]],
+            "searched": len(frontdoor.clean_query(query)) >= 2,
+            "total": sum(len(hits) for _label, hits in groups),
         },
     )
 

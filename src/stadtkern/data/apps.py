@@ -9,7 +9,8 @@ class DataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals, sqlfunctions
+        from . import frontdoor, signals, sqlfunctions
 
         sqlfunctions.connect_signal()
         signals.connect()
+        frontdoor.register()

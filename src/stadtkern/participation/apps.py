@@ -7,3 +7,8 @@ class ParticipationConfig(AppConfig):
     label = "participation"
     verbose_name = _("Participation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import frontdoor
+
+        frontdoor.register()

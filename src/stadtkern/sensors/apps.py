@@ -7,3 +7,8 @@ class SensorsConfig(AppConfig):
     label = "sensors"
     verbose_name = _("Sensor data (SensorThings API)")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import frontdoor
+
+        frontdoor.register()

@@ -6,3 +6,8 @@ class StrategyConfig(AppConfig):
     name = "stadtkern.strategy"
     label = "strategy"
     verbose_name = _("Strategy")
+
+    def ready(self):
+        from . import frontdoor
+
+        frontdoor.register()
