@@ -308,6 +308,22 @@ DATASTORE_SQL_ROLE = env("DATASTORE_SQL_ROLE", "stadtkern_sql_reader") or "stadt
 MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
+
+# E-mail (invitations): an SMTP server when EMAIL_HOST is set; otherwise the mails are
+# written to the server's console, where the operator (or a demo) reads the link.
+EMAIL_HOST = env("EMAIL_HOST", "") or ""
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "stadtkern@localhost") or "stadtkern@localhost"
+INVITATION_DAYS = envint("INVITATION_DAYS", 7, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
 
 # Public address of the instance, for absolute links in the DCAT-AP.de catalogue and

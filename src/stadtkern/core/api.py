@@ -135,7 +135,7 @@ def municipality_list(request):
 def municipality_create(request, payload: MunicipalityIn):
     """Create a municipality (site staff only)."""
     _require(rules.can_create_municipality(request.auth))
-    return Status(201, services.municipality_create(**payload.dict()))
+    return Status(201, services.municipality_create(**payload.dict(), by=request.auth))
 
 
 @router.get("/municipalities/{slug}", response=MunicipalityOut, auth=READ)
@@ -149,7 +149,7 @@ def municipality_update(request, slug: Slug, payload: MunicipalityPatch):
     municipality = selectors.municipality_get(slug)
     _require(rules.can_manage_municipality(request.auth, municipality))
     return services.municipality_update(
-        municipality=municipality, **payload.dict(exclude_unset=True)
+        municipality=municipality, by=request.auth, **payload.dict(exclude_unset=True)
     )
 
 
@@ -170,7 +170,9 @@ def member_set(request, slug: Slug, username: Username, payload: MemberIn):
     municipality = selectors.municipality_get(slug)
     _require(rules.can_manage_municipality(request.auth, municipality))
     user = get_object_or_404(User, username=username)
-    membership = services.membership_set(user=user, municipality=municipality, role=payload.role)
+    membership = services.membership_set(
+        user=user, municipality=municipality, role=payload.role, by=request.auth
+    )
     return {"username": user.username, "role": membership.role}
 
 
@@ -179,7 +181,7 @@ def member_remove(request, slug: Slug, username: Username):
     municipality = selectors.municipality_get(slug)
     _require(rules.can_manage_municipality(request.auth, municipality))
     user = get_object_or_404(User, username=username)
-    services.membership_remove(user=user, municipality=municipality)
+    services.membership_remove(user=user, municipality=municipality, by=request.auth)
     return Status(204, None)
 
 

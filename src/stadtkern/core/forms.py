@@ -43,3 +43,70 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from .models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["role"].initial = Role.EDITOR
+
+
+class BaseMapForm(forms.Form):
+    map_tile_url = forms.CharField(
+        label=_("Base map tiles"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "An XYZ address with {z}, {x} and {y}, or a WMTS RESTful address with "
+            "{TileMatrix}, {TileRow} and {TileCol}. Empty: no base map, so no visitor "
+            "data goes to a map service."
+        ),  # fmt: skip
+    )
+    map_tile_attribution = forms.CharField(
+        label=_("Attribution of the base map"), max_length=300, required=False,
+        help_text=_("As its provider asks, e.g. © GeoBasis-DE / BKG (2026) CC BY 4.0."),
+    )  # fmt: skip
+
+
+class MunicipalityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name"), max_length=80, help_text=_("Used in addresses, e.g. musterstadt.")
+    )
+    ags = forms.CharField(
+        label=_("AGS (official municipality key)"), max_length=8, required=False,
+        help_text=_("Eight digits, e.g. 05170024; may stay empty only for an association."),
+    )  # fmt: skip
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    state = forms.ChoiceField(label=_("Federal state"), choices=[])
+    population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Bundesland, MunicipalityKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = MunicipalityKind.choices
+        self.fields["state"].choices = Bundesland.choices
+
+
+class AccountForm(forms.Form):
+    """A new account for someone accepting an invitation."""
+
+    username = forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        help_text=_("Letters, digits and . @ + - _ only."),
+    )  # fmt: skip
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=1)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from .audit import readable
 from .models import ApiToken, AuditEntry, Municipality
 
 
@@ -37,6 +38,20 @@ def audit_for(*, municipality: Municipality, object_type: str, object_id: int, l
     return AuditEntry.objects.filter(
         municipality=municipality, object_type=object_type, object_id=object_id
     ).select_related("user")[:limit]
+
+
+def audit_of_types(*, municipality: Municipality, object_types, limit: int = 30):
+    """The latest changes of some kinds (members, invitations, settings), readable."""
+    return readable(
+        AuditEntry.objects.filter(
+            municipality=municipality, object_type__in=object_types
+        ).select_related("user")[:limit]
+    )
+
+
+def audit_readable(**kwargs) -> list[AuditEntry]:
+    """The trail of one object for a page: field labels, names, dates as the reader writes."""
+    return readable(audit_for(**kwargs))
 
 
 def tokens_of(user):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from stadtkern.core import rules
 from stadtkern.core.forms import apply_service_errors
-from stadtkern.core.selectors import audit_for, municipality_get
+from stadtkern.core.selectors import audit_readable, municipality_get
 
 from . import selectors, services
 from .forms import GoalForm, MeasureForm, SimpleForm, VisionForm
@@ -110,7 +110,9 @@ def measure_list(request, slug: str):
 def _audit(request, municipality, obj):
     if not rules.can_view_audit(request.user, municipality):
         return None
-    return audit_for(municipality=municipality, object_type=obj._meta.model_name, object_id=obj.pk)
+    return audit_readable(
+        municipality=municipality, object_type=obj._meta.model_name, object_id=obj.pk
+    )
 
 
 def measure_detail(request, slug: str, pk: int):

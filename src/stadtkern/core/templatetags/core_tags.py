@@ -1,0 +1,18 @@
+"""Template helpers of every page: what the visitor may do where the navigation asks."""
+
+from django import template
+
+from stadtkern.core import rules
+
+register = template.Library()
+
+
+@register.filter
+def may_manage(user, municipality) -> bool:
+    """Whether the user administers the municipality (its members and settings)."""
+    return municipality is not None and rules.can_manage_municipality(user, municipality)
+
+
+@register.filter
+def may_create_municipality(user) -> bool:
+    return rules.can_create_municipality(user)
