@@ -2,10 +2,7 @@
 (served here by a tile server in the test), district outlines otherwise, features
 coloured with a legend below the map, and values reached by keyboard."""
 
-import base64
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
@@ -13,34 +10,6 @@ from playwright.sync_api import expect
 from stadtkern.data.demo import demo_load_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# A 1×1 grey PNG; Leaflet stretches it over the tile.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO4c+cOAAUAAmXtFB0AAAAASUVORK5CYII="
-)
-
-
-@pytest.fixture
-def tiles():
-    """A tile server on a free local port; it notes every path asked for."""
-    asked = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the standard library's name)
-            asked.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(PNG)))
-            self.end_headers()
-            self.wfile.write(PNG)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", asked
-    server.shutdown()
 
 
 @pytest.fixture

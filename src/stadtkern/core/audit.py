@@ -70,6 +70,7 @@ def readable(entries) -> list:
     """Give each audit entry ``rows``: (field label, before, after) for every changed field,
     with choices by their label, related objects by their name, dates in the reader's
     format and yes/no for flags."""
+    from django.utils import formats
     from django.utils.translation import gettext as _
 
     def show(field, value, names):
@@ -89,6 +90,8 @@ def readable(entries) -> list:
             return _moment(value)
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
+        if isinstance(value, int | float) and abs(value) >= 10000:  # 84.300, not a year
+            return formats.number_format(value, use_l10n=True, force_grouping=True)
         return str(value)
 
     entries = list(entries)
@@ -96,6 +99,8 @@ def readable(entries) -> list:
         model = _model_named(entry.object_type)
         rows = []
         for key, before, after in entry.changes():
+            if key == "id":
+                continue
             field = _field_of(model, key)
             names = {}
             if field is not None and field.is_relation:
@@ -107,12 +112,8 @@ def readable(entries) -> list:
                 if field is not None and hasattr(field, "verbose_name")
                 else key
             )
-            rows.append(
-                (
-                    label[:1].upper() + label[1:],
-                    show(field, before, names),
-                    show(field, after, names),
-                )
-            )
+            shown = (show(field, before, names), show(field, after, names))
+            if shown[0] != shown[1]:  # "" and None alike
+                rows.append((label[:1].upper() + label[1:], *shown))
         entry.rows = rows
     return entries

@@ -128,7 +128,10 @@ class Membership(models.Model):
     """The role a user holds in one municipality."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("account"),
     )
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="memberships"
@@ -144,7 +147,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.municipality} ({self.role})"
+        return f"{self.user} @ {self.municipality}"
 
 
 class ApiToken(models.Model):
