@@ -30,7 +30,7 @@ def test_a_code_holder_votes_with_the_keyboard(page, live_server, vote):
     page.get_by_label("Trinkbrunnen am Markt").press("Space")
     page.get_by_label("Blühwiese Südring").check()
     expect(page.locator("output.ballot-total")).to_have_text(
-        "Gewählt: 2 Projekte, zusammen 30.000 von 100.000"
+        "Gewählt: 2 Projekte für 30.000 € von 100.000 €."
     )
     page.get_by_role("button", name="Stimme abgeben").press("Enter")
     expect(page.get_by_role("status")).to_have_text("Ihre Stimme wurde gespeichert.")
@@ -49,9 +49,61 @@ def test_a_refused_ballot_is_announced_and_the_choice_kept(page, live_server, vo
     ):
         page.get_by_label(title).check()
     page.get_by_role("button", name="Stimme abgeben").click()
-    expect(page.get_by_role("alert")).to_contain_text("Wählen Sie höchstens 3 Projekte.")
+    expect(page.locator("#ballot-errors")).to_contain_text("Wählen Sie höchstens 3 Projekte.")
     expect(page.get_by_label("Jugendtreff Nord")).to_be_checked()
     assert not budget.ballots.exists()
+
+
+def test_a_choice_over_the_budget_is_warned_of_before_it_is_cast(page, live_server, alpha):
+    budget = make_budget(make_process(alpha), kind="knapsack")
+    page.goto(f"{live_server.url}/m/alpha/participation/bhh-2026/budgets/{budget.pk}/vote/")
+    warning = page.locator(".ballot-warning")
+    expect(warning).to_be_hidden()
+    for title in ("Jugendtreff Nord", "Fahrradbügel am Bahnhof", "Trinkbrunnen am Markt"):
+        page.get_by_label(title).check()
+    # 110.000 € of 100.000 €: announced at once (role="alert"), before anything is sent.
+    expect(warning).to_be_visible()
+    expect(warning).to_have_attribute("role", "alert")
+    expect(warning).to_contain_text("10.000 € mehr als das Budget")
+    expect(page.locator(".ballot-fill")).to_have_class(re.compile("over"))
+    page.get_by_label("Trinkbrunnen am Markt").uncheck()
+    expect(warning).to_be_hidden()
+    # In English, the same in English money.
+    page.goto(f"{live_server.url}/en/m/alpha/participation/bhh-2026/budgets/{budget.pk}/vote/")
+    for title in ("Jugendtreff Nord", "Fahrradbügel am Bahnhof", "Trinkbrunnen am Markt"):
+        page.get_by_label(title).check()
+    expect(page.locator(".ballot-warning")).to_contain_text("costs €10,000 more than the budget")
+
+
+def test_an_editor_reports_the_implementation_and_everyone_reads_it(
+    page, live_server, alpha, personas
+):
+    from conftest import PASSWORD
+
+    budget = make_budget(make_process(alpha, running=PhaseKind.IMPLEMENTATION))
+    budget.projects.filter(ref__in=["1", "5"]).update(selected=True)
+    budget.projects.exclude(ref__in=["1", "5"]).update(selected=False)
+    page.goto(f"{live_server.url}/login/?next=/m/alpha/participation/bhh-2026/")
+    page.get_by_label("Benutzername").fill("editor")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Was aus den ausgewählten Projekten wurde").click()
+    expect(page.get_by_role("heading", level=2)).to_have_count(2)
+    page.get_by_role("link", name=re.compile("Aktualisieren.*Trinkbrunnen am Markt")).click()
+    page.get_by_role("combobox", name="Status (Pflichtfeld)").select_option("in_progress")
+    page.get_by_role("spinbutton", name="Fortschritt in Prozent").fill("45")
+    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("link", name=re.compile("Aktualisieren.*Trinkbrunnen am Markt")).click()
+    page.locator("#id_day").fill("2026-03-02")
+    page.get_by_role("textbox", name="Was geschehen ist (Pflichtfeld)").fill("Auftrag vergeben.")
+    page.get_by_role("button", name="Meldung veröffentlichen").click()
+    page.get_by_role("button", name="editor abmelden").click()
+    page.goto(f"{live_server.url}/m/alpha/participation/bhh-2026/implementation/")
+    article = page.get_by_role("article").filter(has_text="Trinkbrunnen am Markt")
+    expect(article).to_contain_text("in Umsetzung")
+    expect(article).to_contain_text("45 % erledigt")
+    expect(article).to_contain_text("02.03.2026: Auftrag vergeben.")
+    expect(article.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "45")
 
 
 @pytest.mark.parametrize("path", ["LIST", "PROCESS", "VOTE", "RESULTS", "/en/VOTE", "/en/RESULTS"])
@@ -219,7 +271,7 @@ def test_an_editor_adds_a_project_and_a_mistake_is_announced(page, live_server, 
     page.goto(f"{live_server.url}/m/alpha/participation/bhh/setup/")
     form = page.locator("form", has=page.get_by_role("button", name="Projekt hinzufügen"))
     form.get_by_label("Nummer").fill("1")  # taken
-    form.get_by_label("Titel").fill("Doppelt")
+    form.get_by_role("textbox", name="Titel (Pflichtfeld)").fill("Doppelt")
     form.get_by_label("Kosten in Euro").fill("100")
     form.get_by_role("button", name="Projekt hinzufügen").click()
     expect(page.get_by_role("alert").first).to_be_visible()
@@ -228,7 +280,7 @@ def test_an_editor_adds_a_project_and_a_mistake_is_announced(page, live_server, 
     ).to_be_visible()
     form = page.locator("form", has=page.get_by_role("button", name="Projekt hinzufügen"))
     form.get_by_label("Nummer").fill("N-1")
-    form.get_by_label("Titel").fill("Neue Bank")
+    form.get_by_role("textbox", name="Titel (Pflichtfeld)").fill("Neue Bank")
     form.get_by_label("Kosten in Euro").fill("900")
     form.get_by_role("button", name="Projekt hinzufügen").click()
     expect(page.get_by_role("cell", name="Neue Bank", exact=True)).to_be_visible()

@@ -11,7 +11,7 @@ share instead of letting the largest one take everything.
 
 import hashlib
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -49,15 +49,119 @@ FINISHED_PROJECTS = [
 # How many of the 1,400 demo voters live in each district.
 DISTRICTS = {"Innenstadt": 560, "Nord": 420, "Süd": 280, "Ost": 140}
 
+# number, title, English title, cost, district, place (lon, lat), description
 OPEN_PROJECTS = [
-    ("1", "Digitale Anzeigetafeln an Bushaltestellen", 35_000),
-    ("2", "Wasserspielplatz im Stadtpark", 48_000),
-    ("3", "Mehr Mülleimer mit Füllstandssensor", 20_000),
-    ("4", "Lastenräder zum Ausleihen", 26_000),
-    ("5", "Öffentliche Toilette am Busbahnhof", 55_000),
-    ("6", "Pflanzkübel und Bänke am Rathausplatz", 17_000),
-    ("7", "Offene Werkstatt für Jugendliche", 30_000),
+    (
+        "1",
+        "Digitale Anzeigetafeln an Bushaltestellen",
+        "Digital displays at bus stops",
+        35_000,
+        "Innenstadt",
+        (6.6041, 51.4514),
+        "An den fünf meistgenutzten Haltestellen zeigen Tafeln die nächsten Abfahrten in Echtzeit, "
+        "auch als Ansage auf Knopfdruck. Die Daten kommen aus der Schnittstelle des Verkehrsverbunds.",
+    ),
+    (
+        "2",
+        "Wasserspielplatz im Stadtpark",
+        "Water playground in the town park",
+        48_000,
+        "Nordost",
+        (6.6142, 51.4566),
+        "Pumpen, Rinnen und Staustufen zum Spielen mit Wasser für Kinder bis zwölf Jahre, neben dem "
+        "bestehenden Spielplatz. Das Wasser läuft im Kreis und wird gefiltert; im Winter bleibt die "
+        "Anlage leer.",
+    ),
+    (
+        "3",
+        "Mehr Mülleimer mit Füllstandssensor",
+        "More litter bins with fill sensors",
+        20_000,
+        "Innenstadt",
+        (6.6019, 51.4498),
+        "Vierzig Mülleimer in der Fußgängerzone melden über das LoRaWAN-Funknetz, wann sie voll sind. "
+        "Die Stadtreinigung leert sie, bevor sie überlaufen, und fährt seltener leere Eimer an.",
+    ),
+    (
+        "4",
+        "Lastenräder zum Ausleihen",
+        "Cargo bikes to borrow",
+        26_000,
+        "Süd",
+        (6.6065, 51.4431),
+        "Sechs Lastenräder, davon zwei mit Kindersitzen, an drei Stationen; ausleihen per App oder "
+        "mit dem Bibliotheksausweis, die ersten drei Stunden kostenlos.",
+    ),
+    (
+        "5",
+        "Öffentliche Toilette am Busbahnhof",
+        "Public toilet at the bus station",
+        55_000,
+        "West",
+        (6.5938, 51.4502),
+        "Eine barrierefreie, selbstreinigende Toilette mit Wickeltisch, rund um die Uhr geöffnet.",
+    ),
+    (
+        "6",
+        "Pflanzkübel und Bänke am Rathausplatz",
+        "Planters and benches at the town hall square",
+        17_000,
+        "Innenstadt",
+        (6.6030, 51.4521),
+        "Zwölf große Pflanzkübel mit Bäumen spenden Schatten; dazwischen Bänke mit Rücken- und "
+        "Armlehnen, damit auch Ältere gut aufstehen.",
+    ),
+    (
+        "7",
+        "Offene Werkstatt für Jugendliche",
+        "Open workshop for young people",
+        30_000,
+        "Nordwest",
+        (6.5952, 51.4580),
+        "Werkzeug, 3D-Drucker und Anleitung an zwei Nachmittagen pro Woche im Jugendzentrum, betreut "
+        "von Ehrenamtlichen aus dem Handwerk.",
+    ),
 ]
+# Simple pictures for three projects, drawn here so that the demo ships no image files.
+PICTURES = {
+    "2": "Zeichnung: Kinder spielen an Wasserrinnen im Park",
+    "4": "Zeichnung: ein Lastenrad mit Transportkiste",
+    "6": "Zeichnung: Baum im Pflanzkübel neben einer Bank",
+}
+
+
+def _picture(ref: str) -> bytes:
+    """A flat drawing for a demo project, as PNG bytes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 320), "#dcebf5")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 230, 480, 320), fill="#8cbf73")  # grass
+    if ref == "2":  # water channels and drops
+        draw.rectangle((60, 220, 420, 245), fill="#4a90c8")
+        for x in (120, 200, 280, 360):
+            draw.ellipse((x - 14, 150, x + 14, 190), fill="#4a90c8")
+            draw.polygon([(x - 12, 160), (x + 12, 160), (x, 128)], fill="#4a90c8")
+        draw.ellipse((40, 40, 100, 100), fill="#f2c14e")  # sun
+    elif ref == "4":  # a cargo bike
+        for x in (130, 350):
+            draw.ellipse((x - 45, 185, x + 45, 275), outline="#2b3a42", width=8)
+        draw.rectangle((100, 120, 230, 190), fill="#d9693f")
+        draw.line((230, 190, 350, 230, 320, 140, 230, 190), fill="#2b3a42", width=8)
+        draw.line((320, 140, 300, 110), fill="#2b3a42", width=8)
+    else:  # a tree in a planter beside a bench
+        draw.rectangle((90, 200, 190, 250), fill="#8a6d4b")
+        draw.rectangle((132, 120, 148, 200), fill="#6b4f32")
+        draw.ellipse((80, 40, 200, 150), fill="#3f7f3a")
+        draw.rectangle((250, 190, 420, 205), fill="#6b4f32")
+        draw.rectangle((250, 160, 420, 172), fill="#6b4f32")
+        for x in (265, 405):
+            draw.rectangle((x - 5, 205, x + 5, 240), fill="#2b3a42")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def _at(day: str) -> datetime:
@@ -108,7 +212,50 @@ def _finished(municipality: Municipality) -> Process:
             ballots.append(Ballot(budget=budget, key=key, projects=list(dict.fromkeys(chosen))[:5]))
     Ballot.objects.bulk_create(ballots, batch_size=2000)
     services.budget_count(budget=budget)
+    _implementation(budget)
     return process
+
+
+# What became of the selected projects of 2025: status, progress, updates on the way.
+PROGRESS = [
+    ("done", 100, [("2026-03-12", "Aufträge vergeben."), ("2026-06-30", "Fertig und in Betrieb.")]),
+    (
+        "in_progress",
+        60,
+        [
+            ("2026-04-02", "Planung abgeschlossen, Bauantrag gestellt."),
+            ("2026-09-15", "Bau begonnen; Fertigstellung im Frühjahr erwartet."),
+        ],
+    ),
+    ("in_progress", 35, [("2026-05-20", "Standorte mit dem Bezirksbeirat abgestimmt.")]),
+    ("delayed", 20, [("2026-07-01", "Lieferschwierigkeiten: Der Bau beginnt später als geplant.")]),
+    ("planned", 0, []),
+]
+MEASURE_OF = {"WLAN": "WLAN", "Parkplätze": "Park", "Trinkbrunnen": "kühler Orte"}
+
+
+def _implementation(budget) -> None:
+    from stadtkern.core.models import User as Account
+    from stadtkern.strategy.models import Measure
+
+    from .implementation import implementation_note, implementation_set
+
+    editor = Account.objects.filter(memberships__municipality=budget.process.municipality,
+                                    memberships__role="admin").first()  # fmt: skip
+    if editor is None:
+        return
+    measures = Measure.objects.filter(municipality=budget.process.municipality)
+    for k, project in enumerate(budget.projects.filter(selected=True).order_by("position")):
+        status, progress, notes = PROGRESS[k % len(PROGRESS)]
+        word = next((w for w in MEASURE_OF if w in project.title), None)
+        measure = measures.filter(title__icontains=MEASURE_OF[word]).first() if word else None
+        implementation_set(
+            project=project, user=editor, status=status, progress=progress, measure=measure
+        )
+        for day, text in notes:
+            implementation_note(
+                project=project, user=editor, day=date.fromisoformat(day), text=text
+            )
 
 
 def _open(municipality: Municipality) -> tuple[Process, list[str]]:
@@ -131,8 +278,12 @@ def _open(municipality: Municipality) -> tuple[Process, list[str]]:
         process=process, name="Gesamtstadt", amount=Decimal(150_000), ballot_kind=BallotKind.KNAPSACK,
         rule="equalshares/add1", min_projects=1,
     )  # fmt: skip
-    for ref, title, cost in OPEN_PROJECTS:
-        services.project_create(budget=budget, ref=ref, title=title, cost=Decimal(cost))
+    for ref, title, title_en, cost, district, (lon, lat), text in OPEN_PROJECTS:
+        services.project_create(
+            budget=budget, ref=ref, title=title, title_en=title_en, cost=Decimal(cost),
+            category=district, longitude=lon, latitude=lat, description=text,
+            image=_picture(ref) if ref in PICTURES else None, image_alt=PICTURES.get(ref, ""),
+        )  # fmt: skip
     return process, services.voting_codes_create(process=process, count=5)
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stadtkern.core.forms import DateInput, DateTimeInput
 
 from .assemblies import SHARES_EXAMPLE, parse_shares
-from .models import BallotKind, PhaseKind, QuestionKind, TieBreak
+from .models import BallotKind, ImplementationStatus, PhaseKind, QuestionKind, TieBreak
 from .outcomes import RULES
 
 SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
@@ -110,6 +110,33 @@ class ProjectForm(forms.Form):
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
         max_length=10000,
     )  # fmt: skip
+    title_en = forms.CharField(label=_("Title (English)"), max_length=500, required=False)
+    category = forms.CharField(
+        label=_("District or topic"), max_length=300, required=False,
+        help_text=_("Shown beside the title on the ballot."),
+    )  # fmt: skip
+    latitude = forms.FloatField(
+        label=_("Latitude"), min_value=-90, max_value=90, required=False,
+        help_text=_("The place on the ballot's map, in degrees, e.g. 51.45."),
+    )  # fmt: skip
+    longitude = forms.FloatField(
+        label=_("Longitude"), min_value=-180, max_value=180, required=False,
+        help_text=_("e.g. 6.63"),
+    )  # fmt: skip
+    image = forms.FileField(
+        label=_("Picture (JPEG, PNG or WebP, at most 8 MB)"), required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )  # fmt: skip
+    image_alt = forms.CharField(
+        label=_("What does the picture show? (for people who cannot see it)"), max_length=300,
+        required=False,
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
+        return data
 
 
 class SurveyForm(NamedForm):
@@ -201,3 +228,35 @@ class SurveyEditForm(WithoutSlug, SurveyForm):
 
 class AssemblyEditForm(WithoutSlug, AssemblyForm):
     pass
+
+
+class ImplementationForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ImplementationStatus.choices)
+    progress = forms.IntegerField(label=_("Progress in percent"), min_value=0, max_value=100)
+    measure = forms.ModelChoiceField(
+        label=_("Measure of the strategy that carries it"), queryset=None, required=False,
+        empty_label=_("none"),
+    )  # fmt: skip
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        from stadtkern.strategy.models import Measure
+
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = Measure.objects.filter(
+            municipality=municipality
+        ).order_by("title")
+
+
+class NoteForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DateInput())
+    text = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    image = forms.FileField(
+        label=_("Picture (JPEG, PNG or WebP, at most 8 MB)"), required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )  # fmt: skip
+    image_alt = forms.CharField(
+        label=_("What does the picture show? (for people who cannot see it)"), max_length=300,
+        required=False,
+    )  # fmt: skip

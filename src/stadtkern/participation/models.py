@@ -10,7 +10,7 @@ to the ballot.
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +162,10 @@ class Project(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField(default=0)
     selected = models.BooleanField(_("funded"), null=True, blank=True)
+    # A picture voters see on the ballot, re-encoded without metadata (as for proposals).
+    image = models.BinaryField(null=True, blank=True, editable=False)
+    image_type = models.CharField(max_length=20, blank=True)
+    image_alt = models.CharField(_("description of the image"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -173,6 +177,12 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.title_en if get_language() == "en" and self.title_en else self.title
 
 
 class VotingCode(models.Model):
@@ -526,3 +536,59 @@ class Volunteer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImplementationStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    DELAYED = "delayed", _("delayed")
+    DROPPED = "dropped", _("dropped")
+
+
+class Implementation(models.Model):
+    """After the vote: how a selected project is being carried out, reported to the public
+    (accountability), with the measure of the strategy that carries it."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="implementation")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImplementationStatus.choices,
+        default=ImplementationStatus.PLANNED,
+    )  # fmt: skip
+    progress = models.PositiveSmallIntegerField(
+        _("progress in percent"), default=0, validators=[MaxValueValidator(100)]
+    )
+    measure = models.ForeignKey(
+        "strategy.Measure", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="implementations", verbose_name=_("measure"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("implementation")
+        verbose_name_plural = _("implementations")
+
+    def __str__(self) -> str:
+        return str(self.project)
+
+
+class ImplementationUpdate(models.Model):
+    """A dated note on the way: what happened, optionally with a picture."""
+
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="updates"
+    )
+    day = models.DateField(_("date"))
+    text = models.TextField(_("what happened"), max_length=5000)
+    image = models.BinaryField(null=True, blank=True, editable=False)
+    image_type = models.CharField(max_length=20, blank=True)
+    image_alt = models.CharField(_("description of the image"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name = _("implementation update")
+        verbose_name_plural = _("implementation updates")
+
+    def __str__(self) -> str:
+        return f"{self.implementation}: {self.day}"

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from stadtkern.core.money import money
 from stadtkern.core.selectors import municipality_get
 
 from . import pabulib, rules
@@ -138,14 +138,6 @@ def own_ballot(budget: Budget, user) -> Ballot | None:
     return budget.ballots.filter(key=ballot_key(budget, user=user)).first()
 
 
-def money(value, currency: str) -> str:
-    """Return an amount as people read it, in the format of the tables beside it:
-    110,000 EUR (English), 110.000 EUR (German); cents only where there are some."""
-    number = Decimal(str(value))
-    places = 0 if number == number.to_integral() else 2
-    return f"{number_format(number, places, force_grouping=True)} {currency}"
-
-
 def results_rows(budget: Budget) -> list[dict]:
     """Return each project of a counted budget with its score and the reason in words."""
     outcome = budget.outcome or {}
@@ -208,6 +200,18 @@ def proposals_of(process: Process):
             comment_count=Count("comments", distinct=True),
         )
     )
+
+
+def project_places(projects) -> dict | None:
+    """The projects of a ballot that have a place, as GeoJSON for its map (numbered as on
+    the ballot)."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+         "properties": {"number": p.ref, "label": f"{p.ref}. {p.display_title}",
+                        _("Cost"): money(p.cost, p.budget.currency)}}
+        for p in projects if p.latitude is not None and p.longitude is not None
+    ]  # fmt: skip
+    return {"type": "FeatureCollection", "features": features} if features else None
 
 
 def proposal_places(proposals) -> dict | None:

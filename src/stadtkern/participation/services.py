@@ -215,7 +215,9 @@ def _budget_clean(budget: Budget) -> None:
 
 # Once ballots are cast, only what no ballot depends on may change.
 BUDGET_FREE_FIELDS = {"name", "name_en"}
-PROJECT_FREE_FIELDS = {"title", "title_en", "description", "category", "latitude", "longitude"}
+PROJECT_FREE_FIELDS = {
+    "title", "title_en", "description", "category", "latitude", "longitude", "image_alt",
+}  # fmt: skip
 
 
 def _locked(instance, fields: dict, free: set, has_ballots: bool) -> None:
@@ -269,22 +271,43 @@ def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fie
     position = fields.pop("position", None)
     if position is None:
         position = budget.projects.count()
+    picture = _project_picture(fields)
     project = Project(budget=budget, ref=ref, title=title, cost=cost, position=position, **fields)
+    if picture:
+        project.image, project.image_type = picture
     project.full_clean()
     project.save()
     return project
+
+
+def _project_picture(fields: dict) -> tuple[bytes, str] | None:
+    """Take the uploaded picture out of the fields; re-encoded, with its description."""
+    upload = fields.pop("image", None)
+    if not upload:
+        return None
+    if not (fields.get("image_alt") or "").strip():
+        raise ValidationError(
+            {"image_alt": _("Describe the picture in a few words for people who cannot see it.")}
+        )
+    if getattr(upload, "size", 0) > IMAGE_MAX_BYTES:  # before reading it into memory
+        raise ValidationError({"image": _("An image may have at most 8 MB.")})
+    data = upload.read(IMAGE_MAX_BYTES + 1) if hasattr(upload, "read") else bytes(upload)
+    return _reencode(data)
 
 
 def project_update(*, project: Project, user, **fields) -> Project:
     """Change a project (editors); once ballots are cast, only its words and place."""
     budget = project.budget
     rules.require_editor(user, budget.process.municipality)
+    picture = _project_picture(fields)  # a picture may change at any time, like the words
     _locked(project, fields, PROJECT_FREE_FIELDS, budget.ballots.exists())
     ref = fields.get("ref", project.ref)
     if ref != project.ref and budget.projects.filter(ref=ref).exists():
         raise ValidationError({"ref": _("The budget has a project with this number already.")})
     for name, value in fields.items():
         setattr(project, name, value)
+    if picture:
+        project.image, project.image_type = picture
     project.full_clean()
     project.save()
     return project

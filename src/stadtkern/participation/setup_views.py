@@ -86,6 +86,9 @@ def process_setup(request, slug: str, process_slug: str):
     project_forms = {
         b.pk: ProjectForm(
             data if part == "project" and request.POST.get("budget") == str(b.pk) else None,
+            request.FILES
+            if part == "project" and request.POST.get("budget") == str(b.pk)
+            else None,
             prefix=f"project-{b.pk}",
         )
         for b in budgets
@@ -144,9 +147,11 @@ def setup_edit(request, slug: str, process_slug: str, kind: str, pk: int):
     if obj is None:
         raise Http404(_("No such part of the set-up."))
     blank = form_class()
-    initial = {field: getattr(obj, field) for field in blank.fields}
+    initial = {field: getattr(obj, field) for field in blank.fields if field != "image"}
     saving = request.method == "POST" and request.POST.get("action") != "delete"
-    form = form_class(request.POST if saving else None, initial=initial)
+    form = form_class(
+        request.POST if saving else None, request.FILES if saving else None, initial=initial
+    )
     removal_error = None
     if request.method == "POST":
         try:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import assembly_views, setup_views, survey_views, views
+from . import implementation_views as iv
 
 app_name = "participation"
 urlpatterns = [
@@ -35,6 +36,18 @@ urlpatterns = [
     path(
         "<slug:process_slug>/proposals/<int:pk>/image", views.proposal_image, name="proposal_image"
     ),
+    path("<slug:process_slug>/projects/<int:pk>/image", views.project_image, name="project_image"),
+    path("<slug:process_slug>/implementation/", iv.implementation_page, name="implementation"),
+    path(
+        "<slug:process_slug>/implementation/<int:pk>/",
+        iv.implementation_edit,
+        name="implementation_edit",
+    ),
+    path(
+        "<slug:process_slug>/implementation/updates/<int:pk>/image",
+        iv.update_image,
+        name="update_image",
+    ),  # fmt: skip
     path("<slug:process_slug>/budgets/<int:budget_id>/vote/", views.vote, name="vote"),
     path("<slug:process_slug>/budgets/<int:budget_id>/results/", views.results, name="results"),
 ]

@@ -25,6 +25,7 @@ from .models import (
     Comment,
     PhaseKind,
     Process,
+    Project,
     ProposalStatus,
     Survey,
     SurveyKind,
@@ -34,6 +35,7 @@ from .selectors import (
     current_phase,
     own_ballot,
     process_get,
+    project_places,
     proposal_places,
     proposals_of,
     results_rows,
@@ -155,9 +157,12 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
                 _("Your changed ballot was saved.") if replaced else _("Your ballot was saved."),
             )
             return redirect("participation:process", slug=slug, process_slug=process.slug)
+    projects = list(budget.projects.defer("image"))
     return render(request, "participation/vote.html", {
         "municipality": process.municipality, "process": process, "budget": budget,
-        "projects": budget.projects.all(), "open": rules.phase_allows(running, "vote") and process.published,
+        "projects": projects, "open": rules.phase_allows(running, "vote") and process.published,
+        "project_places": project_places(projects), "pictured": _pictured(budget),
+        **map_context(request, process.municipality),
         "verified": verified, "has_voted": mine is not None, "errors": errors,
         "chosen": chosen, "points": points, "places": range(1, (budget.max_projects or budget.projects.count()) + 1),
     }, status=status or (422 if errors else 200))  # fmt: skip
@@ -327,6 +332,21 @@ def proposal(request, slug: str, process_slug: str, pk: int):
         "can_review": rules.can_review(request.user, process),
         "statuses": [s for s in ProposalStatus.choices if s[0] != ProposalStatus.SUBMITTED],
     }, status=422 if errors else 200)  # fmt: skip
+
+
+def _pictured(budget) -> set[int]:
+    return set(budget.projects.exclude(image=None).values_list("pk", flat=True))
+
+
+def project_image(request, slug: str, process_slug: str, pk: int):
+    process = _process(request, slug, process_slug)
+    found = Project.objects.filter(pk=pk, budget__process=process).exclude(image=None).first()
+    if found is None:
+        raise Http404(_("No such picture."))
+    response = HttpResponse(bytes(found.image), content_type=found.image_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def proposal_image(request, slug: str, process_slug: str, pk: int):

@@ -16,3 +16,11 @@ def may_manage(user, municipality) -> bool:
 @register.filter
 def may_create_municipality(user) -> bool:
     return rules.can_create_municipality(user)
+
+
+@register.filter(name="money")
+def money_filter(value, currency="EUR") -> str:
+    """``{{ amount|money:budget.currency }}``: 150.000 € in German, €150,000 in English."""
+    from stadtkern.core.money import money
+
+    return "" if value is None or value == "" else money(value, currency or "EUR")

@@ -94,7 +94,7 @@ def test_a_knapsack_ballot_over_the_budget_is_refused(client, people, token_for,
     assert response.json()["errors"] == [
         {
             "field": "projects",
-            "message": "The chosen projects cost 110,000 EUR, more than the budget of 100,000 EUR.",
+            "message": "The chosen projects cost €110,000, more than the budget of €100,000.",
         }
     ]
     assert cast(client, auth, budget, {"projects": ["3", "4", "5"]}).status_code == 200

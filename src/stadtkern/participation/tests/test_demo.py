@@ -23,7 +23,7 @@ def test_the_demo_holds_a_finished_and_an_open_budget(client, alpha):
     assert {"Innenstadt", "Nord", "Süd", "Ost"} <= funded
     assert budget.outcome["cost"] <= 250_000
     page = client.get(f"/m/alpha/participation/buergerhaushalt-2025/budgets/{budget.pk}/results/")
-    assert page.status_code == 200 and "Umgesetzt in Runde 1" in page.content.decode()
+    assert page.status_code == 200 and "Ausgewählt in Runde 1" in page.content.decode()
 
     open_process = Process.objects.get(municipality=alpha, slug="buergerhaushalt-2027")
     assert current_phase(open_process).kind == "voting"

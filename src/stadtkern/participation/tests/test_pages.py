@@ -102,7 +102,7 @@ def test_results_wait_for_the_close_then_explain_every_project(client, alpha):
     close(process)
     page = client.get(url).content.decode()
     assert "Methode der gleichen Anteile" in page
-    assert "Umgesetzt in Runde 1" in page
+    assert "Ausgewählt in Runde 1" in page
     assert "nur noch" in page  # a project its supporters could not pay for
     english = client.get("/en" + url).content.decode()
     assert "Funded in round 1" in english

@@ -47,9 +47,16 @@
 
   function describe(properties) {
     // Built with textContent: property values are data, never markup.
+    var wrapper = document.createElement("div");
+    if (properties && properties.label) {
+      var heading = document.createElement("strong");
+      heading.textContent = properties.label;
+      wrapper.appendChild(heading);
+    }
     var box = document.createElement("dl");
     box.className = "map-values";
-    Object.keys(properties || {}).slice(0, 14).forEach(function (key) {
+    wrapper.appendChild(box);
+    Object.keys(properties || {}).filter(function (key) { return key !== "label" && key !== "number"; }).slice(0, 14).forEach(function (key) {
       var term = document.createElement("dt");
       term.textContent = key;
       var value = document.createElement("dd");
@@ -57,7 +64,7 @@
       box.appendChild(term);
       box.appendChild(value);
     });
-    return box;
+    return wrapper;
   }
 
   function niceBounds(lo, hi, classes) {
@@ -189,7 +196,10 @@
       onEachFeature: function (f, l) {
         l.bindPopup(describe(f.properties));
         var name = labelOf(f.properties);
-        if (labelled) {
+        if (f.properties && f.properties.number !== undefined && features.length <= MAX_LABELS) {
+          // Numbered places (a ballot's projects): the number stays beside the point.
+          l.bindTooltip(String(f.properties.number), { permanent: true, direction: "right", className: "map-number-label" });
+        } else if (labelled) {
           l.bindTooltip(name + (name ? ": " : "") + shown(f.properties[key]),
             { permanent: true, direction: "center", className: "map-area-label" });
         } else if (name) {
@@ -198,7 +208,7 @@
       }
     }).addTo(map);
     var bounds = layer.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([51.16, 10.45], 6); }
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24] }); } else { map.setView([51.16, 10.45], 6); }
     base(map, element, !bounds.isValid(), labelled);
     if (features.length <= MAX_FOCUSABLE) {
       var n = 0;
