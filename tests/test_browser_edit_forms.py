@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from stadtkern.data.models import Access, Dataset
@@ -105,3 +106,52 @@ def test_every_edit_form_saved_unchanged_changes_nothing(page, live_server, edit
         assert after == before, (address, language)
         if isinstance(obj, Measure):
             assert after["start"] == date(2025, 3, 1) and after["end"] == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_sdg_targets_are_chosen_by_keyboard_in_a_searchable_combobox(
+    page, live_server, editable, language, accessible
+):
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+    measure = next(obj for _a, obj in editable if isinstance(obj, Measure))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Benutzername").fill("editor")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+    prefix = "" if language == "de" else "/en"
+    page.goto(f"{live_server.url}{prefix}/m/alpha/measures/{measure.pk}/edit/")
+    box = page.get_by_role("combobox", name="SDG-Unterziele" if language == "de" else "SDG targets")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    accessible(page, console)
+    # By number: 11.2, the first hit, taken with Enter.
+    box.fill("11.2")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".combobox-list").get_by_role("option").first).to_contain_text("11.2")
+    box.press("Enter")
+    # By words of the other language: "drinking water" on a German page, "Trinkwasser" on an
+    # English one, both find 6.1; the arrow key moves, Enter takes.
+    box.fill("")
+    box.type("drinking water" if language == "de" else "Trinkwasser")
+    options = page.locator(".combobox-list").get_by_role("option")
+    expect(options.first).to_contain_text("6.1")
+    box.press("ArrowDown")
+    box.press("ArrowUp")
+    box.press("Enter")
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    chosen = page.locator(".combobox-chip")
+    expect(chosen).to_have_count(2)
+    # Backspace in the empty field takes the last one shown (11.2) away; Enter brings it back.
+    box.fill("")
+    box.press("Backspace")
+    expect(chosen).to_have_count(1)
+    expect(chosen).to_contain_text("6.1")
+    box.type("11.2")
+    box.press("Enter")
+    expect(chosen).to_have_count(2)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    measure.refresh_from_db()
+    assert sorted(t.code for t in measure.sdg_targets.all()) == ["11.2", "6.1"]

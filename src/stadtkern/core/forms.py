@@ -110,3 +110,32 @@ class AccountForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords differ."))
         return data
+
+
+class SearchableSelectMultiple(forms.SelectMultiple):
+    """A multiple choice that static/stadtkern/js/combobox.js turns into a searchable,
+    keyboard-operable combobox (ARIA 1.2 pattern); without the script it stays a plain
+    list. ``alt_label(instance)`` gives words to search besides the label (the title in
+    the other language)."""
+
+    template_name = "django/forms/widgets/select.html"
+
+    def __init__(self, attrs=None, alt_label=None):
+        texts = {
+            "data-text-chosen": _("Chosen"),
+            "data-text-remove": _("Remove %s"),
+            "data-text-added": _("%s added"),
+            "data-text-removed": _("%s removed"),
+            "data-text-results": _("%s results; choose with the arrow keys and Enter"),
+            "data-text-none": _("Nothing found"),
+        }
+        super().__init__(attrs={"data-combobox": "", "size": 8, **texts, **(attrs or {})})
+        self.alt_label = alt_label
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if self.alt_label is not None and instance is not None:
+            option["attrs"]["data-alt"] = self.alt_label(instance)
+        return option
+

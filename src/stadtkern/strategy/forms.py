@@ -2,9 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from stadtkern.core.forms import DateInput
+from stadtkern.core.forms import DateInput, SearchableSelectMultiple
 
 from .models import TITLE_MAX, FieldOfAction, Goal, MeasureStatus, Priority, SdgTarget, UserGroup
 
@@ -15,13 +16,19 @@ class SdgTargetChoice(forms.ModelMultipleChoiceField):
         return f"{obj.code} – {title[:90]}{'…' if len(title) > 90 else ''}"
 
 
+def _other_title(target: SdgTarget) -> str:
+    """Search words besides the label: the title in the other language."""
+    return target.title_de if get_language() == "en" else target.title_en
+
+
 def _sdg_field() -> SdgTargetChoice:
     return SdgTargetChoice(
         queryset=SdgTarget.objects.all(),
         required=False,
         label=_("SDG targets"),
-        help_text=_("Hold Ctrl (or ⌘) to choose several."),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Type a number or words (German or English) and choose with the arrow keys "
+                    "and Enter; without JavaScript, hold Ctrl (or ⌘) to choose several."),  # fmt: skip
+        widget=SearchableSelectMultiple(alt_label=_other_title),
     )
 
 
