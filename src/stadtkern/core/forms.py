@@ -138,4 +138,3 @@ class SearchableSelectMultiple(forms.SelectMultiple):
         if self.alt_label is not None and instance is not None:
             option["attrs"]["data-alt"] = self.alt_label(instance)
         return option
-

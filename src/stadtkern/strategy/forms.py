@@ -26,8 +26,10 @@ def _sdg_field() -> SdgTargetChoice:
         queryset=SdgTarget.objects.all(),
         required=False,
         label=_("SDG targets"),
-        help_text=_("Type a number or words (German or English) and choose with the arrow keys "
-                    "and Enter; without JavaScript, hold Ctrl (or ⌘) to choose several."),  # fmt: skip
+        help_text=_(
+            "Type a number or words (German or English) and choose with the arrow keys "
+            "and Enter; without JavaScript, hold Ctrl (or ⌘) to choose several."
+        ),  # fmt: skip
         widget=SearchableSelectMultiple(alt_label=_other_title),
     )
 
