@@ -146,6 +146,7 @@ class SimpleIn(Schema):
     title: Title
     title_en: OptionalTitle = ""
     description: LongText = ""
+    description_en: LongText = ""
     position: Position = 0
     published: bool = False
 
@@ -154,6 +155,7 @@ class SimplePatch(Schema):
     title: Title | None = None
     title_en: OptionalTitle | None = None
     description: LongText | None = None
+    description_en: LongText | None = None
     position: Position | None = None
     published: bool | None = None
 
@@ -163,6 +165,7 @@ class SimpleOut(Schema):
     title: str
     title_en: str
     description: str
+    description_en: str
     position: int
     published: bool
     updated_at: datetime
@@ -347,12 +350,14 @@ Cost = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"), max_digits=14,
 class BenefitIn(Schema):
     user_group: Id
     value: text(2000, 1)
+    value_en: text(2000) = ""
 
 
 class MeasureIn(Schema):
     title: Title
     title_en: OptionalTitle = ""
     summary: LongText = ""
+    summary_en: LongText = ""
     fields_of_action: list[Id] = Field(default_factory=list, max_length=100)
     goals: list[Id] = Field(default_factory=list, max_length=100)
     sdg_targets: list[TargetCode] = Field(default_factory=list, max_length=169)
@@ -370,6 +375,7 @@ class MeasurePatch(Schema):
     title: Title | None = None
     title_en: OptionalTitle | None = None
     summary: LongText | None = None
+    summary_en: LongText | None = None
     fields_of_action: list[Id] | None = Field(None, max_length=100)
     goals: list[Id] | None = Field(None, max_length=100)
     sdg_targets: list[TargetCode] | None = Field(None, max_length=169)
@@ -391,6 +397,7 @@ class Ref(Schema):
 class BenefitOut(Schema):
     user_group: Ref
     value: str
+    value_en: str
 
 
 class MeasureOut(Schema):
@@ -398,6 +405,7 @@ class MeasureOut(Schema):
     title: str
     title_en: str
     summary: str
+    summary_en: str
     status: str
     responsible_unit: str
     start: date | None
@@ -426,7 +434,11 @@ class MeasureOut(Schema):
     @staticmethod
     def resolve_benefits(obj):
         return [
-            {"user_group": {"id": b.user_group.id, "title": b.user_group.title}, "value": b.value}
+            {
+                "user_group": {"id": b.user_group.id, "title": b.user_group.title},
+                "value": b.value,
+                "value_en": b.value_en,
+            }  # fmt: skip
             for b in obj.benefits.all()
         ]
 

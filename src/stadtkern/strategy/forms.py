@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,12 @@ class SimpleForm(forms.Form):
         required=False,
         max_length=10000,
     )
+    description_en = forms.CharField(
+        label=_("Description (English)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10000,
+    )
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=2**31 - 1, initial=0)
     published = forms.BooleanField(label=_("Published"), required=False)
 
@@ -83,6 +90,12 @@ class MeasureForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=10000,
+    )
+    summary_en = forms.CharField(
+        label=_("Summary (English)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=10000,
     )
@@ -131,9 +144,15 @@ class MeasureForm(forms.Form):
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+            self.fields[f"benefit_en_{group.pk}"] = forms.CharField(
+                label=format_lazy("{} ({})", group.display_title, _("English")),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def benefit_fields(self):
-        return [self[f"benefit_{g.pk}"] for g in self.groups]
+        return [self[f"benefit{k}_{g.pk}"] for g in self.groups for k in ("", "_en")]
 
     def clean(self):
         data = super().clean()
@@ -149,7 +168,11 @@ class MeasureForm(forms.Form):
         data["sdg_targets"] = [t.code for t in data["sdg_targets"]]
         data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
         data["benefits"] = [
-            {"user_group": g.pk, "value": self.cleaned_data[f"benefit_{g.pk}"]}
+            {
+                "user_group": g.pk,
+                "value": self.cleaned_data[f"benefit_{g.pk}"],
+                "value_en": self.cleaned_data.get(f"benefit_en_{g.pk}", ""),
+            }
             for g in self.groups
             if self.cleaned_data.get(f"benefit_{g.pk}", "").strip()
         ]
@@ -161,6 +184,7 @@ class MeasureForm(forms.Form):
             "title": measure.title,
             "title_en": measure.title_en,
             "summary": measure.summary,
+            "summary_en": measure.summary_en,
             "status": measure.status,
             "responsible_unit": measure.responsible_unit,
             "start": measure.start,
@@ -174,4 +198,5 @@ class MeasureForm(forms.Form):
         }
         for benefit in measure.benefits.all():
             initial[f"benefit_{benefit.user_group_id}"] = benefit.value
+            initial[f"benefit_en_{benefit.user_group_id}"] = benefit.value_en
         return initial

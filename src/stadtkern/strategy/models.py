@@ -107,12 +107,18 @@ class StrategyObject(models.Model):
             return self.title_en
         return self.title
 
+    @property
+    def display_description(self) -> str:
+        english = getattr(self, "description_en", "")
+        return english if get_language() == "en" and english else getattr(self, "description", "")
+
 
 class Value(StrategyObject):
     """A guiding value of the strategy, e.g. partizipativ, nachhaltig, inklusiv."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="values")
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -132,6 +138,7 @@ class Goal(StrategyObject):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="goals")
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.MEDIUM
     )
@@ -153,6 +160,7 @@ class FieldOfAction(StrategyObject):
         Municipality, on_delete=models.CASCADE, related_name="fields_of_action"
     )
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -168,6 +176,7 @@ class UserGroup(StrategyObject):
         Municipality, on_delete=models.CASCADE, related_name="user_groups"
     )
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -203,6 +212,7 @@ class Measure(StrategyObject):
         Municipality, on_delete=models.CASCADE, related_name="measures"
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
     fields_of_action = models.ManyToManyField(
         FieldOfAction, blank=True, related_name="measures", verbose_name=_("fields of action")
     )
@@ -247,6 +257,21 @@ class Measure(StrategyObject):
             ),
         ]
 
+    @property
+    def display_summary(self) -> str:
+        return self.summary_en if get_language() == "en" and self.summary_en else self.summary
+
+    @property
+    def overdue(self) -> bool:
+        """Its period has ended while it is still said to be in progress."""
+        from django.utils import timezone
+
+        return (
+            self.status == MeasureStatus.IN_PROGRESS
+            and self.end is not None
+            and self.end < timezone.localdate()
+        )
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
@@ -260,6 +285,7 @@ class Benefit(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="benefits")
     user_group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="benefits")
     value = models.TextField(_("value for this group"), max_length=2000)
+    value_en = models.TextField(_("value for this group (English)"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["user_group__position", "user_group_id"]
@@ -269,6 +295,10 @@ class Benefit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_group}: {self.value[:50]}"
+
+    @property
+    def display_value(self) -> str:
+        return self.value_en if get_language() == "en" and self.value_en else self.value
 
 
 class VisionVersion(models.Model):

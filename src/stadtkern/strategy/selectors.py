@@ -6,8 +6,11 @@ function runs a fixed number of queries, whatever the number of measures.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Value as Literal
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
+from django.utils.translation import get_language
 
 from stadtkern.core import rules
 from stadtkern.core.models import Municipality
@@ -96,6 +99,13 @@ class MeasureFilter:
     published: bool | None = None
 
 
+def title_order():
+    """Sort by the title the reader sees: the English one on English pages, where given."""
+    if get_language() == "en":
+        return Coalesce(NullIf("title_en", Literal("")), "title")
+    return F("title")
+
+
 def measure_list(
     *, municipality: Municipality, user, filters: MeasureFilter | None = None
 ) -> QuerySet:
@@ -137,7 +147,7 @@ def measure_list(
     benefits_qs = Benefit.objects.select_related("user_group")
     if not drafts:
         benefits_qs = benefits_qs.filter(user_group__published=True)
-    return qs.order_by("title", "id").prefetch_related(
+    return qs.order_by(title_order(), "id").prefetch_related(
         Prefetch("fields_of_action", queryset=fields_qs),
         Prefetch("goals", queryset=goals_qs),
         Prefetch("sdg_targets", queryset=SdgTarget.objects.select_related("goal")),

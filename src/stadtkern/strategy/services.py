@@ -118,16 +118,20 @@ def _tags(names: Iterable[str], municipality: Municipality) -> list[Tag]:
     return [existing.get(n) for n in clean if n in existing] + new
 
 
-def _benefits(items: Iterable[dict], municipality: Municipality) -> list[tuple[UserGroup, str]]:
-    pairs: dict[int, str] = {}
+def _benefits(
+    items: Iterable[dict], municipality: Municipality
+) -> list[tuple[UserGroup, str, str]]:
+    """(user group, value, value in English) for every group given a value."""
+    pairs: dict[int, tuple[str, str]] = {}
     for item in items:
         value = str(item.get("value", "")).strip()
-        if len(value) > 2000:
+        value_en = str(item.get("value_en", "") or "").strip()
+        if len(value) > 2000 or len(value_en) > 2000:
             raise ValidationError({"benefits": _("A value has at most 2000 characters.")})
         if value:
-            pairs[int(item["user_group"])] = value
+            pairs[int(item["user_group"])] = (value, value_en)
     groups = {g.pk: g for g in _own(UserGroup, pairs, municipality, "benefits")}
-    return [(groups[gid], value) for gid, value in pairs.items()]
+    return [(groups[gid], value, value_en) for gid, (value, value_en) in pairs.items()]
 
 
 # --- shared write path ---
@@ -165,7 +169,8 @@ def _write(obj, *, user, fields: dict, m2m: dict, benefits=None, tags=None) -> m
     if benefits is not None:
         obj.benefits.all().delete()
         Benefit.objects.bulk_create(
-            Benefit(measure=obj, user_group=group, value=value) for group, value in benefits
+            Benefit(measure=obj, user_group=group, value=value, value_en=value_en)
+            for group, value, value_en in benefits
         )
     audit_record(
         municipality=obj.municipality,
@@ -194,7 +199,7 @@ def _delete(obj, *, user) -> None:
     obj.pk = pk
 
 
-_SIMPLE = ("title", "title_en", "description", "position", "published")
+_SIMPLE = ("title", "title_en", "description", "description_en", "position", "published")
 
 
 def _pick(changes: dict, allowed: Iterable[str]) -> dict:
@@ -286,6 +291,7 @@ _MEASURE_FIELDS = (
     "title",
     "title_en",
     "summary",
+    "summary_en",
     "status",
     "responsible_unit",
     "start",
@@ -326,6 +332,7 @@ def measure_create(
     title: str,
     title_en: str = "",
     summary: str = "",
+    summary_en: str = "",
     fields_of_action: Iterable[int] = (),
     goals: Iterable[int] = (),
     sdg_targets: Iterable[str] = (),
@@ -351,6 +358,7 @@ def measure_create(
         "title": title,
         "title_en": title_en,
         "summary": summary,
+        "summary_en": summary_en,
         "status": status,
         "responsible_unit": responsible_unit,
         "start": start,
