@@ -319,7 +319,12 @@ def _surveys(municipality: Municipality) -> None:
             q[2]: rng.sample(SURVEY_QUESTIONS[2]["choices"][:3], k=rng.randint(0, 2)), q[3]: rng.randint(4, 10),
         })  # fmt: skip
     # Four waves of the smart-city team's pulse check, a quarter apart: the mood improves.
+    # The team's members read drafts and answer the team-only pulse check.
+    from stadtkern.core.services import membership_set
+
     team = [User.objects.get_or_create(username=f"team{k}")[0] for k in range(1, 9)]
+    for member in team:
+        membership_set(user=member, municipality=municipality, role="viewer")
     for wave in range(4):
         opens = (now - timedelta(days=91 * (3 - wave) + 10)).date()
         pulse = surveys.pulse_create(municipality=municipality, series="smart-city-team",
@@ -372,6 +377,87 @@ def _assembly(municipality: Municipality) -> None:
         assemblies.assembly_draw(assembly=found, user=editor)
 
 
+IDEAS = [  # title, description, place (lon, lat) or None, supporters, comments
+    (
+        "Sitzinseln in der Steinstraße",
+        "Ein paar Bänke mit Pflanzen zwischen den Geschäften, damit man "
+        "beim Einkaufen verweilen kann.",
+        (6.6028, 51.4509),
+        9,
+        ["Gute Idee, vor allem für Ältere.", "Bitte mit Rückenlehnen!"],
+    ),
+    (
+        "Leerstände für Kunst öffnen",
+        "Leere Ladenlokale zeitweise an Künstlerinnen, Vereine und "
+        "Start-ups vergeben, bis sich eine Miete findet.",
+        (6.6011, 51.4521),
+        14,
+        [
+            "Das belebt die Straße sofort.",
+            "Wer zahlt Strom und Versicherung?",
+            "Siehe Pop-up-Stores.",
+        ],
+    ),
+    (
+        "Kostenlose Parkstunde am Samstag",
+        "Die erste Stunde in den Parkhäusern am Samstag kostenlos, "
+        "damit der Einkauf in der Innenstadt attraktiver wird.",
+        None,
+        5,
+        ["Lieber den Bus am Samstag billiger machen."],
+    ),
+    (
+        "Trinkbrunnen am Neumarkt",
+        "Ein Trinkbrunnen für heiße Tage, wie am Marktplatz.",
+        (6.6047, 51.4502),
+        11,
+        [],
+    ),
+    (
+        "Fahrradstraße zur Innenstadt",
+        "Die Achse vom Bahnhof zur Fußgängerzone als Fahrradstraße ausweisen.",
+        (6.5987, 51.4496),
+        7,
+        ["Unbedingt, heute ist es gefährlich."],
+    ),
+]
+
+
+def _ideas(municipality: Municipality) -> Process:
+    """A call for proposals running now, with ideas, supporters and comments."""
+    from stadtkern.strategy.models import FieldOfAction
+
+    now = timezone.now()
+    process = services.process_create(
+        municipality=municipality, slug="ideen-innenstadt", title="Ideen für eine lebendige Innenstadt",
+        title_en="Ideas for a lively town centre", published=True,
+        description="Was würde die Innenstadt für Sie lebendiger machen? Schlagen Sie vor, unterstützen "
+        "und kommentieren Sie; die Verwaltung prüft die Ideen mit den meisten Unterstützungen zuerst.",
+    )  # fmt: skip
+    services.phase_create(process=process, kind=PhaseKind.PROPOSALS, starts_at=now - timedelta(days=14),
+                          ends_at=now + timedelta(days=30))  # fmt: skip
+    services.phase_create(process=process, kind=PhaseKind.REVIEW, starts_at=now + timedelta(days=30),
+                          ends_at=now + timedelta(days=75))  # fmt: skip
+    people = []
+    for k in range(1, 16):
+        person, _created = User.objects.get_or_create(username=f"buergerin{k}")
+        person.set_unusable_password()  # demo participants; nobody logs in as them
+        person.save()
+        people.append(person)
+    field = FieldOfAction.objects.filter(municipality=municipality).first()
+    for k, (title, text, place, supporters, comments) in enumerate(IDEAS):
+        lon, lat = place if place else (None, None)
+        proposal = services.proposal_create(
+            process=process, user=people[k], title=title, description=text,
+            field_of_action_id=field.pk if field else None, latitude=lat, longitude=lon,
+        )  # fmt: skip
+        for person in people[:supporters]:
+            services.proposal_support(proposal=proposal, user=person)
+        for j, comment in enumerate(comments):
+            services.comment_create(proposal=proposal, user=people[-1 - j], text=comment)
+    return process
+
+
 @transaction.atomic
 def demo_load_participation(municipality: Municipality, password: str) -> dict:
     """Replace the municipality's participation demo; return the voting codes and the voter."""
@@ -382,6 +468,7 @@ def demo_load_participation(municipality: Municipality, password: str) -> dict:
     _surveys(municipality)
     _assembly(municipality)
     _process, codes = _open(municipality)
+    _ideas(municipality)
     clara, _created = User.objects.get_or_create(username="clara")
     clara.set_password(password)
     clara.save()

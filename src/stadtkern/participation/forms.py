@@ -193,7 +193,12 @@ class SeriesForm(WaveForm):
         label=_("Short name of the series"), max_length=60,
         help_text=_("Small letters, digits and hyphens, e.g. lenkungskreis."),
     )  # fmt: skip
-    field_order = ["series", "title", "opens", "days"]
+    team_only = forms.BooleanField(
+        label=_("Only for the municipality's team"), required=False, initial=True,
+        help_text=_("Members answer and read the trend; the public sees neither. Without it, "
+                    "the trend is public (answering still needs an account)."),
+    )  # fmt: skip
+    field_order = ["series", "title", "opens", "days", "team_only"]
 
 
 class SharesField(forms.CharField):

@@ -39,7 +39,11 @@ def calls(request):
         for p in running
     ]
     surveys = Survey.objects.filter(
-        published=True, kind=SurveyKind.SURVEY, opens_at__lte=now, closes_at__gt=now
+        published=True,
+        kind=SurveyKind.SURVEY,
+        team_only=False,
+        opens_at__lte=now,
+        closes_at__gt=now,
     ).select_related("municipality")
     found += [
         frontdoor.Call(

@@ -398,6 +398,9 @@ class Survey(models.Model):
     # Anonymous: answers keep no account. Signed: one response per account, shown to editors.
     anonymous = models.BooleanField(_("anonymous"), default=True)
     login_required = models.BooleanField(_("only for registered participants"), default=False)
+    # A pulse check of the team or of key decision makers: answered and read by the
+    # municipality's members only; the public sees neither the questionnaire nor the trend.
+    team_only = models.BooleanField(_("only for the municipality's team"), default=False)
     opens_at = SecondsDateTimeField(_("opens"))
     closes_at = SecondsDateTimeField(_("closes"))
     published = models.BooleanField(_("published"), default=False)

@@ -131,6 +131,13 @@ def require_editor(user, municipality) -> None:
         raise PermissionDenied(_("Only the municipality's editors set up participation."))
 
 
+def can_see_survey(user, survey) -> bool:
+    """A team-only survey (or pulse check) exists for the municipality's members alone."""
+    if not survey.team_only:
+        return True
+    return _staff(user) or role_of(user, survey.municipality) is not None
+
+
 def can_see_survey_results(user, survey, now=None) -> bool:
     """Results: editors at any time, everyone once the survey has closed (if published)."""
     closed = survey.closes_at <= (now or timezone.now())

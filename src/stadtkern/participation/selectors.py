@@ -289,6 +289,8 @@ def survey_get(user, municipality_slug: str, slug: str):
     )
     if survey is None or not (survey.published or rules.can_edit_participation(user, municipality)):
         raise Http404(_("No such survey."))
+    if not rules.can_see_survey(user, survey):
+        raise Http404(_("No such survey."))
     return survey
 
 

@@ -102,8 +102,10 @@ def survey_results(request, municipality: Slug, slug: Slug):
 @router.get("/participation/pulse/{municipality}/{series}/trend", auth=READ)
 def pulse_trend(request, municipality: Slug, series: Slug):
     """Each wave of a pulse check series: responses, averages per question, NPS."""
-    trend = surveys.series_trend(municipality_get(municipality), series)
-    if not trend:
+    place = municipality_get(municipality)
+    last = Survey.objects.filter(municipality=place, series=series).order_by("-opens_at").first()
+    trend = surveys.series_trend(place, series)
+    if not trend or last is None or not rules.can_see_survey(request.auth, last):
         raise Http404(f"No pulse check {series!r}.")
     return trend
 
@@ -136,6 +138,9 @@ class WaveIn(Schema):
     title: text(300, 3)
     opens: date
     days: int = Field(default=14, ge=1, le=90)
+    team_only: bool | None = Field(
+        None, description="members only; a new series is, later waves keep the series' setting"
+    )
 
 
 @router.post("/participation/surveys/{municipality}", response={201: dict}, auth=WRITE)
@@ -174,6 +179,11 @@ def pulse_wave_create(request, municipality: Slug, series: Slug, payload: WaveIn
             409, f"The series {series!r} already has a wave opening on {payload.opens}."
         )
     wave = surveys.pulse_create(
-        municipality=m, series=series, title=payload.title, opens=payload.opens, days=payload.days
+        municipality=m,
+        series=series,
+        title=payload.title,
+        opens=payload.opens,
+        days=payload.days,
+        team_only=payload.team_only,
     )
     return Status(201, _survey_out(wave))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from stadtkern.core.charts import bars, line
+from stadtkern.core.charts import bars, line, number
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import Throttled, client_address
 
@@ -61,6 +61,7 @@ def survey(request, slug: str, survey_slug: str):
         "questions": questions, "open": surveys.is_open(survey), "must_log_in": must_log_in,
         "general_errors": errors.get("survey", []) + errors.get("answers", []), "has_errors": bool(errors),
         "can_edit": rules.can_edit_participation(request.user, survey.municipality),
+        "results_public": rules.can_see_survey_results(request.user, survey),
     }, status=status or (422 if errors else 200))  # fmt: skip
 
 
@@ -100,7 +101,7 @@ def pulse_trend(request, slug: str, series: str):
             "opens_at"
         )
     )
-    if not waves:
+    if not waves or not rules.can_see_survey(request.user, waves[-1]):
         raise Http404(_("No such pulse check."))
     trend = [w for w in surveys.series_trend(municipality, series) if w["responses"]]
     labels = [_text(q, "text") for q in waves[-1].questions.filter(kind=QuestionKind.LIKERT)]
@@ -116,5 +117,7 @@ def pulse_trend(request, slug: str, series: str):
     return render(request, "participation/pulse_trend.html", {
         "municipality": municipality, "series": series, "title": _text(waves[-1], "title"), "trend": trend,
         "charts": [c for c in charts if c], "nps_chart": nps_chart, "now": timezone.now(),
+        "rows": [{"day": _wave(w), "responses": w["responses"], "nps": "–" if w["nps"] is None else number(w["nps"]),
+                  "means": ["–" if m is None else number(m, 2) for m in w["means"]]} for w in trend],
         "can_edit": rules.can_edit_participation(request.user, municipality),
     })  # fmt: skip

@@ -108,7 +108,13 @@ def wave_slug(series: str, opens: date) -> str:
 
 
 def pulse_create(
-    *, municipality: Municipality, series: str, title: str, opens: date, days: int = 14
+    *,
+    municipality: Municipality,
+    series: str,
+    title: str,
+    opens: date,
+    days: int = 14,
+    team_only: bool | None = None,
 ) -> Survey:
     """Create the next wave of a pulse check series (anonymous, for registered team members)."""
     if series == "new":  # the address of the form that starts a series
@@ -118,11 +124,22 @@ def pulse_create(
     if Survey.objects.filter(municipality=municipality, slug=wave_slug(series, opens)).exists():
         raise ValidationError({"opens": _("A wave of this series opens on this day already.")})
     opens_at = timezone.make_aware(datetime.combine(opens, datetime.min.time()))
-    return survey_create(
+    if team_only is None:  # the next wave keeps the series' setting; a new series is the team's
+        last = (
+            Survey.objects.filter(municipality=municipality, series=series)
+            .order_by("-opens_at")
+            .first()
+        )
+        team_only = last.team_only if last else True
+    wave = survey_create(
         municipality=municipality, slug=wave_slug(series, opens), title=title, kind=SurveyKind.PULSE,
         series=series, opens_at=opens_at, closes_at=opens_at + timedelta(days=days), login_required=True,
         questions=[{"kind": k, "text": de, "text_en": en} for k, de, en in PULSE_QUESTIONS],
     )  # fmt: skip
+    if team_only:
+        Survey.objects.filter(pk=wave.pk).update(team_only=True)
+        wave.team_only = True
+    return wave
 
 
 def _check(question: Question, value):
@@ -180,6 +197,8 @@ def response_submit(
         raise ValidationError({"survey": _("This survey is not open now.")})
     if survey.login_required and not signed_in:
         raise PermissionDenied(_("Log in to answer this survey."))
+    if not rules.can_see_survey(user, survey):
+        raise PermissionDenied(_("Only the municipality's team answers this pulse check."))
     if (
         client
         and not signed_in

@@ -65,10 +65,12 @@ def processes(request, slug: str):
     listed_surveys = Survey.objects.filter(
         municipality=municipality, published=True, kind=SurveyKind.SURVEY
     )
-    series = (
-        Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
-        .order_by("series").values_list("series", flat=True).distinct()
-    )  # fmt: skip
+    if not rules.can_see_survey(request.user, Survey(municipality=municipality, team_only=True)):
+        listed_surveys = listed_surveys.filter(team_only=False)
+    pulses = Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
+    if not rules.can_see_survey(request.user, Survey(municipality=municipality, team_only=True)):
+        pulses = pulses.filter(team_only=False)
+    series = pulses.order_by("series").values_list("series", flat=True).distinct()
     listed_assemblies = Assembly.objects.filter(municipality=municipality, published=True)
     return render(request, "participation/processes.html", {
         "municipality": municipality, "processes": visible, "surveys": listed_surveys, "series": list(series),

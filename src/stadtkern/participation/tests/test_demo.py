@@ -4,6 +4,7 @@ and one open for voting with codes and a verified resident."""
 import pytest
 
 from conftest import PASSWORD
+from stadtkern.core.models import User
 from stadtkern.participation.demo import DISTRICTS, demo_load_participation
 from stadtkern.participation.models import Process
 from stadtkern.participation.selectors import current_phase, voting_over
@@ -38,8 +39,17 @@ def test_the_demo_holds_a_finished_and_an_open_budget(client, alpha):
 
     survey = client.get("/m/alpha/participation/surveys/wie-smart-ist-musterstadt/")
     assert survey.status_code == 200 and "Wie smart ist Musterstadt?" in survey.content.decode()
+    # The smart-city team's pulse check is the team's: a resident does not see it, a member does.
+    assert client.get("/m/alpha/participation/pulse/smart-city-team/").status_code == 404
+    client.force_login(User.objects.get(username="team1"))
     trend = client.get("/m/alpha/participation/pulse/smart-city-team/").content.decode()
     assert "Der Verlauf über 4 Runden mit Antworten." in trend
 
+    # A call for proposals runs, with ideas that people support and comment on.
+    ideas = Process.objects.get(municipality=alpha, slug="ideen-innenstadt")
+    assert ideas.proposals.count() == 5
+    assert ideas.proposals.filter(supports__isnull=False).distinct().count() == 5
+    assert ideas.proposals.filter(comments__isnull=False).distinct().count() >= 3
+
     demo_load_participation(alpha, PASSWORD)  # loading again replaces, not doubles
-    assert Process.objects.filter(municipality=alpha).count() == 2
+    assert Process.objects.filter(municipality=alpha).count() == 3

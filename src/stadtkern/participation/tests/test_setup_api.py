@@ -175,7 +175,9 @@ def test_an_editor_starts_pulse_check_waves_and_sees_the_trend(client, people, t
     twice = post(client, f"{BASE}/pulse/alpha/lenkungskreis/waves",
                  {"title": "Noch einmal", "opens": "2026-04-06"}, editor)  # fmt: skip
     assert twice.status_code == 409
-    trend = client.get(f"{BASE}/pulse/alpha/lenkungskreis/trend").json()
+    # A new series is the team's: the public does not see its trend.
+    assert client.get(f"{BASE}/pulse/alpha/lenkungskreis/trend").status_code == 404
+    trend = client.get(f"{BASE}/pulse/alpha/lenkungskreis/trend", **editor).json()
     assert [w["survey"] for w in trend] == ["lenkungskreis-2026-01-05", "lenkungskreis-2026-04-06"]
 
 
