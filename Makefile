@@ -2,11 +2,12 @@
 # on SQLite and on a throwaway PostgreSQL cluster, browser tests included.
 
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test test-sqlite test-postgres system-deps lint audit format bench messages clean
+.PHONY: demo serve test test-sqlite test-postgres system-deps lint audit format bench messages screenshots clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +19,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/stadtkern migrate --verbosity 0
-	$(BIN)/stadtkern demo --reset
-	$(BIN)/stadtkern serve --host 127.0.0.1 --port 8000
+	$(BIN)/stadtkern demo --reset --port $(PORT)
+	$(BIN)/stadtkern serve --host 127.0.0.1 --port $(PORT)
 
 serve: $(STAMP)
 	$(BIN)/stadtkern serve
@@ -58,6 +59,11 @@ bench: $(STAMP)
 	for b in strategy import query; do \
 		$(BIN)/stadtkern bench $$b && scripts/with-postgres $(BIN)/stadtkern bench $$b || exit 1; \
 	done
+
+# The README's tour: the demo's key pages in Chromium at 1280 and 390 px, renewed from
+# the same browser test that checks them in `make test`.
+screenshots: $(STAMP) system-deps
+	env -u DATABASE_URL STADTKERN_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_screenshots.py
 
 messages: $(STAMP)
 	cd src/stadtkern && ../../$(BIN)/stadtkern makemessages -l de -l en --no-obsolete

@@ -1,4 +1,5 @@
-"""Benchmark: the strategy house page and the measures list API at 100 / 1,000 / 10,000 measures.
+"""Benchmark: the strategy house page, the measures list API, the data catalogue and the
+start page at 100 / 1,000 / 10,000 measures (with a dataset for every 20 measures).
 
 Runs on a scratch database of the configured engine (SQLite file by default, PostgreSQL
 when DATABASE_URL says so), never on the real one. For each size it reports the median
@@ -98,6 +99,13 @@ def _fill(municipality, n: int) -> None:
         ),
         batch_size=5000,
     )
+    from stadtkern.data.models import Dataset
+
+    Dataset.objects.bulk_create(
+        Dataset(municipality=municipality, slug=f"daten_{i:05d}", title=f"Datensatz {i:05d}",
+                description="Offene Daten der Kommune.", themes=["GOVE"], keywords=["Bench"])
+        for i in range(max(1, n // 20))
+    )  # fmt: skip
 
 
 def _raw_reference(municipality_id: int) -> None:
@@ -139,7 +147,9 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
             house = f"/m/{municipality.slug}/"
             api = f"/api/v1/municipalities/{municipality.slug}/measures"
             figures = {"measures": size}
-            for name, path in (("house_page", house), ("measures_api", api)):
+            pages = (("house_page", house), ("measures_api", api), ("catalogue_page", "/data/"),
+                     ("start_page", "/"))  # fmt: skip
+            for name, path in pages:
                 with count_queries() as counted:
                     _get(client, path)
                 figures[name] = {
@@ -156,6 +166,6 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
         "benchmark": "strategy",
         "database": connection.vendor,
         "repeat": repeat,
-        "target": "median under 150 ms at 1,000 measures for the house page and the measures API",
+        "target": "median under 50 ms at 1,000 measures for the house page and the catalogue",
         "results": results,
     }

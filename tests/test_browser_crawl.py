@@ -21,7 +21,7 @@ PASSWORD = "crawl-the-demo-42"
 # Machine interfaces, files and actions are not pages; they have their own tests.
 SKIP = re.compile(
     r"^/(en/)?(api/|sta/|ogcapi/|catalog\.|admin/|static/|logout/)"
-    r"|/export/|/image$|\.pb$|/outlines\.geojson$|/codes/|/rows$"
+    r"|/export/|/image$|\.(pb|csv|xlsx|ods|ttl|rdf|jsonld|geojson|json)$|/codes/|/rows$"
 )
 MAX_PAGES = 160
 WIDTHS = (1280, 390)
@@ -71,7 +71,6 @@ def _crawl(page, base: str, starts: list[str]) -> list[str]:
                 wide = page.evaluate(
                     """w => Array.from(document.querySelectorAll('body *'))
                         .filter(e => e.getBoundingClientRect().right > w + 1)
-                        .filter(e => !e.closest('.table-scroll, .chart-frame, .leaflet-container'))
                         .slice(0, 3).map(e => e.tagName + '.' + e.className)""",
                     width,
                 )

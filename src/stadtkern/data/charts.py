@@ -78,12 +78,18 @@ def time_series(
 
 
 def span(dataset, x: str) -> tuple[date, date] | None:
-    """The first and last day the time column covers, for the date range picker."""
+    """The first and last day the time column covers, for the date range picker; None when
+    the column is empty or mostly empty (a date set only for some rows, such as "vacant
+    since", is an attribute of those rows, not the time axis of the dataset)."""
     with connection.cursor() as cur:
-        cur.execute(f"SELECT MIN({qn(x)}), MAX({qn(x)}) FROM {qn(dataset.table)}")  # noqa: S608
-        lo, hi = cur.fetchone()
+        cur.execute(
+            f"SELECT MIN({qn(x)}), MAX({qn(x)}), COUNT({qn(x)}), COUNT(*) FROM {qn(dataset.table)}"  # noqa: S608
+        )
+        lo, hi, filled, rows = cur.fetchone()
     lo, hi = _moment(lo), _moment(hi)
-    return (lo.date(), hi.date()) if lo and hi else None
+    if not (lo and hi) or filled * 2 < rows:
+        return None
+    return lo.date(), hi.date()
 
 
 def _bound(kind: str, day: date):

@@ -123,10 +123,13 @@ def dataset_detail(request, slug: str, name: str):
         if time_col and y:
             chart_span = charts.span(dataset, time_col)
             period = {key: _day(request.GET.get(key)) for key in ("chart_from", "chart_to")}
-            chart = charts.time_series(
-                dataset, time_col, y, dataset.display_title,
-                start=period["chart_from"], end=period["chart_to"],
-            )  # fmt: skip
+            if chart_span:
+                chart = charts.time_series(
+                    dataset, time_col, y, dataset.display_title,
+                    start=period["chart_from"], end=period["chart_to"],
+                )  # fmt: skip
+            else:
+                y = None  # no time axis worth drawing: no chart section
     colours = charts.colour_columns(dataset) if dataset.has_geometry else []
     colour = request.GET.get("colour") if request.GET.get("colour") in colours else None
     colour = colour or next(iter(colours), None)

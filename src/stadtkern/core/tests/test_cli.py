@@ -30,8 +30,10 @@ def test_demo_loads_a_complete_strategy_and_a_second_municipality(monkeypatch):
     assert User.objects.get(username="anna").check_password("demo-passwort-123")
     with pytest.raises(CommandError, match="--reset"):
         call_command("demo", stdout=io.StringIO())
-    call_command("demo", "--reset", stdout=io.StringIO())
+    printed = io.StringIO()
+    call_command("demo", "--reset", "--port", "8123", stdout=printed)
     assert Measure.objects.filter(municipality__slug="musterstadt").count() == 30
+    assert "http://127.0.0.1:8123/login/" in printed.getvalue() and ":8000" not in printed.getvalue()
 
 
 @pytest.mark.django_db

@@ -23,8 +23,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="replace demo data loaded before")
         parser.add_argument("--json", action="store_true", help="print the logins as JSON")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=8000,
+            help="the port the demo is served on, for the printed addresses",
+        )
 
-    def handle(self, *args, reset, json: bool, **options):
+    def handle(self, *args, reset, json: bool, port: int = 8000, **options):
         call_command("migrate", interactive=False, verbosity=0)
         try:
             result = demo_load(reset=reset, password=os.environ.get("STADTKERN_DEMO_PASSWORD"))
@@ -46,7 +52,7 @@ class Command(BaseCommand):
             "data, a finished Bürgerhaushalt and one open for voting) and Beispielhausen."
         )
         self.stdout.write(
-            f"Log in at http://127.0.0.1:8000/login/ with password {result['password']!r} as:"
+            f"Log in at http://127.0.0.1:{port}/login/ with password {result['password']!r} as:"
         )
         for user in result["users"]:
             self.stdout.write(
@@ -55,6 +61,12 @@ class Command(BaseCommand):
         self.stdout.write(
             "Voting codes for the open Bürgerhaushalt 2027 (each one ballot): "
             + ", ".join(result["voting_codes"])
+        )
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            f"Start at {base}/ (English: {base}/en/); Musterstadt's strategy is at "
+            f"{base}/m/musterstadt/, its data at {base}/m/musterstadt/data/, its sensors at "
+            f"{base}/m/musterstadt/sensors/ and its participation at {base}/m/musterstadt/participation/."
         )
 
 
