@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stadtkern.core.forms import DateInput, DateTimeInput
 
 from .assemblies import SHARES_EXAMPLE, parse_shares
-from .models import BallotKind, ImplementationStatus, PhaseKind, QuestionKind, TieBreak
+from .models import RULE_LABELS, BallotKind, ImplementationStatus, PhaseKind, QuestionKind, TieBreak
 from .outcomes import RULES
 
 SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
@@ -75,7 +75,7 @@ class BudgetForm(forms.Form):
         required=False,
     )  # fmt: skip
     rule = forms.ChoiceField(
-        label=_("Outcome rule"), choices=[(r, r) for r in RULES], initial="equalshares/add1",
+        label=_("Outcome rule"), choices=[(r, RULE_LABELS.get(r, r)) for r in RULES], initial="equalshares/add1",
         help_text=_("equalshares/add1 is the Method of Equal Shares; greedy funds the projects with "
                     "the most votes as long as money is left."),
     )  # fmt: skip

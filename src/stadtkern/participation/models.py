@@ -83,6 +83,19 @@ class Phase(models.Model):
         return f"{self.process}: {self.get_kind_display()}"
 
 
+# The outcome rules in words, for forms and result pages; the code stays as a detail.
+RULE_LABELS = {
+    "greedy": _("Most votes, skipping what does not fit"),
+    "greedy-no-skip": _("Most votes, stopping at the first project that does not fit"),
+    "greedy-threshold": _("Most votes, from a minimum number of votes"),
+    "equalshares": _("Method of Equal Shares"),
+    "equalshares/add1": _("Method of Equal Shares, shares raised until the budget is used"),
+    "equalshares/add1-comparison": _(
+        "Method of Equal Shares, shares raised, then compared with most votes"
+    ),
+}
+
+
 class BallotKind(models.TextChoices):
     APPROVAL = "approval", _("Approval (choose projects)")
     KNAPSACK = "knapsack", _("Knapsack (projects within the budget)")
@@ -115,7 +128,9 @@ class Budget(models.Model):
     max_points = models.PositiveIntegerField(
         _("points per voter"), null=True, blank=True, help_text=_("cumulative ballots")
     )
-    rule = models.CharField(_("outcome rule"), max_length=40, choices=[(r, r) for r in RULES])
+    rule = models.CharField(
+        _("outcome rule"), max_length=40, choices=[(r, RULE_LABELS.get(r, r)) for r in RULES]
+    )
     # Between equally good projects (outcomes.tie_rank); a lot needs its seed announced
     # before the vote, so that anybody can repeat the draw.
     tie_break = models.CharField(

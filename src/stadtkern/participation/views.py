@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stadtkern.core.maps import map_context
@@ -19,6 +20,7 @@ from stadtkern.core.throttle import Throttled, client_address
 
 from . import rules, services
 from .models import (
+    RULE_LABELS,
     Assembly,
     BallotKind,
     Budget,
@@ -70,10 +72,15 @@ def processes(request, slug: str):
     pulses = Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
     if not rules.can_see_survey(request.user, Survey(municipality=municipality, team_only=True)):
         pulses = pulses.filter(team_only=False)
-    series = pulses.order_by("series").values_list("series", flat=True).distinct()
+    # Each series under the title of its latest wave, not its short name.
+    series = {}
+    for wave in pulses.order_by("series", "-opens_at").only("series", "title", "title_en"):
+        series.setdefault(
+            wave.series, wave.title_en if get_language() == "en" and wave.title_en else wave.title
+        )
     listed_assemblies = Assembly.objects.filter(municipality=municipality, published=True)
     return render(request, "participation/processes.html", {
-        "municipality": municipality, "processes": visible, "surveys": listed_surveys, "series": list(series),
+        "municipality": municipality, "processes": visible, "surveys": listed_surveys, "series": series,
         "assemblies": listed_assemblies, "now": timezone.now(),
         "can_edit": rules.can_edit_participation(request.user, municipality),
     })  # fmt: skip
@@ -185,6 +192,7 @@ def results(request, slug: str, process_slug: str, budget_id: int):
         "municipality": process.municipality, "process": process, "budget": budget, "rows": rows,
         "funded": [r for r in rows if r["selected"]], "outcome": budget.outcome,
         "comparison": comparison_text(budget), "equal_shares": budget.rule.startswith("equalshares"),
+        "rule_label": RULE_LABELS.get(budget.rule, budget.rule),
     })  # fmt: skip
 
 

@@ -33,7 +33,9 @@ def test_demo_loads_a_complete_strategy_and_a_second_municipality(monkeypatch):
     printed = io.StringIO()
     call_command("demo", "--reset", "--port", "8123", stdout=printed)
     assert Measure.objects.filter(municipality__slug="musterstadt").count() == 30
-    assert "http://127.0.0.1:8123/login/" in printed.getvalue() and ":8000" not in printed.getvalue()
+    assert (
+        "http://127.0.0.1:8123/login/" in printed.getvalue() and ":8000" not in printed.getvalue()
+    )
 
 
 @pytest.mark.django_db

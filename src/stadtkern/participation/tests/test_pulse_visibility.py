@@ -43,6 +43,7 @@ def test_only_members_see_and_answer_a_team_pulse(client, alpha, personas, perso
     assert [client.get(p).status_code == 200 for p in pages] == [sees] * 3
     listing = client.get("/m/alpha/participation/").content.decode()
     assert ("lenkungskreis" in listing) is sees
+    assert (">Welle 1<" in listing) is sees  # the series under its title, not its short name
     client.post(pages[0], {f"q{q.pk}": "4" for q in wave.questions.all()})
     assert SurveyResponse.objects.filter(survey=wave).exists() is sees
 
