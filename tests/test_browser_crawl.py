@@ -70,7 +70,8 @@ def _crawl(page, base: str, starts: list[str]) -> list[str]:
             if overflow > 0:
                 wide = page.evaluate(
                     """w => Array.from(document.querySelectorAll('body *'))
-                        .filter(e => e.getBoundingClientRect().right > w + 1)
+                        .filter(e => e.getBoundingClientRect().right > w + 1
+                                     || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
                         .slice(0, 3).map(e => e.tagName + '.' + e.className)""",
                     width,
                 )

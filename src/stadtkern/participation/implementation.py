@@ -10,12 +10,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
+from stadtkern.core.images import IMAGE_MAX_BYTES, reencode
 from stadtkern.core.services import audit_record
 from stadtkern.strategy.models import Measure
 
 from . import rules
 from .models import Implementation, ImplementationUpdate, Process, Project
-from .services import IMAGE_MAX_BYTES, _reencode
 
 
 def _editable(project: Project, user) -> None:
@@ -63,7 +63,7 @@ def implementation_note(
         if getattr(image, "size", 0) > IMAGE_MAX_BYTES:
             raise ValidationError({"image": _("An image may have at most 8 MB.")})
         data = image.read(IMAGE_MAX_BYTES + 1) if hasattr(image, "read") else bytes(image)
-        update.image, update.image_type = _reencode(data)
+        update.image, update.image_type = reencode(data)
     update.full_clean()
     update.save()
     audit_record(municipality=project.budget.process.municipality, obj=update, user=user,

@@ -5,7 +5,6 @@ Each function validates its input before writing, runs in one transaction and ra
 refused ballot leaves the voter's earlier ballot as it was.
 """
 
-import io
 import secrets
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from stadtkern.core import throttle
+from stadtkern.core.images import IMAGE_MAX_BYTES, reencode
 from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
 from stadtkern.strategy.services import measure_create
@@ -292,7 +292,7 @@ def _project_picture(fields: dict) -> tuple[bytes, str] | None:
     if getattr(upload, "size", 0) > IMAGE_MAX_BYTES:  # before reading it into memory
         raise ValidationError({"image": _("An image may have at most 8 MB.")})
     data = upload.read(IMAGE_MAX_BYTES + 1) if hasattr(upload, "read") else bytes(upload)
-    return _reencode(data)
+    return reencode(data)
 
 
 def project_update(*, project: Project, user, **fields) -> Project:
@@ -844,43 +844,6 @@ def proposal_to_measure(*, proposal: Proposal, user):
     return measure
 
 
-IMAGE_MAX_BYTES = 8 * 2**20
-IMAGE_MAX_SIDE = 1600
-
-
-def _reencode(data: bytes) -> tuple[bytes, str]:
-    """Return the image re-encoded (at most 1600 px a side, without metadata) and its type.
-
-    Re-encoding drops EXIF, where phones keep the place and time a photo was taken.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationError({"image": _("An image may have at most 8 MB.")})
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            if kind not in ("JPEG", "PNG", "WEBP"):
-                raise ValidationError({"image": _("Send a JPEG, PNG or WebP image.")})
-            if probe.width * probe.height > 40_000_000:
-                raise ValidationError({"image": _("The image has too many pixels.")})
-            probe.load()
-            picture = (
-                probe.convert("RGB")
-                if kind == "JPEG" or probe.mode not in ("RGB", "RGBA")
-                else probe.copy()
-            )
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ValidationError({"image": _("Send a JPEG, PNG or WebP image.")}) from None
-    picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
-    out = io.BytesIO()
-    if kind == "JPEG":
-        picture.save(out, "JPEG", quality=85, optimize=True)
-        return out.getvalue(), "image/jpeg"
-    picture.save(out, "PNG", optimize=True)
-    return out.getvalue(), "image/png"
-
-
 def proposal_image_set(*, proposal: Proposal, user, data: bytes, alt: str) -> Proposal:
     """Attach a picture to one's own proposal while proposals are taken."""
     if proposal.author_id is None or proposal.author_id != getattr(user, "pk", None):
@@ -894,7 +857,7 @@ def proposal_image_set(*, proposal: Proposal, user, data: bytes, alt: str) -> Pr
         raise ValidationError(
             {"image_alt": _("Describe the picture in a few words for people who cannot see it.")}
         )
-    proposal.image, proposal.image_type = _reencode(data)
+    proposal.image, proposal.image_type = reencode(data)
     proposal.image_alt = alt[:300]
     proposal.save(update_fields=["image", "image_type", "image_alt"])
     return proposal

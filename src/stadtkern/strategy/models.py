@@ -338,3 +338,40 @@ class VisionVersion(models.Model):
         if get_language() == "en" and self.text_en:
             return self.text_en
         return self.text
+
+
+class Attachment(models.Model):
+    """A document on a goal or measure: a council decision, a report, a graphic recording.
+    PDFs are kept as sent and served as downloads; pictures are re-encoded without their
+    metadata. Visible where the object is."""
+
+    KINDS = {
+        "application/pdf": "pdf",
+        "image/png": "png",
+        "image/jpeg": "jpg",
+        "image/webp": "webp",
+    }
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="attachments"
+    )
+    object_type = models.CharField(max_length=20)  # "goal" or "measure"
+    object_id = models.BigIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["municipality", "object_type", "object_id"])]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

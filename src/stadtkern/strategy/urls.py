@@ -5,6 +5,17 @@ from . import views
 app_name = "strategy"
 urlpatterns = [
     path("", views.house, name="house"),
+    path("<str:object_type>s/<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path(
+        "<str:object_type>s/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment_file,
+        name="attachment",
+    ),
+    path(
+        "<str:object_type>s/<int:pk>/attachments/<int:attachment_id>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),  # fmt: skip
     path("measures/", views.measure_list, name="measure_list"),
     path("measures/new/", views.measure_edit, name="measure_create"),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),

@@ -3,17 +3,19 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from stadtkern.core import rules
 from stadtkern.core.forms import apply_service_errors
 from stadtkern.core.selectors import audit_readable, municipality_get
 
-from . import selectors, services
+from . import attachments, selectors, services
 from .forms import GoalForm, MeasureForm, SimpleForm, VisionForm
-from .models import FieldOfAction, Goal, MeasureStatus, SdgGoal, UserGroup, Value
+from .models import Attachment, FieldOfAction, Goal, MeasureStatus, SdgGoal, UserGroup, Value
 
 MEASURES_PER_PAGE = 20
 
@@ -122,12 +124,79 @@ def measure_detail(request, slug: str, pk: int):
         request,
         "strategy/measure_detail.html",
         _context(
-            request, municipality, measure=measure, audit=_audit(request, municipality, measure)
-        ),
+            request,
+            municipality,
+            measure=measure,
+            audit=_audit(request, municipality, measure),
+            attachments=attachments.attachments_of(measure),
+            attach_to="measure",
+        ),  # fmt: skip
     )
 
 
-def _detail_with_measures(request, municipality, template: str, name: str, obj, filters):
+def _owner(request, municipality, object_type: str, pk: int):
+    """The goal or measure a document belongs to, as far as the visitor may see it."""
+    if object_type == "measure":
+        return selectors.measure_get(municipality=municipality, user=request.user, pk=pk)
+    if object_type == "goal":
+        return selectors.goal_get(municipality=municipality, user=request.user, pk=pk)
+    raise Http404
+
+
+@require_POST
+def attachment_add(request, slug: str, object_type: str, pk: int):
+    municipality = municipality_get(slug)
+    obj = _owner(request, municipality, object_type, pk)
+    if not rules.can_edit_strategy(request.user, municipality):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": _("Choose a file to attach.")})
+        attachments.attachment_add(obj=obj, user=request.user, title=request.POST.get("title", ""),
+                                   upload=upload)  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The document was attached."))
+    return redirect(f"strategy:{object_type}_detail", slug=slug, pk=pk)
+
+
+@require_POST
+def attachment_remove(request, slug: str, object_type: str, pk: int, attachment_id: int):
+    municipality = municipality_get(slug)
+    obj = _owner(request, municipality, object_type, pk)
+    found = attachments.attachments_of(obj).filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404
+    try:
+        attachments.attachment_remove(attachment=found, obj=obj, user=request.user)
+    except ValidationError as exc:
+        raise PermissionDenied(" ".join(exc.messages)) from None
+    messages.success(request, _("The document was removed."))
+    return redirect(f"strategy:{object_type}_detail", slug=slug, pk=pk)
+
+
+def attachment_file(request, slug: str, object_type: str, pk: int, attachment_id: int):
+    """The document, served as what it is: a picture inline, a PDF as a download; never
+    sniffed, never run as a page."""
+    municipality = municipality_get(slug)
+    obj = _owner(request, municipality, object_type, pk)
+    found = attachments.attachments_of(obj).filter(pk=attachment_id).defer(None).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    extension = Attachment.KINDS.get(found.content_type, "bin")
+    name = slugify(found.title)[:80] or "dokument"
+    disposition = "inline" if found.is_image else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _detail_with_measures(request, municipality, template: str, name: str, obj, filters, **extra):
     """Render a goal or field of action with its visible measures and, for members, its history."""
     measures = selectors.measure_list(municipality=municipality, user=request.user, filters=filters)
     context = _context(
@@ -136,6 +205,7 @@ def _detail_with_measures(request, municipality, template: str, name: str, obj, 
         measures=measures,
         audit=_audit(request, municipality, obj),
         **{name: obj},
+        **extra,
     )
     return render(request, template, context)
 
@@ -150,6 +220,8 @@ def goal_detail(request, slug: str, pk: int):
         "goal",
         goal,
         selectors.MeasureFilter(goal=pk),
+        attachments=attachments.attachments_of(goal),
+        attach_to="goal",
     )
 
 
