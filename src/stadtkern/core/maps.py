@@ -26,6 +26,7 @@ XYZ = ("{z}", "{x}", "{y}")
 # GLOBAL_WEBMERCATOR, WebMercatorQuad) is the same grid under other names.
 WMTS = {"{TileMatrix}": "{z}", "{TileRow}": "{y}", "{TileCol}": "{x}"}
 ATTRIBUTION_MAX = 300
+PLACEHOLDERS = {"{s}", "{z}", "{x}", "{y}", "{r}", *WMTS}
 
 
 def validate_tile_url(value: str) -> None:
@@ -38,6 +39,27 @@ def validate_tile_url(value: str) -> None:
                 "spaces, quotes, commas or semicolons."
             ),  # fmt: skip
             code="tile_url",
+        )
+    parts = urlsplit(value.replace("{s}", "s"))
+    host = value.split("://", 1)[1].split("/", 1)[0]
+    try:
+        port_ok = parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:
+        port_ok = False
+    # "{s}" stands for a, b, c under one domain: "{s}.com" would allow every .com host.
+    if not port_ok or (host.startswith("{s}.") and "." not in host[4:].split(":")[0]):
+        raise ValidationError(
+            _(
+                "A tile address names one server (or its a, b, c under one domain) and a port "
+                "from 1 to 65535."
+            ),  # fmt: skip
+            code="tile_host",
+        )
+    unknown = set(re.findall(r"\{[^}]*\}", value)) - PLACEHOLDERS
+    if unknown:
+        raise ValidationError(
+            _("Unknown placeholder %(name)s in the tile address.") % {"name": sorted(unknown)[0]},
+            code="tile_placeholder",
         )
     normalised = xyz_template(value)
     if not all(p in normalised for p in XYZ):

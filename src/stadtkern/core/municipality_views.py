@@ -41,7 +41,7 @@ def _render(request, municipality, *, invite=None, base=None, status=200):
         "municipality": municipality,
         "members": members,
         "roles": Role.choices,
-        "invitations": [i for i in municipality.invitations.select_related("invited_by")[:50] if i.open],
+        "invitations": selectors.open_invitations(municipality),
         "invite_form": invite or InviteForm(),
         "base_form": base or BaseMapForm(initial={
             "map_tile_url": municipality.map_tile_url,

@@ -40,6 +40,15 @@ def audit_for(*, municipality: Municipality, object_type: str, object_id: int, l
     ).select_related("user")[:limit]
 
 
+def open_invitations(municipality: Municipality):
+    """Every invitation of the municipality whose link still works (none left out)."""
+    from django.utils import timezone
+
+    return municipality.invitations.filter(
+        accepted_at=None, withdrawn_at=None, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
 def audit_of_types(*, municipality: Municipality, object_types, limit: int = 30):
     """The latest changes of some kinds (members, invitations, settings), readable."""
     return readable(

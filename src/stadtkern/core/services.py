@@ -114,6 +114,8 @@ def membership_set(*, user: User, municipality: Municipality, role: str, by=None
     if role != Role.ADMIN:
         _keep_an_administrator(municipality, user)
     snapshot_before = _member_snapshot(before)
+    if before is not None and before.role == Role.ADMIN:
+        _withdraw_invitations_of(user, municipality, by)
     membership, _created = Membership.objects.update_or_create(
         user=user, municipality=municipality, defaults={"role": role}
     )
@@ -132,11 +134,33 @@ def membership_remove(*, user: User, municipality: Municipality, by=None) -> Non
     if membership is None:
         return
     _keep_an_administrator(municipality, user)
+    _withdraw_invitations_of(user, municipality, by)
     audit_record(
         municipality=municipality, obj=membership, user=by, action=AuditEntry.Action.DELETE,
         before=_member_snapshot(membership), after=None,
     )  # fmt: skip
     membership.delete()
+
+
+def _withdraw_invitations_of(user: User, municipality: Municipality, by) -> None:
+    """An administrator who steps down or leaves takes their open invitations along: a
+    link they sent must not let them, or anyone, in afterwards."""
+    for invitation in Invitation.objects.filter(
+        municipality=municipality, invited_by=user, accepted_at=None, withdrawn_at=None
+    ):
+        invitation_withdraw(invitation=invitation, by=by)
+
+
+def _inviter_may_still_invite(invitation: Invitation) -> bool:
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    return (
+        inviter.is_staff
+        or Membership.objects.filter(
+            user=inviter, municipality=invitation.municipality, role=Role.ADMIN
+        ).exists()
+    )
 
 
 @transaction.atomic
@@ -186,10 +210,14 @@ def invitation_find(secret: str) -> Invitation | None:
     if not secret or len(secret) > 100:
         return None
     invitation = (
-        Invitation.objects.select_related("municipality")
+        Invitation.objects.select_related("municipality", "invited_by")
         .filter(digest=secret_digest(secret)).first()
     )  # fmt: skip
-    return invitation if invitation is not None and invitation.open else None
+    # Checked again on use, independent of the withdrawal when the inviter stepped down:
+    # an invitation is only as good as its sender's standing now.
+    if invitation is None or not invitation.open or not _inviter_may_still_invite(invitation):
+        return None
+    return invitation
 
 
 @transaction.atomic

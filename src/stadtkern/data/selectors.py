@@ -19,7 +19,8 @@ def datasets_visible(user) -> QuerySet[Dataset]:
     qs = Dataset.objects.select_related("municipality")
     if getattr(user, "is_authenticated", False) and user.is_staff:
         return qs
-    own = [m.pk for m in municipalities_of(user)]
+    # Internal datasets are the members' (as on their pages): a moderator is no member.
+    own = [m.pk for m in municipalities_of(user) if rules.can_view_drafts(user, m)]
     return qs.filter(Q(access=Access.PUBLIC) | Q(municipality__in=own))
 
 

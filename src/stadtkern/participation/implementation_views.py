@@ -76,6 +76,6 @@ def update_image(request, slug: str, process_slug: str, pk: int):
     if found is None:
         raise Http404(_("No such picture."))
     response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.models import Role
-from stadtkern.core.rules import WRITE_ROLES, role_of
+from stadtkern.core.rules import MEMBER_ROLES, WRITE_ROLES, role_of
 
 from .models import PhaseKind, Process
 
@@ -135,7 +135,7 @@ def can_see_survey(user, survey) -> bool:
     """A team-only survey (or pulse check) exists for the municipality's members alone."""
     if not survey.team_only:
         return True
-    return _staff(user) or role_of(user, survey.municipality) is not None
+    return _staff(user) or role_of(user, survey.municipality) in MEMBER_ROLES
 
 
 def can_see_survey_results(user, survey, now=None) -> bool:

@@ -50,6 +50,7 @@ def survey_list(request, municipality: Slug):
     return [
         _survey_out(s)
         for s in Survey.objects.filter(municipality=m, published=True).prefetch_related("questions")
+        if rules.can_see_survey(request.auth, s)
     ]
 
 
@@ -102,10 +103,8 @@ def survey_results(request, municipality: Slug, slug: Slug):
 @router.get("/participation/pulse/{municipality}/{series}/trend", auth=READ)
 def pulse_trend(request, municipality: Slug, series: Slug):
     """Each wave of a pulse check series: responses, averages per question, NPS."""
-    place = municipality_get(municipality)
-    last = Survey.objects.filter(municipality=place, series=series).order_by("-opens_at").first()
-    trend = surveys.series_trend(place, series)
-    if not trend or last is None or not rules.can_see_survey(request.auth, last):
+    trend = surveys.series_trend(municipality_get(municipality), series, request.auth)
+    if not trend:
         raise Http404(f"No pulse check {series!r}.")
     return trend
 

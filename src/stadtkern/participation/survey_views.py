@@ -96,14 +96,13 @@ def _wave(wave: dict) -> date:
 
 def pulse_trend(request, slug: str, series: str):
     municipality = municipality_get(slug)
-    waves = list(
-        Survey.objects.filter(municipality=municipality, series=series, published=True).order_by(
-            "opens_at"
-        )
-    )
-    if not waves or not rules.can_see_survey(request.user, waves[-1]):
+    waves = [
+        w for w in Survey.objects.filter(municipality=municipality, series=series, published=True)
+        .order_by("opens_at") if rules.can_see_survey(request.user, w)
+    ]  # fmt: skip
+    if not waves:
         raise Http404(_("No such pulse check."))
-    trend = [w for w in surveys.series_trend(municipality, series) if w["responses"]]
+    trend = [w for w in surveys.series_trend(municipality, series, request.user) if w["responses"]]
     labels = [_text(q, "text") for q in waves[-1].questions.filter(kind=QuestionKind.LIKERT)]
     charts = []
     for k, label in enumerate(labels):

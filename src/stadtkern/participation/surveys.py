@@ -283,13 +283,17 @@ def survey_results(survey: Survey) -> dict:
     return out
 
 
-def series_trend(municipality: Municipality, series: str) -> list[dict]:
-    """Return each wave of a pulse series with the mean of each question (by position) and the NPS."""
+def series_trend(municipality: Municipality, series: str, user=None) -> list[dict]:
+    """Return each published wave of a pulse series the user may see, with the mean of each
+    question (by position) and the NPS. Each wave is judged by itself: opening the latest
+    wave to the public does not open the team's earlier ones."""
     waves = Survey.objects.filter(
         municipality=municipality, series=series, published=True
     ).order_by("opens_at")
     trend = []
     for wave in waves:
+        if not rules.can_see_survey(user, wave):
+            continue
         results = survey_results(wave)
         trend.append({
             "survey": wave.slug, "opens_at": wave.opens_at.isoformat(), "responses": results["responses"],

@@ -71,7 +71,7 @@ def processes(request, slug: str):
         listed_surveys = listed_surveys.filter(team_only=False)
     pulses = Survey.objects.filter(municipality=municipality, published=True, kind=SurveyKind.PULSE)
     if not rules.can_see_survey(request.user, Survey(municipality=municipality, team_only=True)):
-        pulses = pulses.filter(team_only=False)
+        pulses = pulses.filter(team_only=False)  # each wave by itself, as on the trend page
     # Each series under the title of its latest wave, not its short name.
     series = {}
     for wave in pulses.order_by("series", "-opens_at").only("series", "title", "title_en"):
@@ -354,7 +354,7 @@ def project_image(request, slug: str, process_slug: str, pk: int):
     if found is None:
         raise Http404(_("No such picture."))
     response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -365,6 +365,6 @@ def proposal_image(request, slug: str, process_slug: str, pk: int):
     if found is None:
         raise Http404(_("No such picture."))
     response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.query import prefetch_related_objects
 
 from stadtkern.core.models import Membership
+from stadtkern.core.rules import MEMBER_ROLES
 
 from .entities import TYPES, EntityType, reverse_lookup
 from .filters import filter_q
@@ -46,9 +47,10 @@ class Caller:
         user = request.user if request.user.is_authenticated else None
         ids = set()
         if user is not None:
-            ids = set(
-                Membership.objects.filter(user=user).values_list("municipality_id", flat=True)
-            )
+            ids = set(  # members; a moderator of proposals sees what the public sees
+                Membership.objects.filter(user=user, role__in=MEMBER_ROLES)
+                .values_list("municipality_id", flat=True)
+            )  # fmt: skip
         if token is not None:
             ids.add(token.municipality_id)
         return cls(user, token, ids, bool(user and user.is_staff))

@@ -48,6 +48,11 @@ def test_a_wmts_address_becomes_the_xyz_grid_leaflet_reads():
         "https://tiles.example /{z}/{x}/{y}.png",
         "https://tiles.example/{z}/{x}/{y}.png\nX-Header: 1",
         "//tiles.example/{z}/{x}/{y}.png",
+        "https://{s}.com/{z}/{x}/{y}.png",  # every .com host
+        "http://{s}.a/{z}/{x}/{y}",
+        "https://tiles.example:0/{z}/{x}/{y}.png",
+        "https://tiles.example:99999/{z}/{x}/{y}.png",
+        "https://tiles.example/{z}/{x}/{y}/{foo}.png",
     ],
 )
 def test_other_addresses_are_refused(url):

@@ -204,3 +204,45 @@ def test_site_staff_create_a_municipality_with_its_ags(client, personas):
     assert right.status_code == 302 and right["Location"].endswith("/m/gamma/settings/")
     gamma = Municipality.objects.get(slug="gamma")
     assert AuditEntry.objects.filter(municipality=gamma, object_type="municipality").exists()
+
+
+@pytest.mark.parametrize("how", ["removed", "demoted"])
+def test_an_administrator_who_leaves_takes_their_open_invitations_along(client, personas, how):
+    """A removed administrator must not come back through a link they sent themselves."""
+    client.force_login(personas["admin"])
+    editor = personas["editor"]
+    client.post(f"{SETTINGS}members/{editor.pk}/role/", {"role": "admin"})
+    client.force_login(editor)
+    _invite(client, email="hintertuer@example.org", role="admin")
+    link = _link()
+    client.force_login(personas["admin"])
+    if how == "removed":
+        client.post(f"{SETTINGS}members/{editor.pk}/remove/")
+    else:
+        client.post(f"{SETTINGS}members/{editor.pk}/role/", {"role": "viewer"})
+    client.force_login(editor)
+    assert client.post(link).status_code == 404
+    role = Membership.objects.filter(user=editor, municipality__slug="alpha").values_list(
+        "role", flat=True
+    )
+    assert list(role) in ([], [Role.VIEWER])
+
+
+def test_an_invitation_is_only_as_good_as_its_sender_s_standing_now(client, personas):
+    client.force_login(personas["admin"])
+    _invite(client)
+    link = _link()
+    # Whatever path lowers the sender (here the data itself), the link stops working.
+    Membership.objects.filter(user=personas["admin"]).update(role=Role.EDITOR)
+    client.logout()
+    assert client.get(link).status_code == 404
+
+
+def test_every_open_invitation_is_listed_however_many_were_withdrawn(client, personas):
+    client.force_login(personas["admin"])
+    _invite(client, email="bleibt@example.org")
+    for k in range(55):
+        _invite(client, email=f"weg{k}@example.org")
+    for invitation in Invitation.objects.exclude(email="bleibt@example.org"):
+        client.post(f"{SETTINGS}invitations/{invitation.pk}/withdraw/")
+    assert "bleibt@example.org" in client.get(SETTINGS).content.decode()

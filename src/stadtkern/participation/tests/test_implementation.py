@@ -141,3 +141,14 @@ def test_the_ballot_shows_each_project_s_text_picture_and_place(client, alpha, p
     assert "Ein Brunnen." in html and 'alt="Brunnen"' in html
     assert 'id="project-places"' in html and '"number": "' in html
     assert 'data-text-over-budget="' in html
+
+
+def test_a_draft_measure_is_not_named_to_the_public(client, counted, personas, alpha):
+    _budget, chosen, _other = counted
+    draft = Measure.objects.create(municipality=alpha, title="Geheime Maßnahme", published=False)
+    client.force_login(personas["editor"])
+    client.post(_urls(chosen)[1], {"part": "record", "status": "planned", "progress": "5",
+                                   "measure": draft.pk})  # fmt: skip
+    assert "Geheime Maßnahme" in client.get(_urls(chosen)[0]).content.decode()
+    client.logout()
+    assert "Geheime Maßnahme" not in client.get(_urls(chosen)[0]).content.decode()

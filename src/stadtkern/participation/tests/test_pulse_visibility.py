@@ -63,3 +63,39 @@ def test_editors_reach_the_results_from_the_survey_page(client, alpha, personas)
     client.logout()
     page = client.get(f"/m/alpha/participation/surveys/{survey.slug}/").content.decode()
     assert "/results/" not in page  # still open: results come when it closes
+
+
+def test_the_survey_list_api_hides_team_pulses_from_everyone_else(client, alpha, personas):
+    wave = _wave(alpha)
+    listed = [
+        s["slug"]
+        for s in client.get("/api/v1/participation/surveys", {"municipality": "alpha"}).json()
+    ]
+    assert wave.slug not in listed
+    client.force_login(personas["viewer"])
+    listed = [
+        s["slug"]
+        for s in client.get("/api/v1/participation/surveys", {"municipality": "alpha"}).json()
+    ]
+    assert wave.slug in listed
+
+
+def test_opening_the_latest_wave_does_not_open_the_team_s_earlier_ones(client, alpha):
+    team = _wave(alpha)
+    public = surveys.pulse_create(municipality=alpha, series="lenkungskreis", title="Welle 2",
+                                  opens=timezone.localdate() + timedelta(days=40), team_only=False)  # fmt: skip
+    api = client.get("/api/v1/participation/pulse/alpha/lenkungskreis/trend").json()
+    assert [w["survey"] for w in api] == [public.slug]
+    assert (
+        team.slug not in client.get("/m/alpha/participation/pulse/lenkungskreis/").content.decode()
+    )
+
+
+def test_a_moderator_is_not_the_team(client, alpha, personas):
+    from stadtkern.core.services import membership_set
+
+    moderator = user_create(username="moderatorin", password=PASSWORD)
+    membership_set(user=moderator, municipality=alpha, role="moderator")
+    _wave(alpha)
+    client.force_login(moderator)
+    assert client.get("/m/alpha/participation/pulse/lenkungskreis/").status_code == 404

@@ -136,7 +136,8 @@ def test_a_pulse_series_shows_its_trend(alpha, people):
             user=people["editor"],
             answers={q[0]: progress, q[1]: 4, q[2]: 3, q[3]: nps},
         )
-    trend = surveys.series_trend(alpha, "team")
+    trend = surveys.series_trend(alpha, "team", people["editor"])  # the team's, read by its member
+    assert surveys.series_trend(alpha, "team") == []  # and by nobody else
     assert [w["means"][0] for w in trend] == [2, 3, 4]
     assert [w["nps"] for w in trend] == [-100, 0, 100]
 
