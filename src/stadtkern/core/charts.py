@@ -389,8 +389,8 @@ def _horizontal(pairs, title, x_label, y_label, unit, lo, hi, step, tick_values,
     left = round(shown * CHAR + 16)
     right = round(WIDTH - PAD_RIGHT - 8 * CHAR)  # room for the value after the longest bar
     top = PAD_TOP
-    height = int(top + len(pairs) * ROW + PAD_BOTTOM)
-    bottom = height - PAD_BOTTOM
+    height = int(top + len(pairs) * ROW + PAD_BOTTOM + 20)  # the axis label goes below
+    bottom = height - PAD_BOTTOM - 20
 
     def x_of(v: float) -> float:
         return left + (v - lo) / (hi - lo) * (right - left)

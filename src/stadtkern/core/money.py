@@ -20,3 +20,8 @@ def money(value, currency: str = "EUR") -> str:
     if (get_language() or "de").startswith("en"):
         return f"{sign}{number}" if sign else f"{currency} {number}"
     return f"{number}\u00a0{sign or currency}"  # a space that keeps the sign on the line
+
+
+def sign(currency: str = "EUR") -> str:
+    """The currency's sign (€) for an axis, or its code."""
+    return SIGNS.get(currency, currency)

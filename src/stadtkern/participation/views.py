@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from stadtkern.core.charts import Reference, bars
 from stadtkern.core.maps import map_context
+from stadtkern.core.money import sign as money_sign
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import Throttled, client_address
 
@@ -177,6 +179,21 @@ def vote(request, slug: str, process_slug: str, budget_id: int):
     }, status=status or (422 if errors else 200))  # fmt: skip
 
 
+def _budget_chart(budget, rows):
+    """How the selected projects fill the budget: each bar the money spent up to and with
+    it, in the order of the outcome, against the budget line."""
+    spent, pairs = 0, []
+    for r in rows:
+        if r["selected"]:
+            spent += float(r["project"].cost)
+            pairs.append((f"{r['project'].ref}. {r['project'].display_title}", spent))
+    return bars(
+        pairs, title=_("How the selected projects fill the budget"), x_label=_("Project"),
+        y_label=_("Spent up to this project"), unit=money_sign(budget.currency),
+        references=[Reference(float(budget.amount), _("Budget"))], horizontal=True,
+    )  # fmt: skip
+
+
 def results(request, slug: str, process_slug: str, budget_id: int):
     process = _process(request, slug, process_slug)
     budget = _budget(process, budget_id)
@@ -190,6 +207,7 @@ def results(request, slug: str, process_slug: str, budget_id: int):
     rows = results_rows(budget)
     return render(request, "participation/results.html", {
         "municipality": process.municipality, "process": process, "budget": budget, "rows": rows,
+        "budget_chart": _budget_chart(budget, rows),
         "funded": [r for r in rows if r["selected"]], "outcome": budget.outcome,
         "comparison": comparison_text(budget), "equal_shares": budget.rule.startswith("equalshares"),
         "rule_label": RULE_LABELS.get(budget.rule, budget.rule),

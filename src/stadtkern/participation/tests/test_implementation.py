@@ -152,3 +152,22 @@ def test_a_draft_measure_is_not_named_to_the_public(client, counted, personas, a
     assert "Geheime Maßnahme" in client.get(_urls(chosen)[0]).content.decode()
     client.logout()
     assert "Geheime Maßnahme" not in client.get(_urls(chosen)[0]).content.decode()
+
+
+def test_the_results_show_how_the_selected_projects_fill_the_budget(client, alpha):
+    from stadtkern.participation import services
+
+    from .test_pages import close
+
+    budget = make_budget(make_process(alpha))
+    codes = services.voting_codes_create(process=budget.process, count=3)
+    for code in codes:
+        client.post(f"/m/alpha/participation/{budget.process.slug}/budgets/{budget.pk}/vote/",
+                    {"code": code, "projects": ["1", "5"]})  # fmt: skip
+    close(budget.process)
+    services.budget_count(budget=budget)
+    html = client.get(
+        f"/m/alpha/participation/{budget.process.slug}/budgets/{budget.pk}/results/"
+    ).content.decode()
+    assert "Wie die ausgewählten Projekte das Budget füllen" in html
+    assert 'class="reference"' in html and "Budget: 100.000" in html

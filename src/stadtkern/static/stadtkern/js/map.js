@@ -209,7 +209,8 @@
     }).addTo(map);
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24] }); } else { map.setView([51.16, 10.45], 6); }
-    base(map, element, !bounds.isValid(), labelled);
+    var numbered = features.some(function (f) { return f.properties && f.properties.number !== undefined; });
+    base(map, element, !bounds.isValid(), labelled || numbered);
     if (features.length <= MAX_FOCUSABLE) {
       var n = 0;
       layer.eachLayer(function (l) {
