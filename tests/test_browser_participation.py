@@ -158,7 +158,7 @@ def test_proposal_pages_have_no_serious_accessibility_violation(
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_survey_pages_have_no_serious_accessibility_violation(
-    page, live_server, alpha, accessible, prefix
+    page, live_server, alpha, personas, accessible, prefix
 ):
     from stadtkern.participation.demo import demo_load_participation
     from stadtkern.participation.models import Survey
@@ -176,6 +176,17 @@ def test_survey_pages_have_no_serious_accessibility_violation(
     expect(page.get_by_role("status")).to_be_visible()
     assert Survey.objects.get(slug="wie-smart-ist-musterstadt").responses.count() == 121
     Survey.objects.filter(slug="wie-smart-ist-musterstadt").update(closes_at=timezone.now())
+    # The pulse check is the smart-city team's: the public does not see it, a member does.
+    assert (
+        page.goto(f"{live_server.url}{prefix}/m/alpha/participation/pulse/smart-city-team/").status
+        == 404
+    )
+    console_errors.clear()  # the browser notes the 404 it was just shown
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Benutzername").fill("viewer")
+    page.get_by_label("Passwort").fill("correct horse battery staple 42")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
     for path in ("/m/alpha/participation/surveys/wie-smart-ist-musterstadt/results/",
                  "/m/alpha/participation/pulse/smart-city-team/", "/m/alpha/participation/",
                  "/m/alpha/participation/assemblies/buergerrat-klima/"):  # fmt: skip
