@@ -76,7 +76,7 @@ def test_editor_creates_a_measure_that_the_public_then_sees_in_english_too(
     page.get_by_label("Status").select_option("planned")
     page.get_by_label(alpha.fields_of_action.first().title).check()
     page.get_by_label("Belebte Innenstadt").check()
-    page.get_by_label("Bürgerinnen und Bürger").fill("Laden das Handy unterwegs auf.")
+    page.get_by_label("Bürgerinnen und Bürger", exact=True).fill("Laden das Handy unterwegs auf.")
     page.get_by_label("Veröffentlicht").check()
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Smarte Parkbänke")

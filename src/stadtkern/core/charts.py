@@ -211,8 +211,12 @@ def time_ticks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
             t = _next(t, unit, n)
         if len(ticks) > MAX_TICKS:
             continue
+        if not ticks:  # shorter than the finest step and no boundary inside: the two ends
+            break
         return [(t, formats.date_format(t, fmt)) for t in ticks]
-    return [(start, formats.date_format(start, "Y")), (end, formats.date_format(end, "Y"))]
+    days = (end - start).days
+    fmt = "H:i" if days < 2 else ("SHORT_DATE_FORMAT" if days < 3 * 365 else "Y")
+    return [(start, formats.date_format(start, fmt)), (end, formats.date_format(end, fmt))]
 
 
 # --- charts ---

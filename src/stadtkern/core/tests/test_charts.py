@@ -97,7 +97,7 @@ def test_time_ticks_fall_on_calendar_boundaries(span, expected_step):
 def test_time_ticks_are_few_and_inside_the_span(start, span):
     with translation.override("de"):
         ticks = time_ticks(start, start + span)
-    assert 1 <= len(ticks) <= charts.MAX_TICKS or len(ticks) == 2
+    assert 1 <= len(ticks) <= charts.MAX_TICKS
     assert all(start <= t <= start + span for t, _label in ticks)
 
 
@@ -177,3 +177,14 @@ def test_any_bars_render(pairs):
     assert html.count("<rect") == min(len(pairs), charts.MAX_BARS)
     for b in chart.bars:
         assert float(b["w"]) >= 0 and float(b["h"]) >= 0
+
+
+def test_a_span_without_a_boundary_inside_is_labelled_at_its_ends():
+    start = datetime(2025, 3, 1, 7, 23)
+    ticks = time_ticks(start, start + timedelta(minutes=20))
+    assert [t for t, _label in ticks] == [start, start + timedelta(minutes=20)]
+    with translation.override("de"):
+        assert [label for _t, label in time_ticks(start, start + timedelta(minutes=20))] == [
+            "07:23",
+            "07:43",
+        ]
