@@ -59,9 +59,15 @@ def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path):
     expect(report).to_contain_text("flaeche")
 
     page.get_by_role("link", name="Ladenlokale").click()
-    expect(page.locator("section[aria-labelledby=rows-title] table")).to_contain_text("Steinstraße 1")
-    expect(page.locator("section[aria-labelledby=rows-title] table")).to_contain_text("Neuer Wall 7")
-    expect(page.locator("section[aria-labelledby=rows-title] table")).not_to_contain_text("Kirchstraße 2")
+    expect(page.locator("section[aria-labelledby=rows-title] table")).to_contain_text(
+        "Steinstraße 1"
+    )
+    expect(page.locator("section[aria-labelledby=rows-title] table")).to_contain_text(
+        "Neuer Wall 7"
+    )
+    expect(page.locator("section[aria-labelledby=rows-title] table")).not_to_contain_text(
+        "Kirchstraße 2"
+    )
 
 
 def test_saved_query_shows_the_vacancy_rate_on_a_map_and_as_bars(page, live_server, demo):
