@@ -42,3 +42,31 @@ def reencode(data: bytes) -> tuple[bytes, str]:
         return out.getvalue(), "image/jpeg"
     picture.save(out, "PNG", optimize=True)
     return out.getvalue(), "image/png"
+
+
+def picture_response(found, *, public: bool):
+    """Serve a stored, re-encoded picture (``image``, ``image_type``) as what it is; cached
+    by everyone only when everyone may see it."""
+    from django.http import Http404, HttpResponse
+
+    if found is None:
+        raise Http404(_("No such picture."))
+    response = HttpResponse(bytes(found.image), content_type=found.image_type)
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def take_picture(upload, alt: str) -> tuple[bytes, str] | None:
+    """An uploaded picture (file or bytes) checked and re-encoded, or None without one; a
+    picture needs its description (ValidationError on ``image_alt``)."""
+    if not upload:
+        return None
+    if not (alt or "").strip():
+        raise ValidationError(
+            {"image_alt": _("Describe the picture in a few words for people who cannot see it.")}
+        )
+    if getattr(upload, "size", 0) > IMAGE_MAX_BYTES:  # before reading it into memory
+        raise ValidationError({"image": _("An image may have at most 8 MB.")})
+    data = upload.read(IMAGE_MAX_BYTES + 1) if hasattr(upload, "read") else bytes(upload)
+    return reencode(data)

@@ -98,6 +98,19 @@ class BudgetForm(forms.Form):
         return self.cleaned_data.get("tie_break") or TieBreak.SUPPORTERS
 
 
+def picture_fields() -> tuple[forms.FileField, forms.CharField]:
+    """An optional picture and the words for people who cannot see it."""
+    picture = forms.FileField(
+        label=_("Picture (JPEG, PNG or WebP, at most 8 MB)"), required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )  # fmt: skip
+    words = forms.CharField(
+        label=_("What does the picture show? (for people who cannot see it)"), max_length=300,
+        required=False,
+    )  # fmt: skip
+    return picture, words
+
+
 class ProjectForm(forms.Form):
     ref = forms.CharField(
         label=_("Number"), max_length=40, help_text=_("As on the ballot, e.g. 7 or N-3.")
@@ -123,14 +136,7 @@ class ProjectForm(forms.Form):
         label=_("Longitude"), min_value=-180, max_value=180, required=False,
         help_text=_("e.g. 6.63"),
     )  # fmt: skip
-    image = forms.FileField(
-        label=_("Picture (JPEG, PNG or WebP, at most 8 MB)"), required=False,
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )  # fmt: skip
-    image_alt = forms.CharField(
-        label=_("What does the picture show? (for people who cannot see it)"), max_length=300,
-        required=False,
-    )  # fmt: skip
+    image, image_alt = picture_fields()
 
     def clean(self):
         data = super().clean()
@@ -257,11 +263,4 @@ class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
-    image = forms.FileField(
-        label=_("Picture (JPEG, PNG or WebP, at most 8 MB)"), required=False,
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )  # fmt: skip
-    image_alt = forms.CharField(
-        label=_("What does the picture show? (for people who cannot see it)"), max_length=300,
-        required=False,
-    )  # fmt: skip
+    image, image_alt = picture_fields()

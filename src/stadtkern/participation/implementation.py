@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
-from stadtkern.core.images import IMAGE_MAX_BYTES, reencode
+from stadtkern.core.images import take_picture
 from stadtkern.core.services import audit_record
 from stadtkern.strategy.models import Measure
 
@@ -51,19 +51,9 @@ def implementation_note(
     record, _created = Implementation.objects.get_or_create(project=project)
     update = ImplementationUpdate(implementation=record, day=day, text=text.strip(),
                                   image_alt=(image_alt or "").strip()[:300])  # fmt: skip
-    if image:
-        if not update.image_alt:
-            raise ValidationError(
-                {
-                    "image_alt": _(
-                        "Describe the picture in a few words for people who cannot see it."
-                    )
-                }
-            )
-        if getattr(image, "size", 0) > IMAGE_MAX_BYTES:
-            raise ValidationError({"image": _("An image may have at most 8 MB.")})
-        data = image.read(IMAGE_MAX_BYTES + 1) if hasattr(image, "read") else bytes(image)
-        update.image, update.image_type = reencode(data)
+    picture = take_picture(image, update.image_alt)
+    if picture:
+        update.image, update.image_type = picture
     update.full_clean()
     update.save()
     audit_record(municipality=project.budget.process.municipality, obj=update, user=user,

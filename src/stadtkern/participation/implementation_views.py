@@ -3,11 +3,12 @@ page of one selected project."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.images import picture_response
 
 from . import implementation, rules
 from .forms import ImplementationForm, NoteForm
@@ -73,9 +74,4 @@ def update_image(request, slug: str, process_slug: str, pk: int):
         .exclude(image=None)
         .first()
     )
-    if found is None:
-        raise Http404(_("No such picture."))
-    response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return picture_response(found, public=process.published)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from stadtkern.core import throttle
-from stadtkern.core.images import IMAGE_MAX_BYTES, reencode
+from stadtkern.core.images import reencode, take_picture
 from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
 from stadtkern.strategy.services import measure_create
@@ -282,17 +282,7 @@ def project_create(*, budget: Budget, ref: str, title: str, cost: Decimal, **fie
 
 def _project_picture(fields: dict) -> tuple[bytes, str] | None:
     """Take the uploaded picture out of the fields; re-encoded, with its description."""
-    upload = fields.pop("image", None)
-    if not upload:
-        return None
-    if not (fields.get("image_alt") or "").strip():
-        raise ValidationError(
-            {"image_alt": _("Describe the picture in a few words for people who cannot see it.")}
-        )
-    if getattr(upload, "size", 0) > IMAGE_MAX_BYTES:  # before reading it into memory
-        raise ValidationError({"image": _("An image may have at most 8 MB.")})
-    data = upload.read(IMAGE_MAX_BYTES + 1) if hasattr(upload, "read") else bytes(upload)
-    return reencode(data)
+    return take_picture(fields.pop("image", None), fields.get("image_alt", ""))
 
 
 def project_update(*, project: Project, user, **fields) -> Project:

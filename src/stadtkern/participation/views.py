@@ -8,13 +8,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stadtkern.core.charts import Reference, bars
+from stadtkern.core.images import picture_response
 from stadtkern.core.maps import map_context
 from stadtkern.core.money import sign as money_sign
 from stadtkern.core.selectors import municipality_get
@@ -369,20 +370,10 @@ def _pictured(budget) -> set[int]:
 def project_image(request, slug: str, process_slug: str, pk: int):
     process = _process(request, slug, process_slug)
     found = Project.objects.filter(pk=pk, budget__process=process).exclude(image=None).first()
-    if found is None:
-        raise Http404(_("No such picture."))
-    response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return picture_response(found, public=process.published)
 
 
 def proposal_image(request, slug: str, process_slug: str, pk: int):
     process = _process(request, slug, process_slug)
     found = process.proposals.filter(pk=pk, hidden_reason="").exclude(image=None).first()
-    if found is None:
-        raise Http404(_("No such picture."))
-    response = HttpResponse(bytes(found.image), content_type=found.image_type)
-    response["Cache-Control"] = "public, max-age=3600" if process.published else "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return picture_response(found, public=process.published)
