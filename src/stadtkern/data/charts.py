@@ -13,6 +13,7 @@ from .datastore import encode, qn
 from .geo import X_NAMES, Y_NAMES
 
 MAX_POINTS = 300
+SAMPLE_ROWS = 10_000
 
 # Numbers that are not measurements: positions, keys and codes. Drawing the mean of a
 # Rechtswert or of a postcode over time tells nobody anything.
@@ -82,10 +83,14 @@ def span(dataset, x: str) -> tuple[date, date] | None:
     the column is empty or mostly empty (a date set only for some rows, such as "vacant
     since", is an attribute of those rows, not the time axis of the dataset)."""
     with connection.cursor() as cur:
+        cur.execute(f"SELECT MIN({qn(x)}), MAX({qn(x)}) FROM {qn(dataset.table)}")  # noqa: S608
+        lo, hi = cur.fetchone()
+        # How full the column is, judged on a sample: a page view does not count every row.
         cur.execute(
-            f"SELECT MIN({qn(x)}), MAX({qn(x)}), COUNT({qn(x)}), COUNT(*) FROM {qn(dataset.table)}"  # noqa: S608
+            f"SELECT COUNT(v), COUNT(*) FROM (SELECT {qn(x)} AS v FROM {qn(dataset.table)} "  # noqa: S608
+            f"LIMIT {SAMPLE_ROWS}) AS sample"
         )
-        lo, hi, filled, rows = cur.fetchone()
+        filled, rows = cur.fetchone()
     lo, hi = _moment(lo), _moment(hi)
     if not (lo and hi) or filled * 2 < rows:
         return None
@@ -127,7 +132,9 @@ def colour_columns(dataset) -> list[str]:
     if texts and dataset.table:
         with connection.cursor() as cur:
             counts = ", ".join(f"COUNT(DISTINCT {qn(n)})" for n in texts)
-            cur.execute(f"SELECT {counts} FROM {qn(dataset.table)}")  # noqa: S608
+            cur.execute(  # on a sample, as above: a category shows in its first rows
+                f"SELECT {counts} FROM (SELECT * FROM {qn(dataset.table)} LIMIT {SAMPLE_ROWS}) AS sample"  # noqa: S608
+            )
             distinct = cur.fetchone()
         categories = [n for n, k in zip(texts, distinct, strict=True) if 2 <= k <= MAX_CATEGORIES]
         rank = {name: i for i, name in enumerate(_CATEGORY_NAMES)}
