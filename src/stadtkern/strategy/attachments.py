@@ -44,12 +44,17 @@ def attachment_add(*, obj, user, title: str, upload) -> Attachment:
         except ValidationError as exc:
             raise ValidationError({"file": exc.message_dict.get("image", exc.messages)}) from None
     object_type = obj._meta.model_name
+    # The owner locked: two uploads at once must not both pass the count below.
+    type(obj).objects.select_for_update().filter(pk=obj.pk).first()
     if (
         Attachment.objects.filter(object_type=object_type, object_id=obj.pk).count()
         >= MAX_PER_OBJECT
     ):
         raise ValidationError({"file": _("At most 20 documents per goal or measure.")})
-    title = (title or "").strip() or getattr(upload, "name", "") or _("Document")
+    # Printable characters only: PostgreSQL stores no NUL, and a title has no controls.
+    title = "".join(ch for ch in (title or "") if ch.isprintable()).strip()
+    name = "".join(ch for ch in getattr(upload, "name", "") if ch.isprintable())
+    title = title or name or _("Document")
     found = Attachment(municipality=obj.municipality, object_type=object_type, object_id=obj.pk,
                        title=title[:200], content_type=kind, size=len(data), data=data)  # fmt: skip
     found.full_clean(exclude=["data"])

@@ -21,6 +21,7 @@ from stadtkern.core.models import AuditEntry, Municipality
 from stadtkern.core.services import audit_record
 
 from .models import (
+    Attachment,
     Benefit,
     FieldOfAction,
     Goal,
@@ -195,6 +196,10 @@ def _delete(obj, *, user) -> None:
         before=before,
         after=None,
     )
+    # Its documents go with it: they are reached only through it, and may name people.
+    Attachment.objects.filter(
+        municipality=obj.municipality, object_type=obj._meta.model_name, object_id=pk
+    ).delete()
     obj.delete()
     obj.pk = pk
 

@@ -118,3 +118,13 @@ def test_a_document_is_reached_only_through_its_own_object(client, measure, draf
     # Through the published measure's address, the draft's document stays hidden.
     assert client.get(_url(measure, f"{found.pk}/")).status_code == 404
     assert client.get(f"/m/alpha/widgets/{measure.pk}/attachments/{found.pk}/").status_code == 404
+
+
+def test_control_characters_leave_the_title_and_deleting_the_measure_deletes_its_documents(
+    client, measure, personas
+):
+    client.force_login(personas["editor"])
+    client.post(_url(measure), {"title": "Rats\x00beschluss\x1b", "file": _file(PDF, "b.pdf")})
+    assert Attachment.objects.get().title == "Ratsbeschluss"
+    client.post(f"/m/alpha/measures/{measure.pk}/delete/")
+    assert not Attachment.objects.exists()
