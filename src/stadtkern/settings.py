@@ -171,11 +171,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "stadtkern.core",
     "stadtkern.strategy",
     "stadtkern.data",
     "stadtkern.sensors",
     "stadtkern.participation",
+    "stadtkern.indicators",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +272,13 @@ if PRODUCTION:
 SERVE_CONNECTION_LIMIT = envint("SERVE_CONNECTION_LIMIT", 1000, minimum=10)
 SERVE_IDLE_TIMEOUT = envint("SERVE_IDLE_TIMEOUT", 30, minimum=1)
 TRUSTED_PROXY = env("TRUSTED_PROXY", "") or ""
+
+# Long work runs as jobs in `stadtkern worker` (core/jobs.py): django-tasks with its
+# database backend, so the queue needs no server of its own on either database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How often the worker checks whether indicators' sources changed, and recomputes all.
+JOBS_SCHEDULE_SECONDS = envint("STADTKERN_JOBS_SCHEDULE_SECONDS", 60, minimum=5)
+INDICATORS_RECOMPUTE_HOURS = envint("STADTKERN_INDICATORS_RECOMPUTE_HOURS", 24, minimum=1)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

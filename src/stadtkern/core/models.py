@@ -65,6 +65,11 @@ class Municipality(models.Model):
     population = models.PositiveIntegerField(
         _("population"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
+    # What per-inhabitant comparisons divide by (indicators/comparison.py), with its origin.
+    population_year = models.PositiveSmallIntegerField(
+        _("population as of year"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    population_source = models.CharField(_("population source"), max_length=200, blank=True)
     # The base map of the municipality's maps (core/maps.py): off unless chosen, since each
     # tile a visitor loads tells the tile server about the visit.
     map_tile_url = models.CharField(
@@ -259,3 +264,50 @@ class Invitation(models.Model):
             and self.withdrawn_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class Job(models.Model):
+    """Long work (an import, an indicator's computation) done by ``stadtkern worker``.
+
+    The queue itself is django-tasks' database backend; this row is what people see:
+    what runs for which municipality, who started it, how far it is and how it ended
+    (core/jobs.py). Progress while running lives in a small file beside it, since a job
+    that works inside one transaction could not make a row change visible.
+    """
+
+    kind = models.CharField(max_length=40)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status"])]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

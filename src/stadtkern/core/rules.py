@@ -58,3 +58,17 @@ def can_view_dataset(user, dataset) -> bool:
 def can_edit_data(user, municipality: Municipality) -> bool:
     """Create datasets, change their metadata, import files, save queries."""
     return _has(user, municipality, WRITE_ROLES)
+
+
+class TeamReader:
+    """Reads as a viewer of one municipality, and of no other: the principal of jobs that
+    compute that municipality's figures (an indicator's saved query sees its internal
+    datasets, never another municipality's)."""
+
+    is_authenticated = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, municipality: Municipality):
+        self._stadtkern_roles = {municipality.pk: Role.VIEWER}

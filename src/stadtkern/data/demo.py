@@ -38,6 +38,9 @@ USES = [
     ("Büro", ["Kanzlei", "Praxis", "Agentur"]),
     ("Handwerk", ["Bäckerei", "Schneiderei", "Schlüsseldienst"]),
 ]
+# The register's reference day in the demo, and the seed that places its units.
+REGISTER_DAY = date(2026, 9, 30)
+SHOP_SEED = 4711
 # Vacancy is higher at the edge of the inner city than in its core, as in most towns.
 VACANCY = {"Innenstadt": 0.09, "Nord": 0.16, "Ost": 0.2, "West": 0.14, "Süd": 0.24}
 
@@ -73,8 +76,11 @@ def _district_geojson(rng: random.Random) -> dict:
     }
 
 
-def _shop_csv(rng: random.Random, count: int = 420) -> str:
-    lines = ["Einheit-ID;Adresse;Rechtswert;Hochwert;Fläche m²;Nutzung;Branche;Status;Leer seit"]
+def shop_csv(rng: random.Random, count: int = 420, stichtag: date = REGISTER_DAY, factor: float = 1.0) -> str:
+    """The shop register on ``stichtag``: the same units every year (from ``rng``), vacant
+    with the district's share times ``factor``."""
+    chance = random.Random(stichtag.toordinal())  # noqa: S311 - reproducible demo data
+    lines = ["Einheit-ID;Adresse;Rechtswert;Hochwert;Fläche m²;Nutzung;Branche;Status;Leer seit;Stichtag"]
     for i in range(1, count + 1):
         # Shops crowd around the centre: a normal spread of about one cell.
         e = CENTRE_E + rng.gauss(0, CELL * 0.55)
@@ -82,22 +88,24 @@ def _shop_csv(rng: random.Random, count: int = 420) -> str:
         dx = round((e - CENTRE_E) / CELL)
         dy = round((n - CENTRE_N) / CELL)
         district = next((d for d, x, y in DISTRICTS if (x, y) == (dx, dy)), "Süd")
-        share = VACANCY.get(district, 0.28)
+        share = VACANCY.get(district, 0.28) * factor
         use, branches = rng.choice(USES)
+        branch = rng.choice(branches)
+        area = f"{rng.uniform(28, 640):.1f}".replace(".", ",")
+        address = f"{rng.choice(STREETS)} {rng.randint(1, 140)}"
+        # The same draw per unit every year: a higher share empties more of the same units.
         vacant = rng.random() < share
         since = ""
         if vacant:
-            since = (date(2026, 10, 1) - timedelta(days=rng.randint(20, 1400))).strftime("%d.%m.%Y")
-        area = f"{rng.uniform(28, 640):.1f}".replace(".", ",")
-        address = f"{rng.choice(STREETS)} {rng.randint(1, 140)}"
+            since = (stichtag - timedelta(days=chance.randint(20, 1400))).strftime("%d.%m.%Y")
         lines.append(
-            f"LK-{i:04d};{address};{e:.1f};{n:.1f};{area};{use};{rng.choice(branches)};"
-            f"{'leer' if vacant else 'belegt'};{since}"
+            f"LK-{i:04d};{address};{e:.1f};{n:.1f};{area};{use};{branch};"
+            f"{'leer' if vacant else 'belegt'};{since};{stichtag.strftime('%d.%m.%Y')}"
         )
     return "\r\n".join(lines) + "\r\n"
 
 
-def _import(dataset: Dataset, content: bytes, name: str, user, **options):
+def import_file(dataset: Dataset, content: bytes, name: str, user, **options):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
@@ -129,7 +137,7 @@ def demo_load_data(municipality: Municipality, user) -> dict:
         temporal_end=date(2022, 5, 31),
         source_url="https://www.offenesdatenportal.de/",
     )
-    _import(
+    import_file(
         counts,
         (FILES / "moers_fussgaenger_2022_05.csv").read_bytes(),
         "besucherzahlen-moers-mai-2022.csv",
@@ -150,7 +158,7 @@ def demo_load_data(municipality: Municipality, user) -> dict:
         frequency="ANNUAL",
         outlines=True,
     )
-    _import(districts, json.dumps(_district_geojson(rng)).encode(), "bezirke.geojson", user)
+    import_file(districts, json.dumps(_district_geojson(rng)).encode(), "bezirke.geojson", user)
     shops = services.dataset_create(
         municipality=municipality,
         user=user,
@@ -168,7 +176,7 @@ def demo_load_data(municipality: Municipality, user) -> dict:
         contact_email="wirtschaft@musterstadt.example",
         frequency="MONTHLY",
     )
-    _import(shops, _shop_csv(rng).encode("cp1252"), "leerstandskataster.csv", user)
+    import_file(shops, shop_csv(random.Random(SHOP_SEED)).encode("cp1252"), "leerstandskataster.csv", user)
     SavedQuery.objects.filter(municipality=municipality, slug="leerstand_je_bezirk").delete()
     services.saved_query_create(
         municipality=municipality,

@@ -1,7 +1,7 @@
 """Server-side aggregation of a datastream's numeric results over time intervals.
 
 Fixed intervals (15min, 1h) are aligned to UTC, which matches Europe/Berlin because
-its offsets are whole hours. Calendar intervals (1d, 1w, 1mo) follow the calendar in
+its offsets are whole hours. Calendar intervals (1d, 1w, 1mo, 1y) follow the calendar in
 Europe/Berlin: a day is 23 or 25 hours when the clocks change, a week starts on Monday.
 PostgreSQL groups with ``date_bin`` and ``date_trunc(..., 'Europe/Berlin')``; SQLite,
 which knows no time zones, groups by UTC hour in SQL and the hours are merged into
@@ -17,7 +17,7 @@ from django.db import connection
 from .models import Datastream
 
 BERLIN = ZoneInfo("Europe/Berlin")
-INTERVALS = {"15min": 900, "1h": 3600, "1d": None, "1w": None, "1mo": None}
+INTERVALS = {"15min": 900, "1h": 3600, "1d": None, "1w": None, "1mo": None, "1y": None}
 FUNCTIONS = ("avg", "min", "max", "sum", "count")
 MAX_BUCKETS = 100_000
 _PG_BUCKET = {
@@ -26,6 +26,7 @@ _PG_BUCKET = {
     "1d": "date_trunc('day', phenomenon_time, 'Europe/Berlin')",
     "1w": "date_trunc('week', phenomenon_time, 'Europe/Berlin')",
     "1mo": "date_trunc('month', phenomenon_time, 'Europe/Berlin')",
+    "1y": "date_trunc('year', phenomenon_time, 'Europe/Berlin')",
 }
 
 
@@ -62,6 +63,8 @@ def calendar_start(moment: datetime, interval: str) -> datetime:
         day -= timedelta(days=day.weekday())
     elif interval == "1mo":
         day = day.replace(day=1)
+    elif interval == "1y":
+        day = day.replace(month=1, day=1)
     return day.replace(tzinfo=BERLIN)
 
 

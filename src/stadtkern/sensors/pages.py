@@ -20,13 +20,16 @@ from .selectors import Caller, visible
 
 # How far back a chart looks for each interval, unless the datastream ends earlier.
 SPANS = {"15min": timedelta(days=3), "1h": timedelta(days=14), "1d": timedelta(days=365),
-         "1w": timedelta(days=3 * 365), "1mo": timedelta(days=10 * 365)}  # fmt: skip
+         "1w": timedelta(days=3 * 365), "1mo": timedelta(days=10 * 365),
+         "1y": timedelta(days=30 * 365)}  # fmt: skip
+CALENDAR_SECONDS = {"1d": 86400, "1w": 7 * 86400, "1mo": 31 * 86400, "1y": 366 * 86400}
 INTERVAL_LABELS = {
     "15min": gettext_lazy("15 minutes"),
     "1h": gettext_lazy("hour"),
     "1d": gettext_lazy("day"),
     "1w": gettext_lazy("week"),
     "1mo": gettext_lazy("month"),
+    "1y": gettext_lazy("year"),
 }
 FUNCTION_LABELS = {
     "avg": gettext_lazy("average"),
@@ -78,7 +81,7 @@ def _period(ds, interval: str, period: dict) -> tuple[datetime, datetime]:
     end = min(end, last)
     chosen = period.get("chart_from")
     start = max(_day_start(chosen) if chosen else end - SPANS[interval], ds.phenomenon_time_start)
-    seconds = INTERVALS.get(interval) or {"1d": 86400, "1w": 7 * 86400, "1mo": 31 * 86400}[interval]
+    seconds = INTERVALS.get(interval) or CALENDAR_SECONDS[interval]
     earliest = end - timedelta(seconds=seconds * MAX_CHART_BUCKETS)
     return max(start, earliest), end
 

@@ -7,6 +7,10 @@ before they are read to disk; in production a reverse proxy in front adds TLS an
 own timeouts (README, "Production").
 """
 
+import signal
+import subprocess
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -48,8 +52,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-migrate", action="store_true", help="do not apply migrations first"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start `stadtkern worker` beside the server (when it runs as its own service)",
+        )
 
-    def handle(self, *args, host, port, threads, no_migrate, **options):
+    def handle(self, *args, host, port, threads, no_migrate, no_worker, **options):
         from waitress import serve
 
         from stadtkern.core.scratch import remove_orphans
@@ -58,5 +67,18 @@ class Command(BaseCommand):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         remove_orphans()  # what imports killed mid-way left behind
+        worker = None
+        if not no_worker:
+            # Imports and indicator computations run there, not in the request.
+            worker = subprocess.Popen(  # noqa: S603 - our own command
+                [sys.executable, "-m", "stadtkern.cli", "worker"]
+            )
         self.stderr.write(f"Stadtkern serves on http://{host}:{port} (Ctrl+C stops)")
-        serve(application, host=host, port=port, **waitress_options(threads))
+        # SIGTERM ends the server like Ctrl+C, so that the worker is stopped with it.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        try:
+            serve(application, host=host, port=port, **waitress_options(threads))
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(90)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from stadtkern.core.models import Municipality, User
 from stadtkern.data.demo import demo_load_data
+from stadtkern.indicators.demo import demo_load_indicators, demo_load_neighbour
 from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
 from stadtkern.strategy.demo import demo_load
@@ -40,6 +41,10 @@ class Command(BaseCommand):
         demo_load_data(musterstadt, User.objects.get(username="anna"))
         demo_load_sensors(musterstadt)
         participation = demo_load_participation(musterstadt, result["password"])
+        demo_load_indicators(musterstadt, User.objects.get(username="anna"))
+        demo_load_neighbour(
+            Municipality.objects.get(slug="beispielhausen"), User.objects.get(username="bruno")
+        )
         result["users"].append(
             {"username": "clara", "municipality": "musterstadt", "role": "verified resident"}
         )

@@ -1,0 +1,93 @@
+"""The indicators' background work: computing values, and noticing when to.
+
+The worker asks ``due`` every minute or so: an indicator is recomputed when its source's
+fingerprint changed (a new dataset version, new observations, a closed survey wave, a
+changed definition) and at least once every ``INDICATORS_RECOMPUTE_HOURS``.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stadtkern.core import jobs
+from stadtkern.core.models import Job, JobStatus, Municipality
+
+from . import services, sources
+from .models import Indicator, SourceKind
+
+KIND = "indicators.compute"
+COMPUTED = [SourceKind.QUERY, SourceKind.SENSOR, SourceKind.SURVEY]
+
+
+def compute_job(job: Job) -> dict:
+    ids = [int(i) for i in job.params.get("indicators", [])]
+    indicators = list(
+        Indicator.objects.filter(pk__in=ids).select_related("municipality", "query", "datastream")
+    )
+    progress = jobs.Progress(job)
+    outcomes = []
+    for n, indicator in enumerate(indicators, start=1):
+        progress(n - 1, len(indicators), indicator.name)
+        outcomes.append(services.compute(indicator))
+        progress(n, len(indicators), indicator.name)
+    return {"outcomes": outcomes}
+
+
+def enqueue_compute(municipality: Municipality, indicators, user=None) -> Job | None:
+    ids = [i.pk for i in indicators if i.computed]
+    if not ids:
+        return None
+    return jobs.enqueue(
+        kind=KIND,
+        title=_("Compute %(n)s indicator(s) of %(m)s") % {"n": len(ids), "m": municipality.name},
+        municipality=municipality,
+        user=user,
+        params={"indicators": ids},
+    )
+
+
+def pending(municipality: Municipality) -> bool:
+    return Job.objects.filter(
+        kind=KIND, municipality=municipality, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).exists()
+
+
+def due() -> int:
+    """Enqueue one job per municipality for the indicators whose source changed."""
+    stale = timezone.now() - timedelta(hours=settings.INDICATORS_RECOMPUTE_HOURS)
+    by_municipality: dict[int, list[Indicator]] = {}
+    for indicator in Indicator.objects.filter(source__in=COMPUTED).select_related(
+        "municipality", "query", "datastream"
+    ):
+        old = indicator.computed_at is None or indicator.computed_at < stale
+        if old or sources.fingerprint(indicator) != indicator.fingerprint:
+            by_municipality.setdefault(indicator.municipality_id, []).append(indicator)
+    queued = 0
+    for group in by_municipality.values():
+        municipality = group[0].municipality
+        if not pending(municipality) and enqueue_compute(municipality, group):
+            queued += 1
+    return queued
+
+
+def compute_now(municipality: Municipality, key: str | None = None) -> list[dict]:
+    """Enqueue the municipality's computed indicators (or one) and run the queue until done."""
+    qs = Indicator.objects.filter(municipality=municipality, source__in=COMPUTED)
+    if key:
+        qs = qs.filter(Q(key=key))
+    job = enqueue_compute(municipality, list(qs))
+    if job is None:
+        return []
+    jobs.run_pending()
+    job.refresh_from_db()
+    if job.status != JobStatus.DONE:
+        return [{"status": "failed", "error": job.error}]
+    return job.result["outcomes"]
+
+
+def connect() -> None:
+    jobs.register(KIND, compute_job)
+    jobs.register_schedule("indicators.due", settings.JOBS_SCHEDULE_SECONDS, due)
