@@ -57,8 +57,10 @@ class Chart:
     value_ticks: list[dict] = field(default_factory=list)
     x_ticks: list[dict] = field(default_factory=list)
     references: list[dict] = field(default_factory=list)
-    table: list[tuple[str, str]] = field(default_factory=list)
+    table: list[tuple[str, ...]] = field(default_factory=list)
     note: str = ""
+    series: list[dict] = field(default_factory=list)  # lines charts: each drawn line
+    columns: list[str] = field(default_factory=list)  # lines charts: the table's columns
 
     @property
     def summary(self) -> str:
@@ -425,3 +427,125 @@ def _horizontal(pairs, title, x_label, y_label, unit, lo, hi, step, tick_values,
         references=_references(references, x_of, unit),
         table=table,
     )
+
+
+# --- several series on one time axis (an indicator against its target path) ---
+
+MAX_DRAWN = 600  # points per drawn line; the table keeps every value
+
+
+@dataclass
+class Series:
+    """One line of a ``lines`` chart: ``style`` picks its look (``actual``, ``target``,
+    ``planned``, ``achieved``, ``other``); ``marks`` draws its points as dots."""
+
+    label: str
+    points: list[tuple[date, float]]
+    style: str = "actual"
+    marks: bool = False
+
+
+def lttb(points: list[tuple[float, float]], threshold: int) -> list[int]:
+    """Indices of the points the Largest-Triangle-Three-Buckets method keeps: the shape of
+    a long series in ``threshold`` points, first and last always kept. Only for drawing."""
+    n = len(points)
+    if threshold >= n or threshold < 3:
+        return list(range(n))
+    kept = [0]
+    size = (n - 2) / (threshold - 2)
+    a = 0
+    for i in range(threshold - 2):
+        start, end = int(i * size) + 1, int((i + 1) * size) + 1
+        nxt_start, nxt_end = end, min(int((i + 2) * size) + 1, n)
+        if nxt_start >= nxt_end:
+            nxt_start, nxt_end = n - 1, n
+        avg_x = sum(p[0] for p in points[nxt_start:nxt_end]) / (nxt_end - nxt_start)
+        avg_y = sum(p[1] for p in points[nxt_start:nxt_end]) / (nxt_end - nxt_start)
+        ax, ay = points[a]
+        best, best_area = start, -1.0
+        for j in range(start, min(end, n - 1)):
+            x, y = points[j]
+            area = abs((ax - avg_x) * (y - ay) - (ax - x) * (avg_y - ay))
+            if area > best_area:
+                best, best_area = j, area
+        kept.append(best)
+        a = best
+    kept.append(n - 1)
+    return kept
+
+
+def lines(
+    series: list[Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    unit: str = "",
+    decimals: int | None = None,
+    references: list[Reference] = (),
+) -> Chart | None:
+    """Several lines over time on one value scale, with a legend and one table column per
+    line. Long lines are thinned for drawing (``lttb``); the table has every value."""
+    series = [
+        Series(s.label, [(x, float(v)) for x, v in s.points if v is not None and math.isfinite(float(v))],
+               s.style, s.marks)
+        for s in series
+    ]  # fmt: skip
+    series = [s for s in series if s.points]
+    every = [p for s in series for p in s.points]
+    if not series or len({x for x, _v in every}) < 2:
+        return None
+    values = [v for _x, v in every]
+    lo, hi, step = nice_scale(values + [r.value for r in references], zero=min(values) >= 0)
+    tick_decimals = _decimals_of(step)
+    left = _left_margin([number(t, tick_decimals) for t in _value_ticks(lo, hi, step)])
+    right, top, bottom = WIDTH - PAD_RIGHT, PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
+    t0 = min(_local(x) for x, _v in every)
+    t1 = max(_local(x) for x, _v in every)
+    span = (t1 - t0).total_seconds() or 1.0
+
+    def x_of(t) -> float:
+        return left + (_local(t) - t0).total_seconds() / span * (right - left)
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    table_decimals = decimals if decimals is not None else _table_decimals(values, tick_decimals)
+    drawn = []
+    for s in series:
+        xy = [(x_of(x), y_of(v)) for x, v in s.points]
+        keep = lttb(xy, MAX_DRAWN)
+        drawn.append({
+            "label": s.label, "style": s.style,
+            "points": " ".join(f"{xy[i][0]:.1f},{xy[i][1]:.1f}" for i in keep),
+            "dots": [{"x": f"{xy[i][0]:.1f}", "y": f"{xy[i][1]:.1f}",
+                      "title": f"{s.label}, {when(s.points[i][0], False)}: {number(s.points[i][1], table_decimals)}"}
+                     for i in keep] if s.marks and len(keep) <= 60 else [],
+        })  # fmt: skip
+    x_ticks = [{"x": f"{x_of(t):.1f}", "label": label} for t, label in time_ticks(t0, t1)]
+    for tick in x_ticks:
+        x = float(tick["x"])
+        tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+    moments = sorted({x for x, _v in every}, key=_local)
+    by_series = [dict(s.points) for s in series]
+    table = [
+        (when(x, False), *[number(d[x], table_decimals) if x in d else "–" for d in by_series])
+        for x in moments
+    ]
+    chart = Chart(
+        "lines",
+        title,
+        x_label,
+        _axis_label(y_label, unit),
+        left=left,
+        value_ticks=[
+            {"pos": f"{y_of(t):.1f}", "label": number(t, tick_decimals)}
+            for t in _value_ticks(lo, hi, step)
+        ],  # fmt: skip
+        x_ticks=x_ticks,
+        references=_references(references, y_of, unit),
+        table=table,
+    )
+    chart.series = drawn
+    chart.columns = [s.label for s in series]
+    return chart

@@ -76,11 +76,15 @@ def _district_geojson(rng: random.Random) -> dict:
     }
 
 
-def shop_csv(rng: random.Random, count: int = 420, stichtag: date = REGISTER_DAY, factor: float = 1.0) -> str:
+def shop_csv(
+    rng: random.Random, count: int = 420, stichtag: date = REGISTER_DAY, factor: float = 1.0
+) -> str:
     """The shop register on ``stichtag``: the same units every year (from ``rng``), vacant
     with the district's share times ``factor``."""
     chance = random.Random(stichtag.toordinal())  # noqa: S311 - reproducible demo data
-    lines = ["Einheit-ID;Adresse;Rechtswert;Hochwert;Fläche m²;Nutzung;Branche;Status;Leer seit;Stichtag"]
+    lines = [
+        "Einheit-ID;Adresse;Rechtswert;Hochwert;Fläche m²;Nutzung;Branche;Status;Leer seit;Stichtag"
+    ]
     for i in range(1, count + 1):
         # Shops crowd around the centre: a normal spread of about one cell.
         e = CENTRE_E + rng.gauss(0, CELL * 0.55)
@@ -176,7 +180,9 @@ def demo_load_data(municipality: Municipality, user) -> dict:
         contact_email="wirtschaft@musterstadt.example",
         frequency="MONTHLY",
     )
-    import_file(shops, shop_csv(random.Random(SHOP_SEED)).encode("cp1252"), "leerstandskataster.csv", user)
+    import_file(
+        shops, shop_csv(random.Random(SHOP_SEED)).encode("cp1252"), "leerstandskataster.csv", user
+    )
     SavedQuery.objects.filter(municipality=municipality, slug="leerstand_je_bezirk").delete()
     services.saved_query_create(
         municipality=municipality,

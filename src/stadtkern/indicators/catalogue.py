@@ -57,7 +57,9 @@ class Template:
         return self.explanation
 
 
-def _text(entry: dict, name: str, where: str, limit: int, required: bool = False) -> tuple[str, str]:
+def _text(
+    entry: dict, name: str, where: str, limit: int, required: bool = False
+) -> tuple[str, str]:
     value = entry.get(name)
     if value is None:
         if required:
@@ -74,7 +76,8 @@ def _text(entry: dict, name: str, where: str, limit: int, required: bool = False
         raise DefinitionError(_("%(w)s: '%(f)s' needs a German text.") % {"w": where, "f": name})
     if len(de) > limit or len(en) > limit:
         raise DefinitionError(
-            _("%(w)s: '%(f)s' has more than %(n)s characters.") % {"w": where, "f": name, "n": limit}
+            _("%(w)s: '%(f)s' has more than %(n)s characters.")
+            % {"w": where, "f": name, "n": limit}
         )
     return de, en
 
@@ -166,7 +169,8 @@ def _entry(entry, n: int) -> Template:
     source = entry.get("source") or {}
     if source and (not isinstance(source, dict) or source.get("kind") not in SourceKind.values):
         raise DefinitionError(
-            _("%(w)s: 'source' needs a kind: %(k)s.") % {"w": where, "k": ", ".join(SourceKind.values)}
+            _("%(w)s: 'source' needs a kind: %(k)s.")
+            % {"w": where, "k": ", ".join(SourceKind.values)}
         )
     return Template(
         key=key,

@@ -116,7 +116,9 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
     keys = ["leerstandsquote", "passantenfrequenz", "no2_jahresmittel", "zustimmung_smart_city",
             *YEARLY]  # fmt: skip
     for key in keys:
-        goals = [g for title, ks in GOALS.items() if key in ks for g in [_goal(municipality, title)] if g]
+        goals = [
+            g for title, ks in GOALS.items() if key in ks for g in [_goal(municipality, title)] if g
+        ]
         adopted[key] = services.indicator_adopt(
             municipality=municipality, key=key, user=user, published=key != "zustimmung_smart_city",
             goals=goals,
@@ -129,8 +131,12 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
         description="Anteil leerer Ladeneinheiten am Stichtag des Katasters, je Bezirk und für die Stadt (Bezirk leer).",
         sql=VACANCY_SERIES_SQL, public=True,
     )  # fmt: skip
-    services.indicator_update(indicator=adopted["leerstandsquote"], user=user, source="query", query=query)
-    counter = Datastream.objects.filter(municipality=municipality, name__startswith="Passanten").first()
+    services.indicator_update(
+        indicator=adopted["leerstandsquote"], user=user, source="query", query=query
+    )
+    counter = Datastream.objects.filter(
+        municipality=municipality, name__startswith="Passanten"
+    ).first()
     no2 = Datastream.objects.filter(municipality=municipality, name="NO2 Homberger Straße").first()
     if counter:
         services.indicator_update(indicator=adopted["passantenfrequenz"], user=user, source="sensor",
@@ -147,7 +153,9 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
     shops = Dataset.objects.get(municipality=municipality, slug="leerstandskataster")
     for day, factor in [*REGISTER_YEARS, (data_demo.REGISTER_DAY, 0.88)]:
         csv = data_demo.shop_csv(random.Random(data_demo.SHOP_SEED), stichtag=day, factor=factor)
-        data_demo.import_file(shops, csv.encode("cp1252"), f"leerstandskataster-{day.year}.csv", user)
+        data_demo.import_file(
+            shops, csv.encode("cp1252"), f"leerstandskataster-{day.year}.csv", user
+        )
         services.indicator_update(indicator=adopted["leerstandsquote"], user=user, source="query")
         jobs.compute_now(municipality, "leerstandsquote")
     outcomes = jobs.compute_now(municipality)
@@ -177,7 +185,15 @@ def demo_load_neighbour(municipality: Municipality, user) -> dict:
     shifts = {"pkw_dichte": 1.09, "verunglueckte_verkehr": 0.13, "pkw_elektro": 0.8,
               "breitbandversorgung": 0.7, "flaecheninanspruchnahme": 0.71}  # fmt: skip
     for key, shift in shifts.items():
-        indicator = services.indicator_adopt(municipality=municipality, key=key, user=user, published=True)
+        indicator = services.indicator_adopt(
+            municipality=municipality, key=key, user=user, published=True
+        )
         source, values = YEARLY[key]
-        _yearly(indicator, user, values, source.replace("IT.NRW", "Bayerisches Landesamt für Statistik"), shift)
+        _yearly(
+            indicator,
+            user,
+            values,
+            source.replace("IT.NRW", "Bayerisches Landesamt für Statistik"),
+            shift,
+        )
     return {"indicators": sorted(shifts)}

@@ -94,7 +94,9 @@ def parse(value) -> Period:
     if isinstance(value, date):
         return day(value)
     if isinstance(value, bool):
-        raise PeriodError(_("A period is a year, a month, a quarter or a day, not %(v)s.") % {"v": value})
+        raise PeriodError(
+            _("A period is a year, a month, a quarter or a day, not %(v)s.") % {"v": value}
+        )
     if isinstance(value, int):
         return year(value)
     if isinstance(value, float) and value.is_integer():
@@ -112,6 +114,8 @@ def parse(value) -> Period:
         except ValueError:
             pass
     raise PeriodError(
-        _("'%(v)s' is no period: write a year (2024), a month (2024-03), a quarter (2024-Q1) or a day (2024-03-15).")
+        _(
+            "'%(v)s' is no period: write a year (2024), a month (2024-03), a quarter (2024-Q1) or a day (2024-03-15)."
+        )
         % {"v": text[:40]}
     )

@@ -112,10 +112,15 @@ def _source_of(indicator: Indicator, source: dict) -> None:
     indicator.source = kind
     m = indicator.municipality
     if kind == SourceKind.QUERY:
-        indicator.query = SavedQuery.objects.filter(municipality=m, slug=source.get("query")).first()
+        indicator.query = SavedQuery.objects.filter(
+            municipality=m, slug=source.get("query")
+        ).first()
         if indicator.query is None:
             raise ValidationError(
-                {"query": _("There is no saved query '%(q)s' in this municipality.") % {"q": source.get("query")}}
+                {
+                    "query": _("There is no saved query '%(q)s' in this municipality.")
+                    % {"q": source.get("query")}
+                }
             )
         for name in ("period_column", "value_column", "district_column"):
             if source.get(name):
@@ -126,7 +131,10 @@ def _source_of(indicator: Indicator, source: dict) -> None:
         ds = qs.filter(pk=ref).first() if isinstance(ref, int) else qs.filter(name=ref).first()
         if ds is None:
             raise ValidationError(
-                {"datastream": _("There is no datastream '%(d)s' in this municipality.") % {"d": ref}}
+                {
+                    "datastream": _("There is no datastream '%(d)s' in this municipality.")
+                    % {"d": ref}
+                }
             )
         indicator.datastream = ds
         indicator.sensor_interval = source.get("interval", indicator.sensor_interval)
@@ -171,7 +179,9 @@ def indicator_define(
         _source_of(indicator, template.source)
     _target_of(indicator, template.target)
     indicator.fingerprint = ""  # the definition changed: compute again
-    _save(indicator, user, before, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE)
+    _save(
+        indicator, user, before, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE
+    )
     _links(indicator, None, template.sdg)
     if template.target:
         indicator.milestones.all().delete()
@@ -195,7 +205,9 @@ def _check_milestones(indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def indicator_update(*, indicator: Indicator, user, goals=None, sdg_targets=None, **changes) -> Indicator:
+def indicator_update(
+    *, indicator: Indicator, user, goals=None, sdg_targets=None, **changes
+) -> Indicator:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed.")})
@@ -227,11 +239,15 @@ def indicator_delete(*, indicator: Indicator, user) -> None:
 
 
 @transaction.atomic
-def milestone_set(*, indicator: Indicator, user, when: date, value: float, label: str = "") -> Milestone:
+def milestone_set(
+    *, indicator: Indicator, user, when: date, value: float, label: str = ""
+) -> Milestone:
     if not indicator.has_target:
         raise ValidationError({"date": _("Set baseline and target first.")})
     if not indicator.baseline_date < when < indicator.target_date:
-        raise ValidationError({"date": _("A milestone lies between the baseline and the target date.")})
+        raise ValidationError(
+            {"date": _("A milestone lies between the baseline and the target date.")}
+        )
     milestone, _created = Milestone.objects.update_or_create(
         indicator=indicator, date=when, defaults={"value": float(value), "label": label[:200]}
     )
@@ -254,7 +270,11 @@ def milestone_remove(*, milestone: Milestone, user) -> None:
 def _entered_check(indicator: Indicator) -> None:
     if indicator.computed:
         raise ValidationError(
-            {"value": _("This indicator's values are computed from its source; they cannot be entered.")}
+            {
+                "value": _(
+                    "This indicator's values are computed from its source; they cannot be entered."
+                )
+            }
         )
 
 
@@ -282,9 +302,14 @@ def value_enter(
         indicator=indicator,
         period=p.label,
         district=district,
-        defaults={"start": p.start, "end": p.end, "value": number, "provenance": provenance,
-                  "entered_by": user if getattr(user, "is_authenticated", False) else None,
-                  "computed": False},  # fmt: skip
+        defaults={
+            "start": p.start,
+            "end": p.end,
+            "value": number,
+            "provenance": provenance,
+            "entered_by": user if getattr(user, "is_authenticated", False) else None,
+            "computed": False,
+        },  # fmt: skip
     )
     audit_record(municipality=indicator.municipality, obj=indicator, action=AuditEntry.Action.UPDATE,
                  user=user, before=None,
@@ -330,9 +355,16 @@ def compute(indicator: Indicator) -> dict:
             stale.delete()
             IndicatorValue.objects.bulk_create(
                 [
-                    IndicatorValue(indicator=locked, period=r.period.label, start=r.period.start,
-                                   end=r.period.end, district=r.district, value=r.value,
-                                   provenance=r.provenance, computed=True)  # fmt: skip
+                    IndicatorValue(
+                        indicator=locked,
+                        period=r.period.label,
+                        start=r.period.start,
+                        end=r.period.end,
+                        district=r.district,
+                        value=r.value,
+                        provenance=r.provenance,
+                        computed=True,
+                    )  # fmt: skip
                     for r in rows
                 ],
                 batch_size=2000,
@@ -359,7 +391,14 @@ def compute(indicator: Indicator) -> dict:
 
 @transaction.atomic
 def effect_set(
-    *, measure: Measure, indicator: Indicator, user, year: int, planned, achieved=None, note: str = ""
+    *,
+    measure: Measure,
+    indicator: Indicator,
+    user,
+    year: int,
+    planned,
+    achieved=None,
+    note: str = "",
 ) -> Effect:
     if measure.municipality_id != indicator.municipality_id:
         raise ValidationError({"indicator": _("The indicator belongs to another municipality.")})

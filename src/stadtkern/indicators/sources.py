@@ -47,10 +47,7 @@ def number(value) -> float | None:
         return None
     if isinstance(value, bool):
         raise SourceError(_("'%(v)s' is not a number.") % {"v": value})
-    if isinstance(value, int | float | Decimal):
-        result = float(value)
-    else:
-        result = parse_number(str(value))
+    result = float(value) if isinstance(value, int | float | Decimal) else parse_number(str(value))
     if not math.isfinite(result):
         raise SourceError(_("'%(v)s' is not a finite number.") % {"v": value})
     return result
@@ -91,9 +88,9 @@ def _query_datasets(indicator: Indicator) -> list:
 
 def _versions(datasets) -> list[dict]:
     runs = {}
-    for run in ImportRun.objects.filter(
-        dataset__in=datasets, status=ImportStatus.DONE
-    ).order_by("dataset_id", "-created_at", "-pk"):
+    for run in ImportRun.objects.filter(dataset__in=datasets, status=ImportStatus.DONE).order_by(
+        "dataset_id", "-created_at", "-pk"
+    ):
         runs.setdefault(run.dataset_id, run)
     return [
         {
@@ -135,7 +132,9 @@ def from_query(indicator: Indicator) -> list[Row]:
     at_value = _column(result.columns, indicator.value_column, _("value"))
     at_district = None
     if indicator.level == Level.DISTRICT:
-        at_district = _column(result.columns, indicator.district_column or "district", _("district"))
+        at_district = _column(
+            result.columns, indicator.district_column or "district", _("district")
+        )
     provenance = {
         "kind": SourceKind.QUERY,
         "query": indicator.query.slug,
@@ -151,7 +150,9 @@ def from_query(indicator: Indicator) -> list[Row]:
             raise SourceError(_("Row %(n)s of the query: %(e)s") % {"n": n, "e": exc}) from None
         if value is None:
             continue  # no value for that period: a gap, not an error
-        district = "" if at_district is None or cells[at_district] is None else str(cells[at_district])
+        district = (
+            "" if at_district is None or cells[at_district] is None else str(cells[at_district])
+        )
         rows.append(Row(period, value, district.strip()[:200], provenance))
     if not rows:
         raise SourceError(_("The query returned rows, but no value in any of them."))
@@ -166,7 +167,8 @@ def query_fingerprint(indicator: Indicator) -> str:
     except SourceError:
         return f"query:{indicator.query_id}:broken:{_sha(indicator.query.sql)}"
     versions = ",".join(
-        f"{v['dataset']}@{v['version']}" for v in sorted(_versions(datasets), key=lambda v: v["dataset"])
+        f"{v['dataset']}@{v['version']}"
+        for v in sorted(_versions(datasets), key=lambda v: v["dataset"])
     )
     return f"query:{indicator.query_id}:{_sha(indicator.query.sql)}:{_sha(versions)}"
 
@@ -185,7 +187,9 @@ def from_sensor(indicator: Indicator) -> list[Row]:
     if ds is None:
         raise SourceError(_("The datastream of this indicator was deleted; choose another one."))
     if ds.phenomenon_time_end is None:
-        raise SourceError(_("The datastream '%(name)s' has no observations yet.") % {"name": ds.name})
+        raise SourceError(
+            _("The datastream '%(name)s' has no observations yet.") % {"name": ds.name}
+        )
     try:
         buckets = aggregate(ds, indicator.sensor_interval, indicator.sensor_function, None, None)
     except AggregationError as exc:
@@ -209,8 +213,12 @@ def from_sensor(indicator: Indicator) -> list[Row]:
                     "name": ds.name,
                     "function": indicator.sensor_function,
                     "observations": bucket["count"],
-                    "from": max(period.start, timezone.localtime(ds.phenomenon_time_start).date()).isoformat(),
-                    "to": min(period.end, timezone.localtime(ds.phenomenon_time_end).date()).isoformat(),
+                    "from": max(
+                        period.start, timezone.localtime(ds.phenomenon_time_start).date()
+                    ).isoformat(),
+                    "to": min(
+                        period.end, timezone.localtime(ds.phenomenon_time_end).date()
+                    ).isoformat(),
                     # Observations cover only part of the period (it is still running, or
                     # the stream began or ended within it).
                     "partial": period.end >= today
@@ -253,7 +261,8 @@ def from_survey(indicator: Indicator) -> list[Row]:
     waves = list(_waves(indicator))
     if not waves:
         raise SourceError(
-            _("The series '%(s)s' has no closed, published wave yet.") % {"s": indicator.survey_series}
+            _("The series '%(s)s' has no closed, published wave yet.")
+            % {"s": indicator.survey_series}
         )
     if indicator.published and any(w.team_only for w in waves):
         raise SourceError(
@@ -297,13 +306,16 @@ def _survey_value(q: dict, measure: str, wave: str) -> float | None:
     if measure == "nps":
         if q["kind"] != QuestionKind.NPS:
             raise SourceError(
-                _("Question %(n)s of '%(w)s' is no 0–10 recommendation question; the NPS needs one.")
+                _(
+                    "Question %(n)s of '%(w)s' is no 0–10 recommendation question; the NPS needs one."
+                )
                 % {"n": q["id"], "w": wave}
             )
         return q.get("nps")
     if q["kind"] not in (QuestionKind.LIKERT, QuestionKind.NPS):
         raise SourceError(
-            _("The question '%(q)s' of '%(w)s' has no numeric answers.") % {"q": q["text"][:80], "w": wave}
+            _("The question '%(q)s' of '%(w)s' has no numeric answers.")
+            % {"q": q["text"][:80], "w": wave}
         )
     if not q["answered"]:
         return None
@@ -352,4 +364,3 @@ def fingerprint(indicator: Indicator) -> str:
     day = timezone.now().date().isoformat()
     # The date is part of it: a closed period that is no longer partial recomputes once a day.
     return f"{READERS[indicator.source][1](indicator)}:{day}"[:200]
-

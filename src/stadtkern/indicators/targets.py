@@ -41,8 +41,11 @@ def expected(corners: list[tuple[date, float]], when: date) -> float:
     if when <= corners[0][0]:
         return corners[0][1]
     for (d0, v0), (d1, v1) in zip(corners, corners[1:], strict=False):
-        if when <= d1:
-            return v0 + (v1 - v0) * (when - d0).days / (d1 - d0).days
+        if when == d1:
+            return v1
+        if when < d1:
+            share = (when - d0).days / (d1 - d0).days
+            return v0 * (1 - share) + v1 * share
     return corners[-1][1]
 
 

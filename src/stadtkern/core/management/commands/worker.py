@@ -52,9 +52,22 @@ class Command(BaseCommand):
                     )
                 child_id = f"{jobs.worker_id()}-{uuid.uuid4().hex[:8]}"
                 child = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-                    [sys.executable, "-m", "stadtkern.cli", "db_worker", "--queue-name", "*",
-                     "--interval", str(interval), "--no-startup-delay", "--no-reload",
-                     "--worker-id", child_id, "--verbosity", "0"]  # fmt: skip
+                    [
+                        sys.executable,
+                        "-m",
+                        "stadtkern.cli",
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--interval",
+                        str(interval),
+                        "--no-startup-delay",
+                        "--no-reload",
+                        "--worker-id",
+                        child_id,
+                        "--verbosity",
+                        "0",
+                    ]  # fmt: skip
                 )
             jobs.run_schedules()
             for _ in range(int(max(1, settings.JOBS_SCHEDULE_SECONDS) / 0.5)):

@@ -1,0 +1,234 @@
+"""Reads of the indicators app: one selector feeds a page and its JSON twin.
+
+The cockpit reads a fixed number of queries whatever the number of goals, indicators and
+values: indicators, their values, milestones, goals and measures each in one query.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from stadtkern.core import charts, rules
+from stadtkern.core.models import Municipality
+from stadtkern.strategy.models import Goal, Measure
+
+from . import targets
+from .models import Direction, Effect, Indicator, IndicatorValue, Milestone
+
+SPARK_POINTS = 40
+SPARK_W, SPARK_H = 120, 28
+
+
+def visible(user, municipality: Municipality) -> QuerySet[Indicator]:
+    qs = Indicator.objects.filter(municipality=municipality)
+    if not rules.can_view_drafts(user, municipality):
+        qs = qs.filter(published=True)
+    return qs
+
+
+def indicator_get(user, municipality: Municipality, key: str) -> Indicator:
+    indicator = (
+        visible(user, municipality)
+        .filter(key=key)
+        .select_related("query", "datastream", "municipality")
+        .first()
+    )
+    if indicator is None:
+        raise Http404(_("No such indicator."))
+    return indicator
+
+
+@dataclass
+class Card:
+    """An indicator as the cockpit shows it: latest value, its status, the trend."""
+
+    indicator: Indicator
+    values: list[IndicatorValue]
+    milestones: list[Milestone] = field(default_factory=list)
+    judgement: targets.Judgement = targets.Judgement(targets.NO_DATA)
+
+    @property
+    def latest(self) -> IndicatorValue | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def status(self) -> str:
+        return self.judgement.status
+
+    @property
+    def sparkline(self) -> str:
+        """SVG points of the trend, in a 120 × 28 box (thinned to 40 points)."""
+        if len(self.values) < 2:
+            return ""
+        t0, t1 = self.values[0].end.toordinal(), self.values[-1].end.toordinal()
+        lo = min(v.value for v in self.values)
+        hi = max(v.value for v in self.values)
+        span_t, span_v = (t1 - t0) or 1, (hi - lo) or 1.0
+        xy = [
+            (2 + (v.end.toordinal() - t0) / span_t * (SPARK_W - 4),
+             SPARK_H - 2 - (v.value - lo) / span_v * (SPARK_H - 4))
+            for v in self.values
+        ]  # fmt: skip
+        return " ".join(f"{xy[i][0]:.1f},{xy[i][1]:.1f}" for i in charts.lttb(xy, SPARK_POINTS))
+
+
+def corners(indicator: Indicator, milestones) -> list[tuple[date, float]] | None:
+    if not indicator.has_target:
+        return None
+    return targets.path(
+        (indicator.baseline_date, indicator.baseline_value),
+        (indicator.target_date, indicator.target_value),
+        [(m.date, m.value) for m in milestones],
+    )
+
+
+def judge(indicator: Indicator, values: list[IndicatorValue], milestones) -> targets.Judgement:
+    latest = values[-1] if values else None
+    return targets.judge(
+        corners(indicator, milestones),
+        (latest.end, latest.value) if latest else None,
+        lower_is_better=indicator.direction == Direction.LOWER,
+        tolerance=indicator.tolerance,
+    )
+
+
+def cards(indicators: list[Indicator], district: str = "") -> dict[int, Card]:
+    """Cards of many indicators in two queries (values, milestones)."""
+    ids = [i.pk for i in indicators]
+    values: dict[int, list] = defaultdict(list)
+    for v in IndicatorValue.objects.filter(indicator_id__in=ids, district=district).order_by(
+        "indicator_id", "end"
+    ):
+        values[v.indicator_id].append(v)
+    stones: dict[int, list] = defaultdict(list)
+    for m in Milestone.objects.filter(indicator_id__in=ids).order_by("date"):
+        stones[m.indicator_id].append(m)
+    out = {}
+    for i in indicators:
+        card = Card(i, values[i.pk], stones[i.pk])
+        card.judgement = judge(i, card.values, card.milestones)
+        out[i.pk] = card
+    return out
+
+
+def card(indicator: Indicator, district: str = "") -> Card:
+    return cards([indicator], district)[indicator.pk]
+
+
+@dataclass
+class GoalRow:
+    goal: Goal
+    cards: list[Card]
+    measures: list[Measure]
+
+
+@dataclass
+class Cockpit:
+    goals: list[GoalRow]
+    unlinked: list[Card]
+    counts: dict[str, int]
+
+
+def cockpit(user, municipality: Municipality) -> Cockpit:
+    indicators = list(visible(user, municipality).prefetch_related("goals"))
+    by_id = cards(indicators)
+    drafts = rules.can_view_drafts(user, municipality)
+    goal_qs = Goal.objects.filter(municipality=municipality)
+    measure_qs = Measure.objects.filter(municipality=municipality)
+    if not drafts:
+        goal_qs, measure_qs = goal_qs.filter(published=True), measure_qs.filter(published=True)
+    goals = list(
+        goal_qs.prefetch_related(Prefetch("measures", queryset=measure_qs.order_by("title")))
+    )
+    rows, linked = [], set()
+    for goal in goals:
+        goal_cards = [by_id[i.pk] for i in indicators if goal in i.goals.all()]
+        linked.update(c.indicator.pk for c in goal_cards)
+        if goal_cards or goal.measures.all():
+            rows.append(GoalRow(goal, goal_cards, list(goal.measures.all())))
+    counts = {s: 0 for s in targets.STATUSES}
+    for c in by_id.values():
+        counts[c.status] += 1
+    unlinked = [by_id[i.pk] for i in indicators if i.pk not in linked]
+    return Cockpit(rows, unlinked, counts)
+
+
+def districts(indicator: Indicator) -> list[str]:
+    return sorted(set(indicator.values.exclude(district="").values_list("district", flat=True)))
+
+
+def effects_of(indicator: Indicator, user) -> list[dict]:
+    """Per measure: planned and achieved contributions by year, and their sums."""
+    qs = Effect.objects.filter(indicator=indicator).select_related("measure")
+    if not rules.can_view_drafts(user, indicator.municipality):
+        qs = qs.filter(measure__published=True)
+    rows: dict[int, dict] = {}
+    for e in qs.order_by("measure__title", "year"):
+        row = rows.setdefault(e.measure_id, {"measure": e.measure, "years": [], "planned": 0.0,
+                                              "achieved": 0.0, "has_achieved": False})  # fmt: skip
+        row["years"].append(e)
+        row["planned"] += e.planned
+        if e.achieved is not None:
+            row["achieved"] += e.achieved
+            row["has_achieved"] = True
+    return list(rows.values())
+
+
+def chart(indicator: Indicator, user, district: str = "") -> charts.Chart | None:
+    """The indicator's values, its target path with milestones, and the path the
+    measures' planned and achieved effects would give from the baseline."""
+    c = card(indicator, district)
+    unit = indicator.unit
+    series = [charts.Series(indicator.display_name + (f" – {district}" if district else ""),
+                            [(v.end, v.value) for v in c.values], "actual", marks=True)]  # fmt: skip
+    path = corners(indicator, c.milestones)
+    if path and not district:
+        series.append(charts.Series(_("Target path"), path, "target", marks=True))
+        effects = effects_of(indicator, user)
+        if effects:
+            planned: dict[int, float] = defaultdict(float)
+            achieved: dict[int, float] = defaultdict(float)
+            for row in effects:
+                for e in row["years"]:
+                    planned[e.year] += e.planned
+                    if e.achieved is not None:
+                        achieved[e.year] += e.achieved
+            base = (indicator.baseline_date, indicator.baseline_value)
+            for label, by_year, style in ((_("Planned effects of the measures"), planned, "planned"),
+                                          (_("Achieved effects of the measures"), achieved, "achieved")):  # fmt: skip
+                if not by_year:
+                    continue
+                points, total = [base], indicator.baseline_value
+                for year in sorted(by_year):
+                    total += by_year[year]
+                    points.append((date(year, 12, 31), total))
+                series.append(charts.Series(label, points, style, marks=True))
+    refs = []
+    if indicator.limit_value is not None:
+        refs.append(
+            charts.Reference(indicator.limit_value, indicator.display_limit_label or _("limit"))
+        )
+    return charts.lines(
+        series,
+        title=indicator.display_name,
+        x_label=_("Period"),
+        y_label=indicator.display_name,
+        unit=unit,
+        decimals=indicator.decimals,
+        references=refs,
+    )
+
+
+def values_table(indicator: Indicator, district: str | None = None) -> QuerySet[IndicatorValue]:
+    qs = indicator.values.select_related("entered_by").order_by("-end", "district")
+    if district is not None:
+        qs = qs.filter(district=district)
+    return qs
+
+
+def search_filter(text: str) -> Q:
+    return Q(name__icontains=text) | Q(name_en__icontains=text) | Q(key__icontains=text)

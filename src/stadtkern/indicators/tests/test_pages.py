@@ -1,0 +1,73 @@
+"""The cockpit and the indicator page: what each visitor may see, in a fixed number of
+queries, with the chart, the rule and the downloads."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from stadtkern.indicators import services
+from stadtkern.strategy.services import goal_create
+
+
+@pytest.fixture
+def cockpit(alpha, personas):
+    goal = goal_create(municipality=alpha, user=None, title="Belebte Innenstadt", published=True)
+    shown = services.indicator_adopt(
+        municipality=alpha, key="pkw_elektro", user=None, published=True, goals=[goal]
+    )
+    hidden = services.indicator_adopt(
+        municipality=alpha, key="breitbandversorgung", user=None, goals=[goal]
+    )
+    for year, value in [(2021, 2.3), (2022, 3.6), (2023, 4.9)]:
+        services.value_enter(
+            indicator=shown, user=personas["editor"], period=year, value=value, source="KBA"
+        )
+        services.value_enter(
+            indicator=hidden, user=None, period=year, value=value * 10, source="BNetzA"
+        )
+    services.indicator_update(indicator=shown, user=None, baseline_value=1.1, target_value=25.0, tolerance=1.0,
+                              baseline_date="2020-12-31", target_date="2030-12-31")  # fmt: skip
+    return shown, hidden
+
+
+def test_the_public_sees_published_indicators_with_status_and_the_team_sees_drafts(
+    client, cockpit, personas
+):
+    page = client.get("/m/alpha/cockpit/").content.decode()
+    assert "Pkw mit Elektroantrieb" in page and "Breitbandversorgung" not in page
+    assert "ind-status off_track" in page  # 4.9 % in 2023 against 8.3 % on the path
+    assert client.get("/m/alpha/cockpit/breitbandversorgung/").status_code == 404
+    client.force_login(personas["viewer"])
+    assert "Breitbandversorgung" in client.get("/m/alpha/cockpit/").content.decode()
+    client.force_login(personas["other_editor"])
+    assert client.get("/m/alpha/cockpit/breitbandversorgung/").status_code == 404
+
+
+def test_the_indicator_page_draws_values_and_target_path_and_offers_downloads(client, cockpit):
+    page = client.get("/en/m/alpha/cockpit/pkw_elektro/").content.decode()
+    assert 'class="series series-actual"' in page and 'class="series series-target"' in page
+    assert "The numbers as a table" in page and "entered: KBA" in page
+    svg = client.get("/m/alpha/cockpit/pkw_elektro/chart.svg")
+    assert svg["Content-Type"].startswith("image/svg+xml") and b"<polyline" in svg.content
+    lines = client.get("/m/alpha/cockpit/pkw_elektro/values.csv").content.decode().splitlines()
+    assert lines[0].startswith("key,period") and lines[1].startswith("pkw_elektro,2021,")
+
+
+def test_the_cockpit_reads_a_fixed_number_of_queries_whatever_its_size(client, cockpit, alpha):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/m/alpha/cockpit/").status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for key in ("pkw_dichte", "arbeitslosenquote", "abfallmenge"):
+        indicator = services.indicator_adopt(municipality=alpha, key=key, user=None, published=True)
+        for year in range(2010, 2025):
+            services.value_enter(indicator=indicator, user=None, period=year, value=year - 2000)
+    assert count() == before
+
+
+def test_only_editors_start_a_computation(client, cockpit, personas):
+    assert client.post("/m/alpha/cockpit/pkw_elektro/compute/").status_code in (302, 403)
+    client.force_login(personas["viewer"])
+    assert client.post("/m/alpha/cockpit/pkw_elektro/compute/").status_code == 403

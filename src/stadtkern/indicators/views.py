@@ -1,0 +1,111 @@
+"""Pages of the cockpit: goals with their indicators, one indicator in depth, its chart
+as SVG and its values as CSV for download, and a recomputation on demand."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from stadtkern.core.selectors import municipality_get
+
+from . import jobs, rules, selectors, targets
+from .models import Direction
+
+MAX_TABLE_ROWS = 500
+
+STATUS_LABELS = {
+    targets.ON_TRACK: gettext_lazy("on track"),
+    targets.AT_RISK: gettext_lazy("at risk"),
+    targets.OFF_TRACK: gettext_lazy("off track"),
+    targets.NO_DATA: gettext_lazy("no data"),
+}
+
+
+def _context(request, municipality, **extra) -> dict:
+    return {
+        "municipality": municipality,
+        "can_edit": rules.can_edit_indicators(request.user, municipality),
+        "can_see_errors": rules.can_see_errors(request.user, municipality),
+        "status_labels": STATUS_LABELS,
+        **extra,
+    }
+
+
+def cockpit(request, slug: str):
+    municipality = municipality_get(slug)
+    data = selectors.cockpit(request.user, municipality)
+    return render(request, "indicators/cockpit.html", _context(request, municipality, cockpit=data))
+
+
+def _district(request, indicator) -> str:
+    district = (request.GET.get("district") or "").strip()[:200]
+    return district if district in selectors.districts(indicator) else ""
+
+
+def indicator_detail(request, slug: str, key: str):
+    municipality = municipality_get(slug)
+    indicator = selectors.indicator_get(request.user, municipality, key)
+    district = _district(request, indicator)
+    card = selectors.card(indicator, district)
+    values = list(selectors.values_table(indicator, district)[: MAX_TABLE_ROWS + 1])
+    context = _context(
+        request,
+        municipality,
+        indicator=indicator,
+        card=card,
+        district=district,
+        districts=selectors.districts(indicator),
+        chart=selectors.chart(indicator, request.user, district),
+        values=values[:MAX_TABLE_ROWS],
+        more_values=len(values) > MAX_TABLE_ROWS,
+        effects=selectors.effects_of(indicator, request.user),
+        lower_is_better=indicator.direction == Direction.LOWER,
+        computing=jobs.pending(municipality) if indicator.computed else False,
+    )
+    return render(request, "indicators/indicator.html", context)
+
+
+def chart_svg(request, slug: str, key: str):
+    """The chart alone, as an SVG file with its own styles (for reports and other pages)."""
+    municipality = municipality_get(slug)
+    indicator = selectors.indicator_get(request.user, municipality, key)
+    chart = selectors.chart(indicator, request.user, _district(request, indicator))
+    if chart is None:
+        return HttpResponse(_("Too few values for a chart."), status=404, content_type="text/plain")
+    body = render_to_string("indicators/chart.svg", {"chart": chart})
+    response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{indicator.key}.svg"'
+    return response
+
+
+def values_csv(request, slug: str, key: str):
+    municipality = municipality_get(slug)
+    indicator = selectors.indicator_get(request.user, municipality, key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{indicator.key}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["key", "period", "start", "end", "district", "value", "unit", "source"])
+    for v in selectors.values_table(indicator).order_by("end", "district"):
+        writer.writerow([indicator.key, v.period, v.start.isoformat(), v.end.isoformat(),
+                         v.district, repr(v.value), indicator.unit, v.provenance.get("kind", "")])  # fmt: skip
+    return response
+
+
+@require_POST
+def compute(request, slug: str, key: str):
+    municipality = municipality_get(slug)
+    indicator = selectors.indicator_get(request.user, municipality, key)
+    if not rules.can_edit_indicators(request.user, municipality):
+        raise PermissionDenied
+    if indicator.computed and not jobs.pending(municipality):
+        jobs.enqueue_compute(municipality, [indicator], user=request.user)
+    messages.success(
+        request, _("The computation is queued; this page shows the new values when it is done.")
+    )
+    return redirect("indicators:detail", slug=slug, key=key)
