@@ -127,10 +127,10 @@ def nice_scale(
         lo, hi = fixed
         return lo, hi, nice_step(hi - lo, 6)
     # Ten decimals is finer than any measurement drawn here; below that, values count as equal.
-    lo, hi = round(min(values), 10), round(max(values), 10)
+    lo, hi = min(values), max(values)
     if zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
-    if hi == lo:
+    if round(hi, 10) == round(lo, 10):
         lo, hi = (lo - 1, hi + 1) if lo else (0.0, 1.0)
     step = nice_step(hi - lo)
     while True:  # rounding the ends out to whole steps may add a step at each end

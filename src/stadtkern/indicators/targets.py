@@ -32,7 +32,8 @@ def path(
     baseline: tuple[date, float], target: tuple[date, float], milestones=()
 ) -> list[tuple[date, float]]:
     """The corners of the path: baseline, the milestones strictly between, target."""
-    inner = sorted((d, float(v)) for d, v in milestones if baseline[0] < d < target[0])
+    # One value per day: of two milestones on the same day, the later one given counts.
+    inner = sorted({d: float(v) for d, v in milestones if baseline[0] < d < target[0]}.items())
     return [(baseline[0], float(baseline[1])), *inner, (target[0], float(target[1]))]
 
 
