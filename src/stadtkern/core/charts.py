@@ -483,9 +483,11 @@ def lines(
     unit: str = "",
     decimals: int | None = None,
     references: list[Reference] = (),
+    x_labels: dict | None = None,
 ) -> Chart | None:
     """Several lines over time on one value scale, with a legend and one table column per
-    line. Long lines are thinned for drawing (``lttb``); the table has every value."""
+    line. Long lines are thinned for drawing (``lttb``); the table has every value, its
+    moments named by ``x_labels`` where given (a year as ``2024``), else by their date."""
     series = [
         Series(s.label, [(x, float(v)) for x, v in s.points if v is not None and math.isfinite(float(v))],
                s.style, s.marks)
@@ -529,7 +531,10 @@ def lines(
     moments = sorted({x for x, _v in every}, key=_local)
     by_series = [dict(s.points) for s in series]
     table = [
-        (when(x, False), *[number(d[x], table_decimals) if x in d else "–" for d in by_series])
+        (
+            (x_labels or {}).get(x) or when(x, False),
+            *[number(d[x], table_decimals) if x in d else "–" for d in by_series],
+        )  # fmt: skip
         for x in moments
     ]
     chart = Chart(

@@ -34,6 +34,7 @@ class Template:
     explanation_en: str = ""
     formula: str = ""
     unit: str = ""
+    unit_en: str = ""
     decimals: int = 1
     direction: str = Direction.HIGHER
     level: str = Level.MUNICIPALITY
@@ -131,7 +132,9 @@ def _target(raw, where: str) -> dict:
     out["tolerance"] = _float(raw.get("tolerance", 0), where, "target.tolerance")
     if out["tolerance"] < 0:
         raise DefinitionError(_("%(w)s: the tolerance cannot be negative.") % {"w": where})
-    out["text"] = str(raw.get("text", ""))[:300]
+    text = raw.get("text", "")
+    text = text if isinstance(text, dict) else {"de": text}
+    out["text"], out["text_en"] = str(text.get("de", ""))[:300], str(text.get("en", ""))[:300]
     milestones = []
     for m in raw.get("milestones") or []:
         if not isinstance(m, dict):
@@ -156,6 +159,7 @@ def _entry(entry, n: int) -> Template:
     name, name_en = _text(entry, "name", where, 200, required=True)
     explanation, explanation_en = _text(entry, "explanation", where, 4000)
     formula, _f = _text(entry, "formula", where, 500)
+    unit, unit_en = _text(entry, "unit", where, 40)
     hint, _h = _text(entry, "source_hint", where, 500)
     decimals = entry.get("decimals", 1)
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
@@ -179,7 +183,8 @@ def _entry(entry, n: int) -> Template:
         explanation=explanation,
         explanation_en=explanation_en,
         formula=formula,
-        unit=str(entry.get("unit", ""))[:40],
+        unit=unit,
+        unit_en=unit_en,
         decimals=decimals,
         direction=_choice(entry, "direction", where, Direction.values, Direction.HIGHER),
         level=_choice(entry, "level", where, Level.values, Level.MUNICIPALITY),

@@ -48,21 +48,24 @@ YEARLY = {
     "breitbandversorgung": ("Bundesnetzagentur, Gigabit-Grundbuch", {2020: 21.0, 2021: 34.5, 2022: 48.0, 2023: 57.2, 2024: 66.9, 2025: 74.3}),
     "online_verwaltungsleistungen": ("OZG-Dashboard der Stadt", {2021: 18, 2022: 31, 2023: 44, 2024: 52, 2025: 61}),
 }  # fmt: skip
-TARGETS = {
+TARGETS = {  # key: (baseline (date, value or None: the first value), target, tolerance, text DE, EN, milestones)
     "leerstandsquote": ((date(2021, 9, 30), None), (date(2030, 12, 31), 8.0), 1.0,
-                        "Leerstandsquote unter 8 % bis 2030", [(date(2027, 12, 31), 11.0, "Zwischenziel 2027")]),
-    "passantenfrequenz": ((date(2025, 12, 1), 9000.0), (date(2030, 12, 31), 11000.0), 500.0,
-                          "11.000 Passanten je Tag bis 2030", []),
+                        "Leerstandsquote unter 8 % bis 2030", "Vacancy rate below 8 % by 2030",
+                        [(date(2027, 12, 31), 11.0, "Zwischenziel 2027")]),
+    "passantenfrequenz": ((date(2025, 12, 31), None), (date(2030, 12, 31), 15000.0), 500.0,
+                          "15.000 Passanten je Tag bis 2030", "15,000 passers-by a day by 2030", []),
     "no2_jahresmittel": ((date(2024, 12, 31), 38.0), (date(2030, 12, 31), 20.0), 1.0,
-                         "Unter dem EU-Grenzwert ab 2030 (20 µg/m³)", []),
+                         "Unter dem EU-Grenzwert ab 2030 (20 µg/m³)",
+                         "Below the EU limit value from 2030 (20 µg/m³)", []),
     "pkw_elektro": ((date(2020, 12, 31), 1.1), (date(2030, 12, 31), 25.0), 1.5,
-                    "Ein Viertel der Pkw elektrisch bis 2030", []),
+                    "Ein Viertel der Pkw elektrisch bis 2030", "A quarter of all cars electric by 2030", []),
     "breitbandversorgung": ((date(2020, 12, 31), 21.0), (date(2030, 12, 31), 100.0), 3.0,
-                            "Gigabit für alle Haushalte bis 2030", []),
+                            "Gigabit für alle Haushalte bis 2030", "Gigabit for every household by 2030", []),
     "online_verwaltungsleistungen": ((date(2021, 12, 31), 18.0), (date(2028, 12, 31), 100.0), 5.0,
-                                     "Alle Leistungen online bis 2028", []),
+                                     "Alle Leistungen online bis 2028", "Every service online by 2028", []),
     "verunglueckte_verkehr": ((date(2019, 12, 31), 452.0), (date(2030, 12, 31), 300.0), 15.0,
-                              "Ein Drittel weniger Verunglückte bis 2030", []),
+                              "Ein Drittel weniger Verunglückte bis 2030",
+                              "A third fewer road casualties by 2030", []),
 }  # fmt: skip
 GOALS = {
     "Belebte Innenstadt": ["leerstandsquote", "passantenfrequenz"],
@@ -91,12 +94,13 @@ def _target(indicator: Indicator, user, baseline_value: float | None) -> None:
     spec = TARGETS.get(indicator.key)
     if not spec:
         return
-    (b_date, b_value), (t_date, t_value), tolerance, text, milestones = spec
+    (b_date, b_value), (t_date, t_value), tolerance, text, text_en, milestones = spec
     if b_value is None:
         b_value = baseline_value
     services.indicator_update(
         indicator=indicator, user=user, baseline_date=b_date, baseline_value=b_value,
         target_date=t_date, target_value=t_value, tolerance=tolerance, target_text=text,
+        target_text_en=text_en,
     )  # fmt: skip
     for when, value, label in milestones:
         services.milestone_set(indicator=indicator, user=user, when=when, value=value, label=label)
@@ -140,7 +144,7 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
     no2 = Datastream.objects.filter(municipality=municipality, name="NO2 Homberger Straße").first()
     if counter:
         services.indicator_update(indicator=adopted["passantenfrequenz"], user=user, source="sensor",
-                                  datastream=counter, sensor_interval="1d", sensor_function="sum")  # fmt: skip
+                                  datastream=counter, sensor_interval="1mo", sensor_function="daymean")  # fmt: skip
     if no2:
         services.indicator_update(indicator=adopted["no2_jahresmittel"], user=user, source="sensor",
                                   datastream=no2, sensor_interval="1y", sensor_function="avg")  # fmt: skip
@@ -160,12 +164,11 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
         jobs.compute_now(municipality, "leerstandsquote")
     outcomes = jobs.compute_now(municipality)
 
-    first_vacancy = adopted["leerstandsquote"].values.filter(district="").order_by("end").first()
+    first = {key: adopted[key].values.filter(district="").order_by("end").first()
+             for key in ("leerstandsquote", "passantenfrequenz")}  # fmt: skip
     for key, indicator in adopted.items():
         indicator.refresh_from_db()
-        baseline = None
-        if key == "leerstandsquote" and first_vacancy:
-            baseline = first_vacancy.value
+        baseline = first[key].value if first.get(key) else None
         if key in TARGETS and (TARGETS[key][0][1] is not None or baseline is not None):
             _target(indicator, user, baseline)
     for start, effects in EFFECTS.items():

@@ -48,6 +48,9 @@ class SensorInterval(models.TextChoices):
 
 class SensorFunction(models.TextChoices):
     AVG = "avg", _("mean")
+    # The sum per day, averaged over the days of the period that have observations:
+    # daily footfall as a monthly or yearly mean, free of the weekday's swing.
+    DAY_MEAN = "daymean", _("daily sum, averaged over the period")
     MIN = "min", _("minimum")
     MAX = "max", _("maximum")
     SUM = "sum", _("sum")
@@ -74,7 +77,8 @@ class Indicator(models.Model):
     explanation = models.TextField(_("explanation in plain words (German)"), blank=True)
     explanation_en = models.TextField(_("explanation in plain words (English)"), blank=True)
     formula = models.CharField(_("formula"), max_length=500, blank=True)
-    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    unit = models.CharField(_("unit (German)"), max_length=40, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=40, blank=True)
     decimals = models.PositiveSmallIntegerField(
         _("decimals"), default=1, validators=[MaxValueValidator(6)]
     )
@@ -136,7 +140,7 @@ class Indicator(models.Model):
         _("interval"), max_length=4, choices=SensorInterval.choices, default=SensorInterval.YEAR
     )
     sensor_function = models.CharField(
-        _("function"), max_length=4, choices=SensorFunction.choices, default=SensorFunction.AVG
+        _("function"), max_length=8, choices=SensorFunction.choices, default=SensorFunction.AVG
     )
     survey_series = models.SlugField(_("pulse-check series"), max_length=80, blank=True)
     survey_question = models.PositiveSmallIntegerField(
@@ -159,7 +163,8 @@ class Indicator(models.Model):
     baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
     target_value = models.FloatField(_("target value"), null=True, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
-    target_text = models.CharField(_("target in words"), max_length=300, blank=True)
+    target_text = models.CharField(_("target in words (German)"), max_length=300, blank=True)
+    target_text_en = models.CharField(_("target in words (English)"), max_length=300, blank=True)
     tolerance = models.FloatField(
         _("tolerance"),
         default=0,
@@ -196,6 +201,18 @@ class Indicator(models.Model):
         if get_language() == "en" and self.explanation_en:
             return self.explanation_en
         return self.explanation
+
+    @property
+    def display_unit(self) -> str:
+        return self.unit_en if get_language() == "en" and self.unit_en else self.unit
+
+    @property
+    def display_target_text(self) -> str:
+        return (
+            self.target_text_en
+            if get_language() == "en" and self.target_text_en
+            else self.target_text
+        )
 
     @property
     def display_limit_label(self) -> str:
@@ -287,6 +304,12 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.key} {self.period} {self.district}: {self.value}"
+
+    @property
+    def display_period(self) -> str:
+        from .periods import display
+
+        return display(self.period, self.start, self.end)
 
 
 class Effect(models.Model):

@@ -119,3 +119,18 @@ def parse(value) -> Period:
         )
         % {"v": text[:40]}
     )
+
+
+def display(label: str, start: date, end: date) -> str:
+    """A period as the reader writes it: ``2024``, ``März 2024``, ``Q1 2024``, ``30.09.2026``."""
+    from django.utils import formats
+
+    if len(label) == 4:
+        return label
+    if "Q" in label:
+        return f"Q{label[-1]} {label[:4]}"
+    if "H" in label:
+        return _("H%(h)s %(y)s") % {"h": label[-1], "y": label[:4]}
+    if len(label) == 7:
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    return formats.date_format(end, "SHORT_DATE_FORMAT")

@@ -182,7 +182,7 @@ def chart(indicator: Indicator, user, district: str = "") -> charts.Chart | None
     """The indicator's values, its target path with milestones, and the path the
     measures' planned and achieved effects would give from the baseline."""
     c = card(indicator, district)
-    unit = indicator.unit
+    unit = indicator.display_unit
     series = [charts.Series(indicator.display_name + (f" – {district}" if district else ""),
                             [(v.end, v.value) for v in c.values], "actual", marks=True)]  # fmt: skip
     path = corners(indicator, c.milestones)
@@ -214,12 +214,15 @@ def chart(indicator: Indicator, user, district: str = "") -> charts.Chart | None
         )
     return charts.lines(
         series,
-        title=indicator.display_name,
+        title=_("%(name)s against its target path") % {"name": indicator.display_name}
+        if path and not district
+        else indicator.display_name,
         x_label=_("Period"),
         y_label=indicator.display_name,
         unit=unit,
         decimals=indicator.decimals,
         references=refs,
+        x_labels={v.end: v.display_period for v in c.values},
     )
 
 

@@ -28,12 +28,12 @@ from .models import Effect, Indicator, IndicatorValue, Milestone, SourceKind
 logger = logging.getLogger(__name__)
 
 EDITABLE = (
-    "name", "name_en", "explanation", "explanation_en", "formula", "unit", "decimals",
+    "name", "name_en", "explanation", "explanation_en", "formula", "unit", "unit_en", "decimals",
     "direction", "level", "comparison", "source_hint", "published", "position", "source",
     "query", "period_column", "value_column", "district_column", "datastream",
     "sensor_interval", "sensor_function", "survey_series", "survey_question", "survey_measure",
     "statistics_table", "statistics_column", "statistics_filter", "baseline_value",
-    "baseline_date", "target_value", "target_date", "target_text", "tolerance", "limit_value",
+    "baseline_date", "target_value", "target_date", "target_text", "target_text_en", "tolerance", "limit_value",
     "limit_label", "limit_label_en",
 )  # fmt: skip
 
@@ -81,7 +81,7 @@ def _links(indicator: Indicator, goals, sdg: list[str]) -> None:
 
 
 def _apply_template(indicator: Indicator, t: Template) -> None:
-    for name in ("name", "name_en", "explanation", "explanation_en", "formula", "unit",
+    for name in ("name", "name_en", "explanation", "explanation_en", "formula", "unit", "unit_en",
                  "decimals", "direction", "level", "comparison", "source_hint", "limit_value",
                  "limit_label", "limit_label_en"):  # fmt: skip
         setattr(indicator, name, getattr(t, name))
@@ -156,6 +156,7 @@ def _target_of(indicator: Indicator, target: dict) -> None:
     indicator.target_date, indicator.target_value = target["target"]
     indicator.tolerance = target.get("tolerance", 0.0)
     indicator.target_text = target.get("text", "")
+    indicator.target_text_en = target.get("text_en", "")
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ computed: they come in through ``imports.py``.
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -24,7 +24,7 @@ from stadtkern.participation.surveys import survey_results
 from stadtkern.sensors.aggregation import AggregationError, aggregate
 
 from . import periods
-from .models import Indicator, Level, SourceKind
+from .models import Indicator, Level, SensorFunction, SourceKind
 
 MAX_ROWS = 20_000  # values one computation may return (10 years of days in 5 districts)
 
@@ -190,43 +190,40 @@ def from_sensor(indicator: Indicator) -> list[Row]:
         raise SourceError(
             _("The datastream '%(name)s' has no observations yet.") % {"name": ds.name}
         )
+    today = timezone.localdate()
+    first = timezone.localtime(ds.phenomenon_time_start).date()
+    last = timezone.localtime(ds.phenomenon_time_end).date()
+    function = indicator.sensor_function
+    end = None
+    if indicator.sensor_interval == "1d" or function == SensorFunction.DAY_MEAN:
+        # Sums per day count whole days only: today's count so far would look like a bad day.
+        end = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+        last = min(last, today - timedelta(days=1))
     try:
-        buckets = aggregate(ds, indicator.sensor_interval, indicator.sensor_function, None, None)
+        buckets = aggregate(ds, indicator.sensor_interval,
+                            "sum" if function == SensorFunction.DAY_MEAN else function,
+                            None, end)  # fmt: skip
     except AggregationError as exc:
         raise SourceError(str(exc)) from None
     rows = []
-    today = timezone.localdate()
     for bucket in buckets:
         if bucket["value"] is None:
             continue
         begins = datetime.fromisoformat(bucket["start"].replace("Z", "+00:00"))
         period = _PERIOD_OF[indicator.sensor_interval](timezone.localtime(begins))
-        if period.end >= today and indicator.sensor_interval == "1d":
-            continue  # today is not over: its sum would look like a bad day
-        rows.append(
-            Row(
-                period,
-                float(bucket["value"]),
-                provenance={
-                    "kind": SourceKind.SENSOR,
-                    "datastream": ds.pk,
-                    "name": ds.name,
-                    "function": indicator.sensor_function,
-                    "observations": bucket["count"],
-                    "from": max(
-                        period.start, timezone.localtime(ds.phenomenon_time_start).date()
-                    ).isoformat(),
-                    "to": min(
-                        period.end, timezone.localtime(ds.phenomenon_time_end).date()
-                    ).isoformat(),
-                    # Observations cover only part of the period (it is still running, or
-                    # the stream began or ended within it).
-                    "partial": period.end >= today
-                    or period.start < timezone.localtime(ds.phenomenon_time_start).date()
-                    or period.end > timezone.localtime(ds.phenomenon_time_end).date(),
-                },
-            )
-        )
+        covered_from, covered_to = max(period.start, first), min(period.end, last)
+        value = float(bucket["value"])
+        if function == SensorFunction.DAY_MEAN:
+            value /= (covered_to - covered_from).days + 1
+        provenance = {
+            "kind": SourceKind.SENSOR, "datastream": ds.pk, "name": ds.name,
+            "function": function, "observations": bucket["count"],
+            "from": covered_from.isoformat(), "to": covered_to.isoformat(),
+            # The observations cover only part of the period (it is still running, or the
+            # stream began or ended within it).
+            "partial": (covered_from, covered_to) != (period.start, period.end),
+        }  # fmt: skip
+        rows.append(Row(period, value, provenance=provenance))
     if not rows:
         raise SourceError(_("The datastream has no numeric observations to aggregate."))
     if len(rows) > MAX_ROWS:

@@ -17,7 +17,7 @@ from stadtkern.core.selectors import municipality_get
 from . import jobs, rules, selectors, targets
 from .models import Direction
 
-MAX_TABLE_ROWS = 500
+MAX_TABLE_ROWS = 40
 
 STATUS_LABELS = {
     targets.ON_TRACK: gettext_lazy("on track"),

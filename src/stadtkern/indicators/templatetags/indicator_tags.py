@@ -1,5 +1,7 @@
 """Numbers of indicators as the reader writes them, with the indicator's decimals."""
 
+from datetime import date
+
 from django import template
 
 from stadtkern.core.charts import number, when
@@ -13,9 +15,25 @@ def figure(value, indicator) -> str:
     if value is None:
         return "–"
     text = number(value, indicator.decimals)
-    return f"{text}\u202f{indicator.unit}" if indicator.unit else text
+    unit = indicator.display_unit
+    return f"{text}\u202f{unit}" if unit else text
 
 
 @register.filter
 def local_date(value) -> str:
     return when(value, False) if value else "–"
+
+
+@register.filter
+def iso_date(value) -> str:
+    """An ISO date kept in provenance (``2026-09-30``) as the reader writes it."""
+    try:
+        return when(date.fromisoformat(str(value)[:10]), False)
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def figure_plain(value) -> str:
+    """A count with the reader's grouping: ``1.460``."""
+    return number(value, 0) if isinstance(value, int | float) else str(value)
