@@ -241,6 +241,41 @@ def _axis_label(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit and unit not in label else label
 
 
+@dataclass(frozen=True)
+class _ValueAxis:
+    """The vertical scale of a line chart: its range, ticks, left margin and positions."""
+
+    lo: float
+    hi: float
+    step: float
+    decimals: int
+    left: int
+
+    @classmethod
+    def of(cls, values: list[float], references, y_range=None) -> "_ValueAxis":
+        lo, hi, step = nice_scale(values + [r.value for r in references], y_range,
+                                  zero=min(values) >= 0)  # fmt: skip
+        decimals = _decimals_of(step)
+        left = _left_margin([number(t, decimals) for t in _value_ticks(lo, hi, step)])
+        return cls(lo, hi, step, decimals, left)
+
+    def y(self, v: float) -> float:
+        top, bottom = PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
+        return bottom - (v - self.lo) / (self.hi - self.lo) * (bottom - top)
+
+    def ticks(self) -> list[dict]:
+        return [{"pos": f"{self.y(t):.1f}", "label": number(t, self.decimals)}
+                for t in _value_ticks(self.lo, self.hi, self.step)]  # fmt: skip
+
+
+def _anchored(x_ticks: list[dict], left: float, right: float) -> list[dict]:
+    """The outermost tick labels stay inside the picture."""
+    for tick in x_ticks:
+        x = float(tick["x"])
+        tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+    return x_ticks
+
+
 def line(
     points: list[tuple[object, float | None]],
     *,
@@ -261,15 +296,8 @@ def line(
     if len(pts) < 2:
         return None
     values = [v for _x, v in pts]
-    ref_values = [r.value for r in references]
-    lo, hi, step = nice_scale(values + ref_values, y_range, zero=min(values) >= 0)
-    decimals = _decimals_of(step)
-    left = _left_margin([number(t, decimals) for t in _value_ticks(lo, hi, step)])
-    right, top, bottom = WIDTH - PAD_RIGHT, PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
-
-    def y_of(v: float) -> float:
-        return bottom - (v - lo) / (hi - lo) * (bottom - top)
-
+    axis = _ValueAxis.of(values, references, y_range)
+    decimals, left, right, y_of = axis.decimals, axis.left, WIDTH - PAD_RIGHT, axis.y
     timed = all(isinstance(x, date) for x, _v in pts)
     if timed:
         moments = [_local(x) for x, _v in pts]
@@ -290,9 +318,7 @@ def line(
         labels = [str(x) for x, _v in pts]
         shown = sorted({0, (len(pts) - 1) // 2, len(pts) - 1}) if len(pts) > 6 else range(len(pts))
         x_ticks = [{"x": f"{xs[i]:.1f}", "label": labels[i]} for i in shown]
-    for tick in x_ticks:  # the outermost labels stay inside the picture
-        x = float(tick["x"])
-        tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+    _anchored(x_ticks, left, right)
     table_decimals = _table_decimals(values, decimals)
     chart = Chart(
         "line",
@@ -301,10 +327,7 @@ def line(
         _axis_label(y_label, unit),
         left=left,
         points=" ".join(f"{x:.1f},{y_of(v):.1f}" for x, (_l, v) in zip(xs, pts, strict=True)),
-        value_ticks=[
-            {"pos": f"{y_of(t):.1f}", "label": number(t, decimals)}
-            for t in _value_ticks(lo, hi, step)
-        ],  # fmt: skip
+        value_ticks=axis.ticks(),
         x_ticks=x_ticks,
         references=_references(references, y_of, unit),
         table=[
@@ -498,10 +521,8 @@ def lines(
     if not series or len({x for x, _v in every}) < 2:
         return None
     values = [v for _x, v in every]
-    lo, hi, step = nice_scale(values + [r.value for r in references], zero=min(values) >= 0)
-    tick_decimals = _decimals_of(step)
-    left = _left_margin([number(t, tick_decimals) for t in _value_ticks(lo, hi, step)])
-    right, top, bottom = WIDTH - PAD_RIGHT, PAD_TOP, LINE_HEIGHT - PAD_BOTTOM
+    axis = _ValueAxis.of(values, references)
+    left, right, y_of = axis.left, WIDTH - PAD_RIGHT, axis.y
     t0 = min(_local(x) for x, _v in every)
     t1 = max(_local(x) for x, _v in every)
     span = (t1 - t0).total_seconds() or 1.0
@@ -509,10 +530,7 @@ def lines(
     def x_of(t) -> float:
         return left + (_local(t) - t0).total_seconds() / span * (right - left)
 
-    def y_of(v: float) -> float:
-        return bottom - (v - lo) / (hi - lo) * (bottom - top)
-
-    table_decimals = decimals if decimals is not None else _table_decimals(values, tick_decimals)
+    table_decimals = decimals if decimals is not None else _table_decimals(values, axis.decimals)
     drawn = []
     for s in series:
         xy = [(x_of(x), y_of(v)) for x, v in s.points]
@@ -524,10 +542,9 @@ def lines(
                       "title": f"{s.label}, {when(s.points[i][0], False)}: {number(s.points[i][1], table_decimals)}"}
                      for i in keep] if s.marks and len(keep) <= 60 else [],
         })  # fmt: skip
-    x_ticks = [{"x": f"{x_of(t):.1f}", "label": label} for t, label in time_ticks(t0, t1)]
-    for tick in x_ticks:
-        x = float(tick["x"])
-        tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+    x_ticks = _anchored(
+        [{"x": f"{x_of(t):.1f}", "label": label} for t, label in time_ticks(t0, t1)], left, right
+    )
     moments = sorted({x for x, _v in every}, key=_local)
     by_series = [dict(s.points) for s in series]
     table = [
@@ -543,10 +560,7 @@ def lines(
         x_label,
         _axis_label(y_label, unit),
         left=left,
-        value_ticks=[
-            {"pos": f"{y_of(t):.1f}", "label": number(t, tick_decimals)}
-            for t in _value_ticks(lo, hi, step)
-        ],  # fmt: skip
+        value_ticks=axis.ticks(),
         x_ticks=x_ticks,
         references=_references(references, y_of, unit),
         table=table,

@@ -20,7 +20,7 @@ database sees it:
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlglot
@@ -120,6 +120,7 @@ class Result:
     truncated: bool
     seconds: float
     sql: str
+    datasets: list = field(default_factory=list)  # what the query read
 
     def as_json(self) -> dict:
         return {
@@ -500,7 +501,7 @@ def run(
         raw = raw[:-1]
     truncated = cut_by_size or len(raw) > max_rows
     rows = [[jsonable(v) for v in row] for row in raw[:max_rows]]
-    return Result(columns, rows, truncated, time.monotonic() - started, final)
+    return Result(columns, rows, truncated, time.monotonic() - started, final, datasets)
 
 
 def _client(user, request) -> str:

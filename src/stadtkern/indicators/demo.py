@@ -160,7 +160,6 @@ def demo_load_indicators(municipality: Municipality, user) -> dict:
         data_demo.import_file(
             shops, csv.encode("cp1252"), f"leerstandskataster-{day.year}.csv", user
         )
-        services.indicator_update(indicator=adopted["leerstandsquote"], user=user, source="query")
         jobs.compute_now(municipality, "leerstandsquote")
     outcomes = jobs.compute_now(municipality)
 

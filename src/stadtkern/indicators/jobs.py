@@ -8,7 +8,6 @@ changed definition) and at least once every ``INDICATORS_RECOMPUTE_HOURS``.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,14 +55,19 @@ def pending(municipality: Municipality) -> bool:
 
 
 def due() -> int:
-    """Enqueue one job per municipality for the indicators whose source changed."""
+    """Enqueue one job per municipality for the indicators whose source changed: a fixed
+    number of queries whatever the number of indicators (sources.fingerprints)."""
     stale = timezone.now() - timedelta(hours=settings.INDICATORS_RECOMPUTE_HOURS)
     by_municipality: dict[int, list[Indicator]] = {}
-    for indicator in Indicator.objects.filter(source__in=COMPUTED).select_related(
-        "municipality", "query", "datastream"
-    ):
+    indicators = list(
+        Indicator.objects.filter(source__in=COMPUTED).select_related(
+            "municipality", "query", "datastream"
+        )
+    )
+    now = sources.fingerprints(indicators)
+    for indicator in indicators:
         old = indicator.computed_at is None or indicator.computed_at < stale
-        if old or sources.fingerprint(indicator) != indicator.fingerprint:
+        if old or now[indicator.pk] != indicator.fingerprint:
             by_municipality.setdefault(indicator.municipality_id, []).append(indicator)
     queued = 0
     for group in by_municipality.values():
@@ -77,7 +81,7 @@ def compute_now(municipality: Municipality, key: str | None = None) -> list[dict
     """Enqueue the municipality's computed indicators (or one) and run the queue until done."""
     qs = Indicator.objects.filter(municipality=municipality, source__in=COMPUTED)
     if key:
-        qs = qs.filter(Q(key=key))
+        qs = qs.filter(key=key)
     job = enqueue_compute(municipality, list(qs))
     if job is None:
         return []

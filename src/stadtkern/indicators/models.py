@@ -175,6 +175,8 @@ class Indicator(models.Model):
     # The last computation: when, what it fingerprinted, and its error if it failed.
     computed_at = models.DateTimeField(null=True, blank=True)
     fingerprint = models.CharField(max_length=200, blank=True)
+    # The datasets the saved query read last time (ids): whose new versions mean "compute".
+    source_datasets = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
 

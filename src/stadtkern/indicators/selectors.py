@@ -178,17 +178,20 @@ def effects_of(indicator: Indicator, user) -> list[dict]:
     return list(rows.values())
 
 
-def chart(indicator: Indicator, user, district: str = "") -> charts.Chart | None:
+def chart(
+    indicator: Indicator, user, district: str = "", c: Card | None = None, effects=None
+) -> charts.Chart | None:
     """The indicator's values, its target path with milestones, and the path the
-    measures' planned and achieved effects would give from the baseline."""
-    c = card(indicator, district)
+    measures' planned and achieved effects would give from the baseline. A page that has
+    read the card and the effects already passes them."""
+    c = c or card(indicator, district)
     unit = indicator.display_unit
     series = [charts.Series(indicator.display_name + (f" – {district}" if district else ""),
                             [(v.end, v.value) for v in c.values], "actual", marks=True)]  # fmt: skip
     path = corners(indicator, c.milestones)
     if path and not district:
         series.append(charts.Series(_("Target path"), path, "target", marks=True))
-        effects = effects_of(indicator, user)
+        effects = effects_of(indicator, user) if effects is None else effects
         if effects:
             planned: dict[int, float] = defaultdict(float)
             achieved: dict[int, float] = defaultdict(float)

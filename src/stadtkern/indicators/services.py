@@ -342,9 +342,16 @@ def compute(indicator: Indicator) -> dict:
     outcome says so; this function does not raise for a bad source."""
     if not indicator.computed:
         return {"key": indicator.key, "status": "skipped"}
-    fingerprint = sources.fingerprint(indicator)
+    fingerprint = sources.fingerprints([indicator])[indicator.pk]
     try:
         rows = sources.read(indicator)
+        datasets = rows[0].provenance.get("datasets", []) if rows else []
+        if indicator.source == SourceKind.QUERY:
+            # The versions actually read, not those before reading: an import that lands
+            # meanwhile makes the next look compute again.
+            fingerprint = sources.query_fingerprint(
+                indicator, {d["id"]: d["run"] for d in datasets}
+            )
         with transaction.atomic():
             locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
             stale = IndicatorValue.objects.filter(indicator=locked)
@@ -370,10 +377,10 @@ def compute(indicator: Indicator) -> dict:
                 ],
                 batch_size=2000,
             )
-            now = timezone.now()
             Indicator.objects.filter(pk=locked.pk).update(
-                computed_at=now, fingerprint=fingerprint, error="", error_at=None
-            )
+                computed_at=timezone.now(), fingerprint=fingerprint, error="", error_at=None,
+                source_datasets=[d["id"] for d in datasets],
+            )  # fmt: skip
     except sources.SourceError as exc:
         _record_error(indicator, str(exc))
         Indicator.objects.filter(pk=indicator.pk).update(fingerprint=fingerprint)

@@ -2,7 +2,7 @@
 
 Each computed source (a saved query, a sensor aggregation, a pulse-check series) returns
 its rows with their provenance, or raises ``SourceError`` with a message for the editor;
-``fingerprint`` tells cheaply whether the source changed since the last computation, so
+``fingerprints`` tell cheaply whether the source changed since the last computation, so
 the worker recomputes only what changed. Entered values and official statistics are not
 computed: they come in through ``imports.py``.
 """
@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.rules import TeamReader
 from stadtkern.data import sql
 from stadtkern.data.models import ImportRun, ImportStatus
+from stadtkern.data.parsing import decimal_mark, parse_decimal
 from stadtkern.participation.models import QuestionKind, Survey
 from stadtkern.participation.surveys import survey_results
 from stadtkern.sensors.aggregation import AggregationError, aggregate
@@ -54,19 +56,16 @@ def number(value) -> float | None:
 
 
 def parse_number(text: str) -> float:
-    """``12,5``, ``12.5``, ``1.234,5`` and ``1,234.5`` are numbers; anything else is not."""
+    """Text as a number the way the importer reads cells (data/parsing.py): ``12,5``,
+    ``1.234,5``, ``12.5`` and ``1,234.5``; a lone ``1.234`` is German, 1234."""
     t = text.strip().replace("\u00a0", "").replace(" ", "")
-    if "," in t and "." in t:
-        decimal = "," if t.rfind(",") > t.rfind(".") else "."
-        t = t.replace("." if decimal == "," else ",", "").replace(",", ".")
-    elif t.count(",") == 1:
-        t = t.replace(",", ".")
     try:
-        if not t or t.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
-            raise ValueError
-        return float(t)
+        value = parse_decimal(t, decimal_mark([t]) or ",")
     except ValueError:
-        raise SourceError(_("'%(v)s' is not a number.") % {"v": text[:40]}) from None
+        value = None
+    if value is None:
+        raise SourceError(_("'%(v)s' is not a number.") % {"v": text[:40]})
+    return value
 
 
 def _sha(text: str) -> str:
@@ -74,16 +73,6 @@ def _sha(text: str) -> str:
 
 
 # --- saved query ---
-
-
-def _query_datasets(indicator: Indicator) -> list:
-    try:
-        _final, datasets = sql.prepare(
-            indicator.query.sql, TeamReader(indicator.municipality), indicator.municipality
-        )
-    except sql.QueryError as exc:
-        raise SourceError(_("The saved query cannot run: %(e)s") % {"e": exc}) from None
-    return datasets
 
 
 def _versions(datasets) -> list[dict]:
@@ -94,9 +83,11 @@ def _versions(datasets) -> list[dict]:
         runs.setdefault(run.dataset_id, run)
     return [
         {
+            "id": d.pk,
             "dataset": d.slug,
             "municipality": d.municipality.slug,
             "version": runs[d.pk].version if d.pk in runs else None,
+            "run": runs[d.pk].pk if d.pk in runs else None,
             "imported_at": runs[d.pk].created_at.isoformat() if d.pk in runs else None,
         }
         for d in datasets
@@ -117,7 +108,6 @@ def from_query(indicator: Indicator) -> list[Row]:
     if indicator.query is None:
         raise SourceError(_("The saved query of this indicator was deleted; choose another one."))
     reader = TeamReader(indicator.municipality)
-    datasets = _query_datasets(indicator)
     try:
         result = sql.run(indicator.query.sql, reader, indicator.municipality, max_rows=MAX_ROWS)
     except sql.QueryError as exc:
@@ -139,7 +129,7 @@ def from_query(indicator: Indicator) -> list[Row]:
         "kind": SourceKind.QUERY,
         "query": indicator.query.slug,
         "sql": _sha(indicator.query.sql),
-        "datasets": _versions(datasets),
+        "datasets": _versions(result.datasets),
     }
     rows = []
     for n, cells in enumerate(result.rows, start=1):
@@ -159,18 +149,10 @@ def from_query(indicator: Indicator) -> list[Row]:
     return rows
 
 
-def query_fingerprint(indicator: Indicator) -> str:
-    if indicator.query is None:
-        return "query:deleted"
-    try:
-        datasets = _query_datasets(indicator)
-    except SourceError:
-        return f"query:{indicator.query_id}:broken:{_sha(indicator.query.sql)}"
-    versions = ",".join(
-        f"{v['dataset']}@{v['version']}"
-        for v in sorted(_versions(datasets), key=lambda v: v["dataset"])
-    )
-    return f"query:{indicator.query_id}:{_sha(indicator.query.sql)}:{_sha(versions)}"
+def query_fingerprint(indicator: Indicator, runs: dict[int, int | None]) -> str:
+    """The query's text and the version (import run) of each dataset it reads."""
+    versions = ",".join(f"{d}@{runs[d]}" for d in sorted(runs))
+    return f"query:{indicator.query_id}:{_sha(indicator.query.sql)}:{versions}"
 
 
 # --- sensor aggregation ---
@@ -229,17 +211,6 @@ def from_sensor(indicator: Indicator) -> list[Row]:
     if len(rows) > MAX_ROWS:
         raise SourceError(_("More than %(n)s periods; choose a longer interval.") % {"n": MAX_ROWS})
     return rows
-
-
-def sensor_fingerprint(indicator: Indicator) -> str:
-    ds = indicator.datastream
-    if ds is None:
-        return "sensor:deleted"
-    end = ds.phenomenon_time_end.isoformat() if ds.phenomenon_time_end else "-"
-    return (
-        f"sensor:{ds.pk}:{indicator.sensor_interval}:{indicator.sensor_function}:"
-        f"{ds.observation_count}:{end}"
-    )
 
 
 # --- pulse-check series ---
@@ -323,25 +294,15 @@ def _survey_value(q: dict, measure: str, wave: str) -> float | None:
     return round(100 * agreeing / q["answered"], 2)
 
 
-def survey_fingerprint(indicator: Indicator) -> str:
-    waves = list(_waves(indicator).values_list("slug", "closes_at"))
-    last = waves[-1][1].isoformat() if waves else "-"
-    return (
-        f"survey:{indicator.survey_series}:{indicator.survey_question}:{indicator.survey_measure}:"
-        f"{len(waves)}:{last}:{int(indicator.published)}"
-    )
-
-
 READERS = {
-    SourceKind.QUERY: (from_query, query_fingerprint),
-    SourceKind.SENSOR: (from_sensor, sensor_fingerprint),
-    SourceKind.SURVEY: (from_survey, survey_fingerprint),
+    SourceKind.QUERY: from_query,
+    SourceKind.SENSOR: from_sensor,
+    SourceKind.SURVEY: from_survey,
 }
 
 
 def read(indicator: Indicator) -> list[Row]:
-    reader, _fp = READERS[indicator.source]
-    rows = reader(indicator)
+    rows = READERS[indicator.source](indicator)
     seen = set()
     for row in rows:
         key = (row.period.label, row.district)
@@ -355,9 +316,41 @@ def read(indicator: Indicator) -> list[Row]:
     return rows
 
 
-def fingerprint(indicator: Indicator) -> str:
-    if indicator.source not in READERS:
-        return ""
-    day = timezone.now().date().isoformat()
-    # The date is part of it: a closed period that is no longer partial recomputes once a day.
-    return f"{READERS[indicator.source][1](indicator)}:{day}"[:200]
+def fingerprints(indicators: list[Indicator]) -> dict[int, str]:
+    """What each computed indicator's source looks like now, in two queries for any number
+    of indicators: the query's text and its datasets' versions, the datastream's count and
+    newest observation, the number of closed waves of the series and the last closing."""
+    dataset_ids = {d for i in indicators if i.source == SourceKind.QUERY for d in i.source_datasets}
+    latest = dict(
+        ImportRun.objects.filter(dataset_id__in=dataset_ids, status=ImportStatus.DONE)
+        .values("dataset_id").annotate(last=Max("pk")).values_list("dataset_id", "last")
+    )  # fmt: skip
+    series = {
+        (i.municipality_id, i.survey_series) for i in indicators if i.source == SourceKind.SURVEY
+    }
+    waves = {}
+    if series:
+        for row in (
+            Survey.objects.filter(published=True, closes_at__lte=timezone.now(),
+                                  municipality_id__in={m for m, _s in series},
+                                  series__in={s for _m, s in series})
+            .values("municipality_id", "series").annotate(n=Count("pk"), last=Max("closes_at"))
+        ):  # fmt: skip
+            waves[(row["municipality_id"], row["series"])] = f"{row['n']}:{row['last'].isoformat()}"
+    out = {}
+    for i in indicators:
+        if i.source == SourceKind.QUERY:
+            fp = "query:deleted" if i.query is None else query_fingerprint(
+                i, {d: latest.get(d) for d in i.source_datasets})  # fmt: skip
+        elif i.source == SourceKind.SENSOR:
+            ds = i.datastream
+            fp = "sensor:deleted" if ds is None else (
+                f"sensor:{ds.pk}:{i.sensor_interval}:{i.sensor_function}:{ds.observation_count}:"
+                f"{ds.phenomenon_time_end.isoformat() if ds.phenomenon_time_end else '-'}")  # fmt: skip
+        elif i.source == SourceKind.SURVEY:
+            fp = (f"survey:{i.survey_series}:{i.survey_question}:{i.survey_measure}:{int(i.published)}:"
+                  f"{waves.get((i.municipality_id, i.survey_series), '-')}")  # fmt: skip
+        else:
+            fp = ""
+        out[i.pk] = fp[:200]
+    return out

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.selectors import municipality_get
+from stadtkern.data.exports import neutralise
 
 from . import jobs, rules, selectors, targets
-from .models import Direction
 
 MAX_TABLE_ROWS = 40
 
@@ -43,16 +43,18 @@ def cockpit(request, slug: str):
     return render(request, "indicators/cockpit.html", _context(request, municipality, cockpit=data))
 
 
-def _district(request, indicator) -> str:
+def _district(request, names: list[str]) -> str:
     district = (request.GET.get("district") or "").strip()[:200]
-    return district if district in selectors.districts(indicator) else ""
+    return district if district in names else ""
 
 
 def indicator_detail(request, slug: str, key: str):
     municipality = municipality_get(slug)
     indicator = selectors.indicator_get(request.user, municipality, key)
-    district = _district(request, indicator)
+    districts = selectors.districts(indicator)
+    district = _district(request, districts)
     card = selectors.card(indicator, district)
+    effects = selectors.effects_of(indicator, request.user)
     values = list(selectors.values_table(indicator, district)[: MAX_TABLE_ROWS + 1])
     context = _context(
         request,
@@ -60,12 +62,11 @@ def indicator_detail(request, slug: str, key: str):
         indicator=indicator,
         card=card,
         district=district,
-        districts=selectors.districts(indicator),
-        chart=selectors.chart(indicator, request.user, district),
+        districts=districts,
+        chart=selectors.chart(indicator, request.user, district, card, effects),
         values=values[:MAX_TABLE_ROWS],
         more_values=len(values) > MAX_TABLE_ROWS,
-        effects=selectors.effects_of(indicator, request.user),
-        lower_is_better=indicator.direction == Direction.LOWER,
+        effects=effects,
         computing=jobs.pending(municipality) if indicator.computed else False,
     )
     return render(request, "indicators/indicator.html", context)
@@ -75,7 +76,8 @@ def chart_svg(request, slug: str, key: str):
     """The chart alone, as an SVG file with its own styles (for reports and other pages)."""
     municipality = municipality_get(slug)
     indicator = selectors.indicator_get(request.user, municipality, key)
-    chart = selectors.chart(indicator, request.user, _district(request, indicator))
+    district = _district(request, selectors.districts(indicator))
+    chart = selectors.chart(indicator, request.user, district)
     if chart is None:
         return HttpResponse(_("Too few values for a chart."), status=404, content_type="text/plain")
     body = render_to_string("indicators/chart.svg", {"chart": chart})
@@ -93,7 +95,8 @@ def values_csv(request, slug: str, key: str):
     writer.writerow(["key", "period", "start", "end", "district", "value", "unit", "source"])
     for v in selectors.values_table(indicator).order_by("end", "district"):
         writer.writerow([indicator.key, v.period, v.start.isoformat(), v.end.isoformat(),
-                         v.district, repr(v.value), indicator.unit, v.provenance.get("kind", "")])  # fmt: skip
+                         neutralise(v.district), repr(v.value), neutralise(indicator.unit),
+                         v.provenance.get("kind", "")])  # fmt: skip
     return response
 
 

@@ -273,3 +273,30 @@ def test_a_job_whose_process_died_ends_as_failed_with_a_message(vacancy, alpha):
     assert jobs.fail_abandoned({"dead-worker"}) == 1
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "stopped while running" in job.error
+
+
+def test_the_schedule_looks_at_any_number_of_indicators_in_a_fixed_number_of_queries(
+    vacancy, alpha
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    indicator_jobs.compute_now(alpha)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert indicator_jobs.due() == 0
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(5):
+        other = services.indicator_adopt(
+            municipality=alpha,
+            key=["pkw_dichte", "abfallmenge", "straftaten", "arbeitslosenquote", "wohnflaeche"][n],
+            user=None,
+        )
+        services.indicator_update(
+            indicator=other, user=None, source="query", query=vacancy.query, level="district"
+        )
+    indicator_jobs.compute_now(alpha)
+    assert count() == before
