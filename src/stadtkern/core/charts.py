@@ -127,7 +127,8 @@ def nice_scale(
         lo, hi = fixed
         return lo, hi, nice_step(hi - lo, 6)
     # Ten decimals is finer than any measurement drawn here; below that, values count as equal.
-    lo, hi = min(values), max(values)
+    # Beyond ±10^300 a span overflows; no measurement is that large, so the axis stops there.
+    lo, hi = max(min(values), -1e300), min(max(values), 1e300)
     if zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
     if round(hi, 10) == round(lo, 10):

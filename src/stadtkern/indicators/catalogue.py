@@ -5,8 +5,10 @@ The same format serves the shipped templates and a municipality's own definition
 field of the first fault; nothing is written here.
 """
 
+import math
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -84,8 +86,7 @@ def _text(
 
 
 def _choice(entry: dict, name: str, where: str, choices, default: str) -> str:
-    value = entry.get(name, default)
-    value = "" if value is None else str(value)
+    value = _plain(entry.get(name, default), where, name, 40)
     if value not in [c for c in choices]:
         raise DefinitionError(
             _("%(w)s: '%(f)s' is one of %(c)s.")
@@ -95,10 +96,12 @@ def _choice(entry: dict, name: str, where: str, choices, default: str) -> str:
 
 
 def _date(value, where: str, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(_plain(value, where, name, 40))
     except ValueError:
         raise DefinitionError(
             _("%(w)s: '%(f)s' is a date like 2030-12-31.") % {"w": where, "f": name}
@@ -106,9 +109,19 @@ def _date(value, where: str, name: str) -> date:
 
 
 def _float(value, where: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DefinitionError(_("%(w)s: '%(f)s' is a number.") % {"w": where, "f": name})
     return float(value)
+
+
+def _plain(value, where: str, name: str, limit: int) -> str:
+    """A short text: YAML that gives a list or mapping here is refused, never printed
+    (a list built of aliases may be small in memory and enormous as text)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float | date) or isinstance(value, bool):
+        raise DefinitionError(_("%(w)s: '%(f)s' is a text.") % {"w": where, "f": name})
+    return str(value)[:limit]
 
 
 def _target(raw, where: str) -> dict:
@@ -132,25 +145,29 @@ def _target(raw, where: str) -> dict:
     out["tolerance"] = _float(raw.get("tolerance", 0), where, "target.tolerance")
     if out["tolerance"] < 0:
         raise DefinitionError(_("%(w)s: the tolerance cannot be negative.") % {"w": where})
-    text = raw.get("text", "")
-    text = text if isinstance(text, dict) else {"de": text}
-    out["text"], out["text_en"] = str(text.get("de", ""))[:300], str(text.get("en", ""))[:300]
-    milestones = []
-    for m in raw.get("milestones") or []:
+    out["text"], out["text_en"] = _text(raw, "text", where, 300)
+    milestones = {}
+    stones = raw.get("milestones") or []
+    if not isinstance(stones, list):
+        raise DefinitionError(_("%(w)s: 'milestones' is a list.") % {"w": where})
+    for m in stones:
         if not isinstance(m, dict):
             raise DefinitionError(_("%(w)s: a milestone has a date and a value.") % {"w": where})
-        milestones.append((_date(m.get("date"), where, "milestone.date"),
-                           _float(m.get("value"), where, "milestone.value"), str(m.get("label", ""))[:200]))  # fmt: skip
-    out["milestones"] = milestones
+        when = _date(m.get("date"), where, "milestone.date")
+        if when in milestones:
+            raise DefinitionError(
+                _("%(w)s: two milestones on %(d)s.") % {"w": where, "d": when.isoformat()}
+            )
+        milestones[when] = (when, _float(m.get("value"), where, "milestone.value"),
+                            _plain(m.get("label"), where, "milestone.label", 200))  # fmt: skip
+    out["milestones"] = list(milestones.values())
     return out
 
 
 def _entry(entry, n: int) -> Template:
-    import re
-
     if not isinstance(entry, dict):
         raise DefinitionError(_("Entry %(n)s is not a mapping.") % {"n": n})
-    key = str(entry.get("key", ""))
+    key = _plain(entry.get("key"), _("Entry %(n)s") % {"n": n}, "key", 63)
     where = _("Entry %(n)s (%(k)s)") % {"n": n, "k": key or "?"}
     if not re.fullmatch(KEY_RE, key):
         raise DefinitionError(
@@ -176,6 +193,8 @@ def _entry(entry, n: int) -> Template:
             _("%(w)s: 'source' needs a kind: %(k)s.")
             % {"w": where, "k": ", ".join(SourceKind.values)}
         )
+    for name, value in source.items():
+        _plain(value, where, f"source.{name}", 300)
     return Template(
         key=key,
         name=name,
@@ -189,11 +208,11 @@ def _entry(entry, n: int) -> Template:
         direction=_choice(entry, "direction", where, Direction.values, Direction.HIGHER),
         level=_choice(entry, "level", where, Level.values, Level.MUNICIPALITY),
         comparison=_choice(entry, "comparison", where, Comparison.values, ""),
-        sdg=[str(c) for c in sdg],
+        sdg=[_plain(c, where, "sdg", 10) for c in sdg],
         source_hint=hint,
         limit_value=_float(limit["value"], where, "limit.value") if limit else None,
-        limit_label=str(limit.get("de", ""))[:100] if limit else "",
-        limit_label_en=str(limit.get("en", ""))[:100] if limit else "",
+        limit_label=_plain(limit.get("de"), where, "limit.de", 100) if limit else "",
+        limit_label_en=_plain(limit.get("en"), where, "limit.en", 100) if limit else "",
         source=dict(source),
         target=_target(entry.get("target"), where),
     )

@@ -8,6 +8,7 @@ changed definition) and at least once every ``INDICATORS_RECOMPUTE_HOURS``.
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,9 +36,18 @@ def compute_job(job: Job) -> dict:
     return {"outcomes": outcomes}
 
 
-def enqueue_compute(municipality: Municipality, indicators, user=None) -> Job | None:
+@transaction.atomic
+def enqueue_compute(
+    municipality: Municipality, indicators, user=None, once: bool = True
+) -> Job | None:
+    """One computation job per municipality at a time (``once``): a second request while
+    one waits adds nothing (the municipality's row is locked while this is decided)."""
     ids = [i.pk for i in indicators if i.computed]
     if not ids:
+        return None
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    waiting = Job.objects.filter(kind=KIND, municipality=municipality, status=JobStatus.QUEUED)
+    if once and waiting.exists():
         return None
     return jobs.enqueue(
         kind=KIND,
@@ -66,13 +76,16 @@ def due() -> int:
     )
     now = sources.fingerprints(indicators)
     for indicator in indicators:
-        old = indicator.computed_at is None or indicator.computed_at < stale
+        # The last attempt counts, failed or not: a source that fails is tried again when
+        # it changes, or a day later, not every minute.
+        tried = max((t for t in (indicator.computed_at, indicator.error_at) if t), default=None)
+        old = tried is None or tried < stale
         if old or now[indicator.pk] != indicator.fingerprint:
             by_municipality.setdefault(indicator.municipality_id, []).append(indicator)
     queued = 0
     for group in by_municipality.values():
         municipality = group[0].municipality
-        if not pending(municipality) and enqueue_compute(municipality, group):
+        if enqueue_compute(municipality, group):
             queued += 1
     return queued
 
@@ -82,7 +95,7 @@ def compute_now(municipality: Municipality, key: str | None = None) -> list[dict
     qs = Indicator.objects.filter(municipality=municipality, source__in=COMPUTED)
     if key:
         qs = qs.filter(key=key)
-    job = enqueue_compute(municipality, list(qs))
+    job = enqueue_compute(municipality, list(qs), once=False)
     if job is None:
         return []
     jobs.run_pending()

@@ -157,6 +157,14 @@ def cockpit(user, municipality: Municipality) -> Cockpit:
     return Cockpit(rows, unlinked, counts)
 
 
+def goals_of(indicator: Indicator, user) -> list[Goal]:
+    """The goals the indicator measures, drafts for members only."""
+    qs = indicator.goals.all()
+    if not rules.can_view_drafts(user, indicator.municipality):
+        qs = qs.filter(published=True)
+    return list(qs)
+
+
 def districts(indicator: Indicator) -> list[str]:
     return sorted(set(indicator.values.exclude(district="").values_list("district", flat=True)))
 
@@ -238,3 +246,71 @@ def values_table(indicator: Indicator, district: str | None = None) -> QuerySet[
 
 def search_filter(text: str) -> Q:
     return Q(name__icontains=text) | Q(name_en__icontains=text) | Q(key__icontains=text)
+
+
+# --- across municipalities ---
+
+
+@dataclass
+class Entry:
+    """One municipality's published indicator of a key, for the comparison."""
+
+    indicator: Indicator
+    values: list[IndicatorValue]
+    per_1000: bool
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.indicator.municipality
+
+    def shown(self, value: float) -> float | None:
+        """The value as compared: per 1,000 inhabitants where the template asks for it."""
+        if not self.per_1000:
+            return value
+        population = self.municipality.population
+        return value / population * 1000 if population else None
+
+    @property
+    def latest(self) -> IndicatorValue | None:
+        return self.values[-1] if self.values else None
+
+
+def comparison(key: str) -> list[Entry]:
+    """Every municipality that publishes the indicator ``key``, with its whole-municipality
+    values; sorted by name. Two queries whatever the number of municipalities."""
+    indicators = list(
+        Indicator.objects.filter(key=key, published=True)
+        .select_related("municipality")
+        .order_by("municipality__name")
+    )
+    values: dict[int, list] = defaultdict(list)
+    for v in IndicatorValue.objects.filter(indicator__in=indicators, district="").order_by("end"):
+        values[v.indicator_id].append(v)
+    return [Entry(i, values[i.pk], i.comparison == "per_1000") for i in indicators]
+
+
+def comparison_chart(key: str, entries: list[Entry]) -> charts.Chart | None:
+    """One line per municipality; per 1,000 inhabitants where the indicator asks for it."""
+    if not entries:
+        return None
+    first = entries[0].indicator
+    unit = first.display_unit
+    if entries[0].per_1000:
+        unit = (
+            _("%(unit)s per 1,000 inhabitants") % {"unit": unit}
+            if unit
+            else _("per 1,000 inhabitants")
+        )
+    series = [
+        charts.Series(e.municipality.name,
+                      [(v.end, e.shown(v.value)) for v in e.values], f"c{n % 6}", marks=True)
+        for n, e in enumerate(entries)
+    ]  # fmt: skip
+    return charts.lines(
+        series,
+        title=_("%(name)s across municipalities") % {"name": first.display_name},
+        x_label=_("Period"),
+        y_label=first.display_name,
+        unit=unit,
+        decimals=first.decimals if not entries[0].per_1000 else first.decimals + 2,
+    )

@@ -50,6 +50,14 @@ def _save(indicator: Indicator, user, before: dict | None, action: str) -> Indic
         indicator.full_clean(exclude=["municipality"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
+    reason = sources.confidential(indicator) if indicator.published else ""
+    if reason:
+        raise ValidationError(
+            {
+                "published": _("%(r)s Only an indicator from public sources can be published.")
+                % {"r": reason}
+            }
+        )
     indicator.save()
     audit_record(
         municipality=indicator.municipality,
@@ -381,9 +389,16 @@ def compute(indicator: Indicator) -> dict:
                 computed_at=timezone.now(), fingerprint=fingerprint, error="", error_at=None,
                 source_datasets=[d["id"] for d in datasets],
             )  # fmt: skip
+    except sources.SourceBusy as exc:
+        # Transient: no error recorded and no fingerprint kept, so the next look retries.
+        return {"key": indicator.key, "status": "failed", "error": str(exc)}
     except sources.SourceError as exc:
-        _record_error(indicator, str(exc))
-        Indicator.objects.filter(pk=indicator.pk).update(fingerprint=fingerprint)
+        with transaction.atomic():
+            if isinstance(exc, sources.ConfidentialSource):
+                # What the public may not see in the source, it may not see in the values.
+                IndicatorValue.objects.filter(indicator=indicator, computed=True).delete()
+            _record_error(indicator, str(exc))
+            Indicator.objects.filter(pk=indicator.pk).update(fingerprint=fingerprint)
         return {"key": indicator.key, "status": "failed", "error": str(exc)}
     except Exception:
         logger.exception("computing indicator %s failed", indicator.pk)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,14 @@ class SourceError(Exception):
     """The source gave nothing usable; the message says why, for the editor."""
 
 
+class ConfidentialSource(SourceError):
+    """A published indicator reads what the public may not see: its values are withdrawn."""
+
+
+class SourceBusy(SourceError):
+    """The source could not be read just now (other queries hold the places); try again."""
+
+
 @dataclass
 class Row:
     period: periods.Period
@@ -43,15 +52,29 @@ class Row:
     provenance: dict = field(default_factory=dict)
 
 
+# Indicator values are counts, shares and rates: anything larger is a defect of the
+# source (a sum that overflowed, a unit mistaken), not a figure to draw.
+LARGEST = 1e15
+
+
 def number(value) -> float | None:
-    """A cell as a number: None for empty; SourceError for text that is no number."""
+    """A cell as a number: None for empty; SourceError for text that is no number and for
+    values no indicator holds (not finite, or beyond ±10^15)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise SourceError(_("'%(v)s' is not a number.") % {"v": value})
-    result = float(value) if isinstance(value, int | float | Decimal) else parse_number(str(value))
-    if not math.isfinite(result):
-        raise SourceError(_("'%(v)s' is not a finite number.") % {"v": value})
+    try:
+        result = (
+            float(value) if isinstance(value, int | float | Decimal) else parse_number(str(value))
+        )
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result) or abs(result) > LARGEST:
+        raise SourceError(
+            _("'%(v)s' lies outside the range an indicator holds (±10^15).")
+            % {"v": str(value)[:40]}
+        )
     return result
 
 
@@ -111,10 +134,12 @@ def from_query(indicator: Indicator) -> list[Row]:
     try:
         result = sql.run(indicator.query.sql, reader, indicator.municipality, max_rows=MAX_ROWS)
     except sql.QueryError as exc:
-        raise SourceError(_("The saved query failed: %(e)s") % {"e": exc}) from None
+        error = SourceBusy if exc.status == 503 else SourceError
+        raise error(_("The saved query failed: %(e)s") % {"e": exc}) from None
     if result.truncated:
         raise SourceError(
-            _("The query returns more than %(n)s rows; group it by period.") % {"n": MAX_ROWS}
+            _("The query returns more than %(n)s rows; group it by period.")
+            % {"n": min(MAX_ROWS, settings.DATASTORE_SQL_MAX_ROWS)}
         )
     if not result.rows:
         raise SourceError(_("The query returned no rows."))
@@ -194,7 +219,10 @@ def from_sensor(indicator: Indicator) -> list[Row]:
         begins = datetime.fromisoformat(bucket["start"].replace("Z", "+00:00"))
         period = _PERIOD_OF[indicator.sensor_interval](timezone.localtime(begins))
         covered_from, covered_to = max(period.start, first), min(period.end, last)
-        value = float(bucket["value"])
+        try:
+            value = number(bucket["value"])
+        except SourceError as exc:
+            raise SourceError(_("%(p)s: %(e)s") % {"p": period.label, "e": exc}) from None
         if function == SensorFunction.DAY_MEAN:
             value /= (covered_to - covered_from).days + 1
         provenance = {
@@ -231,13 +259,6 @@ def from_survey(indicator: Indicator) -> list[Row]:
         raise SourceError(
             _("The series '%(s)s' has no closed, published wave yet.")
             % {"s": indicator.survey_series}
-        )
-    if indicator.published and any(w.team_only for w in waves):
-        raise SourceError(
-            _(
-                "Waves of this series are for the municipality's team only: an indicator "
-                "from them cannot be published."
-            )
         )
     rows = []
     for wave in waves:
@@ -301,7 +322,42 @@ READERS = {
 }
 
 
+def confidential(indicator: Indicator) -> str:
+    """Why the indicator's source may not feed a published indicator, or ""; the public
+    would read in its values what it may not read in the source itself."""
+    if indicator.source == SourceKind.QUERY and indicator.query is not None:
+        if not indicator.query.public:
+            return _("The saved query is not public.")
+        try:
+            _final, datasets = sql.prepare(
+                indicator.query.sql, TeamReader(indicator.municipality), indicator.municipality
+            )
+        except sql.QueryError:
+            return ""  # the computation names what is wrong with the query
+        internal = sorted(d.slug for d in datasets if d.access != "public")
+        if internal:
+            return _("The query reads internal datasets (%(d)s).") % {"d": ", ".join(internal)}
+    ds = indicator.datastream if indicator.source == SourceKind.SENSOR else None
+    if ds is not None and not ds.thing.public:
+        return _("The datastream's sensor is not public.")
+    if (
+        indicator.source == SourceKind.SURVEY
+        and Survey.objects.filter(
+            municipality=indicator.municipality, series=indicator.survey_series, team_only=True
+        ).exists()
+    ):
+        return _("Waves of this series are for the municipality's team only.")
+    return ""
+
+
 def read(indicator: Indicator) -> list[Row]:
+    if indicator.published:
+        reason = confidential(indicator)
+        if reason:
+            raise ConfidentialSource(
+                _("%(r)s A published indicator is computed from public sources only.")
+                % {"r": reason}
+            )
     rows = READERS[indicator.source](indicator)
     seen = set()
     for row in rows:

@@ -67,6 +67,7 @@ def indicator_detail(request, slug: str, key: str):
         values=values[:MAX_TABLE_ROWS],
         more_values=len(values) > MAX_TABLE_ROWS,
         effects=effects,
+        goals=selectors.goals_of(indicator, request.user),
         computing=jobs.pending(municipality) if indicator.computed else False,
     )
     return render(request, "indicators/indicator.html", context)
@@ -106,7 +107,7 @@ def compute(request, slug: str, key: str):
     indicator = selectors.indicator_get(request.user, municipality, key)
     if not rules.can_edit_indicators(request.user, municipality):
         raise PermissionDenied
-    if indicator.computed and not jobs.pending(municipality):
+    if indicator.computed:
         jobs.enqueue_compute(municipality, [indicator], user=request.user)
     messages.success(
         request, _("The computation is queued; this page shows the new values when it is done.")

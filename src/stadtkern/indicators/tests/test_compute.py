@@ -49,9 +49,7 @@ def _load(dataset, text: str, tmp_path):
 
 @pytest.fixture
 def vacancy(alpha, tmp_path):
-    dataset = Dataset.objects.create(
-        municipality=alpha, slug="laeden", title="Läden", access="internal"
-    )
+    dataset = Dataset.objects.create(municipality=alpha, slug="laeden", title="Läden")
     _load(dataset, REGISTER, tmp_path)
     query = SavedQuery.objects.create(municipality=alpha, slug="quote", title="Quote", sql=SQL)
     indicator = services.indicator_adopt(
@@ -159,15 +157,13 @@ def test_a_new_dataset_version_is_noticed_by_the_schedule_and_earlier_periods_st
 
 
 def test_internal_datasets_of_another_municipality_stay_closed_to_a_query(vacancy, alpha, beta):
-    SavedQuery.objects.filter(pk=vacancy.query_id).update(
-        sql="SELECT jahr AS period, leer AS value FROM alpha.laeden"
-    )
+    Dataset.objects.filter(slug="laeden").update(access="internal")
     mine = services.indicator_adopt(municipality=beta, key="leerstandsquote", user=None)
     query = SavedQuery.objects.create(
         municipality=beta,
         slug="fremd",
         title="Fremd",
-        sql="SELECT jahr AS period, leer AS value FROM alpha.laeden",
+        sql="SELECT jahr AS period, leer AS value, bezirk AS district FROM alpha.laeden",
     )
     services.indicator_update(indicator=mine, user=None, source="query", query=query)
     outcome = indicator_jobs.compute_now(beta)
@@ -254,6 +250,22 @@ def test_the_cli_loads_computes_and_prints_values(vacancy, alpha, tmp_path, caps
         ),
         ("- key: abc\n  name: A\n  source: {kind: query, query: fehlt}\n", "no saved query"),
         ("key: [", "not valid YAML"),
+        ("- key: abc\n  name: A\n  limit: {value: .inf, de: x}\n", "'limit.value' is a number"),
+        (
+            "- key: abc\n  name: A\n  target: {baseline: {date: 2020-01-01, value: 1}, target: {date: 2030-01-01, value: 2}, tolerance: .nan}\n",
+            "'target.tolerance' is a number",
+        ),
+        (
+            "- key: abc\n  name: A\n  target: {baseline: {date: 2020-01-01, value: 1}, target: {date: 2030-01-01, value: 2},"
+            " milestones: [{date: 2025-01-01, value: 1}, {date: 2025-01-01, value: 2}]}\n",
+            "two milestones",
+        ),
+        (
+            "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+            "d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d]\n"
+            "indicators: [{key: abc, name: A, unit: *e}]\n",
+            "is a text",
+        ),
     ],
 )
 def test_bad_definitions_exit_with_the_entry_and_the_reason(alpha, tmp_path, text, message):
@@ -300,3 +312,55 @@ def test_the_schedule_looks_at_any_number_of_indicators_in_a_fixed_number_of_que
         )
     indicator_jobs.compute_now(alpha)
     assert count() == before
+
+
+def test_a_published_indicator_is_computed_from_public_sources_only(vacancy, alpha, personas):
+    from django.core.exceptions import ValidationError
+
+    indicator_jobs.compute_now(alpha)
+    # An internal dataset, a non-public query: publication is refused, and a published
+    # indicator whose source turns internal loses its computed values at the next run.
+    Dataset.objects.filter(slug="laeden").update(access="internal")
+    outcome = indicator_jobs.compute_now(alpha)
+    assert outcome[0]["status"] == "failed" and "internal datasets (laeden)" in outcome[0]["error"]
+    assert not vacancy.values.exists()
+    services.indicator_update(indicator=vacancy, user=None, published=False)
+    assert indicator_jobs.compute_now(alpha)[0]["status"] == "done"  # the team may compute it
+    with pytest.raises(ValidationError, match="internal datasets"):
+        services.indicator_update(indicator=vacancy, user=None, published=True)
+    Dataset.objects.filter(slug="laeden").update(access="public")
+    SavedQuery.objects.filter(pk=vacancy.query_id).update(public=False)
+    vacancy.refresh_from_db()
+    with pytest.raises(ValidationError, match="query is not public"):
+        services.indicator_update(indicator=vacancy, user=None, published=True)
+
+
+def test_a_failing_source_is_tried_again_when_it_changes_or_a_day_later_not_every_minute(
+    vacancy, alpha
+):
+    SavedQuery.objects.filter(pk=vacancy.query_id).update(sql="SELECT 1 AS period")
+    vacancy.refresh_from_db()
+    assert indicator_jobs.compute_now(alpha)[0]["status"] == "failed"
+    assert indicator_jobs.due() == 0
+    SavedQuery.objects.filter(pk=vacancy.query_id).update(sql=SQL)
+    assert indicator_jobs.due() == 1
+
+
+def test_a_second_request_while_a_computation_waits_adds_no_job(vacancy, alpha):
+    assert indicator_jobs.enqueue_compute(alpha, [vacancy]) is not None
+    assert indicator_jobs.enqueue_compute(alpha, [vacancy]) is None
+    assert Job.objects.filter(kind="indicators.compute").count() == 1
+
+
+@pytest.mark.parametrize("value", ["1.7e308", "-1e16", "1e400"])
+def test_values_no_indicator_holds_are_a_message_not_a_crash(vacancy, alpha, value):
+    SavedQuery.objects.filter(pk=vacancy.query_id).update(
+        sql=f"SELECT '2020' AS period, {value} AS value, NULL AS district FROM laeden"  # noqa: S608 - the query under test
+    )
+    vacancy.refresh_from_db()
+    outcome = indicator_jobs.compute_now(alpha)[0]
+    # SQLite hands 1e400 over as the text 'Infinity', PostgreSQL as a number
+    assert outcome["status"] == "failed", outcome
+    assert (
+        "outside the range" in outcome["error"] or "'Infinity' is not a number" in outcome["error"]
+    )

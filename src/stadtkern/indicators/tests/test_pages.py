@@ -71,3 +71,23 @@ def test_only_editors_start_a_computation(client, cockpit, personas):
     assert client.post("/m/alpha/cockpit/pkw_elektro/compute/").status_code in (302, 403)
     client.force_login(personas["viewer"])
     assert client.post("/m/alpha/cockpit/pkw_elektro/compute/").status_code == 403
+
+
+def test_draft_goals_stay_off_the_public_indicator_page(client, cockpit, alpha, personas):
+    shown, _hidden = cockpit
+    secret = goal_create(municipality=alpha, user=None, title="Geheime Schließung", published=False)
+    shown.goals.add(secret)
+    assert "Geheime Schließung" not in client.get("/m/alpha/cockpit/pkw_elektro/").content.decode()
+    client.force_login(personas["viewer"])
+    assert "Geheime Schließung" in client.get("/m/alpha/cockpit/pkw_elektro/").content.decode()
+
+
+def test_district_names_cannot_become_spreadsheet_formulas(client, cockpit, alpha):
+    indicator = services.indicator_adopt(
+        municipality=alpha, key="leerstandsquote", user=None, published=True
+    )
+    services.value_enter(
+        indicator=indicator, user=None, period=2024, value=3, district='=HYPERLINK("x")'
+    )
+    body = client.get("/m/alpha/cockpit/leerstandsquote/values.csv").content.decode()
+    assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
