@@ -19,6 +19,7 @@ from stadtkern.core.problems import busy_problem, database_busy, field_errors, p
 from stadtkern.core.throttle import Throttled
 from stadtkern.data.api import router as data_router
 from stadtkern.data.rowfilters import FilterError
+from stadtkern.indicators.api import router as indicators_router
 from stadtkern.participation.api import router as participation_router
 from stadtkern.participation.assembly_api import router as assembly_router
 from stadtkern.participation.survey_api import router as survey_router
@@ -42,6 +43,7 @@ api.add_router("", core_router)
 api.add_router("", strategy_router)
 api.add_router("", data_router)
 api.add_router("", sensors_router)
+api.add_router("", indicators_router)
 api.add_router("", participation_router)
 api.add_router("", survey_router)
 api.add_router("", assembly_router)

@@ -27,6 +27,8 @@ class MunicipalityOut(Schema):
     state: str
     state_name: str = Field(alias="get_state_display")
     population: int | None
+    population_year: int | None
+    population_source: str
 
 
 class MunicipalityIn(Schema):
@@ -36,6 +38,8 @@ class MunicipalityIn(Schema):
     kind: Literal[tuple(MunicipalityKind.values)]  # type: ignore[valid-type]
     state: Literal[tuple(Bundesland.values)]  # type: ignore[valid-type]
     population: int | None = Field(None, ge=0, le=100_000_000)
+    population_year: int | None = Field(None, ge=1900, le=2100)
+    population_source: text(200) = ""
     with_defaults: bool = Field(
         True, description="Offer the default fields of action and user groups."
     )
@@ -47,6 +51,8 @@ class MunicipalityPatch(Schema):
     kind: Literal[tuple(MunicipalityKind.values)] | None = None  # type: ignore[valid-type]
     state: Literal[tuple(Bundesland.values)] | None = None  # type: ignore[valid-type]
     population: int | None = Field(None, ge=0, le=100_000_000)
+    population_year: int | None = Field(None, ge=1900, le=2100)
+    population_source: text(200) | None = None
 
 
 class MemberOut(Schema):

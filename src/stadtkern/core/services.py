@@ -44,13 +44,16 @@ def municipality_create(
     state: str,
     ags: str | None = None,
     population: int | None = None,
+    population_year: int | None = None,
+    population_source: str = "",
     with_defaults: bool = True,
     by=None,
 ) -> Municipality:
     """Create a municipality; with_defaults offers the default fields of action and user groups."""
     municipality = Municipality(
-        name=name, slug=slug, ags=ags or None, kind=kind, state=state, population=population
-    )
+        name=name, slug=slug, ags=ags or None, kind=kind, state=state, population=population,
+        population_year=population_year, population_source=population_source,
+    )  # fmt: skip
     municipality.full_clean()
     municipality.save()
     audit_record(municipality=municipality, obj=municipality, user=by,

@@ -266,6 +266,58 @@ def milestone_set(
 
 
 @transaction.atomic
+def milestones_replace(*, indicator: Indicator, user, milestones: list[tuple]) -> None:
+    """Replace the milestones: each between baseline and target date, one per day."""
+    if milestones and not indicator.has_target:
+        raise ValidationError({"milestones": _("Set baseline and target first.")})
+    days = [d for d, _v, _l in milestones]
+    if len(set(days)) != len(days):
+        raise ValidationError({"milestones": _("Two milestones on one day.")})
+    for d in days:
+        if not indicator.baseline_date < d < indicator.target_date:
+            raise ValidationError({"milestones": _("A milestone (%(d)s) must lie between the baseline and the target date.")
+                                   % {"d": d.isoformat()}})  # fmt: skip
+    before = [[m.date.isoformat(), m.value] for m in indicator.milestones.all()]
+    indicator.milestones.all().delete()
+    Milestone.objects.bulk_create(
+        Milestone(indicator=indicator, date=d, value=float(v), label=(label or "")[:200])
+        for d, v, label in milestones
+    )
+    audit_record(municipality=indicator.municipality, obj=indicator, action=AuditEntry.Action.UPDATE,
+                 user=user, before={"milestones": before},
+                 after={"milestones": [[d.isoformat(), v] for d, v, _l in milestones]})  # fmt: skip
+
+
+def resolve_references(indicator: Indicator, changes: dict) -> dict:
+    """A query by its short name and a datastream by its id, both of the indicator's own
+    municipality; anything else is refused with the field named."""
+    changes = dict(changes)
+    m = indicator.municipality
+    if "query" in changes:
+        slug = changes["query"]
+        changes["query"] = (
+            None if slug is None else SavedQuery.objects.filter(municipality=m, slug=slug).first()
+        )
+        if slug is not None and changes["query"] is None:
+            raise ValidationError(
+                {"query": _("There is no saved query '%(q)s' in this municipality.") % {"q": slug}}
+            )
+    if "datastream" in changes:
+        ref = changes["datastream"]
+        changes["datastream"] = (
+            None if ref is None else Datastream.objects.filter(municipality=m, pk=ref).first()
+        )
+        if ref is not None and changes["datastream"] is None:
+            raise ValidationError(
+                {
+                    "datastream": _("There is no datastream '%(d)s' in this municipality.")
+                    % {"d": ref}
+                }
+            )
+    return changes
+
+
+@transaction.atomic
 def milestone_remove(*, milestone: Milestone, user) -> None:
     audit_record(municipality=milestone.indicator.municipality, obj=milestone.indicator,
                  action=AuditEntry.Action.UPDATE, user=user,

@@ -11,6 +11,8 @@ MUSTERSTADT = {
     "kind": "stadt",
     "state": "05",
     "population": 84300,
+    "population_year": 2024,
+    "population_source": "Bevölkerungsstand 31.12.2024 (erfunden für die Demo)",
 }
 
 BEISPIELHAUSEN = {
@@ -20,6 +22,8 @@ BEISPIELHAUSEN = {
     "kind": "gemeinde",
     "state": "09",
     "population": 12750,
+    "population_year": 2024,
+    "population_source": "Bevölkerungsstand 31.12.2024 (erfunden für die Demo)",
 }
 
 VISION = (
