@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("stadtkern.core.urls")),
     path("data/", data_views.catalogue, name="data_catalogue"),
+    path("indicators/", include("stadtkern.indicators.comparison_urls")),
     # Before the strategy pages, whose "<kind>/new/" would also match "data/new/".
     path("m/<slug:slug>/data/", include("stadtkern.data.urls")),
     path("m/<slug:slug>/sensors/", include("stadtkern.sensors.urls")),

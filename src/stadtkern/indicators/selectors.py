@@ -275,6 +275,18 @@ class Entry:
         return self.values[-1] if self.values else None
 
 
+def publishers() -> dict[str, int]:
+    """How many municipalities publish each indicator key."""
+    from django.db.models import Count
+
+    rows = (
+        Indicator.objects.filter(published=True)
+        .values("key")
+        .annotate(n=Count("municipality", distinct=True))
+    )
+    return {r["key"]: r["n"] for r in rows}
+
+
 def comparison(key: str) -> list[Entry]:
     """Every municipality that publishes the indicator ``key``, with its whole-municipality
     values; sorted by name. Two queries whatever the number of municipalities."""
@@ -313,4 +325,56 @@ def comparison_chart(key: str, entries: list[Entry]) -> charts.Chart | None:
         y_label=first.display_name,
         unit=unit,
         decimals=first.decimals if not entries[0].per_1000 else first.decimals + 2,
+    )
+
+
+# --- per district ---
+
+
+@dataclass
+class Districts:
+    period: str
+    geojson: dict | None  # the district outlines with the values, for the map
+    chart: charts.Chart | None  # the same values as bars, which need no script
+    unmatched: list[str]  # districts with a value but no outline of that name
+
+
+def per_district(indicator: Indicator) -> Districts | None:
+    """The latest period's values per district: a choropleth over the municipality's
+    published district outlines (data/selectors.outlines_geojson) and a bar chart."""
+    from stadtkern.data.selectors import outlines_geojson
+
+    latest = indicator.values.exclude(district="").order_by("-end").first()
+    if latest is None:
+        return None
+    rows = list(
+        indicator.values.filter(period=latest.period).exclude(district="").order_by("value")
+    )
+    by_name = {v.district.casefold(): v for v in rows}
+    label = indicator.display_name
+    features = []
+    for feature in outlines_geojson(indicator.municipality)["features"]:
+        v = by_name.get(feature["properties"]["label"].casefold())
+        if v is not None:
+            features.append(
+                {
+                    **feature,
+                    "properties": {"label": v.district, label: round(v.value, indicator.decimals)},
+                }
+            )
+    named = {f["properties"]["label"].casefold() for f in features}
+    chart = charts.bars(
+        [(v.district, v.value) for v in rows],
+        title=_("%(name)s per district, %(period)s")
+        % {"name": label, "period": latest.display_period},
+        x_label=_("District"),
+        y_label=label,
+        unit=indicator.display_unit,
+        horizontal=True,
+    )
+    return Districts(
+        latest.display_period,
+        {"type": "FeatureCollection", "features": features} if features else None,
+        chart,
+        [v.district for v in rows if v.district.casefold() not in named],
     )

@@ -5,17 +5,19 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 from stadtkern.data.exports import neutralise
 
-from . import jobs, rules, selectors, targets
+from . import catalogue, jobs, rules, selectors, targets
+from .models import Indicator
 
 MAX_TABLE_ROWS = 40
 
@@ -68,6 +70,8 @@ def indicator_detail(request, slug: str, key: str):
         more_values=len(values) > MAX_TABLE_ROWS,
         effects=effects,
         goals=selectors.goals_of(indicator, request.user),
+        per_district=selectors.per_district(indicator) if districts and not district else None,
+        **map_context(request, municipality),
         computing=jobs.pending(municipality) if indicator.computed else False,
     )
     return render(request, "indicators/indicator.html", context)
@@ -113,3 +117,33 @@ def compute(request, slug: str, key: str):
         request, _("The computation is queued; this page shows the new values when it is done.")
     )
     return redirect("indicators:detail", slug=slug, key=key)
+
+
+def glance(request, slug: str):
+    """For citizens: each published indicator in plain words, where it stands and whether
+    the municipality is on course."""
+    municipality = municipality_get(slug)
+    indicators = list(Indicator.objects.filter(municipality=municipality, published=True))
+    cards = selectors.cards(indicators)
+    return render(request, "indicators/glance.html",
+                  _context(request, municipality, cards=[cards[i.pk] for i in indicators]))  # fmt: skip
+
+
+def templates_index(request):
+    """The instance's template catalogue with how many municipalities publish each."""
+    counts = selectors.publishers()
+    rows = [(t, counts.get(t.key, 0)) for t in catalogue.templates().values()]
+    return render(request, "indicators/templates.html", {"rows": rows})
+
+
+def comparison(request, key: str):
+    """Every municipality that publishes the indicator, as a table and a chart."""
+    template = catalogue.templates().get(key)
+    entries = selectors.comparison(key)
+    if template is None and not entries:
+        raise Http404(_("No municipality publishes this indicator."))
+    return render(request, "indicators/comparison.html", {
+        "key": key, "template": template, "entries": entries,
+        "chart": selectors.comparison_chart(key, entries),
+        "first": entries[0].indicator if entries else None,
+    })  # fmt: skip

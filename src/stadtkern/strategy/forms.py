@@ -22,7 +22,7 @@ def _other_title(target: SdgTarget) -> str:
     return target.title_de if get_language() == "en" else target.title_en
 
 
-def _sdg_field() -> SdgTargetChoice:
+def sdg_field() -> SdgTargetChoice:
     return SdgTargetChoice(
         queryset=SdgTarget.objects.all(),
         required=False,
@@ -63,7 +63,7 @@ class GoalForm(SimpleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sdg_targets"] = _sdg_field()
+        self.fields["sdg_targets"] = sdg_field()
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -135,7 +135,7 @@ class MeasureForm(forms.Form):
             label=_("Goals served"),
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["sdg_targets"] = _sdg_field()
+        self.fields["sdg_targets"] = sdg_field()
         self.groups = list(UserGroup.objects.filter(municipality=municipality))
         for group in self.groups:
             self.fields[f"benefit_{group.pk}"] = forms.CharField(

@@ -37,3 +37,10 @@ def iso_date(value) -> str:
 def figure_plain(value) -> str:
     """A count with the reader's grouping: ``1.460``."""
     return number(value, 0) if isinstance(value, int | float) else str(value)
+
+
+@register.filter
+def per_1000(entry, value) -> str:
+    """A comparison entry's value per 1,000 inhabitants, with two more decimals."""
+    shown = entry.shown(value)
+    return "–" if shown is None else number(shown, entry.indicator.decimals + 2)

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from stadtkern.core.models import Municipality
 
-from ... import catalogue, jobs, selectors, services
+from ... import catalogue, imports, jobs, selectors, services
 from ...models import Indicator
 
 
@@ -45,10 +45,29 @@ class Command(BaseCommand):
         values = sub.add_parser("values", help="print an indicator's values as JSON")
         values.add_argument("key")
         values.add_argument("--municipality", required=True, help="AGS or short name")
+        statistics = sub.add_parser(
+            "statistics",
+            help="read a flat CSV of GENESIS or the Regionaldatenbank for every municipality",
+        )
+        statistics.add_argument("file")
 
     def handle(self, *args, action: str, **options):
+        if action == "statistics":
+            return self._statistics(options["file"])
         municipality = _municipality(options.pop("municipality"))
         getattr(self, f"_{action}")(municipality, **options)
+
+    def _statistics(self, file: str):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file.")
+        try:
+            outcome = imports.statistics_import(
+                user=None, path=path, name=path.name, everywhere=True
+            )
+        except ValidationError as exc:
+            raise CommandError(f"{file}: {_messages(exc)}") from None
+        self.stdout.write(json.dumps(outcome, ensure_ascii=False))
 
     def _load(self, municipality, file: str, publish: bool, **options):
         path = Path(file)
