@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from stadtkern.core import jobs
 from stadtkern.data.demo import demo_load_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +33,7 @@ def _login(page, live_server, next_url):
     page.get_by_role("button", name="Anmelden").click()
 
 
-def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path):
+def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path, accessible):
     _login(page, live_server, "/m/alpha/data/new/")
     page.get_by_role("textbox", name="Name (Pflichtfeld)").fill("laeden")
     page.get_by_role("textbox", name="Titel (Pflichtfeld)").fill("Ladenlokale")
@@ -44,6 +45,10 @@ def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path):
     upload.write_bytes(CSV.encode("cp1252"))
     page.get_by_role("button", name="Datei (Pflichtfeld)").set_input_files(str(upload))
     page.get_by_role("button", name="Hochladen und prüfen").click()
+    # The worker checks the file; the page follows the job and leads on to the preview.
+    expect(page.locator("progress")).to_be_visible()
+    accessible(page, [])
+    assert jobs.run_pending() == 1
 
     # The preview: nothing imported yet, the columns with their inferred types.
     expect(page.get_by_role("status")).to_contain_text("Vorschau")
@@ -51,6 +56,8 @@ def test_import_wizard_from_upload_to_report(page, live_server, demo, tmp_path):
     # "ohne Angabe" made the area a text column; the editor wants numbers and takes the report.
     page.get_by_label("Typ von flaeche").select_option("decimal")
     page.get_by_role("button", name="Jetzt importieren").click()
+    expect(page.locator(".job").first).to_be_visible()
+    assert jobs.run_pending() == 1
 
     expect(page.get_by_role("status").first).to_contain_text("importiert")
     expect(page.locator("dl.meta")).to_contain_text("Importierte Zeilen")

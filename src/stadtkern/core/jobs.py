@@ -41,7 +41,12 @@ PROGRESS_EVERY = 0.5  # seconds between two progress files of one job
 
 
 class JobError(Exception):
-    """The job cannot be done; the message says why, for the person who started it."""
+    """The job cannot be done; the message says why, for the person who started it.
+    ``result`` is kept on the job all the same (e.g. the address of a failure's report)."""
+
+    def __init__(self, message: str, result: dict | None = None):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -151,7 +156,7 @@ def run_job(job_id: int) -> None:
                     )
                 ) from None
     except JobError as exc:
-        _finish(job.pk, JobStatus.FAILED, error=str(exc))
+        _finish(job.pk, JobStatus.FAILED, error=str(exc), result=exc.result)
     else:
         _finish(job.pk, JobStatus.DONE, result=result)
 

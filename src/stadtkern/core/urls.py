@@ -1,7 +1,7 @@
 from django.urls import path
 
+from . import job_views, views
 from . import municipality_views as mv
-from . import views
 
 app_name = "core"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("municipalities/new/", mv.municipality_new, name="municipality_new"),
     path("invitations/<str:secret>/", mv.invitation, name="invitation"),
+    path("m/<slug:slug>/jobs/<int:pk>/", job_views.job_detail, name="job"),
     path("m/<slug:slug>/settings/", mv.settings_page, name="municipality_settings"),
     path("m/<slug:slug>/settings/invite/", mv.invite, name="invite"),
     path("m/<slug:slug>/settings/base-map/", mv.base_map, name="base_map"),

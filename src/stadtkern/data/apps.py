@@ -9,8 +9,9 @@ class DataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import frontdoor, signals, sqlfunctions
+        from . import frontdoor, jobs, signals, sqlfunctions
 
+        jobs.connect()
         sqlfunctions.connect_signal()
         signals.connect()
         frontdoor.register()

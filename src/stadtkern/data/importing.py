@@ -683,15 +683,24 @@ def preview(
     dataset: Dataset, path: Path, name: str, options: Options, user=None
 ) -> tuple[ImportRun, Analysis]:
     """Analyse and convert the whole file without loading it; keep the file for the commit."""
+    return preview_stored(dataset, store_upload(path, name), name, options, user)
+
+
+def preview_stored(
+    dataset: Dataset, stored: Path, name: str, options: Options, user=None, progress=None
+) -> tuple[ImportRun, Analysis]:
+    """The preview of a file already kept by ``store_upload`` (a job reads it there);
+    ``progress(rows, total)`` hears of the rows converted."""
     started = time.monotonic()
-    stored = store_upload(path, name)
     run = _new_run(dataset, stored, name, options, user, ImportStatus.PREVIEW)
     try:
         analysis = analyse(stored, options)
         _check_options(dataset, options, analysis)
         sample = analysis.sample
         outcome = Outcome()
-        for _chunk in converted_rows(analysis, outcome):
+        total = analysis.source.total
+        report = (lambda n: progress(n, total)) if progress else None
+        for _chunk in converted_rows(analysis, outcome, report):
             pass
         analysis.sample = sample
     except (ReadError, ImportFailed) as exc:
@@ -798,7 +807,7 @@ def run_import(
     return run
 
 
-def commit_preview(run: ImportRun, changes: dict, user) -> ImportRun:
+def commit_preview(run: ImportRun, changes: dict, user, progress=None) -> ImportRun:
     """Load the file a preview kept, with the preview's options changed by ``changes``."""
     options = Options.from_json(run.options)
     for key, value in changes.items():
@@ -806,7 +815,7 @@ def commit_preview(run: ImportRun, changes: dict, user) -> ImportRun:
     path = Path(run.stored_file)
     if not path.exists():
         raise ImportFailed(_("The uploaded file is no longer kept; upload it again."))
-    return run_import(run.dataset, path, run.file_name, options, user)
+    return run_import(run.dataset, path, run.file_name, options, user, progress)
 
 
 class _Abort(Exception):

@@ -20,6 +20,7 @@ from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 
 from . import charts, dcat, importing, selectors, services, sql
+from . import jobs as data_jobs
 from .forms import CommitForm, DatasetForm, SqlForm, UploadForm
 from .models import Dataset, ImportRun
 from .rowfilters import FilterError, build_query, parse_cursor
@@ -231,16 +232,10 @@ def import_upload(request, slug: str, name: str):
             with path.open("wb") as fh:
                 for chunk in upload.chunks():
                     fh.write(chunk)
-            try:
-                run, _analysis = importing.preview(
-                    dataset, path, upload.name, options, request.user
-                )
-            except importing.ImportFailed as exc:
-                if exc.run is not None:
-                    return redirect("data:import", slug=slug, name=name, pk=exc.run.pk)
-                form.add_error("file", str(exc))
-            else:
-                return redirect("data:import", slug=slug, name=name, pk=run.pk)
+            # The worker checks the file (a job): the page follows its progress.
+            stored = importing.store_upload(path, upload.name)
+        job = data_jobs.enqueue_preview(dataset, stored, upload.name, options, request.user)
+        return redirect("core:job", slug=slug, pk=job.pk)
     status = 422 if request.method == "POST" else 200
     return render(
         request,
@@ -263,23 +258,9 @@ def import_detail(request, slug: str, name: str, pk: int):
             request.POST or None, columns=run.columns, initial={"on_error": run.on_error}
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                done = importing.commit_preview(
-                    run,
-                    {"types": form.types(), "on_error": form.cleaned_data["on_error"]},
-                    request.user,
-                )
-            except importing.ImportFailed as exc:
-                if exc.run is not None:
-                    return redirect("data:import", slug=slug, name=name, pk=exc.run.pk)
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("Imported %(n)s rows as version %(v)s.")
-                    % {"n": done.rows_imported, "v": done.version},
-                )
-                return redirect("data:import", slug=slug, name=name, pk=done.pk)
+            changes = {"types": form.types(), "on_error": form.cleaned_data["on_error"]}
+            job = data_jobs.enqueue_commit(run, changes, request.user)
+            return redirect("core:job", slug=slug, pk=job.pk)
     return render(
         request,
         "data/import.html",
