@@ -89,7 +89,7 @@ def served():
     def start(**env):
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--port", str(port)],
+            [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--no-worker", "--port", str(port)],
             env={**os.environ, "DATABASE_URL": database_url(),
                  "SECRET_KEY": settings.SECRET_KEY, "BALLOT_SECRET": settings.BALLOT_SECRET, **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -221,16 +221,15 @@ def fail_abandoned(worker_ids: set[str]) -> int:
         for r in DBTaskResult.objects.filter(status="RUNNING")
         if set(r.worker_ids or []) & worker_ids
     ]
-    message = _(
-        "The worker process stopped while running this job (it may have run out of "
-        "memory); nothing of it was saved. Start it again, perhaps with a smaller file."
-    )
     for row in rows:
         row.set_failed(RuntimeError("worker process ended"))
-        job_id = (row.args_kwargs or {}).get("args", [None])[0]
-        if job_id is not None:
-            Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
-                status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+        job = Job.objects.filter(pk=(row.args_kwargs or {}).get("args", [None])[0]).first()
+        if job is None or job.finished:
+            continue
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            message = _(
+                "The worker process stopped while running this job (it may have run out of "
+                "memory); nothing of it was saved. Start it again, perhaps with a smaller file."
             )
-            _progress_path(job_id).unlink(missing_ok=True)
+        _finish(job.pk, JobStatus.FAILED, error=message)
     return len(rows)
