@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -16,10 +17,11 @@ from stadtkern.core import charts, rules
 from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import Goal, Measure
 
-from . import targets
+from . import periods, targets
 from .models import Direction, Effect, Indicator, IndicatorValue, Milestone
 
 SPARK_POINTS = 40
+TREND_VALUES = 60  # the cockpit's trend line: five years of monthly values, or sixty years
 SPARK_W, SPARK_H = 120, 28
 
 
@@ -47,12 +49,12 @@ class Card:
     """An indicator as the cockpit shows it: latest value, its status, the trend."""
 
     indicator: Indicator
-    values: list[IndicatorValue]
+    values: list["Point"]
     milestones: list[Milestone] = field(default_factory=list)
     judgement: targets.Judgement = targets.Judgement(targets.NO_DATA)
 
     @property
-    def latest(self) -> IndicatorValue | None:
+    def latest(self) -> "Point | None":
         return self.values[-1] if self.values else None
 
     @property
@@ -96,14 +98,37 @@ def judge(indicator: Indicator, values: list[IndicatorValue], milestones) -> tar
     )
 
 
-def cards(indicators: list[Indicator], district: str = "") -> dict[int, Card]:
-    """Cards of many indicators in two queries (values, milestones)."""
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One value as cards and charts need it: without its provenance, which would cost a
+    JSON decoding per value on a cockpit of 12,000."""
+
+    period: str
+    start: date
+    end: date
+    value: float
+
+    @property
+    def display_period(self) -> str:
+        return periods.display(self.period, self.start, self.end)
+
+
+def cards(
+    indicators: list[Indicator], district: str = "", newest: int | None = None
+) -> dict[int, Card]:
+    """Cards of many indicators in two queries (values, milestones); with ``newest``, each
+    card holds only its newest values (the cockpit's trend line needs no more)."""
     ids = [i.pk for i in indicators]
     values: dict[int, list] = defaultdict(list)
-    for v in IndicatorValue.objects.filter(indicator_id__in=ids, district=district).order_by(
-        "indicator_id", "end"
-    ):
-        values[v.indicator_id].append(v)
+    rows = IndicatorValue.objects.filter(indicator_id__in=ids, district=district)
+    if newest:
+        rank = Window(RowNumber(), partition_by=[F("indicator_id")], order_by=F("end").desc())
+        rows = rows.annotate(rank=rank).filter(rank__lte=newest)
+    rows = rows.order_by("indicator_id", "end").values_list(
+        "indicator_id", "period", "start", "end", "value"
+    )
+    for indicator_id, period, start, end, value in rows:
+        values[indicator_id].append(Point(period, start, end, value))
     stones: dict[int, list] = defaultdict(list)
     for m in Milestone.objects.filter(indicator_id__in=ids).order_by("date"):
         stones[m.indicator_id].append(m)
@@ -135,7 +160,7 @@ class Cockpit:
 
 def cockpit(user, municipality: Municipality) -> Cockpit:
     indicators = list(visible(user, municipality).prefetch_related("goals"))
-    by_id = cards(indicators)
+    by_id = cards(indicators, newest=TREND_VALUES)
     drafts = rules.can_view_drafts(user, municipality)
     goal_qs = Goal.objects.filter(municipality=municipality)
     measure_qs = Measure.objects.filter(municipality=municipality)
@@ -144,9 +169,13 @@ def cockpit(user, municipality: Municipality) -> Cockpit:
     goals = list(
         goal_qs.prefetch_related(Prefetch("measures", queryset=measure_qs.order_by("title")))
     )
+    of_goal: dict[int, list[Card]] = defaultdict(list)
+    for i in indicators:
+        for g in i.goals.all():
+            of_goal[g.pk].append(by_id[i.pk])
     rows, linked = [], set()
     for goal in goals:
-        goal_cards = [by_id[i.pk] for i in indicators if goal in i.goals.all()]
+        goal_cards = of_goal[goal.pk]
         linked.update(c.indicator.pk for c in goal_cards)
         if goal_cards or goal.measures.all():
             rows.append(GoalRow(goal, goal_cards, list(goal.measures.all())))

@@ -9,24 +9,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.maps import map_context
 from stadtkern.core.selectors import municipality_get
 from stadtkern.data.exports import neutralise
 
-from . import catalogue, jobs, rules, selectors, targets
+from . import catalogue, jobs, rules, selectors
 from .models import Indicator
 
 MAX_TABLE_ROWS = 40
-
-STATUS_LABELS = {
-    targets.ON_TRACK: gettext_lazy("on track"),
-    targets.AT_RISK: gettext_lazy("at risk"),
-    targets.OFF_TRACK: gettext_lazy("off track"),
-    targets.NO_DATA: gettext_lazy("no data"),
-}
 
 
 def _context(request, municipality, **extra) -> dict:
@@ -34,7 +26,6 @@ def _context(request, municipality, **extra) -> dict:
         "municipality": municipality,
         "can_edit": rules.can_edit_indicators(request.user, municipality),
         "can_see_errors": rules.can_see_errors(request.user, municipality),
-        "status_labels": STATUS_LABELS,
         **extra,
     }
 

@@ -188,3 +188,28 @@ def test_a_span_without_a_boundary_inside_is_labelled_at_its_ends():
             "07:23",
             "07:43",
         ]
+
+
+@given(
+    # up to 15 significant digits: beyond, a float's digits are noise and the two ways of
+    # writing them out differ in the last place
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+    st.integers(min_value=0, max_value=6),
+    st.sampled_from(["de", "en"]),
+)
+def test_numbers_are_written_as_django_writes_them_in_each_language(value, decimals, language):
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        expected = formats.number_format(
+            round(value, decimals) or 0.0, decimals, use_l10n=True, force_grouping=True
+        )
+        assert charts.number(value, decimals) == expected
+
+
+@given(st.dates(min_value=date(1, 1, 1)), st.sampled_from(["de", "en"]))
+def test_dates_are_written_as_django_writes_them_in_each_language(day, language):
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        assert charts.when(day, False) == formats.date_format(day, "SHORT_DATE_FORMAT")

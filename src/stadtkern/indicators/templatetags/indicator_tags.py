@@ -3,10 +3,24 @@
 from datetime import date
 
 from django import template
+from django.utils.translation import gettext_lazy
 
 from stadtkern.core.charts import number, when
+from stadtkern.indicators import targets
 
 register = template.Library()
+
+STATUS_LABELS = {
+    targets.ON_TRACK: gettext_lazy("on track"),
+    targets.AT_RISK: gettext_lazy("at risk"),
+    targets.OFF_TRACK: gettext_lazy("off track"),
+    targets.NO_DATA: gettext_lazy("no data"),
+}
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
 
 
 @register.filter

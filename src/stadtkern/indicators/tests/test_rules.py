@@ -15,7 +15,7 @@ tolerances = st.floats(min_value=0, max_value=1e4, allow_nan=False)
 
 
 @st.composite
-def paths(draw):
+def paths(draw, values=values):
     start = draw(days)
     length = draw(st.integers(min_value=1, max_value=20000))
     end = start + timedelta(days=length)
