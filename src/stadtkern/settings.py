@@ -280,6 +280,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOBS_SCHEDULE_SECONDS = envint("STADTKERN_JOBS_SCHEDULE_SECONDS", 60, minimum=5)
 INDICATORS_RECOMPUTE_HOURS = envint("STADTKERN_INDICATORS_RECOMPUTE_HOURS", 24, minimum=1)
 
+# The licence under which the indicators' published values appear in the DCAT-AP.de
+# catalogue (an identifier of the DCAT-AP.de licence list).
+INDICATORS_LICENSE = env("STADTKERN_INDICATORS_LICENSE") or "dl-by-de/2.0"
+# The font of charts rendered as PNG (indicators' chart downloads).
+CHART_FONT = env("STADTKERN_CHART_FONT") or "DejaVu Sans"
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {

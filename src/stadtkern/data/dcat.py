@@ -35,11 +35,11 @@ RDF_FORMATS = {
 }
 
 
-def _dt(value) -> Literal:
+def dt(value) -> Literal:
     return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
 
 
-def _political_geocoding(g: Graph, node, municipality) -> None:
+def political_geocoding(g: Graph, node, municipality) -> None:
     if not municipality.ags:
         return
     level = LEVELS.get(municipality.kind, "municipality")
@@ -48,6 +48,17 @@ def _political_geocoding(g: Graph, node, municipality) -> None:
     g.add((node, DCATDE.politicalGeocodingURI, URIRef(f"{GEOCODING_BASE}{key}/{ags}")))
     level_name = "administrativeDistrict" if level == "districtKey" else level
     g.add((node, DCATDE.politicalGeocodingLevelURI, URIRef(f"{GEOCODING_BASE}Level/{level_name}")))
+
+
+# Other apps add datasets of their own (the indicators' series) without data importing
+# them: each contributor is called with the graph, the base URL, the catalogue node and a
+# function giving a municipality's organisation node, and returns the moments it modified.
+CONTRIBUTORS: list = []
+
+
+def register(contributor) -> None:
+    if contributor not in CONTRIBUTORS:
+        CONTRIBUTORS.append(contributor)
 
 
 def catalogue_graph(base: str, datasets: list[Dataset]) -> Graph:
@@ -67,16 +78,22 @@ def catalogue_graph(base: str, datasets: list[Dataset]) -> Graph:
     g.add((catalog, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Agent))
     g.add((publisher, FOAF.name, Literal(settings.CATALOG_PUBLISHER)))
-    if datasets:
-        g.add((catalog, DCTERMS.modified, _dt(max(d.modified for d in datasets))))
     organisations: dict[int, URIRef] = {}
-    for d in datasets:
-        m = d.municipality
+
+    def organisation(m) -> URIRef:
         if m.pk not in organisations:
             org = organisations[m.pk] = URIRef(f"{base}/m/{m.slug}/#organisation")
             g.add((org, RDF.type, FOAF.Organization))
             g.add((org, FOAF.name, Literal(m.name)))
-        _dataset(g, base, catalog, d, organisations[m.pk])
+        return organisations[m.pk]
+
+    modified = [d.modified for d in datasets]
+    for d in datasets:
+        _dataset(g, base, catalog, d, organisation(d.municipality))
+    for contributor in CONTRIBUTORS:
+        modified += contributor(g, base, catalog, organisation)
+    if modified:
+        g.add((catalog, DCTERMS.modified, dt(max(modified))))
     return g
 
 
@@ -95,8 +112,8 @@ def _dataset(g: Graph, base: str, catalog, d: Dataset, org) -> None:
         g.add((node, DCTERMS.description, Literal(d.description_en, lang="en")))
     g.add((node, DCTERMS.publisher, org))
     g.add((node, DCAT.landingPage, URIRef(page)))
-    g.add((node, DCTERMS.issued, _dt(d.issued)))
-    g.add((node, DCTERMS.modified, _dt(d.modified)))
+    g.add((node, DCTERMS.issued, dt(d.issued)))
+    g.add((node, DCTERMS.modified, dt(d.modified)))
     g.add((node, DCTERMS.accrualPeriodicity, URIRef(FREQUENCY_BASE + d.frequency)))
     g.add((node, DCTERMS.language, LANG))
     for theme in d.themes:
@@ -123,7 +140,7 @@ def _dataset(g: Graph, base: str, catalog, d: Dataset, org) -> None:
             )
         if d.temporal_end:
             g.add((period, DCAT.endDate, Literal(d.temporal_end.isoformat(), datatype=XSD.date)))
-    _political_geocoding(g, node, d.municipality)
+    political_geocoding(g, node, d.municipality)
     if d.bbox:
         minx, miny, maxx, maxy = d.bbox
         place = BNode()
@@ -174,7 +191,7 @@ def _distribution(g, dataset_node, d: Dataset, node, url, file_type, media, titl
     g.add((node, DCTERMS.format, URIRef(FILE_TYPE_BASE + file_type)))
     g.add((node, DCAT.mediaType, URIRef(IANA + media)))
     g.add((node, DCTERMS.license, URIRef(LICENSE_BASE + d.license)))
-    g.add((node, DCTERMS.modified, _dt(d.modified)))
+    g.add((node, DCTERMS.modified, dt(d.modified)))
     if d.attribution or d.license.startswith(("dl-by", "cc-by")):
         attribution = d.attribution or f"{d.municipality.name}: {d.title}"
         g.add((node, DCATDE.licenseAttributionByText, Literal(attribution, lang="de")))

@@ -7,6 +7,7 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicators")
 
     def ready(self) -> None:
-        from . import jobs
+        from . import dcat, jobs
 
         jobs.connect()
+        dcat.connect()

@@ -313,6 +313,11 @@ class IndicatorValue(models.Model):
 
         return display(self.period, self.start, self.end)
 
+    @property
+    def middle(self):
+        """Where charts draw the value: the middle of its period."""
+        return self.start + (self.end - self.start) / 2
+
 
 class Effect(models.Model):
     """What a measure should contribute to an indicator in one year, and what it did.

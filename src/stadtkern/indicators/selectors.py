@@ -112,6 +112,12 @@ class Point:
     def display_period(self) -> str:
         return periods.display(self.period, self.start, self.end)
 
+    @property
+    def middle(self) -> date:
+        """Where the value is drawn: a year's mean in the middle of its year, not at its
+        end, where the next year's tick stands."""
+        return self.start + (self.end - self.start) / 2
+
 
 def cards(
     indicators: list[Indicator], district: str = "", newest: int | None = None
@@ -224,7 +230,7 @@ def chart(
     c = c or card(indicator, district)
     unit = indicator.display_unit
     series = [charts.Series(indicator.display_name + (f" – {district}" if district else ""),
-                            [(v.end, v.value) for v in c.values], "actual", marks=True)]  # fmt: skip
+                            [(v.middle, v.value) for v in c.values], "actual", marks=True)]  # fmt: skip
     path = corners(indicator, c.milestones)
     if path and not district:
         series.append(charts.Series(_("Target path"), path, "target", marks=True))
@@ -262,7 +268,7 @@ def chart(
         unit=unit,
         decimals=indicator.decimals,
         references=refs,
-        x_labels={v.end: v.display_period for v in c.values},
+        x_labels={v.middle: v.display_period for v in c.values},
     )
 
 
@@ -344,7 +350,7 @@ def comparison_chart(key: str, entries: list[Entry]) -> charts.Chart | None:
         )
     series = [
         charts.Series(e.municipality.name,
-                      [(v.end, e.shown(v.value)) for v in e.values], f"c{n % 6}", marks=True)
+                      [(v.middle, e.shown(v.value)) for v in e.values], f"c{n % 6}", marks=True)
         for n, e in enumerate(entries)
     ]  # fmt: skip
     return charts.lines(
@@ -354,6 +360,7 @@ def comparison_chart(key: str, entries: list[Entry]) -> charts.Chart | None:
         y_label=first.display_name,
         unit=unit,
         decimals=first.decimals if not entries[0].per_1000 else first.decimals + 2,
+        x_labels={v.middle: v.display_period for e in entries for v in e.values},
     )
 
 

@@ -3,15 +3,18 @@ as SVG and its values as CSV for download, and a recomputation on demand."""
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.maps import map_context
+from stadtkern.core.middleware import CSP
 from stadtkern.core.selectors import municipality_get
 from stadtkern.data.exports import neutralise
 
@@ -68,6 +71,17 @@ def indicator_detail(request, slug: str, key: str):
     return render(request, "indicators/indicator.html", context)
 
 
+LEGEND_ROW = 22
+
+
+def _svg_file(chart) -> str:
+    """The chart as a file of its own: its title above, its legend below, a line a series."""
+    legend = [{"y": chart.height + 34 + LEGEND_ROW * i, **s} for i, s in enumerate(chart.series)]
+    return render_to_string("indicators/chart.svg", {
+        "chart": chart, "legend": legend, "height": chart.height + 40 + LEGEND_ROW * len(legend),
+    })  # fmt: skip
+
+
 def chart_svg(request, slug: str, key: str):
     """The chart alone, as an SVG file with its own styles (for reports and other pages)."""
     municipality = municipality_get(slug)
@@ -76,9 +90,27 @@ def chart_svg(request, slug: str, key: str):
     chart = selectors.chart(indicator, request.user, district)
     if chart is None:
         return HttpResponse(_("Too few values for a chart."), status=404, content_type="text/plain")
-    body = render_to_string("indicators/chart.svg", {"chart": chart})
+    body = _svg_file(chart)
     response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{indicator.key}.svg"'
+    return response
+
+
+def chart_png(request, slug: str, key: str):
+    """The same chart as a picture, twice the SVG's size, for slides and documents."""
+    import resvg_py  # only here: the renderer is needed by this download alone
+
+    municipality = municipality_get(slug)
+    indicator = selectors.indicator_get(request.user, municipality, key)
+    district = _district(request, selectors.districts(indicator))
+    chart = selectors.chart(indicator, request.user, district)
+    if chart is None:
+        return HttpResponse(_("Too few values for a chart."), status=404, content_type="text/plain")
+    body = _svg_file(chart)
+    png = resvg_py.svg_to_bytes(svg_string=body, zoom=2, font_family=settings.CHART_FONT,
+                                sans_serif_family=settings.CHART_FONT)  # fmt: skip
+    response = HttpResponse(bytes(png), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{indicator.key}.png"'
     return response
 
 
@@ -138,3 +170,20 @@ def comparison(request, key: str):
         "chart": selectors.comparison_chart(key, entries),
         "first": entries[0].indicator if entries else None,
     })  # fmt: skip
+
+
+@xframe_options_exempt
+def widget(request, slug: str, key: str):
+    """A published indicator for the municipality's own website, in an iframe: its latest
+    value, status and chart, and a link here. Other sites may frame this page, no other."""
+    municipality = municipality_get(slug)
+    indicator = Indicator.objects.filter(municipality=municipality, key=key, published=True).first()
+    if indicator is None:
+        raise Http404(_("No such indicator."))
+    card = selectors.card(indicator)
+    response = render(request, "indicators/widget.html", {
+        "municipality": municipality, "indicator": indicator, "card": card,
+        "chart": selectors.chart(indicator, None, "", card),
+    })  # fmt: skip
+    response["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+    return response

@@ -116,3 +116,26 @@ def test_the_validation_does_find_violations(shapes):
     broken.add((URIRef("http://example.org/cat"), RDF.type, DCAT.Catalog))
     broken.add((node, RDF.type, DCAT.Dataset))
     assert violations(broken, shapes)
+
+
+def test_published_indicator_series_are_datasets_of_the_catalogue(client, catalogue, alpha, shapes):
+    from stadtkern.indicators import services
+
+    shown = services.indicator_adopt(
+        municipality=alpha, key="pkw_elektro", user=None, published=True
+    )
+    for year, value in ((2022, 3.6), (2023, 4.9)):
+        services.value_enter(indicator=shown, user=None, period=year, value=value, source="KBA")
+    draft = services.indicator_adopt(municipality=alpha, key="pkw_dichte", user=None)
+    services.value_enter(indicator=draft, user=None, period=2023, value=570)
+    graph = Graph().parse(data=client.get("/catalog.ttl").content.decode(), format="turtle")
+    titles = {str(graph.value(d, DCTERMS.title)) for d in graph.subjects(RDF.type, DCAT.Dataset)}
+    assert "Pkw mit Elektroantrieb – Alphastadt" in titles
+    assert not any("Pkw-Dichte" in t for t in titles)
+    node = URIRef("http://testserver/m/alpha/cockpit/pkw_elektro/")
+    downloads = {
+        str(graph.value(d, DCAT.downloadURL)) for d in graph.objects(node, DCAT.distribution)
+    }
+    assert "http://testserver/m/alpha/cockpit/pkw_elektro/values.csv" in downloads
+    assert client.get("/m/alpha/cockpit/pkw_elektro/values.csv").status_code == 200
+    assert violations(graph, shapes) == []

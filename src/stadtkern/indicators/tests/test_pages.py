@@ -91,3 +91,35 @@ def test_district_names_cannot_become_spreadsheet_formulas(client, cockpit, alph
     )
     body = client.get("/m/alpha/cockpit/leerstandsquote/values.csv").content.decode()
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
+
+
+def test_the_chart_as_png_and_the_widget_for_other_websites(client, cockpit):
+    from io import BytesIO
+
+    from PIL import Image
+
+    png = client.get("/m/alpha/cockpit/pkw_elektro/chart.png")
+    assert png["Content-Type"] == "image/png"
+    picture = Image.open(BytesIO(png.content))
+    assert picture.size[0] == 1440  # twice the SVG's 720
+    colours = picture.convert("RGB").getcolors(maxcolors=100000)
+    assert len(colours) > 20  # lines and text were drawn, not a blank picture
+    widget = client.get("/m/alpha/cockpit/pkw_elektro/widget/")
+    assert widget.status_code == 200 and "frame-ancestors *" in widget["Content-Security-Policy"]
+    assert "X-Frame-Options" not in widget
+    assert client.get("/m/alpha/cockpit/pkw_elektro/")["X-Frame-Options"] == "DENY"
+    assert client.get("/m/alpha/cockpit/breitbandversorgung/widget/").status_code == 404  # a draft
+
+
+def test_the_plain_words_view_and_the_comparison(client, cockpit, beta):
+    page = client.get("/en/m/alpha/cockpit/at-a-glance/").content.decode()
+    assert "Electric cars" in page and "Broadband" not in page
+    assert "clearly behind its plan" in page
+    other = services.indicator_adopt(
+        municipality=beta, key="pkw_elektro", user=None, published=True
+    )
+    services.value_enter(indicator=other, user=None, period=2023, value=6.1)
+    comparison = client.get("/en/indicators/pkw_elektro/").content.decode()
+    assert "Alphastadt" in comparison and "Betadorf" in comparison and "6.1" in comparison
+    assert client.get("/indicators/").status_code == 200
+    assert client.get("/indicators/gibt_es_nicht/").status_code == 404
