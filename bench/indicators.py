@@ -137,7 +137,7 @@ def _observations(municipality, size: int, progress) -> list:
             cur.execute(
                 "INSERT INTO sensors_observation (datastream_id, feature_of_interest_id, phenomenon_time, result_number) "
                 "SELECT d.id, %s, TIMESTAMPTZ '2024-01-01 00:00:00+00' + h * INTERVAL '5 minutes', "
-                "((d.id * 7919 + h * 104729) %% 1000) / 10.0 "
+                "((d.id * 7919 + h::bigint * 104729) %% 1000) / 10.0 "
                 "FROM sensors_datastream d CROSS JOIN generate_series(0, %s) h ORDER BY d.id, h",
                 [foi.pk, steps - 1],
             )

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from stadtkern.core.models import User
 from stadtkern.data.demo import demo_load_data
+from stadtkern.indicators.demo import demo_load_indicators, demo_load_neighbour
 from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
 from stadtkern.strategy.demo import demo_load
@@ -21,7 +22,7 @@ PASSWORD = "crawl-the-demo-42"
 # Machine interfaces, files and actions are not pages; they have their own tests.
 SKIP = re.compile(
     r"^/(en/)?(api/|sta/|ogcapi/|catalog\.|admin/|static/|logout/)"
-    r"|/export/|/image$|\.(pb|csv|xlsx|ods|ttl|rdf|jsonld|geojson|json)$|/codes/|/rows$"
+    r"|/export/|/image$|\.(pb|csv|xlsx|ods|ttl|rdf|jsonld|geojson|json|svg|png)$|/codes/|/rows$"
 )
 MAX_PAGES = 160
 WIDTHS = (1280, 390, 360)
@@ -36,11 +37,17 @@ def demo():
     demo_load_data(musterstadt, User.objects.get(username="anna"))
     demo_load_sensors(musterstadt)
     demo_load_participation(musterstadt, PASSWORD)
+    demo_load_indicators(musterstadt, User.objects.get(username="anna"))
+    demo_load_neighbour(
+        Municipality.objects.get(slug="beispielhausen"), User.objects.get(username="bruno")
+    )
     return musterstadt
 
 
 def _pattern(path: str) -> str:
-    """Pages that differ only in ids are one kind of page: one of each is enough."""
+    """Pages that differ only in ids (or indicator keys) are one kind of page: one of each
+    is enough."""
+    path = re.sub(r"/(cockpit|indicators)/[a-z][a-z0-9_]+/", r"/\1/K/", path)
     return re.sub(r"\d+", "N", path)
 
 

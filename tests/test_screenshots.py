@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from stadtkern.core.models import Municipality, User
 from stadtkern.data.demo import demo_load_data
+from stadtkern.indicators.demo import demo_load_indicators
 from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
 from stadtkern.sensors.models import Datastream
@@ -30,6 +31,13 @@ TOUR = [
     ("5-ballot", "BALLOT", ".ballot-status", "#places-title"),
     ("6-implementation", IMPLEMENTATION, ".progress", None),
     ("7-administration", "/m/musterstadt/settings/", "#members-title", None),
+    ("8-cockpit", "/m/musterstadt/cockpit/", ".cockpit-goal", None),
+    (
+        "9-vacancy-indicator",
+        "/m/musterstadt/cockpit/leerstandsquote/",
+        "polyline.series-target",
+        "#chart-h",
+    ),
 ]
 
 
@@ -47,6 +55,7 @@ def test_the_tour_of_the_demo_in_pictures(browser, live_server, folder):
     demo_load_data(musterstadt, User.objects.get(username="anna"))
     demo_load_sensors(musterstadt)
     demo_load_participation(musterstadt, PASSWORD)
+    demo_load_indicators(musterstadt, User.objects.get(username="anna"))
     no2 = Datastream.objects.get(municipality=musterstadt, name="NO2 Homberger Straße")
     budget = musterstadt.participation_processes.get(slug="buergerhaushalt-2027").budgets.get()
     addresses = {

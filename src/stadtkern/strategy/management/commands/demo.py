@@ -54,7 +54,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             "Demo loaded: Musterstadt (strategy, datasets, vacancy per district, a year of sensor "
-            "data, a finished Bürgerhaushalt and one open for voting) and Beispielhausen."
+            "data, a finished Bürgerhaushalt and one open for voting, indicators with targets) "
+            "and Beispielhausen."
         )
         self.stdout.write(
             f"Log in at http://127.0.0.1:{port}/login/ with password {result['password']!r} as:"
@@ -71,7 +72,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Start at {base}/ (English: {base}/en/); Musterstadt's strategy is at "
             f"{base}/m/musterstadt/, its data at {base}/m/musterstadt/data/, its sensors at "
-            f"{base}/m/musterstadt/sensors/ and its participation at {base}/m/musterstadt/participation/."
+            f"{base}/m/musterstadt/sensors/, its participation at {base}/m/musterstadt/participation/ "
+            f"and its cockpit (does the strategy work?) at {base}/m/musterstadt/cockpit/."
         )
 
 
