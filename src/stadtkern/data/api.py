@@ -5,9 +5,7 @@ municipality. Every error is problem+json naming the parameter or field.
 """
 
 import json
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 from django.http import Http404
@@ -371,11 +369,7 @@ def import_create(
         crs=crs,
         indexes=[n.strip() for n in indexes.split(",") if n.strip()] if indexes else None,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / importing.upload_name(file.name)
-        with path.open("wb") as fh:
-            for chunk in file.chunks():
-                fh.write(chunk)
+    with importing.uploaded(file) as path:
         try:
             if dry_run:
                 run, _analysis = importing.preview(

@@ -20,10 +20,11 @@ import itertools
 import queue
 import re
 import shutil
+import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -597,6 +598,18 @@ def upload_name(name: str | None) -> str:
     format."""
     suffix = Path(name or "").suffix.lower()
     return "upload" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else "")
+
+
+@contextmanager
+def uploaded(upload) -> "Iterator[Path]":
+    """An uploaded file (Django's UploadedFile) as a file on disk, under a safe name, for
+    as long as the block runs: the readers open files by path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / upload_name(upload.name)
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        yield path
 
 
 def store_upload(path: Path, name: str) -> Path:

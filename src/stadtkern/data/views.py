@@ -2,9 +2,7 @@
 saved queries, and the DCAT-AP.de catalogue files."""
 
 import json
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -227,11 +225,7 @@ def import_upload(request, slug: str, name: str):
             key=data["key"] or None,
             crs=data["crs"] or None,
         )
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / importing.upload_name(upload.name)
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
+        with importing.uploaded(upload) as path:
             # The worker checks the file (a job): the page follows its progress.
             stored = importing.store_upload(path, upload.name)
         job = data_jobs.enqueue_preview(dataset, stored, upload.name, options, request.user)

@@ -1,9 +1,6 @@
 """Editor pages of the cockpit: adopt templates, define an indicator (source and target),
 milestones, enter or import values, effects of measures, official statistics files."""
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -12,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from stadtkern.core.forms import apply_service_errors
 from stadtkern.core.selectors import audit_readable, municipality_get
-from stadtkern.data.importing import upload_name
+from stadtkern.data import importing
 
 from . import catalogue, imports, jobs, rules, selectors, services
 from .forms import (
@@ -138,11 +135,7 @@ def values(request, slug: str, key: str):
             return redirect("indicators:values", slug=slug, key=key)
     if request.method == "POST" and upload.is_bound and upload.is_valid():
         uploaded = upload.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / upload_name(uploaded.name)
-            with path.open("wb") as out:
-                for chunk in uploaded.chunks():
-                    out.write(chunk)
+        with importing.uploaded(uploaded) as path:
             try:
                 report = imports.values_import(indicator=indicator, user=request.user, path=path,
                                                name=uploaded.name, source=upload.cleaned_data["source"])  # fmt: skip
@@ -199,11 +192,7 @@ def statistics(request, slug: str):
     outcome = None
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / upload_name(uploaded.name)
-            with path.open("wb") as out:
-                for chunk in uploaded.chunks():
-                    out.write(chunk)
+        with importing.uploaded(uploaded) as path:
             try:
                 outcome = imports.statistics_import(
                     user=request.user, path=path, name=uploaded.name
