@@ -7,7 +7,10 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicators")
 
     def ready(self) -> None:
-        from . import dcat, jobs
+        from stadtkern.strategy.panels import register_measure_panel
+
+        from . import dcat, jobs, views
 
         jobs.connect()
         dcat.connect()
+        register_measure_panel(views.measure_panel)

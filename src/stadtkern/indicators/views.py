@@ -187,3 +187,19 @@ def widget(request, slug: str, key: str):
     })  # fmt: skip
     response["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
     return response
+
+
+def measure_panel(request, measure) -> str:
+    """On a measure's page: the indicators it should move, what it planned and achieved."""
+    visible = selectors.visible(request.user, measure.municipality)
+    effects = list(
+        measure.effects.filter(indicator__in=visible)
+        .select_related("indicator")
+        .order_by("indicator__name", "year")
+    )
+    if not effects and not rules.can_edit_indicators(request.user, measure.municipality):
+        return ""
+    return render_to_string("indicators/_measure_effects.html", {
+        "measure": measure, "effects": effects, "municipality": measure.municipality,
+        "can_edit": rules.can_edit_indicators(request.user, measure.municipality),
+    }, request=request)  # fmt: skip

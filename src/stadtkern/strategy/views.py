@@ -13,7 +13,7 @@ from stadtkern.core import rules
 from stadtkern.core.forms import apply_service_errors
 from stadtkern.core.selectors import audit_readable, municipality_get
 
-from . import attachments, selectors, services
+from . import attachments, panels, selectors, services
 from .forms import GoalForm, MeasureForm, SimpleForm, VisionForm
 from .models import Attachment, FieldOfAction, Goal, MeasureStatus, SdgGoal, UserGroup, Value
 
@@ -130,6 +130,7 @@ def measure_detail(request, slug: str, pk: int):
             audit=_audit(request, municipality, measure),
             attachments=attachments.attachments_of(measure),
             attach_to="measure",
+            panels=panels.measure_panels(request, measure),
         ),  # fmt: skip
     )
 

@@ -123,3 +123,16 @@ def test_the_plain_words_view_and_the_comparison(client, cockpit, beta):
     assert "Alphastadt" in comparison and "Betadorf" in comparison and "6.1" in comparison
     assert client.get("/indicators/").status_code == 200
     assert client.get("/indicators/gibt_es_nicht/").status_code == 404
+
+
+def test_a_measure_page_names_the_indicators_it_should_move(client, cockpit, alpha, personas):
+    from stadtkern.strategy.services import measure_create
+
+    shown, hidden = cockpit
+    measure = measure_create(municipality=alpha, user=None, title="Ladesäulen", published=True)
+    services.effect_set(measure=measure, indicator=shown, user=None, year=2026, planned=2.5)
+    services.effect_set(measure=measure, indicator=hidden, user=None, year=2026, planned=10)
+    page = client.get(f"/m/alpha/measures/{measure.pk}/").content.decode()
+    assert "Pkw mit Elektroantrieb" in page and "Breitbandversorgung" not in page
+    client.force_login(personas["viewer"])
+    assert "Breitbandversorgung" in client.get(f"/m/alpha/measures/{measure.pk}/").content.decode()
