@@ -50,6 +50,12 @@ def _save(indicator: Indicator, user, before: dict | None, action: str) -> Indic
         indicator.full_clean(exclude=["municipality"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
+    template = templates().get(indicator.key)
+    if template is not None and template.unit and indicator.unit != template.unit:
+        raise ValidationError({"unit": _(
+            "The template '%(k)s' measures in %(u)s: an indicator of this key keeps that unit, "
+            "so that municipalities stay comparable. Another unit needs another key."
+        ) % {"k": indicator.key, "u": template.unit}})  # fmt: skip
     reason = sources.confidential(indicator) if indicator.published else ""
     if reason:
         raise ValidationError(

@@ -364,3 +364,15 @@ def test_values_no_indicator_holds_are_a_message_not_a_crash(vacancy, alpha, val
     assert (
         "outside the range" in outcome["error"] or "'Infinity' is not a number" in outcome["error"]
     )
+
+
+def test_a_template_key_keeps_the_templates_unit(alpha, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    indicator = services.indicator_adopt(municipality=alpha, key="pkw_dichte", user=None)
+    with pytest.raises(ValidationError, match="keeps that unit"):
+        services.indicator_update(indicator=indicator, user=None, unit="Pkw je Haushalt")
+    definition = tmp_path / "d.yml"
+    definition.write_text("- key: pkw_dichte\n  name: Pkw\n  unit: Autos\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="keeps that unit"):
+        call_command("indicators", "load", str(definition), "--municipality", alpha.slug)
