@@ -19,6 +19,7 @@ from .forms import (
     EffectForm,
     IndicatorForm,
     MilestoneForm,
+    StatisticsFileForm,
     ValueForm,
     ValuesFileForm,
 )
@@ -188,7 +189,7 @@ def statistics(request, slug: str):
     """A flat CSV of GENESIS or the Regionaldatenbank, for the indicators of this
     municipality (and of the others the user edits) that name its table."""
     municipality = _editable(request, slug)
-    form = ValuesFileForm(request.POST or None, request.FILES or None)
+    form = StatisticsFileForm(request.POST or None, request.FILES or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]

@@ -135,6 +135,11 @@ class ValuesFileForm(forms.Form):
     source = forms.CharField(label=_("Source of all values"), max_length=300, required=False)
 
 
+class StatisticsFileForm(forms.Form):
+    file = forms.FileField(label=_("Flat CSV (ffcsv)"),
+                           help_text=_("As GENESIS-Online and the Regionaldatenbank offer a table for download: 'flat file CSV'."))  # fmt: skip
+
+
 class EffectForm(forms.Form):
     measure = forms.ModelChoiceField(label=_("Measure"), queryset=Measure.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
