@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from stadtkern.data.demo import demo_load_data
+from stadtkern.core.rules import TeamReader
+from stadtkern.data import sql
+from stadtkern.data.demo import VACANCY_SQL, demo_load_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,8 +68,17 @@ def test_a_choropleth_labels_its_areas_in_the_reader_s_numbers(page, live_server
     expect(page.locator("[data-map]")).to_have_attribute("data-ready", "9")
     labels = page.locator(".map-area-label")
     expect(labels).to_have_count(9)
-    expect(labels.filter(has_text="Innenstadt")).to_have_text("Innenstadt: 6,3")
-    expect(page.locator(".map-legend li").first).to_contain_text("0 – 10")
+    # the rate the query gives, written as a German reader writes it
+    result = sql.run(VACANCY_SQL, TeamReader(demo), demo)
+    rate = next(row[3] for row in result.rows if row[0] == "Innenstadt")
+    expect(labels.filter(has_text="Innenstadt")).to_have_text(
+        f"Innenstadt: {rate:.1f}".replace(".", ",")
+    )
+    # the legend's classes start at the lowest rate, in whole steps
+    first = page.locator(".map-legend li").first.inner_text().strip()
+    low, high = (float(x.replace(".", "").replace(",", ".")) for x in first.split(" – "))
+    lowest = min(row[3] for row in result.rows)
+    assert low <= lowest <= high, (first, lowest)
 
 
 def test_a_feature_s_values_open_from_the_keyboard(page, live_server, demo):
