@@ -65,6 +65,7 @@ class Chart:
     table: list[tuple[str, ...]] = field(default_factory=list)
     note: str = ""
     series: list[dict] = field(default_factory=list)  # lines charts: each drawn line
+    table_total: int = 0  # lines charts: rows before the table was cut to MAX_TABLE
     columns: list[str] = field(default_factory=list)  # lines charts: the table's columns
 
     @property
@@ -530,7 +531,8 @@ def _horizontal(pairs, title, x_label, y_label, unit, lo, hi, step, tick_values,
 
 # --- several series on one time axis (an indicator against its target path) ---
 
-MAX_DRAWN = 600  # points per drawn line; the table keeps every value
+MAX_DRAWN = 600  # points per drawn line; the table keeps every value ...
+MAX_TABLE = 4000  # ... up to ten years of days; longer series name their download
 
 
 @dataclass
@@ -644,4 +646,6 @@ def lines(
     )
     chart.series = drawn
     chart.columns = [s.label for s in series]
+    if len(table) > MAX_TABLE:  # the newest: a page of 100,000 rows helps no reader
+        chart.table_total, chart.table = len(table), table[-MAX_TABLE:]
     return chart

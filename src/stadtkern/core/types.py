@@ -4,6 +4,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from stadtkern.core.text import has_controls
+
 BIGINT_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 
@@ -12,6 +14,9 @@ def _clean_text(value: str) -> str:
     # PostgreSQL cannot store NUL, and lone surrogates cannot be encoded as UTF-8.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if has_controls(value):
+        # XML (charts, the RDF catalogue) cannot carry them; no title or text needs them.
+        raise ValueError("must not contain control characters other than tab and line breaks")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -12,6 +12,8 @@ from django.utils import translation
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
+from stadtkern.core.text import has_controls, without_controls
+
 from .models import Dataset
 from .vocab import EXPORTS, FILE_TYPE_BASE, FREQUENCY_BASE, GEOCODING_BASE, LICENSE_BASE, THEME_BASE
 
@@ -198,5 +200,13 @@ def _distribution(g, dataset_node, d: Dataset, node, url, file_type, media, titl
 
 
 def serialise(graph: Graph, fmt: str) -> str:
+    """The graph as text; literals lose control characters first, which XML cannot carry
+    (one title with a stray control character would break the whole RDF/XML catalogue)."""
+    for s, p, o in list(graph):
+        if isinstance(o, Literal) and isinstance(o.value, str) and has_controls(str(o)):
+            graph.remove((s, p, o))
+            graph.add(
+                (s, p, Literal(without_controls(str(o)), lang=o.language, datatype=o.datatype))
+            )
     name, _media = RDF_FORMATS[fmt]
     return graph.serialize(format=name)

@@ -821,14 +821,30 @@ def run_import(
 
 
 def commit_preview(run: ImportRun, changes: dict, user, progress=None) -> ImportRun:
-    """Load the file a preview kept, with the preview's options changed by ``changes``."""
+    """Load the file a preview kept, with the preview's options changed by ``changes``.
+
+    A preview is imported once: it is claimed (its kept file's name taken off it) under a
+    lock before loading, so a second click or a second job finds it used; a failed load
+    gives it back for another try."""
     options = Options.from_json(run.options)
     for key, value in changes.items():
         setattr(options, key, value)
-    path = Path(run.stored_file)
-    if not path.exists():
-        raise ImportFailed(_("The uploaded file is no longer kept; upload it again."))
-    return run_import(run.dataset, path, run.file_name, options, user, progress)
+    with transaction.atomic():
+        claimed = ImportRun.objects.select_for_update().filter(pk=run.pk).first()
+        if claimed is None or claimed.status != ImportStatus.PREVIEW or not claimed.stored_file:
+            raise ImportFailed(
+                _("This preview was imported already; upload the file again for another import.")
+            )
+        stored = claimed.stored_file
+        ImportRun.objects.filter(pk=run.pk).update(stored_file="")
+    path = Path(stored)
+    try:
+        if not path.exists():
+            raise ImportFailed(_("The uploaded file is no longer kept; upload it again."))
+        return run_import(run.dataset, path, run.file_name, options, user, progress)
+    except ImportFailed:
+        ImportRun.objects.filter(pk=run.pk).update(stored_file=stored)
+        raise
 
 
 class _Abort(Exception):

@@ -247,7 +247,7 @@ def import_detail(request, slug: str, name: str, pk: int):
         raise Http404
     can_edit = rules.can_edit_data(request.user, dataset.municipality)
     form = None
-    if run.status == "preview" and can_edit:
+    if run.status == "preview" and can_edit and run.stored_file:  # not imported yet
         form = CommitForm(
             request.POST or None, columns=run.columns, initial={"on_error": run.on_error}
         )

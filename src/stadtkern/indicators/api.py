@@ -9,13 +9,16 @@ computations' messages and who entered a value are for the municipality's member
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import StrictFloat, StrictInt
 
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.jobs import progress_of
 from stadtkern.core.models import Job
+from stadtkern.core.pagination import Page
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import Id, LongText, OptionalTitle, Slug, Title, text
 from stadtkern.strategy import selectors as strategy_selectors
@@ -35,6 +38,7 @@ from .models import (
 )
 
 router = Router(tags=["indicators"])
+MAX_MILESTONES = 50
 
 Key = text(63, 2)
 Period = text(40, 1)
@@ -127,10 +131,14 @@ class ValueOut(Schema):
     value: float
     provenance: dict
 
+    @staticmethod
+    def resolve_district(obj) -> str | None:
+        return obj.district or None  # the whole municipality
+
 
 class ValueIn(Schema):
     period: Period
-    value: float | str
+    value: StrictInt | StrictFloat | str  # a number or its text (12,5); never true or false
     district: District = ""
     source: text(300) = ""
     as_of: date | None = None
@@ -313,7 +321,8 @@ def comparison(request, key: Key):
     entries = selectors.comparison(key)
     if not entries and key not in catalogue.templates():
         raise Http404("No municipality publishes this indicator.")
-    unit = entries[0].indicator.unit if entries else catalogue.templates()[key].unit
+    template = catalogue.templates().get(key)
+    unit = template.unit if template else entries[0].indicator.unit
     rows = [
         {
             "municipality": e.municipality.slug,
@@ -377,21 +386,21 @@ def indicator_delete(request, slug: Slug, key: Key):
 
 
 @router.get("/municipalities/{slug}/indicators/{key}/values", response=list[ValueOut], auth=READ)
+@paginate(Page)
 def value_list(request, slug: Slug, key: Key, district: District | None = None):
-    """Every value with its provenance; ``district`` = "" for the whole municipality only."""
+    """Every value with its provenance, oldest first, a page at a time; ``district`` = ""
+    for the whole municipality only."""
     indicator = _indicator(request, slug, key)
-    qs = selectors.values_table(indicator, district).order_by("end", "district")
-    return [{"period": v.period, "start": v.start, "end": v.end, "district": v.district or None,
-             "value": v.value, "provenance": v.provenance} for v in qs]  # fmt: skip
+    return selectors.values_table(indicator, district).order_by("end", "district", "pk")
 
 
 @router.post("/municipalities/{slug}/indicators/{key}/values", response={201: ValueOut}, auth=WRITE)
 def value_enter(request, slug: Slug, key: Key, payload: ValueIn):
     """Enter or correct a value of an indicator whose values are entered, with its source."""
     indicator = _indicator(request, slug, key, edit=True)
-    v = services.value_enter(indicator=indicator, user=request.auth, **payload.dict())
-    return Status(201, {"period": v.period, "start": v.start, "end": v.end, "district": v.district or None,
-                        "value": v.value, "provenance": v.provenance})  # fmt: skip
+    return Status(
+        201, services.value_enter(indicator=indicator, user=request.auth, **payload.dict())
+    )
 
 
 @router.put(
@@ -400,8 +409,10 @@ def value_enter(request, slug: Slug, key: Key, payload: ValueIn):
 def milestones_set(request, slug: Slug, key: Key, payload: list[MilestoneIn]):
     """Replace the milestones between baseline and target."""
     indicator = _indicator(request, slug, key, edit=True)
+    if len(payload) > MAX_MILESTONES:
+        raise ValidationError({"milestones": f"At most {MAX_MILESTONES} milestones."})
     services.milestones_replace(indicator=indicator, user=request.auth,
-                                milestones=[(m.date, m.value, m.label) for m in payload[:50]])  # fmt: skip
+                                milestones=[(m.date, m.value, m.label) for m in payload])  # fmt: skip
     return list(Milestone.objects.filter(indicator=indicator))
 
 

@@ -54,6 +54,10 @@ class Template:
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
     @property
+    def display_unit(self) -> str:
+        return self.unit_en if get_language() == "en" and self.unit_en else self.unit
+
+    @property
     def display_explanation(self) -> str:
         if get_language() == "en" and self.explanation_en:
             return self.explanation_en

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from stadtkern.core.models import AuditEntry
 from stadtkern.core.services import audit_record
-from stadtkern.data.readers import ReadError, open_source
+from stadtkern.core.text import without_controls
+from stadtkern.data.readers import ReadError, guess_format, open_source
 
 from . import periods, rules, sources
 from .models import Indicator, IndicatorValue, SourceKind
 
-MAX_ROWS = 200_000
+MAX_ROWS = 100_000  # ten years of days in 27 districts
 MAX_ERRORS = 20
 PERIOD_NAMES = ("period", "zeitraum", "jahr", "year", "stichtag", "datum", "date", "zeit", "monat")
 VALUE_NAMES = ("value", "wert", "anzahl", "quote", "anteil")
@@ -51,9 +52,16 @@ class Report:
             raise ValidationError({"file": self.errors})
 
 
+TABLES = ("csv", "xlsx", "ods")
+
+
 def _open(path: Path):
+    """A table, no geodata: values come as CSV or a workbook."""
     try:
-        return open_source(path)
+        fmt = guess_format(path.name)
+        if fmt not in TABLES:
+            raise ReadError(_("Values come as CSV, XLSX or ODS, not %(f)s.") % {"f": fmt})
+        return open_source(path, fmt)
     except ReadError as exc:
         raise ValidationError({"file": str(exc)}) from None
 
@@ -64,19 +72,30 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def _rows(source, report: Report):
+    """Rows as lists of text as long as the header: a short row has empty cells."""
+    width = len(source.header)
     for line, cells, _geometry in source.rows:
         report.rows += 1
         if report.rows > MAX_ROWS:
             raise ValidationError({"file": _("More than %(n)s rows.") % {"n": MAX_ROWS}})
-        yield line, cells
+        cells = [
+            without_controls("" if c is None else c if isinstance(c, str) else str(c))
+            for c in cells[:width]
+        ]
+        yield line, cells + [""] * (width - len(cells))
 
 
 def _write(indicator: Indicator, items: dict, user, what: dict) -> int:
-    """Replace the values of the given (period, district) pairs, in one transaction."""
+    """Replace the values of the given (period, district) pairs, in one transaction; the
+    indicator's row is locked, so that two uploads of the same periods follow each other."""
     with transaction.atomic():
+        Indicator.objects.select_for_update().filter(pk=indicator.pk).first()
+        by_district: dict[str, set] = {}
         for period, district in items:
+            by_district.setdefault(district, set()).add(period.label)
+        for district, labels in by_district.items():  # one statement per district, not per value
             IndicatorValue.objects.filter(
-                indicator=indicator, period=period.label, district=district
+                indicator=indicator, district=district, period__in=labels
             ).delete()
         IndicatorValue.objects.bulk_create(
             [
@@ -118,7 +137,7 @@ def values_import(*, indicator: Indicator, user, path: Path, name: str, source: 
     at_district, at_source = _find(table.header, DISTRICT_NAMES), _find(table.header, SOURCE_NAMES)
     report, items = Report(), {}
     for line, cells in _rows(table, report):
-        if not any(c.strip() for c in cells if isinstance(c, str)):
+        if not any(c.strip() for c in cells):
             continue
         try:
             period = periods.parse(cells[at_period])
@@ -208,10 +227,7 @@ def statistics_import(*, user, path: Path, name: str, everywhere: bool = False) 
                                          "(columns Statistik_Code, Zeit, k_Auspraegung_Code, …).")})  # fmt: skip
     at_time = header.index("Zeit") if "Zeit" in header else header.index("Zeit_Label")
     report = Report()
-    rows = [
-        (line, [c if isinstance(c, str) else str(c) for c in cells])
-        for line, cells in _rows(table, report)
-    ]
+    rows = list(_rows(table, report))
     if not rows:
         raise ValidationError({"file": _("The file holds no value.")})
     code = rows[0][1][header.index("Statistik_Code")].strip()

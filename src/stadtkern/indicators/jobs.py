@@ -25,7 +25,9 @@ COMPUTED = [SourceKind.QUERY, SourceKind.SENSOR, SourceKind.SURVEY]
 def compute_job(job: Job) -> dict:
     ids = [int(i) for i in job.params.get("indicators", [])]
     indicators = list(
-        Indicator.objects.filter(pk__in=ids).select_related("municipality", "query", "datastream")
+        Indicator.objects.filter(pk__in=ids).select_related(
+            "municipality", "query", "datastream__thing"
+        )
     )
     progress = jobs.Progress(job)
     outcomes = []
@@ -71,7 +73,7 @@ def due() -> int:
     by_municipality: dict[int, list[Indicator]] = {}
     indicators = list(
         Indicator.objects.filter(source__in=COMPUTED).select_related(
-            "municipality", "query", "datastream"
+            "municipality", "query", "datastream__thing"
         )
     )
     now = sources.fingerprints(indicators)

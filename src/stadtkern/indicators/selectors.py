@@ -18,6 +18,7 @@ from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import Goal, Measure
 
 from . import periods, targets
+from .catalogue import templates
 from .models import Direction, Effect, Indicator, IndicatorValue, Milestone
 
 SPARK_POINTS = 40
@@ -36,7 +37,7 @@ def indicator_get(user, municipality: Municipality, key: str) -> Indicator:
     indicator = (
         visible(user, municipality)
         .filter(key=key)
-        .select_related("query", "datastream", "municipality")
+        .select_related("query", "datastream__thing", "municipality")
         .first()
     )
     if indicator is None:
@@ -340,7 +341,9 @@ def comparison_chart(key: str, entries: list[Entry]) -> charts.Chart | None:
     """One line per municipality; per 1,000 inhabitants where the indicator asks for it."""
     if not entries:
         return None
-    first = entries[0].indicator
+    # A template's key is named, measured and rounded as the template says: not as the
+    # first municipality in the alphabet happens to call it.
+    first = templates().get(key) or entries[0].indicator
     unit = first.display_unit
     if entries[0].per_1000:
         unit = (

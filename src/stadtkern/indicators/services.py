@@ -10,13 +10,14 @@ import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
 from stadtkern.core.models import AuditEntry, Municipality
 from stadtkern.core.services import audit_record
+from stadtkern.core.text import without_controls
 from stadtkern.data.models import SavedQuery
 from stadtkern.sensors.models import Datastream
 from stadtkern.strategy.models import Goal, Measure, SdgTarget
@@ -45,7 +46,17 @@ def _m2m(indicator: Indicator) -> dict:
     }
 
 
+def _tidy(indicator: Indicator) -> None:
+    """Texts as stored: no control characters (charts and the catalogue are XML), and an
+    empty text for a cleared one (an API may send null for a text that cannot be null)."""
+    for f in indicator._meta.concrete_fields:
+        if isinstance(f, models.CharField | models.TextField) and not f.null:
+            value = getattr(indicator, f.attname)
+            setattr(indicator, f.attname, "" if value is None else without_controls(str(value)))
+
+
 def _save(indicator: Indicator, user, before: dict | None, action: str) -> Indicator:
+    _tidy(indicator)
     try:
         indicator.full_clean(exclude=["municipality"])
     except ValidationError as exc:
@@ -116,7 +127,13 @@ def indicator_adopt(
     indicator = Indicator(municipality=municipality, key=key, published=published)
     _apply_template(indicator, template)
     indicator.position = Indicator.objects.filter(municipality=municipality).count()
-    _save(indicator, user, None, AuditEntry.Action.CREATE)
+    try:
+        with transaction.atomic():
+            _save(indicator, user, None, AuditEntry.Action.CREATE)
+    except IntegrityError:  # the same template adopted twice at once
+        raise ValidationError(
+            {"key": _("This municipality already has the indicator '%(k)s'.") % {"k": key}}
+        ) from None
     _links(indicator, goals, template.sdg)
     return indicator
 
@@ -263,6 +280,7 @@ def milestone_set(
         raise ValidationError(
             {"date": _("A milestone lies between the baseline and the target date.")}
         )
+    _lock(indicator)
     milestone, _created = Milestone.objects.update_or_create(
         indicator=indicator, date=when, defaults={"value": float(value), "label": label[:200]}
     )
@@ -276,6 +294,7 @@ def milestones_replace(*, indicator: Indicator, user, milestones: list[tuple]) -
     """Replace the milestones: each between baseline and target date, one per day."""
     if milestones and not indicator.has_target:
         raise ValidationError({"milestones": _("Set baseline and target first.")})
+    _lock(indicator)
     days = [d for d, _v, _l in milestones]
     if len(set(days)) != len(days):
         raise ValidationError({"milestones": _("Two milestones on one day.")})
@@ -334,6 +353,12 @@ def milestone_remove(*, milestone: Milestone, user) -> None:
 # --- values ---
 
 
+def _lock(indicator: Indicator) -> None:
+    """Writes of one indicator's values, milestones and effects follow each other: a
+    double click waits for the first and then finds its row, instead of failing."""
+    Indicator.objects.select_for_update().filter(pk=indicator.pk).first()
+
+
 def _entered_check(indicator: Indicator) -> None:
     if indicator.computed:
         raise ValidationError(
@@ -351,6 +376,7 @@ def value_enter(
 ) -> IndicatorValue:
     """Enter or correct one value, with where it comes from (e.g. "IT.NRW, 2025")."""
     _entered_check(indicator)
+    _lock(indicator)
     try:
         p = periods.parse(period)
     except periods.PeriodError as exc:
@@ -361,8 +387,8 @@ def value_enter(
         raise ValidationError({"value": str(exc)}) from None
     if number is None:
         raise ValidationError({"value": _("Enter a value.")})
-    district = (district or "").strip()[:200]
-    provenance = {"kind": SourceKind.MANUAL, "source": (source or "").strip()[:300]}
+    district = without_controls(district or "").strip()[:200]
+    provenance = {"kind": SourceKind.MANUAL, "source": without_controls(source or "").strip()[:300]}
     if as_of:
         provenance["as_of"] = str(as_of)[:10]
     row, _created = IndicatorValue.objects.update_or_create(
@@ -416,7 +442,7 @@ def compute(indicator: Indicator) -> dict:
             # The versions actually read, not those before reading: an import that lands
             # meanwhile makes the next look compute again.
             fingerprint = sources.query_fingerprint(
-                indicator, {d["id"]: d["run"] for d in datasets}
+                indicator, {d["id"]: sources.dataset_state(d["run"], d["access"]) for d in datasets}
             )
         with transaction.atomic():
             locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
@@ -483,6 +509,7 @@ def effect_set(
 ) -> Effect:
     if measure.municipality_id != indicator.municipality_id:
         raise ValidationError({"indicator": _("The indicator belongs to another municipality.")})
+    _lock(indicator)
     try:
         planned_n = sources.number(planned)
         achieved_n = sources.number(achieved)

@@ -14,13 +14,14 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.rules import TeamReader
+from stadtkern.core.text import without_controls
 from stadtkern.data import sql
-from stadtkern.data.models import ImportRun, ImportStatus
+from stadtkern.data.models import Dataset, ImportRun, ImportStatus
 from stadtkern.data.parsing import decimal_mark, parse_decimal
 from stadtkern.participation.models import QuestionKind, Survey
 from stadtkern.participation.surveys import survey_results
@@ -111,6 +112,7 @@ def _versions(datasets) -> list[dict]:
             "municipality": d.municipality.slug,
             "version": runs[d.pk].version if d.pk in runs else None,
             "run": runs[d.pk].pk if d.pk in runs else None,
+            "access": d.access,
             "imported_at": runs[d.pk].created_at.isoformat() if d.pk in runs else None,
         }
         for d in datasets
@@ -168,16 +170,23 @@ def from_query(indicator: Indicator) -> list[Row]:
         district = (
             "" if at_district is None or cells[at_district] is None else str(cells[at_district])
         )
-        rows.append(Row(period, value, district.strip()[:200], provenance))
+        rows.append(Row(period, value, without_controls(district).strip()[:200], provenance))
     if not rows:
         raise SourceError(_("The query returned rows, but no value in any of them."))
     return rows
 
 
-def query_fingerprint(indicator: Indicator, runs: dict[int, int | None]) -> str:
-    """The query's text and the version (import run) of each dataset it reads."""
-    versions = ",".join(f"{d}@{runs[d]}" for d in sorted(runs))
-    return f"query:{indicator.query_id}:{_sha(indicator.query.sql)}:{versions}"
+def query_fingerprint(indicator: Indicator, states: dict[int, str]) -> str:
+    """The query's text and publicity, and each dataset's state (version and access): a
+    dataset turned internal is a change too, after which a published indicator withdraws
+    its values."""
+    versions = ",".join(f"{d}@{states[d]}" for d in sorted(states))
+    public = int(indicator.query.public)
+    return f"query:{indicator.query_id}:{public}:{_sha(indicator.query.sql)}:{_sha(versions)}"
+
+
+def dataset_state(run: int | None, access: str) -> str:
+    return f"{run}{'' if access == 'public' else '-internal'}"
 
 
 # --- sensor aggregation ---
@@ -373,36 +382,42 @@ def read(indicator: Indicator) -> list[Row]:
 
 
 def fingerprints(indicators: list[Indicator]) -> dict[int, str]:
-    """What each computed indicator's source looks like now, in two queries for any number
-    of indicators: the query's text and its datasets' versions, the datastream's count and
-    newest observation, the number of closed waves of the series and the last closing."""
+    """What each computed indicator's source looks like now, in three queries for any
+    number of indicators: the query's text and its datasets' versions and access, the
+    datastream's count, newest observation and publicity, the series' closed waves, last
+    closing and team-only waves. Give indicators with ``query`` and ``datastream__thing``."""
     dataset_ids = {d for i in indicators if i.source == SourceKind.QUERY for d in i.source_datasets}
     latest = dict(
         ImportRun.objects.filter(dataset_id__in=dataset_ids, status=ImportStatus.DONE)
         .values("dataset_id").annotate(last=Max("pk")).values_list("dataset_id", "last")
     )  # fmt: skip
+    access = dict(Dataset.objects.filter(pk__in=dataset_ids).values_list("pk", "access"))
     series = {
         (i.municipality_id, i.survey_series) for i in indicators if i.source == SourceKind.SURVEY
     }
     waves = {}
     if series:
+        closed = Q(published=True, closes_at__lte=timezone.now())
         for row in (
-            Survey.objects.filter(published=True, closes_at__lte=timezone.now(),
-                                  municipality_id__in={m for m, _s in series},
-                                  series__in={s for _m, s in series})
-            .values("municipality_id", "series").annotate(n=Count("pk"), last=Max("closes_at"))
+            Survey.objects.filter(municipality_id__in={m for m, _s in series}, series__in={s for _m, s in series})
+            .values("municipality_id", "series")
+            .annotate(n=Count("pk", filter=closed), last=Max("closes_at", filter=closed),
+                      team=Count("pk", filter=Q(team_only=True)))
         ):  # fmt: skip
-            waves[(row["municipality_id"], row["series"])] = f"{row['n']}:{row['last'].isoformat()}"
+            last = row["last"].isoformat() if row["last"] else "-"
+            waves[(row["municipality_id"], row["series"])] = f"{row['n']}:{last}:{row['team']}"
     out = {}
     for i in indicators:
         if i.source == SourceKind.QUERY:
-            fp = "query:deleted" if i.query is None else query_fingerprint(
-                i, {d: latest.get(d) for d in i.source_datasets})  # fmt: skip
+            states = {
+                d: dataset_state(latest.get(d), access.get(d, "deleted")) for d in i.source_datasets
+            }
+            fp = "query:deleted" if i.query is None else query_fingerprint(i, states)
         elif i.source == SourceKind.SENSOR:
             ds = i.datastream
             fp = "sensor:deleted" if ds is None else (
                 f"sensor:{ds.pk}:{i.sensor_interval}:{i.sensor_function}:{ds.observation_count}:"
-                f"{ds.phenomenon_time_end.isoformat() if ds.phenomenon_time_end else '-'}")  # fmt: skip
+                f"{ds.phenomenon_time_end.isoformat() if ds.phenomenon_time_end else '-'}:{int(ds.thing.public)}")  # fmt: skip
         elif i.source == SourceKind.SURVEY:
             fp = (f"survey:{i.survey_series}:{i.survey_question}:{i.survey_measure}:{int(i.published)}:"
                   f"{waves.get((i.municipality_id, i.survey_series), '-')}")  # fmt: skip

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from stadtkern.core.maps import map_context
 from stadtkern.core.middleware import CSP
 from stadtkern.core.selectors import municipality_get
+from stadtkern.core.text import without_controls
 from stadtkern.data.exports import neutralise
 
 from . import catalogue, jobs, rules, selectors
@@ -77,9 +78,9 @@ LEGEND_ROW = 22
 def _svg_file(chart) -> str:
     """The chart as a file of its own: its title above, its legend below, a line a series."""
     legend = [{"y": chart.height + 34 + LEGEND_ROW * i, **s} for i, s in enumerate(chart.series)]
-    return render_to_string("indicators/chart.svg", {
+    return without_controls(render_to_string("indicators/chart.svg", {
         "chart": chart, "legend": legend, "height": chart.height + 40 + LEGEND_ROW * len(legend),
-    })  # fmt: skip
+    }))  # fmt: skip
 
 
 def chart_svg(request, slug: str, key: str):

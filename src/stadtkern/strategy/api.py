@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PaginationBase, paginate
+from ninja.pagination import paginate
 
 from stadtkern.core import rules
 from stadtkern.core.auth import READ, WRITE
+from stadtkern.core.pagination import Page
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import (
-    INT_MAX,
     Id,
     LongText,
     OptionalTitle,
@@ -36,30 +36,6 @@ router = Router(tags=["strategy"])
 
 TargetCode = Annotated[str, Field(pattern=r"^[0-9]{1,2}\.[0-9a-z]{1,2}$", max_length=5)]
 Tag = text(50, 1)
-
-
-class Page(PaginationBase):
-    """limit/offset pagination with bounds, answering {items, count, limit, offset}."""
-
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=INT_MAX)
-
-    class Output(Schema):
-        items: list
-        count: int
-        limit: int
-        offset: int
-
-    items_attribute = "items"
-
-    def paginate_queryset(self, queryset, pagination: Input, **params):
-        return {
-            "items": list(queryset[pagination.offset : pagination.offset + pagination.limit]),
-            "count": queryset.count(),
-            "limit": pagination.limit,
-            "offset": pagination.offset,
-        }
 
 
 def _editable(request, slug: str):

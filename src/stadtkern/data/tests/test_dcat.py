@@ -139,3 +139,11 @@ def test_published_indicator_series_are_datasets_of_the_catalogue(client, catalo
     assert "http://testserver/m/alpha/cockpit/pkw_elektro/values.csv" in downloads
     assert client.get("/m/alpha/cockpit/pkw_elektro/values.csv").status_code == 200
     assert violations(graph, shapes) == []
+
+
+def test_a_control_character_in_a_title_does_not_break_the_rdf_catalogue(client, alpha):
+    Dataset.objects.create(municipality=alpha, slug="steuer", title="Steuer\x0bzeichen")
+    response = client.get("/catalog.rdf")
+    graph = Graph().parse(data=response.content.decode(), format="xml")
+    titles = {str(graph.value(d, DCTERMS.title)) for d in graph.subjects(RDF.type, DCAT.Dataset)}
+    assert "Steuerzeichen" in titles

@@ -629,3 +629,17 @@ def test_no_ambiguity_warning_when_the_column_settles_it(dataset, load):
     run = load(dataset, b"messstelle;wert\nA;83.252\nB;1,5\n")
     assert not [w for w in run.warnings if w["code"] == "ambiguous_number"]
     assert [r["wert"] for r in rows_of(dataset)] == [83252, 1.5]
+
+
+def test_a_preview_is_imported_once(dataset, tmp_path):
+    from stadtkern.data.models import ImportStatus
+
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"a;b\n1;2\n")
+    run, _analysis = importing.preview(dataset, path, "p.csv", importing.Options(mode="append"))
+    done = importing.commit_preview(run, {}, None)
+    assert done.status == ImportStatus.DONE
+    with pytest.raises(importing.ImportFailed, match="imported already"):
+        importing.commit_preview(run, {}, None)
+    dataset.refresh_from_db()
+    assert dataset.row_count == 1

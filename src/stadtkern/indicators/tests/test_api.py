@@ -37,11 +37,10 @@ def test_the_public_reads_published_indicators_with_status_and_rule(client, publ
     assert item["status"]["status"] == "off_track" and "tolerance" in item["status"]["rule"]
     assert item["status"]["expected"] == pytest.approx(8.27, abs=0.01)
     assert item["error"] is None and item["target"]["target_value"] == 25.0
-    values = client.get(f"{BASE}/pkw_elektro/values").json()
-    assert (
-        values[0]["provenance"] == {"kind": "manual", "source": "KBA"}
-        and "entered_by" not in values[0]
-    )
+    values = client.get(f"{BASE}/pkw_elektro/values?limit=2").json()
+    assert values["count"] == 3 and [v["period"] for v in values["items"]] == ["2021", "2022"]
+    first = values["items"][0]
+    assert first["provenance"] == {"kind": "manual", "source": "KBA"} and "entered_by" not in first
     assert client.get(f"{BASE}/breitbandversorgung").status_code == 404
 
 
@@ -190,3 +189,21 @@ def test_compute_answers_with_the_job_for_members_to_follow(client, alpha, perso
     )
     assert client.get(f"/api/v1/municipalities/alpha/jobs/{job}").status_code == 404
     assert Job.objects.count() == 1
+
+
+def test_double_submits_and_odd_bodies_are_answered_not_crashed(
+    client, published, personas, token_for, alpha
+):
+    editor = token_for(personas["editor"])
+    for body in ({"comparison": None}, {"name_en": None}, {"unit": None}):
+        response = client.patch(
+            f"{BASE}/pkw_elektro", body, content_type="application/json", **editor
+        )
+        assert response.status_code in (200, 422), (body, response.content)
+    assert client.patch(f"{BASE}/pkw_elektro", {"name": "E\u000bx"}, content_type="application/json",
+                        **editor).status_code == 422  # fmt: skip
+    assert client.post(f"{BASE}/pkw_elektro/values", {"period": "2024", "value": True},
+                       content_type="application/json", **editor).status_code == 422  # fmt: skip
+    stones = [{"date": f"2021-{m:02d}-01", "value": m} for m in range(1, 13)] * 5
+    assert client.put(f"{BASE}/pkw_elektro/milestones", stones, content_type="application/json",
+                      **editor).status_code == 422  # fmt: skip

@@ -376,3 +376,20 @@ def test_a_template_key_keeps_the_templates_unit(alpha, tmp_path):
     definition.write_text("- key: pkw_dichte\n  name: Pkw\n  unit: Autos\n", encoding="utf-8")
     with pytest.raises(CommandError, match="keeps that unit"):
         call_command("indicators", "load", str(definition), "--municipality", alpha.slug)
+
+
+def test_a_dataset_turned_internal_is_noticed_by_the_schedule_and_the_values_go(vacancy, alpha):
+    indicator_jobs.compute_now(alpha)
+    assert indicator_jobs.due() == 0
+    Dataset.objects.filter(slug="laeden").update(access="internal")
+    assert indicator_jobs.due() == 1
+    jobs.run_pending()
+    assert not vacancy.values.exists()
+
+
+def test_the_comparison_is_named_by_the_template_not_by_a_municipality(
+    client, vacancy, alpha, beta
+):
+    services.indicator_update(indicator=vacancy, user=None, name="Gefälschter Name")
+    page = client.get("/indicators/leerstandsquote/").content.decode()
+    assert "<h1>Leerstandsquote</h1>" in page and "Gefälschter Name</h1>" not in page

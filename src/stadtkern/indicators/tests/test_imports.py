@@ -188,3 +188,36 @@ def test_any_table_is_read_or_refused_with_line_numbers(tmp_path, alpha, rows):
                    for m in exc.messages), exc.messages  # fmt: skip
     else:
         assert report.written >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "period;value\n2020\n2021;5\n",
+        "period;value;district\n2020;5\n",
+        "Jahr;Wert;Quelle\n2022;7\n",
+    ],
+)
+def test_short_rows_read_as_empty_cells_not_a_crash(tmp_path, alpha, text):
+    indicator = services.indicator_adopt(municipality=alpha, key="abfallmenge", user=None)
+    try:
+        imports.values_import(
+            indicator=indicator, user=None, path=_file(tmp_path, text, "k.csv"), name="k.csv"
+        )
+    except ValidationError as exc:
+        assert all(m.startswith("Line ") for m in exc.messages), exc.messages
+
+
+def test_a_short_statistics_row_is_a_message(tmp_path, population):
+    text = "Statistik_Code;Zeit;1_Merkmal_Code;1_Auspraegung_Code;BEVSTD__x\nT1;2024\n"
+    with pytest.raises(ValidationError):
+        imports.statistics_import(
+            user=None, path=_file(tmp_path, text), name="x.csv", everywhere=True
+        )
+
+
+def test_values_come_as_tables_not_as_geodata(tmp_path, alpha):
+    indicator = services.indicator_adopt(municipality=alpha, key="abfallmenge", user=None)
+    path = _file(tmp_path, '{"type": "FeatureCollection", "features": []}', "w.geojson")
+    with pytest.raises(ValidationError, match="CSV, XLSX or ODS"):
+        imports.values_import(indicator=indicator, user=None, path=path, name="w.geojson")
