@@ -52,7 +52,7 @@ class MunicipalityPatch(Schema):
     state: Literal[tuple(Bundesland.values)] | None = None  # type: ignore[valid-type]
     population: int | None = Field(None, ge=0, le=100_000_000)
     population_year: int | None = Field(None, ge=1900, le=2100)
-    population_source: text(200) | None = None
+    population_source: text(200) = ""
 
 
 class MemberOut(Schema):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .audit import snapshot
 from .models import ApiToken, AuditEntry, Invitation, Membership, Municipality, Role, User
+from .text import tidy
 
 TOKEN_PREFIX = "sk_"  # noqa: S105 (a prefix, not a secret)
 
@@ -73,6 +74,7 @@ def municipality_update(*, municipality: Municipality, by=None, **changes) -> Mu
         setattr(municipality, name, value)
     if "ags" in changes and not municipality.ags:
         municipality.ags = None
+    tidy(municipality)
     municipality.full_clean()
     municipality.save()
     after = snapshot(municipality)

@@ -10,3 +10,14 @@ def without_controls(text: str) -> str:
 
 def has_controls(text: str) -> bool:
     return without_controls(text) != text
+
+
+def tidy(instance) -> None:
+    """A model's texts as stored: no control characters, and an empty text where a client
+    cleared a text that cannot be null (an API may send null for it)."""
+    from django.db import models
+
+    for f in instance._meta.concrete_fields:
+        if isinstance(f, models.CharField | models.TextField) and not f.null:
+            value = getattr(instance, f.attname)
+            setattr(instance, f.attname, "" if value is None else without_controls(str(value)))

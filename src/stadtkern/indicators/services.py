@@ -10,14 +10,14 @@ import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
 from stadtkern.core.models import AuditEntry, Municipality
 from stadtkern.core.services import audit_record
-from stadtkern.core.text import without_controls
+from stadtkern.core.text import tidy, without_controls
 from stadtkern.data.models import SavedQuery
 from stadtkern.sensors.models import Datastream
 from stadtkern.strategy.models import Goal, Measure, SdgTarget
@@ -46,17 +46,8 @@ def _m2m(indicator: Indicator) -> dict:
     }
 
 
-def _tidy(indicator: Indicator) -> None:
-    """Texts as stored: no control characters (charts and the catalogue are XML), and an
-    empty text for a cleared one (an API may send null for a text that cannot be null)."""
-    for f in indicator._meta.concrete_fields:
-        if isinstance(f, models.CharField | models.TextField) and not f.null:
-            value = getattr(indicator, f.attname)
-            setattr(indicator, f.attname, "" if value is None else without_controls(str(value)))
-
-
 def _save(indicator: Indicator, user, before: dict | None, action: str) -> Indicator:
-    _tidy(indicator)
+    tidy(indicator)
     try:
         indicator.full_clean(exclude=["municipality"])
     except ValidationError as exc:
