@@ -74,6 +74,21 @@ class BaseMapForm(forms.Form):
     )  # fmt: skip
 
 
+class PopulationForm(forms.Form):
+    """What comparisons per 1,000 inhabitants divide by, with where it comes from."""
+
+    population = forms.IntegerField(
+        label=_("Population"), min_value=0, max_value=100_000_000, required=False
+    )
+    population_year = forms.IntegerField(
+        label=_("As of year"), min_value=1900, max_value=2100, required=False
+    )
+    population_source = forms.CharField(
+        label=_("Source"), max_length=200, required=False,
+        help_text=_("E.g. Statistisches Landesamt, population on 31 December."),
+    )  # fmt: skip
+
+
 class MunicipalityForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     slug = forms.SlugField(

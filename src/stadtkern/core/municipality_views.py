@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import rules, selectors, services
-from .forms import AccountForm, BaseMapForm, InviteForm, MunicipalityForm, apply_service_errors
+from .forms import (
+    AccountForm,
+    BaseMapForm,
+    InviteForm,
+    MunicipalityForm,
+    PopulationForm,
+    apply_service_errors,
+)
 from .models import Invitation, Membership, Role, User
 
 AUDITED = ("membership", "invitation", "municipality")
@@ -32,7 +39,7 @@ def settings_page(request, slug: str):
     return _render(request, municipality)
 
 
-def _render(request, municipality, *, invite=None, base=None, status=200):
+def _render(request, municipality, *, invite=None, base=None, population=None, status=200):
     members = (
         Membership.objects.filter(municipality=municipality)
         .select_related("user").order_by("user__username")
@@ -46,6 +53,9 @@ def _render(request, municipality, *, invite=None, base=None, status=200):
         "base_form": base or BaseMapForm(initial={
             "map_tile_url": municipality.map_tile_url,
             "map_tile_attribution": municipality.map_tile_attribution,
+        }),
+        "population_form": population or PopulationForm(initial={
+            f: getattr(municipality, f) for f in ("population", "population_year", "population_source")
         }),
         "trail": selectors.audit_of_types(municipality=municipality, object_types=AUDITED),
     }, status=status)  # fmt: skip
@@ -134,6 +144,25 @@ def base_map(request, slug: str):
             return redirect("core:municipality_settings", slug=slug)
     municipality.refresh_from_db()
     return _render(request, municipality, base=form, status=422)
+
+
+@login_required
+@require_POST
+def population(request, slug: str):
+    municipality = _managed(request, slug)
+    form = PopulationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.municipality_update(
+                municipality=municipality, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The population was saved."))
+            return redirect("core:municipality_settings", slug=slug)
+    municipality.refresh_from_db()
+    return _render(request, municipality, population=form, status=422)
 
 
 @login_required

@@ -13,6 +13,7 @@ urlpatterns = [
     path("m/<slug:slug>/settings/", mv.settings_page, name="municipality_settings"),
     path("m/<slug:slug>/settings/invite/", mv.invite, name="invite"),
     path("m/<slug:slug>/settings/base-map/", mv.base_map, name="base_map"),
+    path("m/<slug:slug>/settings/population/", mv.population, name="population"),
     path("m/<slug:slug>/settings/members/<int:user_id>/role/", mv.member_role, name="member_role"),
     path(
         "m/<slug:slug>/settings/members/<int:user_id>/remove/",

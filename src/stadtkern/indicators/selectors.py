@@ -417,3 +417,41 @@ def per_district(indicator: Indicator) -> Districts | None:
         chart,
         [v.district for v in rows if v.district.casefold() not in named],
     )
+
+
+# --- a goal in the cockpit ---
+
+
+def goal_view(user, municipality: Municipality, pk: int):
+    """A goal with its indicators' cards, the measures serving it and, where it has two or
+    more indicators, one chart of them all as an index (first value = 100): footfall and
+    vacancy in one picture, though one counts people and the other shops."""
+    goal_qs = Goal.objects.filter(municipality=municipality, pk=pk)
+    if not rules.can_view_drafts(user, municipality):
+        goal_qs = goal_qs.filter(published=True)
+    goal = goal_qs.first()
+    if goal is None:
+        raise Http404(_("No such goal."))
+    indicators = list(visible(user, municipality).filter(goals=goal))
+    by_id = cards(indicators)
+    measures = list(goal.measures.all() if rules.can_view_drafts(user, municipality)
+                    else goal.measures.filter(published=True))  # fmt: skip
+    series = []
+    for n, i in enumerate(indicators):
+        values = by_id[i.pk].values
+        first = next((v.value for v in values if v.value), None)
+        if first is None or len(values) < 2:
+            continue
+        series.append(charts.Series(i.display_name, [(v.middle, v.value / first * 100) for v in values],
+                                    f"c{n % 6}", marks=len(values) <= 60))  # fmt: skip
+    index = None
+    if len(series) >= 2:
+        index = charts.lines(
+            series,
+            title=_("The indicators of %(goal)s as an index") % {"goal": goal.display_title},
+            x_label=_("Period"),
+            y_label=_("Index (first value = 100)"),
+            decimals=1,
+            references=[charts.Reference(100, _("first value"))],
+        )
+    return goal, [by_id[i.pk] for i in indicators], measures, index

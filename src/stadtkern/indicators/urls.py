@@ -10,6 +10,7 @@ urlpatterns = [
     path("at-a-glance/", views.glance, name="glance"),
     path("adopt-templates/", edit_views.adopt, name="adopt"),
     path("statistics-import/", edit_views.statistics, name="statistics"),
+    path("goals/<int:pk>/", views.goal, name="goal"),
     path("<slug:key>/", views.indicator_detail, name="detail"),
     path("<slug:key>/chart.svg", views.chart_svg, name="chart_svg"),
     path("<slug:key>/chart.png", views.chart_png, name="chart_png"),

@@ -204,3 +204,13 @@ def measure_panel(request, measure) -> str:
         "measure": measure, "effects": effects, "municipality": measure.municipality,
         "can_edit": rules.can_edit_indicators(request.user, measure.municipality),
     }, request=request)  # fmt: skip
+
+
+def goal(request, slug: str, pk: int):
+    """Drill-down: one goal, its indicators, the measures serving it, and its indicators in
+    one indexed chart."""
+    municipality = municipality_get(slug)
+    goal, cards, measures, index = selectors.goal_view(request.user, municipality, pk)
+    return render(request, "indicators/goal.html", _context(
+        request, municipality, goal=goal, cards=cards, measures=measures, chart=index,
+    ))  # fmt: skip

@@ -136,3 +136,36 @@ def test_a_measure_page_names_the_indicators_it_should_move(client, cockpit, alp
     assert "Pkw mit Elektroantrieb" in page and "Breitbandversorgung" not in page
     client.force_login(personas["viewer"])
     assert "Breitbandversorgung" in client.get(f"/m/alpha/measures/{measure.pk}/").content.decode()
+
+
+def test_a_goal_shows_its_indicators_side_by_side_as_an_index(client, cockpit, alpha):
+    shown, _hidden = cockpit
+    goal = shown.goals.get()
+    other = services.indicator_adopt(
+        municipality=alpha, key="pkw_dichte", user=None, published=True, goals=[goal]
+    )
+    for year, value in [(2021, 570), (2022, 572), (2023, 566)]:
+        services.value_enter(indicator=other, user=None, period=year, value=value)
+    page = client.get(f"/en/m/alpha/cockpit/goals/{goal.pk}/").content.decode()
+    assert "Index (first value = 100)" in page and "series-c0" in page and "series-c1" in page
+    assert "Breitbandversorgung" not in page and "Broadband" not in page  # a draft
+    assert client.get("/m/alpha/cockpit/goals/999999/").status_code == 404
+
+
+def test_an_administrator_states_the_population_with_its_year_and_source(client, alpha, personas):
+    client.force_login(personas["admin"])
+    response = client.post("/m/alpha/settings/population/", {
+        "population": "612345", "population_year": "2024", "population_source": "IT.NRW, 31.12.2024",
+    })  # fmt: skip
+    assert response.status_code == 302
+    alpha.refresh_from_db()
+    assert (alpha.population, alpha.population_year, alpha.population_source) == (
+        612345,
+        2024,
+        "IT.NRW, 31.12.2024",
+    )
+    client.force_login(personas["editor"])
+    assert client.post("/m/alpha/settings/population/", {"population": "1"}).status_code in (
+        403,
+        404,
+    )
