@@ -240,6 +240,10 @@ def test_a_citizen_marks_the_place_of_a_proposal_on_the_map(
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
     page.get_by_role("button", name="Mitte der Karte markieren").press("Enter")
+    # The mark waits for the pan to end, so the field changes a moment later.
+    page.wait_for_function(
+        "() => parseFloat(document.querySelector('#longitude').value) < 6.63", timeout=5000
+    )
     moved = float(longitude.input_value())
     assert moved < 6.63
     page.get_by_label("Titel").fill("Trinkbrunnen")

@@ -47,7 +47,15 @@
     else { map.setView([51.16, 10.45], 6); }
 
     map.on("click", function (e) { choose(e.latlng); });
-    box.querySelector("[data-picker-centre]").addEventListener("click", function () { choose(map.getCenter()); });
+    // A keyboard pan glides for a moment; marking the centre in the middle of it would take a
+    // point the map is only passing, so the mark waits for the map to come to rest.
+    var moving = false;
+    map.on("movestart", function () { moving = true; });
+    map.on("moveend", function () { moving = false; });
+    box.querySelector("[data-picker-centre]").addEventListener("click", function () {
+      if (moving) { map.once("moveend", function () { choose(map.getCenter()); }); }
+      else { choose(map.getCenter()); }
+    });
     box.querySelector("[data-picker-clear]").addEventListener("click", function () {
       lat.value = ""; lon.value = ""; show(null); status.textContent = box.dataset.cleared;
     });
