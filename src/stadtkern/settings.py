@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "stadtkern.sensors",
     "stadtkern.participation",
     "stadtkern.indicators",
+    "stadtkern.steering",
 ]
 
 MIDDLEWARE = [

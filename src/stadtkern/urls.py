@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("m/<slug:slug>/sensors/", include("stadtkern.sensors.urls")),
     path("m/<slug:slug>/participation/", include("stadtkern.participation.urls")),
     path("m/<slug:slug>/cockpit/", include("stadtkern.indicators.urls")),
+    path("m/<slug:slug>/steering/", include("stadtkern.steering.urls")),
     path("m/<slug:slug>/", include("stadtkern.strategy.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -24,3 +24,11 @@ def money_filter(value, currency="EUR") -> str:
     from stadtkern.core.money import money
 
     return "" if value is None or value == "" else money(value, currency or "EUR")
+
+
+@register.filter
+def local_date(value) -> str:
+    """A date as the reader writes it (``01.03.2025`` in German), or a dash."""
+    from stadtkern.core.charts import when
+
+    return when(value, False) if value else "–"

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy
 
 from stadtkern.core.charts import number, when
+from stadtkern.core.templatetags.core_tags import local_date
 from stadtkern.indicators import targets
 
 register = template.Library()
@@ -33,9 +34,7 @@ def figure(value, indicator) -> str:
     return f"{text}\u202f{unit}" if unit else text
 
 
-@register.filter
-def local_date(value) -> str:
-    return when(value, False) if value else "–"
+register.filter("local_date", local_date)
 
 
 @register.filter

@@ -1,0 +1,179 @@
+"""Forms of the steering pages. Dates use the browser's date field (core.forms.DateInput):
+the reader sees their own format, the form sends ISO."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from stadtkern.core.forms import DateInput
+from stadtkern.strategy.models import Goal, Measure
+
+from .models import (
+    Design,
+    Light,
+    Phase,
+    ProgrammeKind,
+    ProgrammeStatus,
+    Responsibility,
+    TeamMember,
+    WorkPackage,
+)
+from .models.plans import MAX_DURATION, MAX_LAG
+
+
+def members_of(municipality):
+    return (
+        get_user_model().objects.filter(memberships__municipality=municipality).order_by("username")
+    )
+
+
+class ProgrammeForm(forms.Form):
+    title = forms.CharField(label=_("Title (German)"), max_length=200)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+    slug = forms.SlugField(label=_("Short name"), max_length=50, required=False,
+                           help_text=_("Letters, digits and hyphens; used in addresses."))  # fmt: skip
+    kind = forms.ChoiceField(label=_("Kind"), choices=ProgrammeKind.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=ProgrammeStatus.choices)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    start = forms.DateField(label=_("Start"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("End"), required=False, widget=DateInput)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}),
+                                  max_length=5000, required=False)  # fmt: skip
+    goals = forms.ModelMultipleChoiceField(label=_("Goals it serves"), queryset=None, required=False,
+                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    measures = forms.ModelMultipleChoiceField(label=_("Measures it holds"), queryset=None,
+                                              required=False, widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    published = forms.BooleanField(label=_("Published"), required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(municipality)
+        self.fields["goals"].queryset = Goal.objects.filter(municipality=municipality)
+        self.fields["measures"].queryset = Measure.objects.filter(municipality=municipality)
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["goals"] = [g.pk for g in data["goals"]]
+        data["measures"] = [m.pk for m in data["measures"]]
+        return data
+
+
+class ProjectForm(forms.Form):
+    measure = forms.ModelChoiceField(label=_("Measure"), queryset=None)
+    design = forms.ChoiceField(label=_("Project design"), choices=Design.choices, initial=Design.HYBRID,
+                               widget=forms.RadioSelect)  # fmt: skip
+    lead = forms.ModelChoiceField(label=_("Project lead"), queryset=None, required=False)
+    department = forms.CharField(label=_("Responsible department"), max_length=200, required=False)
+    start = forms.DateField(label=_("Start"), widget=DateInput)
+    end = forms.DateField(label=_("End"), widget=DateInput)
+    published = forms.BooleanField(label=_("Published"), required=False,
+                                   help_text=_("The public portfolio and calendar show it with its milestones."))  # fmt: skip
+
+    def __init__(self, *args, municipality, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = members_of(municipality)
+        if project is not None:
+            del self.fields["measure"]
+        else:
+            self.fields["measure"].queryset = Measure.objects.filter(
+                municipality=municipality, project__isnull=True
+            ).order_by("title")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end lies before the start."))
+        return data
+
+
+class TeamMemberForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("User"), queryset=None, required=False,
+                                    help_text=_("Or name someone without a login below."))  # fmt: skip
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    role = forms.CharField(label=_("Role in the project"), max_length=200, required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = members_of(municipality)
+
+
+class ReportForm(forms.Form):
+    period_end = forms.DateField(label=_("As of"), widget=DateInput)
+    scope = forms.ChoiceField(label=_("Scope"), choices=Light.choices, widget=forms.RadioSelect)
+    time = forms.ChoiceField(label=_("Time"), choices=Light.choices, widget=forms.RadioSelect)
+    money = forms.ChoiceField(label=_("Money"), choices=Light.choices, widget=forms.RadioSelect)
+    overall = forms.ChoiceField(label=_("Overall"), choices=Light.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+                           required=False)  # fmt: skip
+
+
+class PhaseForm(forms.Form):
+    title = forms.CharField(label=_("Phase"), max_length=200)
+
+
+class PackageForm(forms.Form):
+    """A work package from its first and last day, or a milestone on one day."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    phase = forms.ModelChoiceField(label=_("Phase"), queryset=None, required=False)
+    milestone = forms.BooleanField(label=_("Milestone (one day, no duration)"), required=False)
+    start = forms.DateField(label=_("Start"), widget=DateInput)
+    finish = forms.DateField(label=_("Finish"), widget=DateInput, required=False,
+                             help_text=_("The last working day; a milestone needs none."))  # fmt: skip
+    done = forms.IntegerField(label=_("Done (%)"), min_value=0, max_value=100, initial=0)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}),
+                                  max_length=5000, required=False)  # fmt: skip
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = Phase.objects.filter(project=project)
+
+    def clean(self):
+        data = super().clean()
+        start, finish = data.get("start"), data.get("finish")
+        if start is None:
+            return data
+        if data.get("milestone"):
+            data["duration"] = 0
+        elif finish is None:
+            self.add_error("finish", _("A work package needs its last day (or tick milestone)."))
+        elif finish < start:
+            self.add_error("finish", _("The finish lies before the start."))
+        elif (finish - start).days + 1 > MAX_DURATION:
+            self.add_error("finish", _("At most %(n)s days.") % {"n": MAX_DURATION})
+        else:
+            data["duration"] = (finish - start).days + 1
+        return data
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("title", "phase", "start", "duration", "done", "description")}
+
+    @staticmethod
+    def initial_of(package: WorkPackage) -> dict:
+        return {"title": package.title, "phase": package.phase_id, "milestone": package.milestone,
+                "start": package.start, "finish": None if package.milestone else package.finish,
+                "done": package.done, "description": package.description}  # fmt: skip
+
+
+class DependencyForm(forms.Form):
+    predecessor = forms.ModelChoiceField(label=_("Predecessor"), queryset=None)
+    successor = forms.ModelChoiceField(label=_("Successor"), queryset=None)
+    lag = forms.IntegerField(label=_("Lag in days"), initial=0, min_value=-MAX_LAG, max_value=MAX_LAG,
+                             help_text=_("Days between the predecessor's end and the successor's start; negative to overlap."))  # fmt: skip
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        packages = WorkPackage.objects.filter(project=project).order_by("start", "title")
+        self.fields["predecessor"].queryset = packages
+        self.fields["successor"].queryset = packages
+
+
+class RaciForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Team member"), queryset=None)
+    letter = forms.ChoiceField(label=_("Role"), required=False,
+                               choices=[("", _("none"))] + list(Responsibility.Letter.choices))  # fmt: skip
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = TeamMember.objects.filter(project=project)

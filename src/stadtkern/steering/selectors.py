@@ -1,0 +1,203 @@
+"""Every read of the steering pages and their JSON twins: the portfolio with each project's
+latest report, a project with its plan, the Gantt chart of the plan."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stadtkern.core.gantt import GanttRow, gantt
+from stadtkern.core.text import without_controls
+from stadtkern.strategy.models import FieldOfAction, Goal
+
+from . import rules, scheduling
+from .models import Dependency, Light, Phase, Programme, Project, StatusReport, WorkPackage
+from .models.projects import LIGHT_RANK
+
+LIGHTS = ("scope", "time", "money", "overall")
+
+
+def programme_list(user, municipality) -> QuerySet:
+    programmes = Programme.objects.filter(municipality=municipality)
+    if not rules.can_view_internals(user, municipality):
+        programmes = programmes.filter(published=True)
+    return programmes
+
+
+def programme_get(user, municipality, slug: str) -> Programme:
+    programme = programme_list(user, municipality).filter(slug=slug).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def projects(user, municipality) -> QuerySet:
+    qs = Project.objects.filter(municipality=municipality)
+    if not rules.can_view_internals(user, municipality):
+        qs = qs.filter(published=True, measure__published=True)
+    return qs
+
+
+def project_get(user, municipality, pk: int) -> Project:
+    project = projects(user, municipality).select_related("measure", "lead").filter(pk=pk).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+@dataclass
+class Filters:
+    programme: str = ""
+    field: int | None = None
+    goal: int | None = None
+    department: str = ""
+    status: str = ""  # a light, or "none" for projects without a report
+
+    @classmethod
+    def of(cls, params) -> "Filters":
+        def number(name):
+            text = (params.get(name) or "").strip()
+            return int(text) if text.isdigit() and len(text) < 12 else None
+
+        def text(name, limit):  # no NUL: PostgreSQL refuses it in a query
+            return without_controls(params.get(name) or "").strip()[:limit]
+
+        status = (params.get("status") or "").strip()
+        return cls(
+            programme=text("programme", 50), field=number("field"), goal=number("goal"),
+            department=text("department", 200),
+            status=status if status in (*Light.values, "none") else "",
+        )  # fmt: skip
+
+    @property
+    def active(self) -> bool:
+        return bool(self.programme or self.field or self.goal or self.department or self.status)
+
+
+@dataclass
+class Row:
+    project: Project
+    report: StatusReport | None
+    trend: dict  # light name -> "better", "same", "worse" against the previous report
+
+
+def _trend(report, previous) -> dict:
+    if report is None or previous is None:
+        return {}
+    out = {}
+    for name in LIGHTS:
+        now, then = LIGHT_RANK[getattr(report, name)], LIGHT_RANK[getattr(previous, name)]
+        out[name] = "better" if now < then else "worse" if now > then else "same"
+    return out
+
+
+def _reports_of(qs: QuerySet) -> QuerySet:
+    newest = StatusReport.objects.filter(project=OuterRef("pk")).order_by("-period_end")
+    return qs.annotate(latest_id=Subquery(newest.values("pk")[:1]),
+                       previous_id=Subquery(newest.values("pk")[1:2]),
+                       latest_overall=Subquery(newest.values("overall")[:1]))  # fmt: skip
+
+
+def portfolio(user, municipality, filters: Filters) -> list[Row]:
+    """Every project the visitor may see with its latest report and the trend against the
+    one before, in a fixed number of queries whatever the number of projects."""
+    internal = rules.can_view_internals(user, municipality)
+    qs = projects(user, municipality).select_related("measure", "lead")
+    if filters.programme:
+        qs = qs.filter(measure__programmes__slug=filters.programme,
+                       measure__programmes__municipality=municipality)  # fmt: skip
+    if filters.field:
+        qs = qs.filter(measure__fields_of_action=filters.field)
+    if filters.goal:
+        qs = qs.filter(measure__goals=filters.goal)
+    if filters.department:
+        qs = qs.filter(department=filters.department)
+    if internal:
+        qs = _reports_of(qs)
+        if filters.status == "none":
+            qs = qs.filter(latest_overall__isnull=True)
+        elif filters.status:
+            qs = qs.filter(latest_overall=filters.status)
+    qs = qs.prefetch_related(
+        Prefetch("measure__fields_of_action", queryset=FieldOfAction.objects.only("title", "title_en")),
+        Prefetch("measure__programmes", queryset=programme_list(user, municipality).only("slug", "title", "title_en")),
+    ).order_by("measure__title", "pk")  # fmt: skip
+    if filters.programme or filters.field or filters.goal:
+        qs = qs.distinct()  # the filters go through many-to-many tables
+    rows = list(qs)
+    reports = {}
+    if internal:
+        ids = [i for p in rows for i in (p.latest_id, p.previous_id) if i]
+        reports = StatusReport.objects.in_bulk(ids)
+    out = []
+    for p in rows:
+        report = reports.get(getattr(p, "latest_id", None))
+        out.append(Row(p, report, _trend(report, reports.get(getattr(p, "previous_id", None)))))
+    return out
+
+
+def filter_choices(user, municipality) -> dict:
+    departments = (projects(user, municipality).exclude(department="")
+                   .order_by("department").values_list("department", flat=True).distinct())  # fmt: skip
+    goals = Goal.objects.filter(municipality=municipality)
+    fields = FieldOfAction.objects.filter(municipality=municipality)
+    if not rules.can_view_internals(user, municipality):
+        goals, fields = goals.filter(published=True), fields.filter(published=True)
+    return {
+        "programmes": list(programme_list(user, municipality).select_related("owner")),
+        "fields": list(fields.order_by("position", "title")),
+        "goals": list(goals.order_by("position", "title")),
+        "departments": list(departments),
+        "statuses": [*Light.choices, ("none", _("no report yet"))],
+    }
+
+
+# --- the plan ---
+
+
+@dataclass
+class Plan:
+    phases: list
+    packages: list[WorkPackage]
+    dependencies: list[Dependency]
+    schedule: dict  # package pk -> scheduling.Scheduled
+    chart: object
+    finish: date | None
+
+    @property
+    def critical(self) -> list[WorkPackage]:
+        return [p for p in self.packages if self.schedule[p.pk].critical]
+
+
+def plan(project: Project) -> Plan:
+    """The plan with its critical path and the Gantt chart, in three queries."""
+    phases = list(Phase.objects.filter(project=project))
+    packages = list(WorkPackage.objects.filter(project=project).select_related("phase"))
+    dependencies = list(Dependency.objects.filter(successor__project=project)
+                        .select_related("predecessor", "successor"))  # fmt: skip
+    tasks = {p.pk: scheduling.Task(p.start.toordinal(), p.duration) for p in packages}
+    edges = [(d.predecessor_id, d.successor_id, d.lag) for d in dependencies]
+    result = scheduling.schedule(tasks, edges)
+    # Packages in the phases' order, then by date; those without a phase at the end.
+    rank = {ph.pk: i for i, ph in enumerate(phases)}
+    packages.sort(key=lambda p: (rank.get(p.phase_id, len(phases)), p.start, p.position, p.pk))
+    rows = [GanttRow(
+        key=p.pk, label=p.title, start=p.start, finish=p.finish, milestone=p.milestone,
+        group=p.phase.title if p.phase else _("Without phase"), critical=result[p.pk].critical,
+        done=p.done, baseline_start=p.baseline_start, baseline_finish=p.baseline_finish,
+    ) for p in packages]  # fmt: skip
+    chart = gantt(rows, [(d.predecessor_id, d.successor_id) for d in dependencies],
+                  title=_("Plan of %(p)s") % {"p": project.title}, today=timezone.localdate())  # fmt: skip
+    finish = max((p.finish for p in packages), default=None)
+    return Plan(phases, packages, dependencies, result, chart, finish)
+
+
+def reports(project: Project) -> list[StatusReport]:
+    """The project's reports, newest first, each with its trend against the one before."""
+    items = list(StatusReport.objects.filter(project=project).select_related("author"))
+    for report, previous in zip(items, [*items[1:], None], strict=True):
+        report.trend = _trend(report, previous)
+    return items

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from . import views
+
+app_name = "steering"
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("programmes/new/", views.programme_new, name="programme_new"),
+    path("programmes/<slug:programme>/edit/", views.programme_edit, name="programme_edit"),
+    path("projects/new/", views.project_new, name="project_new"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/team/", views.team_add, name="team_add"),
+    path("projects/<int:pk>/team/<int:member_id>/remove/", views.team_remove, name="team_remove"),
+    path("projects/<int:pk>/reports/new/", views.report_new, name="report_new"),
+    path("projects/<int:pk>/plan/", views.plan_page, name="plan"),
+    path("projects/<int:pk>/plan.svg", views.plan_svg, name="plan_svg"),
+    path("projects/<int:pk>/plan/phases/", views.phase_add, name="phase_add"),
+    path(
+        "projects/<int:pk>/plan/phases/<int:phase_id>/remove/",
+        views.phase_remove,
+        name="phase_remove",
+    ),
+    path("projects/<int:pk>/plan/packages/new/", views.package_new, name="package_new"),
+    path(
+        "projects/<int:pk>/plan/packages/<int:package_id>/", views.package_edit, name="package_edit"
+    ),
+    path(
+        "projects/<int:pk>/plan/packages/<int:package_id>/delete/",
+        views.package_delete,
+        name="package_delete",
+    ),
+    path("projects/<int:pk>/plan/packages/<int:package_id>/raci/", views.raci_set, name="raci_set"),
+    path("projects/<int:pk>/plan/dependencies/", views.dependency_add, name="dependency_add"),
+    path(
+        "projects/<int:pk>/plan/dependencies/<int:dependency_id>/remove/",
+        views.dependency_remove,
+        name="dependency_remove",
+    ),
+    path("projects/<int:pk>/plan/baseline/", views.baseline, name="baseline"),
+]
