@@ -343,10 +343,21 @@ class _ValueAxis:
 
 
 def _anchored(x_ticks: list[dict], left: float, right: float) -> list[dict]:
-    """The outermost tick labels stay inside the picture."""
+    """The outermost tick labels stay inside the picture, and no label runs into the next:
+    a label pushed inwards that would overlap its neighbour loses its text (its tick
+    stays)."""
+    spans = []
     for tick in x_ticks:
         x = float(tick["x"])
         tick["anchor"] = "start" if x - left < 40 else ("end" if right - x < 40 else "middle")
+        width = len(tick["label"]) * CHAR
+        start = {"start": x, "end": x - width}.get(tick["anchor"], x - width / 2)
+        spans.append((start, start + width))
+    for i in range(1, len(x_ticks)):
+        if spans[i][0] < spans[i - 1][1] + 6:
+            edge = i if x_ticks[i]["anchor"] == "end" else i - 1
+            if x_ticks[edge]["anchor"] != "middle":
+                x_ticks[edge]["label"] = ""
     return x_ticks
 
 

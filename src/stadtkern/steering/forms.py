@@ -9,7 +9,10 @@ from stadtkern.core.forms import DateInput
 from stadtkern.strategy.models import Goal, Measure
 
 from .models import (
+    Column,
     Design,
+    ItemKind,
+    Iteration,
     Light,
     Phase,
     ProgrammeKind,
@@ -177,3 +180,58 @@ class RaciForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = TeamMember.objects.filter(project=project)
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Type"), choices=ItemKind.choices)
+    estimate = forms.IntegerField(
+        label=_("Estimate (points)"), min_value=0, max_value=1000, required=False
+    )
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False)
+    iteration = forms.ModelChoiceField(label=_("Iteration"), queryset=None, required=False)
+    package = forms.ModelChoiceField(label=_("Work package"), queryset=None, required=False)
+    status = forms.ChoiceField(label=_("Column"), choices=Column.choices, initial=Column.TODO)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}),
+                                  max_length=5000, required=False)  # fmt: skip
+    acceptance = forms.CharField(label=_("Acceptance criteria"), widget=forms.Textarea(attrs={"rows": 3}),
+                                 max_length=5000, required=False)  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = TeamMember.objects.filter(project=project)
+        self.fields["iteration"].queryset = Iteration.objects.filter(project=project)
+        if project.has_plan:
+            self.fields["package"].queryset = WorkPackage.objects.filter(project=project)
+        else:
+            del self.fields["package"]
+
+    @staticmethod
+    def initial_of(item) -> dict:
+        names = ("title", "kind", "estimate", "assignee", "iteration", "package", "status",
+                 "description", "acceptance", "version")  # fmt: skip
+        return {
+            n: getattr(item, n + "_id" if n in ("assignee", "iteration", "package") else n)
+            for n in names
+        }
+
+
+class IterationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    start = forms.DateField(label=_("Start"), widget=DateInput)
+    end = forms.DateField(label=_("End"), widget=DateInput)
+    goal = forms.CharField(label=_("Iteration goal"), max_length=1000, required=False)
+
+
+class MoveForm(forms.Form):
+    """A move on the board: an arrow button (``go``), or a column and optionally the item
+    to stand before. ``version`` is the item's version the mover saw."""
+
+    item = forms.IntegerField(min_value=1)
+    version = forms.IntegerField(min_value=1)
+    go = forms.ChoiceField(
+        required=False, choices=[(d, d) for d in ("left", "right", "up", "down")]
+    )
+    status = forms.CharField(required=False, max_length=20)
+    before = forms.IntegerField(required=False, min_value=1)

@@ -2,19 +2,31 @@
 latest report, a project with its plan, the Gantt chart of the plan."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stadtkern.core.charts import Series, lines
 from stadtkern.core.gantt import GanttRow, gantt
 from stadtkern.core.text import without_controls
 from stadtkern.strategy.models import FieldOfAction, Goal
 
 from . import rules, scheduling
-from .models import Dependency, Light, Phase, Programme, Project, StatusReport, WorkPackage
+from .models import (
+    BacklogItem,
+    Column,
+    Dependency,
+    Iteration,
+    Light,
+    Phase,
+    Programme,
+    Project,
+    StatusReport,
+    WorkPackage,
+)
 from .models.projects import LIGHT_RANK
 
 LIGHTS = ("scope", "time", "money", "overall")
@@ -201,3 +213,72 @@ def reports(project: Project) -> list[StatusReport]:
     for report, previous in zip(items, [*items[1:], None], strict=True):
         report.trend = _trend(report, previous)
     return items
+
+
+# --- the backlog and the board ---
+
+
+def iteration_current(project: Project, wanted: str | None):
+    """The iteration the board shows: the one asked for, else the one running today, else
+    the next, else the last; None when the project has none."""
+    iterations = list(Iteration.objects.filter(project=project))
+    if wanted and wanted.isdigit():
+        chosen = next((i for i in iterations if i.pk == int(wanted)), None)
+        if chosen is not None:
+            return chosen, iterations
+    today = timezone.localdate()
+    running = [i for i in iterations if i.start <= today <= i.end]
+    coming = [i for i in iterations if i.start > today]
+    chosen = (running or coming or iterations[-1:] or [None])[0]
+    return chosen, iterations
+
+
+@dataclass
+class Board:
+    iteration: object
+    iterations: list
+    columns: list[tuple[str, str, list]]  # (value, label, items)
+
+    @property
+    def points(self) -> int:
+        return sum(i.estimate or 0 for _v, _l, items in self.columns for i in items)
+
+
+def board(project: Project, wanted: str | None = None) -> Board:
+    """The items of one iteration (or, without iterations, of the whole backlog) by column,
+    in two queries."""
+    iteration, iterations = iteration_current(project, wanted)
+    items = BacklogItem.objects.filter(project=project, iteration=iteration).select_related(
+        "assignee"
+    )
+    by_column = {value: [] for value in Column.values}
+    for item in items.order_by("rank", "pk"):
+        by_column[item.status].append(item)
+    return Board(iteration, iterations, [(v, label, by_column[v]) for v, label in Column.choices])
+
+
+def backlog(project: Project) -> list[BacklogItem]:
+    return list(BacklogItem.objects.filter(project=project)
+                .select_related("assignee", "iteration").order_by("rank", "pk"))  # fmt: skip
+
+
+def burndown(iteration: Iteration):
+    """Points left on each day of the iteration against the ideal straight line. Items
+    count with their estimate; an item is burnt on the day it reached "done"."""
+    items = list(BacklogItem.objects.filter(iteration=iteration).values_list("estimate", "done_at"))
+    total = sum(e or 0 for e, _d in items)
+    if total == 0:
+        return None
+    days = (iteration.end - iteration.start).days
+    done_on = [(e or 0, timezone.localdate(d)) for e, d in items if d is not None]
+    today = timezone.localdate()
+    ideal, remaining = [], []
+    for n in range(days + 1):
+        day = iteration.start + timedelta(days=n)
+        ideal.append((day, total - total * n / max(days, 1)))
+        if day <= today:
+            remaining.append((day, float(total - sum(e for e, d in done_on if d <= day))))
+    series = [Series(_("ideal"), ideal, style="target"),
+              Series(_("points left"), remaining, style="actual", marks=True)]  # fmt: skip
+    return lines(series, title=_("Burndown of %(n)s") % {"n": iteration.name}, x_label=_("Day"),
+                 y_label=_("Points left"))  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import backlog_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -38,4 +38,17 @@ urlpatterns = [
         name="dependency_remove",
     ),
     path("projects/<int:pk>/plan/baseline/", views.baseline, name="baseline"),
+    path("projects/<int:pk>/backlog/", backlog_views.backlog_page, name="backlog"),
+    path("projects/<int:pk>/backlog/new/", backlog_views.item_new, name="item_new"),
+    path("projects/<int:pk>/backlog/<int:item_id>/", backlog_views.item_edit, name="item_edit"),
+    path(
+        "projects/<int:pk>/backlog/<int:item_id>/delete/",
+        backlog_views.item_delete,
+        name="item_delete",
+    ),
+    path(
+        "projects/<int:pk>/backlog/iterations/", backlog_views.iteration_add, name="iteration_add"
+    ),
+    path("projects/<int:pk>/board/", backlog_views.board_page, name="board"),
+    path("projects/<int:pk>/board/move/", backlog_views.board_move, name="board_move"),
 ]

@@ -21,10 +21,10 @@ def test_demo_loads_a_complete_strategy_and_a_second_municipality(monkeypatch):
     assert m.vision_versions.filter(published=True).exists()
     assert m.values.count() >= 6 and m.goals.count() >= 6 and m.fields_of_action.count() >= 8
     measures = Measure.objects.filter(municipality=m)
-    assert measures.count() == 30
+    assert measures.count() == 31
     assert not measures.filter(title_en="").exists()
     assert (
-        Benefit.objects.filter(measure__municipality=m).values("measure").distinct().count() == 30
+        Benefit.objects.filter(measure__municipality=m).values("measure").distinct().count() == 31
     )
     assert Municipality.objects.filter(slug="beispielhausen").exists()
     assert User.objects.get(username="anna").check_password("demo-passwort-123")
@@ -32,7 +32,7 @@ def test_demo_loads_a_complete_strategy_and_a_second_municipality(monkeypatch):
         call_command("demo", stdout=io.StringIO())
     printed = io.StringIO()
     call_command("demo", "--reset", "--port", "8123", stdout=printed)
-    assert Measure.objects.filter(municipality__slug="musterstadt").count() == 30
+    assert Measure.objects.filter(municipality__slug="musterstadt").count() == 31
     assert (
         "http://127.0.0.1:8123/login/" in printed.getvalue() and ":8000" not in printed.getvalue()
     )

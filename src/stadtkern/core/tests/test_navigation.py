@@ -13,6 +13,7 @@ SECTIONS = {
     "/en/m/alpha/sensors/": "Sensors",
     "/en/m/alpha/cockpit/": "Cockpit",
     "/en/m/alpha/participation/": "Participation",
+    "/en/m/alpha/steering/": "Steering",
 }
 
 
@@ -28,7 +29,7 @@ def test_every_section_of_a_municipality_has_the_same_navigation(client, alpha, 
     assert response.status_code == 200
     nav = _nav(response.content.decode())
     names = re.findall(r">([A-Za-z]+)</a></li>", nav)
-    assert names == ["Strategy", "Cockpit", "Data", "Sensors", "Participation"]
+    assert names == ["Strategy", "Cockpit", "Steering", "Data", "Sensors", "Participation"]
     current = re.findall(r'aria-current="true">([A-Za-z]+)<', nav)
     assert current == [SECTIONS[path]]
 

@@ -1,11 +1,12 @@
 """The steering app's tables, one file per part: programmes, projects with their team and
-status reports, and the plan (phases, work packages, dependencies, RACI)."""
+status reports, the plan (phases, work packages, dependencies, RACI), the backlog."""
 
+from .backlog import BacklogItem, Column, ItemKind, Iteration
 from .plans import Dependency, Phase, Responsibility, WorkPackage
 from .programmes import Programme, ProgrammeKind, ProgrammeStatus
 from .projects import Design, Light, Project, StatusReport, TeamMember
 
 __all__ = [
-    "Dependency", "Design", "Light", "Phase", "Programme", "ProgrammeKind", "ProgrammeStatus",
+    "BacklogItem", "Column", "ItemKind", "Iteration", "Dependency", "Design", "Light", "Phase", "Programme", "ProgrammeKind", "ProgrammeStatus",
     "Project", "Responsibility", "StatusReport", "TeamMember", "WorkPackage",
 ]  # fmt: skip

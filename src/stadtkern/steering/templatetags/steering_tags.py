@@ -42,7 +42,7 @@ def portfolio_row(context, row, internal: bool, slug: str):
     cache = context.render_context.setdefault("steering_row", {})
     if not cache:
         cache.update(names=_light_names(), fmt=date_formatter(),
-                     designs=dict(row.project._meta.get_field("design").choices))  # fmt: skip
+                     designs={"waterfall": _("waterfall"), "hybrid": _("hybrid"), "agile": _("agile")})  # fmt: skip
     names, fmt = cache["names"], cache["fmt"]
     p = row.project
     fields = ", ".join(f.display_title for f in p.measure.fields_of_action.all())

@@ -11,6 +11,7 @@ from stadtkern.data.demo import demo_load_data
 from stadtkern.indicators.demo import demo_load_indicators, demo_load_neighbour
 from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
+from stadtkern.steering.demo import demo_load_steering
 from stadtkern.strategy.demo import demo_load
 
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         demo_load_neighbour(
             Municipality.objects.get(slug="beispielhausen"), User.objects.get(username="bruno")
         )
+        demo_load_steering(musterstadt, Municipality.objects.get(slug="beispielhausen"))
         result["users"].append(
             {"username": "clara", "municipality": "musterstadt", "role": "verified resident"}
         )
@@ -54,7 +56,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             "Demo loaded: Musterstadt (strategy, datasets, vacancy per district, a year of sensor "
-            "data, a finished Bürgerhaushalt and one open for voting, indicators with targets) "
+            "data, a finished Bürgerhaushalt and one open for voting, indicators with targets, "
+            "five projects with plans, boards and status reports) "
             "and Beispielhausen."
         )
         self.stdout.write(

@@ -1,0 +1,199 @@
+"""Steering in the demo: Musterstadt steers three programmes and five projects in
+different designs and states (the vacancy management with a red latest report among
+them); Beispielhausen one. Report and sprint dates lie relative to the day the demo is
+loaded, so that the board always shows a running sprint and the reports are recent."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from stadtkern.core.models import Municipality, User
+from stadtkern.strategy.models import Goal, Measure
+from stadtkern.strategy.services import measure_create
+
+from .models import Programme, Project
+from .services import backlog, plans, programmes, projects
+
+
+def _measure(municipality, title: str) -> Measure:
+    return Measure.objects.get(municipality=municipality, title=title)
+
+
+def _reports(project: Project, user, lights: list[tuple], today: date) -> None:
+    """``lights``: (days ago, scope, time, money, overall, text), oldest first."""
+    for ago, scope, time, money, overall, text in lights:
+        projects.report_create(project=project, user=user, period_end=today - timedelta(days=ago),
+                               scope=scope, time=time, money=money, overall=overall, text=text)  # fmt: skip
+
+
+def _plan(project: Project, user, phases: list[tuple]) -> dict:
+    """``phases``: (phase title, [(package title, start, finish or None for a milestone,
+    done %, [predecessor titles])]). Returns the packages by title."""
+    made = {}
+    for position, (phase_title, packages) in enumerate(phases):
+        phase = plans.phase_create(project=project, user=user, title=phase_title, position=position)
+        for title, start, finish, done, after in packages:
+            duration = 0 if finish is None else (finish - start).days + 1
+            made[title] = plans.package_create(project=project, user=user, title=title, phase=phase,
+                                               start=start, duration=duration, done=done)  # fmt: skip
+            for predecessor in after:
+                plans.dependency_add(
+                    predecessor=made[predecessor], successor=made[title], user=user
+                )
+    return made
+
+
+def _vacancy(municipality, lead, team_user, today) -> Project:
+    measure = _measure(municipality, "Leerstandsmanagement Innenstadt")
+    project = projects.project_create(measure=measure, user=lead, design="hybrid", lead=lead,
+                                      department="Wirtschaftsförderung", start=date(2026, 1, 1),
+                                      end=date(2028, 6, 30), published=True)  # fmt: skip
+    projects.team_member_add(project=project, user=lead, person=team_user, role="Datenanalyse")
+    projects.team_member_add(project=project, user=lead, name="Citymanagement Musterstadt e. V.",
+                             role="Partner, Eigentümerberatung")  # fmt: skip
+    d = date
+    packages = _plan(project, lead, [
+        ("Konzeption", [
+            ("Bestandsaufnahme Leerstände", d(2026, 1, 5), d(2026, 2, 27), 100, []),
+            ("Förderantrag Zukunftsfähige Innenstädte", d(2026, 2, 2), d(2026, 3, 31), 100, []),
+            ("Förderbescheid", d(2026, 6, 15), None, 0, ["Förderantrag Zukunftsfähige Innenstädte"]),
+        ]),
+        ("Umsetzung", [
+            ("Leerstandsmelder im Kataster", d(2026, 7, 1), d(2026, 11, 30), 70, ["Förderbescheid"]),
+            ("Eigentümerberatung", d(2026, 7, 1), d(2027, 12, 31), 30, ["Förderbescheid"]),
+            ("Zwischennutzungen vermitteln", d(2026, 9, 1), d(2028, 3, 31), 15, ["Bestandsaufnahme Leerstände"]),
+            ("Erste Zwischennutzung eröffnet", d(2026, 12, 1), None, 0, ["Bestandsaufnahme Leerstände"]),
+        ]),
+        ("Abschluss", [
+            ("Wirkungsbericht an den Rat", d(2028, 4, 1), d(2028, 5, 31), 0,
+             ["Eigentümerberatung", "Zwischennutzungen vermitteln"]),
+            ("Projektende", d(2028, 6, 1), None, 0, ["Wirkungsbericht an den Rat"]),
+        ]),
+    ])  # fmt: skip
+    plans.baseline_take(project=project, user=lead)
+    # Since the baseline: the reporting tool came late, and the first interim use slips.
+    plans.package_update(package=packages["Leerstandsmelder im Kataster"], user=lead, duration=183)
+    plans.package_update(package=packages["Zwischennutzungen vermitteln"], user=lead,
+                         start=d(2026, 10, 15), duration=(d(2028, 3, 31) - d(2026, 10, 15)).days + 1)  # fmt: skip
+    plans.package_update(
+        package=packages["Erste Zwischennutzung eröffnet"], user=lead, start=d(2027, 3, 1)
+    )
+    _reports(project, lead, [
+        (75, "green", "yellow", "green", "yellow", "Bestandsaufnahme abgeschlossen; Förderbescheid kam zwei Wochen später."),
+        (45, "green", "yellow", "green", "yellow", "Leerstandsmelder in Arbeit, Schnittstelle zum Kataster verzögert."),
+        (14, "yellow", "red", "yellow", "red", "Erste Zwischennutzung verschiebt sich: zwei Eigentümer sind abgesprungen. "
+         "Entscheidung im Lenkungskreis nötig: weitere Ladenlokale ansprechen oder Mietzuschuss erhöhen."),
+    ], today)  # fmt: skip
+    _sprints(project, lead, today, [
+        ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
+        ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
+        ("Adressabgleich fehlerhaft", "bug", 2, "todo"),
+    ])  # fmt: skip
+    return project
+
+
+def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:
+    """Two sprints, the second running today, with its items on the board."""
+    backlog.iteration_create(project=project, user=user, name="Sprint 1", goal="Meldewege klären",
+                             start=today - timedelta(days=21), end=today - timedelta(days=8))  # fmt: skip
+    sprint = backlog.iteration_create(project=project, user=user, name="Sprint 2",
+                                      goal="Ein erster Durchstich bis zum Kataster",
+                                      start=today - timedelta(days=7), end=today + timedelta(days=6))  # fmt: skip
+    for n, (title, kind, estimate, status) in enumerate(items):
+        item = backlog.item_create(project=project, user=user, title=title, kind=kind, estimate=estimate,
+                                   iteration=sprint, acceptance="Vom Fachamt abgenommen.")  # fmt: skip
+        if status != "todo":
+            item = backlog.item_move(item=item, user=user, version=item.version, status=status)
+            if status == "done":
+                type(item).objects.filter(pk=item.pk).update(
+                    done_at=timezone.now() - timedelta(days=5 - n)
+                )
+    backlog.item_create(project=project, user=user, title="Mehrsprachige Hinweise", estimate=3)
+
+
+def _waterfall(
+    municipality, lead, title, start, end, phases, lights, today, *, published=True
+) -> Project:
+    project = projects.project_create(measure=_measure(municipality, title), user=lead, design="waterfall",
+                                      lead=lead, start=start, end=end, published=published)  # fmt: skip
+    _plan(project, lead, phases)
+    plans.baseline_take(project=project, user=lead)
+    _reports(project, lead, lights, today)
+    return project
+
+
+@transaction.atomic
+def demo_load_steering(municipality: Municipality, neighbour: Municipality) -> dict:
+    Programme.objects.filter(municipality__in=[municipality, neighbour]).delete()
+    Project.objects.filter(municipality__in=[municipality, neighbour]).delete()
+    anna, erik = User.objects.get(username="anna"), User.objects.get(username="erik")
+    today = timezone.localdate()
+    d = date
+    vacancy = _vacancy(municipality, anna, erik, today)
+    popup = projects.project_create(measure=_measure(municipality, "Pop-up-Stores für Gründerinnen und Gründer"),
+                                    user=erik, design="agile", lead=erik, start=today - timedelta(days=120),
+                                    end=today + timedelta(days=240), published=True)  # fmt: skip
+    _sprints(popup, erik, today, [
+        ("Ladenlokal-Börse online", "story", 8, "done"), ("Mietvertrag-Vorlage", "task", 3, "done"),
+        ("Bewerbungsformular Gründer", "story", 5, "doing"), ("Auswahlverfahren festlegen", "task", 2, "todo"),
+    ])  # fmt: skip
+    _reports(popup, erik, [(30, "green", "green", "green", "green", "Drei Läden vermittelt."),
+                           (10, "green", "green", "yellow", "green", "Mehr Bewerbungen als Flächen.")], today)  # fmt: skip
+    platform = _waterfall(municipality, anna, "Urbane Datenplattform", d(2024, 1, 1), d(2026, 12, 31), [
+        ("Aufbau", [("Ausschreibung", d(2024, 1, 8), d(2024, 4, 30), 100, []),
+                    ("Zuschlag", d(2024, 5, 15), None, 100, ["Ausschreibung"]),
+                    ("Plattform einrichten", d(2024, 6, 1), d(2024, 12, 20), 100, ["Zuschlag"])]),
+        ("Betrieb", [("Datensätze anbinden", d(2025, 1, 6), d(2026, 6, 30), 90, ["Plattform einrichten"]),
+                     ("Sensorik anbinden", d(2025, 3, 1), d(2026, 9, 30), 80, ["Plattform einrichten"]),
+                     ("Übergabe in den Regelbetrieb", d(2026, 12, 15), None, 0,
+                      ["Datensätze anbinden", "Sensorik anbinden"])]),
+    ], [(40, "green", "yellow", "green", "yellow", "Sensorik-Anbindung drei Monate hinter Plan."),
+        (12, "green", "yellow", "green", "yellow", "Regelbetrieb ab Mitte Dezember erreichbar.")], today)  # fmt: skip
+    light = _waterfall(municipality, erik, "Smarte Straßenbeleuchtung", d(2023, 4, 1), d(2027, 12, 31), [
+        ("Pilot", [("Pilotstraße Nordstadt", d(2023, 4, 3), d(2023, 10, 31), 100, []),
+                   ("Auswertung Pilot", d(2023, 11, 1), d(2024, 1, 31), 100, ["Pilotstraße Nordstadt"])]),
+        ("Rollout", [("Rollout 1. Bauabschnitt", d(2024, 3, 1), d(2025, 12, 19), 100, ["Auswertung Pilot"]),
+                     ("Rollout 2. Bauabschnitt", d(2026, 3, 2), d(2027, 10, 29), 35, ["Rollout 1. Bauabschnitt"]),
+                     ("Abnahme", d(2027, 11, 15), None, 0, ["Rollout 2. Bauabschnitt"])]),
+    ], [(20, "green", "green", "green", "green", "Zweiter Bauabschnitt im Plan.")], today)  # fmt: skip
+    eakte = projects.project_create(measure=_measure(municipality, "E-Akte in der Kernverwaltung"), user=anna,
+                                    design="hybrid", lead=anna, start=d(2023, 7, 1), end=d(2027, 6, 30))  # fmt: skip
+    smart = programmes.programme_create(
+        municipality=municipality, user=anna, title="Smart-City-Strategie Musterstadt 2030",
+        title_en="Musterstadt smart-city strategy 2030", slug="smart-city", kind="smart_city", status="active",
+        owner=anna, start=d(2023, 1, 1), end=d(2030, 12, 31), published=True,
+        goals=list(Goal.objects.filter(municipality=municipality).values_list("pk", flat=True)),
+        measures=[p.measure_id for p in (vacancy, popup, platform, light, eakte)],
+    )  # fmt: skip
+    programmes.programme_create(
+        municipality=municipality, user=anna, title="ISEK Innenstadt 2030", title_en="Integrated city-centre concept 2030",
+        slug="isek-innenstadt", kind="isek", status="active", owner=erik, start=d(2025, 1, 1), end=d(2030, 12, 31),
+        published=True, measures=[vacancy.measure_id, popup.measure_id,
+                                  _measure(municipality, "Leerstandskataster Innenstadt").pk],
+    )  # fmt: skip
+    programmes.programme_create(
+        municipality=municipality, user=anna, title="Klimaschutzkonzept", title_en="Climate protection plan",
+        slug="klimaschutz", kind="climate", status="active", start=d(2024, 1, 1), end=d(2035, 12, 31),
+        published=True, measures=[light.measure_id, _measure(municipality, "Energiemonitoring kommunaler Gebäude").pk],
+    )  # fmt: skip
+    _neighbour(neighbour, today)
+    return {"projects": [vacancy, popup, platform, light, eakte], "programme": smart}
+
+
+def _neighbour(municipality: Municipality, today: date) -> Project:
+    bruno = User.objects.get(username="bruno")
+    Measure.objects.filter(municipality=municipality, title="Glasfaser für alle Ortsteile").delete()
+    measure = measure_create(municipality=municipality, user=bruno, title="Glasfaser für alle Ortsteile",
+                             title_en="Fibre for every village", published=True, status="in_progress",
+                             responsible_unit="Bauamt")  # fmt: skip
+    project = projects.project_create(measure=measure, user=bruno, design="waterfall", lead=bruno,
+                                      start=date(2025, 4, 1), end=date(2027, 12, 31), published=True)  # fmt: skip
+    _plan(project, bruno, [("Ausbau", [
+        ("Markterkundung", date(2025, 4, 1), date(2025, 6, 30), 100, []),
+        ("Tiefbau Ortsteile Nord", date(2025, 9, 1), date(2026, 10, 30), 80, ["Markterkundung"]),
+        ("Tiefbau Ortsteile Süd", date(2026, 11, 2), date(2027, 9, 30), 5, ["Tiefbau Ortsteile Nord"]),
+        ("Alle Anschlüsse aktiv", date(2027, 12, 1), None, 0, ["Tiefbau Ortsteile Süd"]),
+    ])])  # fmt: skip
+    _reports(project, bruno, [(20, "green", "green", "green", "green", "Nord fast fertig.")], today)
+    return project
