@@ -4,7 +4,7 @@ latest report, a project with its plan, the Gantt chart of the plan."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,9 +141,11 @@ def portfolio(user, municipality, filters: Filters) -> list[Row]:
         qs = qs.distinct()  # the filters go through many-to-many tables
     rows = list(qs)
     reports = {}
-    if internal:
-        ids = [i for p in rows for i in (p.latest_id, p.previous_id) if i]
-        reports = StatusReport.objects.in_bulk(ids)
+    if internal and rows:
+        # One query whatever the number of projects (a list of ids would be split into
+        # batches on SQLite): the reports whose ids the projects' subqueries name.
+        wanted = Q(pk__in=qs.values("latest_id")) | Q(pk__in=qs.values("previous_id"))
+        reports = {r.pk: r for r in StatusReport.objects.filter(wanted)}
     out = []
     for p in rows:
         report = reports.get(getattr(p, "latest_id", None))

@@ -33,7 +33,7 @@ urlpatterns = [
     path("projects/<int:pk>/plan/packages/<int:package_id>/raci/", views.raci_set, name="raci_set"),
     path("projects/<int:pk>/plan/dependencies/", views.dependency_add, name="dependency_add"),
     path(
-        "projects/<int:pk>/plan/dependencies/<int:dependency_id>/remove/",
+        "projects/<int:pk>/plan/dependencies/remove/",
         views.dependency_remove,
         name="dependency_remove",
     ),

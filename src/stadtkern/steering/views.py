@@ -348,11 +348,16 @@ def dependency_add(request, slug: str, pk: int):
 
 
 @require_POST
-def dependency_remove(request, slug: str, pk: int, dependency_id: int):
+def dependency_remove(request, slug: str, pk: int):
     project = _project(request, slug, pk, edit=True)
-    dependency = Dependency.objects.filter(successor__project=project, pk=dependency_id).first()
-    if dependency is not None:
+    chosen = request.POST.get("dependency", "")
+    dependency = Dependency.objects.filter(successor__project=project, pk=int(chosen)).first() \
+        if chosen.isdigit() and len(chosen) < 12 else None  # fmt: skip
+    if dependency is None:
+        messages.error(request, _("Choose a dependency of this plan."))
+    else:
         plans.dependency_remove(dependency=dependency, user=request.user)
+        messages.success(request, _("The dependency was removed."))
     return redirect("steering:plan", slug=slug, pk=pk)
 
 

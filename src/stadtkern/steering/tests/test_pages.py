@@ -163,3 +163,15 @@ def test_a_programme_with_an_end_before_its_start_and_a_taken_short_name(client,
         response.status_code == 422
         and "The end lies before the start." in response.content.decode()
     )
+
+
+def test_removing_a_dependency_by_the_form_and_a_bad_choice(client, setup, personas):
+    shown = setup["shown"]
+    client.force_login(personas["editor"])
+    url = f"/en/m/alpha/steering/projects/{shown.pk}/plan/dependencies/remove/"
+    for bad in ("", "x", "99999999", "1" * 30):
+        response = client.post(url, {"dependency": bad}, follow=True)
+        assert "Choose a dependency of this plan." in response.content.decode()
+    assert Dependency.objects.count() == 1
+    client.post(url, {"dependency": Dependency.objects.get().pk})
+    assert not Dependency.objects.exists()
