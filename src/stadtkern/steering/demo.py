@@ -4,6 +4,7 @@ them); Beispielhausen one. Report and sprint dates lie relative to the day the d
 loaded, so that the board always shows a running sprint and the reports are recent."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,8 +13,8 @@ from stadtkern.core.models import Municipality, User
 from stadtkern.strategy.models import Goal, Measure
 from stadtkern.strategy.services import measure_create
 
-from .models import Programme, Project
-from .services import backlog, plans, programmes, projects
+from .models import FundingProgramme, Programme, Project
+from .services import backlog, money, plans, programmes, projects
 
 
 def _measure(municipality, title: str) -> Measure:
@@ -22,9 +23,9 @@ def _measure(municipality, title: str) -> Measure:
 
 def _reports(project: Project, user, lights: list[tuple], today: date) -> None:
     """``lights``: (days ago, scope, time, money, overall, text), oldest first."""
-    for ago, scope, time, money, overall, text in lights:
+    for ago, scope, time, cost, overall, text in lights:
         projects.report_create(project=project, user=user, period_end=today - timedelta(days=ago),
-                               scope=scope, time=time, money=money, overall=overall, text=text)  # fmt: skip
+                               scope=scope, time=time, money=cost, overall=overall, text=text)  # fmt: skip
 
 
 def _plan(project: Project, user, phases: list[tuple]) -> dict:
@@ -85,12 +86,44 @@ def _vacancy(municipality, lead, team_user, today) -> Project:
         (14, "yellow", "red", "yellow", "red", "Erste Zwischennutzung verschiebt sich: zwei Eigentümer sind abgesprungen. "
          "Entscheidung im Lenkungskreis nötig: weitere Ladenlokale ansprechen oder Mietzuschuss erhöhen."),
     ], today)  # fmt: skip
+    _money(project, lead)
     _sprints(project, lead, today, [
         ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
         ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
         ("Adressabgleich fehlerhaft", "bug", 2, "todo"),
     ])  # fmt: skip
     return project
+
+
+def _money(project: Project, user) -> None:
+    """Budget 2026–2028, the bookings of 2026, a granted application and own funds that
+    close the plan."""
+    for year, cost_type, planned in [(2026, "personnel", 60000), (2027, "personnel", 80000),
+                                     (2028, "personnel", 40000), (2026, "services", 30000),
+                                     (2027, "services", 50000), (2026, "material", 10000),
+                                     (2027, "investment", 50000)]:  # fmt: skip
+        money.budget_set(project=project, user=user, year=year, cost_type=cost_type, planned=planned,
+                         forecast=planned * Decimal("1.1") if (year, cost_type) == (2027, "services") else None)  # fmt: skip
+    for booked_on, cost_type, amount, text in [
+        (date(2026, 3, 31), "personnel", 14000, "Personal Q1"), (date(2026, 6, 30), "personnel", 15000, "Personal Q2"),
+        (date(2026, 9, 30), "personnel", 15000, "Personal Q3"), (date(2026, 5, 12), "services", 12500, "Gutachten Leerstand"),
+        (date(2026, 8, 3), "material", 4200, "Schilder Zwischennutzung"),
+    ]:  # fmt: skip
+        money.actual_add(
+            project=project,
+            user=user,
+            booked_on=booked_on,
+            cost_type=cost_type,
+            amount=amount,
+            text=text,
+        )
+    programme = FundingProgramme.objects.get(key="staedtebaufoerderung-lebendige-zentren")
+    application = money.application_save(project=project, user=user, programme=programme, status="submitted",
+                                         requested=200000, deadline=date(2025, 9, 30),
+                                         submitted_on=date(2025, 9, 22))  # fmt: skip
+    money.application_save(project=project, user=user, application=application, status="granted", granted=200000,
+                           decided_on=date(2026, 6, 15))  # fmt: skip
+    money.financing_set(project=project, user=user, own_funds=120000)
 
 
 def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:

@@ -9,8 +9,12 @@ from stadtkern.core.forms import DateInput
 from stadtkern.strategy.models import Goal, Measure
 
 from .models import (
+    ApplicationStatus,
     Column,
+    CostType,
     Design,
+    FundingLevel,
+    FundingProgramme,
     ItemKind,
     Iteration,
     Light,
@@ -235,3 +239,63 @@ class MoveForm(forms.Form):
     )
     status = forms.CharField(required=False, max_length=20)
     before = forms.IntegerField(required=False, min_value=1)
+
+
+class BudgetForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    cost_type = forms.ChoiceField(label=_("Cost type"), choices=CostType.choices)
+    planned = forms.DecimalField(
+        label=_("Planned (EUR)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    forecast = forms.DecimalField(label=_("Forecast (EUR)"), min_value=0, max_digits=14, decimal_places=2,
+                                  required=False)  # fmt: skip
+
+
+class ActualForm(forms.Form):
+    booked_on = forms.DateField(label=_("Booked on"), widget=DateInput)
+    cost_type = forms.ChoiceField(label=_("Cost type"), choices=CostType.choices)
+    amount = forms.DecimalField(label=_("Amount (EUR)"), max_digits=14, decimal_places=2)
+    text = forms.CharField(label=_("Booking text"), max_length=300, required=False)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+class ActualsFileForm(forms.Form):
+    file = forms.FileField(label=_("Export of the finance system (CSV, XLSX or ODS)"),
+                           help_text=_("Columns: Datum, Betrag, Kostenart; Buchungstext and Beleg if there are."))  # fmt: skip
+
+
+class ApplicationForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Funding programme"), queryset=FundingProgramme.objects.all()
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ApplicationStatus.choices)
+    requested = forms.DecimalField(
+        label=_("Requested (EUR)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    granted = forms.DecimalField(label=_("Granted (EUR)"), min_value=0, max_digits=14, decimal_places=2,
+                                 required=False)  # fmt: skip
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput, required=False,
+                               help_text=_("Empty: the programme's deadline."))  # fmt: skip
+
+
+class FinancingForm(forms.Form):
+    own_funds = forms.DecimalField(
+        label=_("Own funds (EUR)"), min_value=0, max_digits=14, decimal_places=2
+    )
+
+
+class FundingProgrammeForm(forms.Form):
+    key = forms.SlugField(label=_("Short name"), max_length=60)
+    title = forms.CharField(label=_("Programme"), max_length=300)
+    funder = forms.CharField(label=_("Funder"), max_length=300)
+    level = forms.ChoiceField(label=_("Level"), choices=FundingLevel.choices)
+    rate = forms.DecimalField(label=_("Funding rate (%)"), max_digits=5, decimal_places=2)
+    min_own_share = forms.DecimalField(
+        label=_("Minimum own share (%)"), max_digits=5, decimal_places=2, initial=0
+    )
+    eligible = forms.MultipleChoiceField(label=_("Eligible cost types"), choices=CostType.choices,
+                                         widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput, required=False)
+    url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}),
+                                  max_length=3000, required=False)  # fmt: skip

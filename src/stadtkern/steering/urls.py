@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backlog_views, views
+from . import backlog_views, money_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -51,4 +51,15 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/board/", backlog_views.board_page, name="board"),
     path("projects/<int:pk>/board/move/", backlog_views.board_move, name="board_move"),
+    path("projects/<int:pk>/money/", money_views.money_page, name="money"),
+    path("projects/<int:pk>/money/budget/", money_views.budget_set, name="budget_set"),
+    path("projects/<int:pk>/money/actuals/", money_views.actual_add, name="actual_add"),
+    path(
+        "projects/<int:pk>/money/actuals/import/", money_views.actuals_import, name="actuals_import"
+    ),
+    path(
+        "projects/<int:pk>/money/applications/", money_views.application_add, name="application_add"
+    ),
+    path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
+    path("funding/", money_views.funding, name="funding"),
 ]

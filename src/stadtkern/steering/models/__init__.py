@@ -1,12 +1,24 @@
 """The steering app's tables, one file per part: programmes, projects with their team and
-status reports, the plan (phases, work packages, dependencies, RACI), the backlog."""
+status reports, the plan (phases, work packages, dependencies, RACI), the backlog, money
+and funding."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
+from .money import (
+    Actual,
+    Application,
+    ApplicationStatus,
+    BudgetLine,
+    CostType,
+    FundingLevel,
+    FundingProgramme,
+)
 from .plans import Dependency, Phase, Responsibility, WorkPackage
 from .programmes import Programme, ProgrammeKind, ProgrammeStatus
 from .projects import Design, Light, Project, StatusReport, TeamMember
 
 __all__ = [
+    "Actual", "Application", "ApplicationStatus", "BudgetLine", "CostType", "FundingLevel",
+    "FundingProgramme",
     "BacklogItem", "Column", "ItemKind", "Iteration", "Dependency", "Design", "Light", "Phase", "Programme", "ProgrammeKind", "ProgrammeStatus",
     "Project", "Responsibility", "StatusReport", "TeamMember", "WorkPackage",
 ]  # fmt: skip

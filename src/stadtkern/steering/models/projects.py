@@ -49,6 +49,10 @@ class Project(models.Model):
                     "milestones; plans, money, risks and people stay with the team."),
     )  # fmt: skip
     baseline_at = models.DateTimeField(_("baseline taken"), null=True, blank=True)
+    own_funds = models.DecimalField(
+        _("own funds (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("What the municipality pays itself; with the grants it must cover the budget."),
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
