@@ -70,9 +70,9 @@ class BacklogItem(models.Model):
     status = models.CharField(
         _("column"), max_length=10, choices=Column.choices, default=Column.TODO
     )
-    # The priority order of the whole backlog: lower comes first. A move shifts the items
-    # behind the new place by one, in one statement.
-    rank = models.IntegerField(default=0)
+    # The priority order of the whole backlog: lower comes first. Ranks lie GAP apart
+    # (services/backlog.py), so that a move writes only the moved item's row.
+    rank = models.BigIntegerField(default=0)
     # Counts the item's changes: a move or edit names the version it saw, and a stale one
     # (someone else moved the item meanwhile) is refused instead of overwriting.
     version = models.PositiveIntegerField(default=1)

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,48 @@ def _conflict(item: BacklogItem, version) -> None:
         ) % {"t": item.title}, code="conflict")})  # fmt: skip
 
 
+GAP = 1024  # between neighbours' ranks: a move takes the middle of a gap, touching one row
+
+
+def _renumber(project: Project) -> None:
+    """Spread the ranks again, in the same order (rare: when a gap is used up)."""
+    items = list(BacklogItem.objects.filter(project=project).order_by("rank", "pk").only("rank"))
+    for n, it in enumerate(items, start=1):
+        it.rank = n * GAP
+    BacklogItem.objects.bulk_update(items, ["rank"], batch_size=1000)
+
+
+def _between(project: Project, item: BacklogItem, low: int | None, high: int | None) -> int | None:
+    """A free rank strictly between ``low`` and ``high`` (None: open end), or None."""
+    if high is None:
+        return (low or 0) + GAP
+    if low is None:
+        low = high - 2 * GAP
+    return (low + high) // 2 if high - low > 1 else None
+
+
+def _place(project: Project, item: BacklogItem, status: str, before: BacklogItem | None) -> int:
+    """The new rank of ``item``: just before ``before``, or after the last item of the
+    column ``status`` on the item's board. Only the moved item's row changes."""
+    for _attempt in range(2):
+        others = BacklogItem.objects.filter(project=project).exclude(pk=item.pk)
+        if before is not None:
+            high = BacklogItem.objects.get(pk=before.pk).rank
+            low = others.filter(rank__lt=high).aggregate(m=Max("rank"))["m"]
+        else:
+            low = others.filter(iteration_id=item.iteration_id, status=status).aggregate(
+                m=Max("rank")
+            )["m"]
+            if low is None:
+                return item.rank  # an empty column: the item keeps its place in the backlog
+            high = others.filter(rank__gt=low).aggregate(m=Min("rank"))["m"]
+        rank = _between(project, item, low, high)
+        if rank is not None:
+            return rank
+        _renumber(project)
+    raise RuntimeError("no rank free after renumbering")  # cannot happen: gaps are GAP wide
+
+
 def _done_at(item: BacklogItem, status: str) -> None:
     if status == Column.DONE and item.status != Column.DONE:
         item.done_at = timezone.now()
@@ -58,7 +100,7 @@ def item_create(*, project: Project, user, title: str, **fields) -> BacklogItem:
     project = locked(project)
     _references(project, fields)
     last = BacklogItem.objects.filter(project=project).aggregate(m=Max("rank"))["m"]
-    item = BacklogItem(project=project, title=title, rank=(last or 0) + 1, **fields)
+    item = BacklogItem(project=project, title=title, rank=(last or 0) + GAP, **fields)
     if item.status == Column.DONE:
         item.done_at = timezone.now()
     return save(item, municipality=project.municipality, user=user, before=None,
@@ -99,17 +141,7 @@ def item_move(*, item: BacklogItem, user, version, status: str | None = None,
     _references(project, {"status": status})
     if before is not None and (before.project_id != project.pk or before.pk == item.pk):
         raise ValidationError({"before": _("Choose another item of this backlog.")})
-    items = BacklogItem.objects.filter(project=project).exclude(pk=item.pk)
-    if before is not None:
-        rank = BacklogItem.objects.get(pk=before.pk).rank
-    else:
-        last = items.filter(iteration_id=item.iteration_id, status=status).aggregate(m=Max("rank"))[
-            "m"
-        ]
-        rank = item.rank if last is None or last < item.rank else last + 1
-    if rank != item.rank:
-        # Make room: everything from the new place on moves back by one, in one statement.
-        items.filter(rank__gte=rank).update(rank=F("rank") + 1)
+    rank = _place(project, item, status, before)
     before_state = snapshot(item)
     _done_at(item, status)
     item.status, item.rank, item.version = status, rank, item.version + 1

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stadtkern.steering.models import BacklogItem
 from stadtkern.steering.services import backlog
@@ -137,3 +139,51 @@ def test_the_board_move_answers_htmx_with_the_board_and_a_status(client, project
         client.post(url, {"item": items[2].pk, "version": 1, "go": "right"}, **hx).status_code
         == 403
     )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.none(), st.integers(0, 5))),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_any_sequence_of_moves_keeps_the_order_a_list_would_have(project, moves):
+    """Against a plain list: moving before another item or to the end, many times into
+    the same gap (which forces the ranks to be spread again), keeps one consistent order."""
+    BacklogItem.objects.filter(project=project).delete()
+    items = [backlog.item_create(project=project, user=None, title=f"I{i}") for i in range(6)]
+    model = [it.pk for it in items]
+    for who, target in moves:
+        item = BacklogItem.objects.get(pk=model[who])
+        before = (
+            None
+            if target is None or model[target] == item.pk
+            else BacklogItem.objects.get(pk=model[target])
+        )
+        backlog.item_move(item=item, user=None, version=item.version, before=before)
+        model.remove(item.pk)
+        model.insert(model.index(before.pk) if before is not None else len(model), item.pk)
+    stored = list(
+        BacklogItem.objects.filter(project=project)
+        .order_by("rank", "pk")
+        .values_list("pk", flat=True)
+    )
+    assert stored == model
+
+
+def test_a_gap_used_up_is_spread_again(project, items):
+    b = items[1]
+    for _ in range(14):  # each move halves the gap before B
+        c = BacklogItem.objects.get(pk=items[2].pk)
+        backlog.item_move(
+            item=c, user=None, version=c.version, before=BacklogItem.objects.get(pk=b.pk)
+        )
+        d = BacklogItem.objects.get(pk=items[3].pk)
+        backlog.item_move(
+            item=d, user=None, version=d.version, before=BacklogItem.objects.get(pk=b.pk)
+        )
+    assert _column(project) == ["A", "C", "D", "B"]
