@@ -21,6 +21,7 @@ from stadtkern.data.exports import neutralise
 
 from . import catalogue, jobs, rules, selectors
 from .models import Indicator
+from .panels import cockpit_panels
 
 MAX_TABLE_ROWS = 40
 
@@ -37,7 +38,8 @@ def _context(request, municipality, **extra) -> dict:
 def cockpit(request, slug: str):
     municipality = municipality_get(slug)
     data = selectors.cockpit(request.user, municipality)
-    return render(request, "indicators/cockpit.html", _context(request, municipality, cockpit=data))
+    return render(request, "indicators/cockpit.html", _context(
+        request, municipality, cockpit=data, panels=cockpit_panels(request, municipality)))  # fmt: skip
 
 
 def _district(request, names: list[str]) -> str:

@@ -14,7 +14,7 @@ from stadtkern.strategy.models import Goal, Measure
 from stadtkern.strategy.services import measure_create
 
 from .models import FundingProgramme, Programme, Project
-from .services import backlog, money, plans, programmes, projects
+from .services import backlog, money, plans, programmes, projects, risks
 
 
 def _measure(municipality, title: str) -> Measure:
@@ -87,6 +87,7 @@ def _vacancy(municipality, lead, team_user, today) -> Project:
          "Entscheidung im Lenkungskreis nötig: weitere Ladenlokale ansprechen oder Mietzuschuss erhöhen."),
     ], today)  # fmt: skip
     _money(project, lead)
+    _risks(project, lead, today)
     _sprints(project, lead, today, [
         ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
         ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
@@ -124,6 +125,24 @@ def _money(project: Project, user) -> None:
     money.application_save(project=project, user=user, application=application, status="granted", granted=200000,
                            decided_on=date(2026, 6, 15))  # fmt: skip
     money.financing_set(project=project, user=user, own_funds=120000)
+
+
+def _risks(project: Project, user, today: date) -> None:
+    analyst = project.team.get(role="Datenanalyse")
+    owners = risks.risk_save(project=project, user=user, title="Eigentümer springen ab",
+                             description="Eigentümer leerer Läden sagen zugesagte Zwischennutzungen ab.",
+                             probability=3, impact=4, response="reduce", review_on=today + timedelta(days=7),
+                             measures="Weitere Ladenlokale ansprechen; Mietzuschuss prüfen.")  # fmt: skip
+    risks.risk_save(
+        project=project, user=user, risk=owners, probability=4, note="Zwei Absagen im Herbst"
+    )
+    risks.risk_save(project=project, user=user, title="Schnittstelle zum Kataster verzögert sich", probability=3,
+                    impact=3, response="reduce", owner=analyst, review_on=today - timedelta(days=2),
+                    measures="Export zunächst als CSV, Schnittstelle im nächsten Sprint.")  # fmt: skip
+    risks.risk_save(project=project, user=user, title="Datenschutzbedenken beim Leerstandsmelder", probability=2,
+                    impact=3, response="avoid", measures="Keine personenbezogenen Daten der Eigentümer im Melder.")  # fmt: skip
+    risks.risk_save(project=project, user=user, kind="opportunity", title="Landesprogramm für Zwischennutzungen",
+                    probability=3, impact=4, response="exploit", measures="Antrag vorbereiten, sobald der Aufruf kommt.")  # fmt: skip
 
 
 def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:

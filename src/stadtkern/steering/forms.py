@@ -21,7 +21,9 @@ from .models import (
     Phase,
     ProgrammeKind,
     ProgrammeStatus,
+    Response,
     Responsibility,
+    RiskKind,
     TeamMember,
     WorkPackage,
 )
@@ -299,3 +301,29 @@ class FundingProgrammeForm(forms.Form):
     url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}),
                                   max_length=3000, required=False)  # fmt: skip
+
+
+class RiskForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=RiskKind.choices, widget=forms.RadioSelect, initial="risk"
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    probability = forms.TypedChoiceField(
+        label=_("Probability (1–5)"), coerce=int, choices=[(i, i) for i in range(1, 6)]
+    )
+    impact = forms.TypedChoiceField(
+        label=_("Impact (1–5)"), coerce=int, choices=[(i, i) for i in range(1, 6)]
+    )
+    response = forms.ChoiceField(label=_("Response"), choices=Response.choices)
+    measures = forms.CharField(label=_("What we do about it"), widget=forms.Textarea(attrs={"rows": 2}),
+                               max_length=3000, required=False)  # fmt: skip
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    review_on = forms.DateField(label=_("Next review"), widget=DateInput, required=False)
+    closed = forms.BooleanField(label=_("Closed"), required=False)
+    note = forms.CharField(label=_("Note on this assessment"), max_length=500, required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}),
+                                  max_length=3000, required=False)  # fmt: skip
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = TeamMember.objects.filter(project=project)

@@ -284,3 +284,54 @@ def burndown(iteration: Iteration):
               Series(_("points left"), remaining, style="actual", marks=True)]  # fmt: skip
     return lines(series, title=_("Burndown of %(n)s") % {"n": iteration.name}, x_label=_("Day"),
                  y_label=_("Points left"))  # fmt: skip
+
+
+# --- opportunities and risks ---
+
+
+def band(project: Project, x: int, y: int) -> str:
+    """Low, medium or high for probability ``x`` × impact ``y``: high from the project's
+    threshold, medium from half of it."""
+    score = x * y
+    return (
+        "high"
+        if score >= project.risk_threshold
+        else "medium"
+        if score * 2 >= project.risk_threshold
+        else "low"
+    )
+
+
+def risks(project: Project) -> list:
+    from .models import Risk
+
+    return list(
+        Risk.objects.filter(project=project).select_related("owner").prefetch_related("assessments")
+    )
+
+
+def risk_matrix(project: Project, items: list):
+    from stadtkern.core.grid import GridItem, grid
+
+    names = {"high": _("high"), "medium": _("medium"), "low": _("low")}
+    open_items = [r for r in items if not r.closed]
+    return grid(
+        [GridItem(r.title, r.probability, r.impact, r.kind) for r in open_items],
+        title=_("Open opportunities and risks by probability and impact"), x_label=_("Probability"),
+        y_label=_("Impact"), shade=lambda x, y: f"cell-{band(project, x, y)}",
+        band=lambda x, y: names[band(project, x, y)],
+        columns=["#", _("Opportunity or risk"), _("Probability"), _("Impact"), _("Rating")],
+    )  # fmt: skip
+
+
+def high_risks(projects_qs) -> list:
+    """Open risks at or above their project's threshold, most serious first."""
+    from django.db.models import F
+
+    from .models import Risk
+
+    return list(
+        Risk.objects.filter(project__in=projects_qs, closed=False, kind="risk")
+        .annotate(rating=F("probability") * F("impact")).filter(rating__gte=F("project__risk_threshold"))
+        .select_related("project__measure", "owner").order_by("-rating", "review_on", "pk")
+    )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backlog_views, money_views, views
+from . import backlog_views, money_views, risk_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -62,4 +62,7 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
     path("funding/", money_views.funding, name="funding"),
+    path("projects/<int:pk>/risks/", risk_views.register, name="risks"),
+    path("projects/<int:pk>/risks/new/", risk_views.risk_form, name="risk_new"),
+    path("projects/<int:pk>/risks/<int:risk_id>/", risk_views.risk_form, name="risk_edit"),
 ]

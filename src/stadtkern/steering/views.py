@@ -156,6 +156,7 @@ def project_detail(request, slug: str, pk: int):
         milestones=[p for p in plan.packages if p.milestone] if plan else [],
         reports=selectors.reports(project) if internal else [],
         team=list(project.team.select_related("user")) if internal else [],
+        high_risks=selectors.high_risks([project]) if internal else [],
         programmes=list(selectors.programme_list(request.user, municipality).filter(measures=project.measure)),
     )  # fmt: skip
     if context["can_edit"]:
@@ -202,7 +203,8 @@ def report_new(request, slug: str, pk: int):
             messages.success(request, _("The status report was saved."))
             return redirect("steering:project", slug=slug, pk=pk)
     return render(request, "steering/report_form.html", _context(
-        request, project.municipality, form=form, project=project), status=_status(request))  # fmt: skip
+        request, project.municipality, form=form, project=project,
+        high_risks=selectors.high_risks([project])), status=_status(request))  # fmt: skip
 
 
 # --- the plan ---

@@ -1,6 +1,6 @@
 """The steering app's tables, one file per part: programmes, projects with their team and
 status reports, the plan (phases, work packages, dependencies, RACI), the backlog, money
-and funding."""
+and funding, opportunities and risks."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
 from .money import (
@@ -15,8 +15,10 @@ from .money import (
 from .plans import Dependency, Phase, Responsibility, WorkPackage
 from .programmes import Programme, ProgrammeKind, ProgrammeStatus
 from .projects import Design, Light, Project, StatusReport, TeamMember
+from .risks import Assessment, Response, Risk, RiskKind
 
 __all__ = [
+    "Assessment", "Response", "Risk", "RiskKind",
     "Actual", "Application", "ApplicationStatus", "BudgetLine", "CostType", "FundingLevel",
     "FundingProgramme",
     "BacklogItem", "Column", "ItemKind", "Iteration", "Dependency", "Design", "Light", "Phase", "Programme", "ProgrammeKind", "ProgrammeStatus",

@@ -49,6 +49,11 @@ class Project(models.Model):
                     "milestones; plans, money, risks and people stay with the team."),
     )  # fmt: skip
     baseline_at = models.DateTimeField(_("baseline taken"), null=True, blank=True)
+    risk_threshold = models.PositiveSmallIntegerField(
+        _("risk threshold"), default=12,
+        help_text=_("Risks whose probability × impact reaches this score show in the status "
+                    "reports and the cockpit."),
+    )  # fmt: skip
     own_funds = models.DecimalField(
         _("own funds (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True,
         help_text=_("What the municipality pays itself; with the grants it must cover the budget."),
