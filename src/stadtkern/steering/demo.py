@@ -13,8 +13,8 @@ from stadtkern.core.models import Municipality, User
 from stadtkern.strategy.models import Goal, Measure
 from stadtkern.strategy.services import measure_create
 
-from .models import FundingProgramme, Programme, Project
-from .services import backlog, money, plans, programmes, projects, risks
+from .models import Communication, FundingProgramme, Programme, Project, Stakeholder
+from .services import backlog, money, people, plans, programmes, projects, risks
 
 
 def _measure(municipality, title: str) -> Measure:
@@ -88,6 +88,7 @@ def _vacancy(municipality, lead, team_user, today) -> Project:
     ], today)  # fmt: skip
     _money(project, lead)
     _risks(project, lead, today)
+    _stakeholders(project, lead, team_user, today)
     _sprints(project, lead, today, [
         ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
         ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
@@ -145,6 +146,38 @@ def _risks(project: Project, user, today: date) -> None:
                     probability=3, impact=4, response="exploit", measures="Antrag vorbereiten, sobald der Aufruf kommt.")  # fmt: skip
 
 
+def _stakeholders(project: Project, lead, team_user, today: date) -> None:
+    municipality = project.municipality
+    made = {}
+    for name, kind, group, influence, interest, attitude, owner in [
+        ("Werbegemeinschaft Innenstadt", "organisation", "Einzelhandel", 4, 5, "supportive", lead),
+        ("Haus & Grund Musterstadt", "organisation", "Eigentümer", 4, 3, "critical", lead),
+        ("Citymanagement Musterstadt e. V.", "organisation", "Einzelhandel", 3, 5, "supportive", team_user),
+        ("Ausschuss für Stadtentwicklung", "organisation", "Politik", 5, 3, "neutral", lead),
+        ("IHK Mittlerer Niederrhein", "organisation", "Wirtschaft", 3, 2, "supportive", None),
+        ("Gründerzentrum Musterstadt", "organisation", "Gründer", 2, 4, "supportive", team_user),
+        ("Quartiersbeirat Altstadt", "organisation", "Bürgerschaft", 2, 4, "neutral", None),
+    ]:  # fmt: skip
+        made[name] = people.stakeholder_save(municipality=municipality, user=lead, name=name, kind=kind, group=group,
+                                             influence=influence, interest=interest, attitude=attitude,
+                                             contact_owner=owner, projects=[project.pk])  # fmt: skip
+    for a, b, how in [("Werbegemeinschaft Innenstadt", "Citymanagement Musterstadt e. V.", "gemeinsame Aktionen"),
+                      ("Haus & Grund Musterstadt", "Citymanagement Musterstadt e. V.", "Runder Tisch Leerstand"),
+                      ("Gründerzentrum Musterstadt", "Citymanagement Musterstadt e. V.", "Vermittlung Pop-up-Flächen"),
+                      ("IHK Mittlerer Niederrhein", "Werbegemeinschaft Innenstadt", "Händlerberatung"),
+                      ("Ausschuss für Stadtentwicklung", "Quartiersbeirat Altstadt", "Anhörung")]:  # fmt: skip
+        people.tie_add(a=made[a], b=made[b], user=lead, note=how)
+    for group, fmt, channel, frequency, owner, days in [
+        ("Eigentümer", "dialogue", "Runder Tisch Leerstand", "quartalsweise", lead, 21),
+        ("Einzelhandel", "communication", "Newsletter Innenstadt", "monatlich", team_user, 9),
+        ("Gründer", "training", "Workshop Zwischennutzung", "halbjährlich", team_user, 45),
+        ("Politik", "communication", "Bericht im Ausschuss", "halbjährlich", lead, 30),
+    ]:  # fmt: skip
+        people.communication_save(municipality=municipality, user=lead, project=project, group=group, format=fmt,
+                                  channel=channel, frequency=frequency, owner=owner,
+                                  next_on=today + timedelta(days=days))  # fmt: skip
+
+
 def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:
     """Two sprints, the second running today, with its items on the board."""
     backlog.iteration_create(project=project, user=user, name="Sprint 1", goal="Meldewege klären",
@@ -178,6 +211,8 @@ def _waterfall(
 @transaction.atomic
 def demo_load_steering(municipality: Municipality, neighbour: Municipality) -> dict:
     Programme.objects.filter(municipality__in=[municipality, neighbour]).delete()
+    Stakeholder.objects.filter(municipality__in=[municipality, neighbour]).delete()
+    Communication.objects.filter(municipality__in=[municipality, neighbour]).delete()
     Project.objects.filter(municipality__in=[municipality, neighbour]).delete()
     anna, erik = User.objects.get(username="anna"), User.objects.get(username="erik")
     today = timezone.localdate()

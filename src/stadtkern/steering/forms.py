@@ -10,9 +10,11 @@ from stadtkern.strategy.models import Goal, Measure
 
 from .models import (
     ApplicationStatus,
+    Attitude,
     Column,
     CostType,
     Design,
+    Format,
     FundingLevel,
     FundingProgramme,
     ItemKind,
@@ -24,6 +26,7 @@ from .models import (
     Response,
     Responsibility,
     RiskKind,
+    StakeholderKind,
     TeamMember,
     WorkPackage,
 )
@@ -327,3 +330,68 @@ class RiskForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = TeamMember.objects.filter(project=project)
+
+
+SCALE = [(i, i) for i in range(1, 6)]
+
+
+class StakeholderForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=StakeholderKind.choices)
+    group = forms.CharField(
+        label=_("Group"), max_length=100, help_text=_("e.g. retail, owners, council, residents")
+    )
+    influence = forms.TypedChoiceField(label=_("Influence (1–5)"), coerce=int, choices=SCALE)
+    interest = forms.TypedChoiceField(label=_("Interest (1–5)"), coerce=int, choices=SCALE)
+    attitude = forms.ChoiceField(
+        label=_("Attitude"), choices=Attitude.choices, initial=Attitude.NEUTRAL
+    )
+    contact_owner = forms.ModelChoiceField(label=_("Contact owner"), queryset=None, required=False)
+    projects = forms.ModelMultipleChoiceField(label=_("Projects"), queryset=None, required=False,
+                                              widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False,
+                           help_text=_("No addresses or phone numbers: the contact owner knows how to reach them."))  # fmt: skip
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["contact_owner"].queryset = members_of(municipality)
+        self.fields["projects"].queryset = Project.objects.filter(
+            municipality=municipality
+        ).select_related("measure")
+        self.fields["projects"].label_from_instance = lambda p: p.title
+
+
+class TieForm(forms.Form):
+    a = forms.ModelChoiceField(label=_("Stakeholder"), queryset=None)
+    b = forms.ModelChoiceField(label=_("works with"), queryset=None)
+    note = forms.CharField(label=_("How"), max_length=200, required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Stakeholder
+
+        super().__init__(*args, **kwargs)
+        self.fields["a"].queryset = self.fields["b"].queryset = Stakeholder.objects.filter(
+            municipality=municipality
+        )
+
+
+class CommunicationForm(forms.Form):
+    group = forms.CharField(label=_("Stakeholder group"), max_length=100)
+    format = forms.ChoiceField(label=_("Format"), choices=Format.choices)
+    channel = forms.CharField(label=_("Channel"), max_length=200)
+    frequency = forms.CharField(label=_("Frequency"), max_length=100, required=False)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    next_on = forms.DateField(label=_("Next date"), widget=DateInput, required=False)
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(municipality)
+        self.fields["project"].queryset = Project.objects.filter(
+            municipality=municipality
+        ).select_related("measure")
+        self.fields["project"].label_from_instance = lambda p: p.title

@@ -335,3 +335,63 @@ def high_risks(projects_qs) -> list:
         .annotate(rating=F("probability") * F("impact")).filter(rating__gte=F("project__risk_threshold"))
         .select_related("project__measure", "owner").order_by("-rating", "review_on", "pk")
     )  # fmt: skip
+
+
+# --- people and change ---
+
+
+def quadrant(influence: int, interest: int) -> str:
+    high_influence, high_interest = influence >= 3, interest >= 3
+    if high_influence and high_interest:
+        return _("manage closely")
+    if high_influence:
+        return _("keep satisfied")
+    if high_interest:
+        return _("keep informed")
+    return _("monitor")
+
+
+def stakeholders(municipality, project=None) -> list:
+    from .models import Stakeholder
+
+    qs = Stakeholder.objects.filter(municipality=municipality).select_related("contact_owner")
+    if project is not None:
+        qs = qs.filter(projects=project)
+    return list(qs.prefetch_related("projects__measure"))
+
+
+def stakeholder_grid(items: list):
+    from stadtkern.core.grid import GridItem, grid
+
+    def shade(x, y):
+        return {(True, True): "cell-high", (True, False): "cell-medium", (False, True): "cell-medium"}.get(
+            (y >= 3, x >= 3), "cell-plain")  # fmt: skip
+
+    return grid(
+        [GridItem(s.name, s.interest, s.influence, s.attitude) for s in items],
+        title=_("Stakeholders by interest and influence"), x_label=_("Interest"), y_label=_("Influence"),
+        shade=shade, band=lambda x, y: quadrant(y, x),
+        columns=["#", _("Stakeholder"), _("Interest"), _("Influence"), _("Approach")],
+    )  # fmt: skip
+
+
+def actor_network(municipality, items: list):
+    from stadtkern.core.network import network
+
+    from .models import Tie
+
+    ids = {s.pk for s in items}
+    ties = [(t.a_id, t.b_id, t.note) for t in Tie.objects.filter(a__municipality=municipality)
+            if t.a_id in ids and t.b_id in ids]  # fmt: skip
+    return network([(s.pk, s.name, s.attitude) for s in items], ties, title=_("Who works with whom"),
+                   columns=[_("Stakeholder"), _("Stakeholder"), _("How")])  # fmt: skip
+
+
+def communications(municipality) -> list:
+    from .models import Communication
+
+    return list(
+        Communication.objects.filter(municipality=municipality).select_related(
+            "owner", "project__measure"
+        )
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backlog_views, money_views, risk_views, views
+from . import backlog_views, money_views, people_views, risk_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -62,6 +62,13 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
     path("funding/", money_views.funding, name="funding"),
+    path("stakeholders/", people_views.register, name="stakeholders"),
+    path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),
+    path(
+        "stakeholders/<int:stakeholder_id>/", people_views.stakeholder_form, name="stakeholder_edit"
+    ),
+    path("stakeholders/ties/", people_views.tie_add, name="tie_add"),
+    path("stakeholders/communication/", people_views.communication_add, name="communication_add"),
     path("projects/<int:pk>/risks/", risk_views.register, name="risks"),
     path("projects/<int:pk>/risks/new/", risk_views.risk_form, name="risk_new"),
     path("projects/<int:pk>/risks/<int:risk_id>/", risk_views.risk_form, name="risk_edit"),

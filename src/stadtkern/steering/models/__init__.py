@@ -1,6 +1,7 @@
 """The steering app's tables, one file per part: programmes, projects with their team and
 status reports, the plan (phases, work packages, dependencies, RACI), the backlog, money
-and funding, opportunities and risks."""
+and funding, opportunities and risks,
+people and change."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
 from .money import (
@@ -12,12 +13,14 @@ from .money import (
     FundingLevel,
     FundingProgramme,
 )
+from .people import Attitude, Communication, Format, Stakeholder, StakeholderKind, Tie
 from .plans import Dependency, Phase, Responsibility, WorkPackage
 from .programmes import Programme, ProgrammeKind, ProgrammeStatus
 from .projects import Design, Light, Project, StatusReport, TeamMember
 from .risks import Assessment, Response, Risk, RiskKind
 
 __all__ = [
+    "Attitude", "Communication", "Format", "Stakeholder", "StakeholderKind", "Tie",
     "Assessment", "Response", "Risk", "RiskKind",
     "Actual", "Application", "ApplicationStatus", "BudgetLine", "CostType", "FundingLevel",
     "FundingProgramme",
