@@ -8,8 +8,10 @@
 2. A board move (the drag-and-drop request, htmx, answered with the board) in a backlog
    of 2,000 items whose running iteration holds 40: median and 95th percentile; against
    the raw statements of the same move.
-3. The Gantt chart of 300 work packages with about 450 dependencies: scheduling with the
+3. The Gantt chart of 300 work packages with about 600 dependencies: scheduling with the
    critical path, building the SVG and rendering it, and the whole plan page.
+4. The agenda of a programme jour fixe over 500 projects (1,000 risks, 500 milestones,
+   1,000 reports, 100 open action items): its assembly and number of queries.
 
 Before each measurement the objects built so far are frozen for the garbage collector,
 as ``stadtkern serve`` does once it has loaded.
@@ -127,6 +129,49 @@ def _portfolio(repeat: int, size: int) -> dict:
                                 "ratio_to_raw_sql": round(page["median_ms"] / max(reference["median_ms"], 0.01), 1),
                                 "filtered_red_in_one_department": filtered}  # fmt: skip
     return out
+
+
+def _agenda(repeat: int, size: int) -> dict:
+    """A programme jour fixe over ``size`` projects: two risks and a milestone each, a
+    hundred open action items, two reports each (a third of the latest red)."""
+    from stadtkern.steering import agenda
+    from stadtkern.steering.models import (
+        ActionItem,
+        Meeting,
+        MeetingSeries,
+        Programme,
+        Project,
+        Risk,
+        WorkPackage,
+    )
+
+    m, user = _portfolio_municipality("agenda", size)
+    today = timezone.localdate()
+    projects = list(Project.objects.filter(municipality=m))
+    Risk.objects.bulk_create(
+        Risk(project=p, title=f"Risiko {i}-{k}", probability=1 + (i + k) % 5, impact=1 + (i * 3 + k) % 5,
+             response="reduce", review_on=today - timedelta(days=(i + k) % 20 - 10))
+        for i, p in enumerate(projects) for k in (0, 1)
+    )  # fmt: skip
+    WorkPackage.objects.bulk_create(
+        WorkPackage(project=p, title=f"Meilenstein {i}", start=today + timedelta(days=i % 60 - 10), duration=0)
+        for i, p in enumerate(projects)
+    )  # fmt: skip
+    programme = Programme.objects.get(municipality=m)
+    series = MeetingSeries.objects.create(
+        municipality=m, title="Lenkungskreis", kind="steering", programme=programme
+    )
+    earlier = Meeting.objects.create(series=series, held_on=today - timedelta(days=14))
+    ActionItem.objects.bulk_create(
+        ActionItem(meeting=earlier, project=projects[i], title=f"Aufgabe {i}", due_on=today + timedelta(days=i % 9 - 4))
+        for i in range(100)
+    )  # fmt: skip
+    _frozen()
+    with count_queries() as counted:
+        topics = agenda.assemble(series, today)
+    samples = summary(timed(lambda: agenda.assemble(series, today), repeat))
+    return {"projects": size, "topics": len(topics), "strategic": sum(t.section == "strategic" for t in topics),
+            **samples, "queries": counted.count}  # fmt: skip
 
 
 def _board(repeat: int) -> dict:
@@ -259,6 +304,8 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
         board = _board(repeat)
         progress.write("steering bench: Gantt chart ...")
         gantt = _gantt(repeat)
+        progress.write("steering bench: agenda of a programme jour fixe ...")
+        agenda = _agenda(repeat, sizes[0])
     return {
         "benchmark": "steering",
         "database": connection.vendor,
@@ -267,9 +314,11 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
             "portfolio": "500 projects with their latest reports: median under 150 ms, queries fixed",
             "board_move": "backlog of 2,000 items: p95 under 50 ms",
             "gantt": "300 work packages with dependencies: under 100 ms",
+            "agenda": "programme jour fixe over 500 projects: under 200 ms",
         },
         "portfolio": portfolio,
         "board_move": board,
         "gantt": gantt,
+        "agenda": agenda,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -14,7 +14,7 @@ from stadtkern.strategy.models import Goal, Measure
 from stadtkern.strategy.services import measure_create
 
 from .models import Communication, FundingProgramme, Programme, Project, Stakeholder
-from .services import backlog, money, people, plans, programmes, projects, risks
+from .services import backlog, meetings, money, people, plans, programmes, projects, risks
 
 
 def _measure(municipality, title: str) -> Measure:
@@ -89,6 +89,7 @@ def _vacancy(municipality, lead, team_user, today) -> Project:
     _money(project, lead)
     _risks(project, lead, today)
     _stakeholders(project, lead, team_user, today)
+    _jour_fixe(project, lead, team_user, today)
     _sprints(project, lead, today, [
         ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
         ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
@@ -178,6 +179,37 @@ def _stakeholders(project: Project, lead, team_user, today: date) -> None:
                                   next_on=today + timedelta(days=days))  # fmt: skip
 
 
+def _jour_fixe(project: Project, lead, team_user, today: date) -> None:
+    """Two approved minutes and the next meeting with its agenda assembled."""
+    series = meetings.series_create(municipality=project.municipality, user=lead, title="Jour fixe Leerstandsmanagement",
+                                    project=project, cadence="alle zwei Wochen, dienstags", chair=lead)  # fmt: skip
+    first = meetings.meeting_create(series=series, user=lead, held_on=today - timedelta(days=28))
+    meetings.minutes_save(meeting=first, user=lead, attendees="Anna (Leitung), Erik (Daten), Citymanagement",
+                          minutes="Bestandsaufnahme abgeschlossen; Schnittstelle zum Kataster noch offen.")  # fmt: skip
+    meetings.decision_add(
+        meeting=first, user=lead, text="Export an das Kataster zunächst als CSV.", project=project
+    )
+    call = meetings.action_add(meeting=first, user=lead, title="Eigentümer der Hauptstraße 12 anrufen",
+                               owner=lead, due_on=today - timedelta(days=14), project=project)  # fmt: skip
+    meetings.action_done(action=call, user=lead)
+    meetings.meeting_approve(meeting=first, user=lead)
+    second = meetings.meeting_create(series=series, user=lead, held_on=today - timedelta(days=14))
+    meetings.minutes_save(meeting=second, user=lead, attendees="Anna, Erik, Haus & Grund",
+                          minutes="Zwei Eigentümer haben abgesagt; der Lenkungskreis soll über den Mietzuschuss entscheiden.")  # fmt: skip
+    meetings.decision_add(
+        meeting=second,
+        user=lead,
+        text="Vorlage zum Mietzuschuss für den Lenkungskreis.",
+        project=project,
+    )
+    meetings.action_add(meeting=second, user=lead, title="Vorlage Mietzuschuss schreiben", owner=lead,
+                        due_on=today + timedelta(days=3), project=project)  # fmt: skip
+    meetings.action_add(meeting=second, user=lead, title="Datenschutzprüfung Meldeformular", owner=team_user,
+                        due_on=today - timedelta(days=1), project=project)  # fmt: skip
+    meetings.meeting_approve(meeting=second, user=lead)
+    meetings.meeting_create(series=series, user=lead, held_on=today + timedelta(days=1))
+
+
 def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:
     """Two sprints, the second running today, with its items on the board."""
     backlog.iteration_create(project=project, user=user, name="Sprint 1", goal="Meldewege klären",
@@ -264,6 +296,9 @@ def demo_load_steering(municipality: Municipality, neighbour: Municipality) -> d
         slug="klimaschutz", kind="climate", status="active", start=d(2024, 1, 1), end=d(2035, 12, 31),
         published=True, measures=[light.measure_id, _measure(municipality, "Energiemonitoring kommunaler Gebäude").pk],
     )  # fmt: skip
+    steering = meetings.series_create(municipality=municipality, user=anna, title="Lenkungskreis Smart City",
+                                      kind="steering", programme=smart, cadence="monatlich", chair=anna)  # fmt: skip
+    meetings.meeting_create(series=steering, user=anna, held_on=today + timedelta(days=8))
     _neighbour(neighbour, today)
     return {"projects": [vacancy, popup, platform, light, eakte], "programme": smart}
 

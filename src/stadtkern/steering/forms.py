@@ -26,6 +26,8 @@ from .models import (
     Response,
     Responsibility,
     RiskKind,
+    Section,
+    SeriesKind,
     StakeholderKind,
     TeamMember,
     WorkPackage,
@@ -395,3 +397,57 @@ class CommunicationForm(forms.Form):
             municipality=municipality
         ).select_related("measure")
         self.fields["project"].label_from_instance = lambda p: p.title
+
+
+class SeriesForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SeriesKind.choices)
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False,
+                                     help_text=_("Empty: for a programme, or for all projects."))  # fmt: skip
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None, required=False)
+    cadence = forms.CharField(label=_("Cadence"), max_length=100, required=False)
+    chair = forms.ModelChoiceField(label=_("Chair"), queryset=None, required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Programme, Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(
+            municipality=municipality
+        ).select_related("measure")
+        self.fields["project"].label_from_instance = lambda p: p.title
+        self.fields["programme"].queryset = Programme.objects.filter(municipality=municipality)
+        self.fields["chair"].queryset = members_of(municipality)
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+
+
+class AgendaForm(forms.Form):
+    title = forms.CharField(label=_("Topic"), max_length=300)
+    section = forms.ChoiceField(label=_("Section"), choices=Section.choices)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects.select_related("measure")
+        self.fields["project"].label_from_instance = lambda p: p.title
+
+
+class ActionForm(DecisionForm):
+    text = None
+    title = forms.CharField(label=_("Action"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput, required=False)
+
+    def __init__(self, *args, projects, municipality, **kwargs):
+        super().__init__(*args, projects=projects, **kwargs)
+        self.fields["owner"].queryset = members_of(municipality)
+        self.order_fields(["title", "owner", "due_on", "project"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backlog_views, money_views, people_views, risk_views, views
+from . import backlog_views, meeting_views, money_views, people_views, risk_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -62,6 +62,45 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
     path("funding/", money_views.funding, name="funding"),
+    path("meetings/", meeting_views.series_list, name="meetings"),
+    path("meetings/<int:series_id>/", meeting_views.series_page, name="series"),
+    path("meetings/<int:series_id>/<int:meeting_id>/", meeting_views.meeting_page, name="meeting"),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/minutes/",
+        meeting_views.minutes_save,
+        name="minutes_save",
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/agenda/",
+        meeting_views.agenda_add,
+        name="agenda_add",
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/decisions/",
+        meeting_views.decision_add,
+        name="decision_add",
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/actions/",
+        meeting_views.action_add,
+        name="action_add",
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/approve/", meeting_views.approve, name="approve"
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/correct/", meeting_views.correct, name="correct"
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/actions/<int:action_id>/done/",
+        meeting_views.action_done,
+        name="action_done",
+    ),
+    path(
+        "meetings/<int:series_id>/<int:meeting_id>/actions/<int:action_id>/transfer/",
+        meeting_views.action_transfer,
+        name="action_transfer",
+    ),
     path("stakeholders/", people_views.register, name="stakeholders"),
     path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),
     path(

@@ -1,9 +1,11 @@
 """The steering app's tables, one file per part: programmes, projects with their team and
 status reports, the plan (phases, work packages, dependencies, RACI), the backlog, money
 and funding, opportunities and risks,
-people and change."""
+people and change,
+jour fixe and steering meetings."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
+from .meetings import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Section, SeriesKind
 from .money import (
     Actual,
     Application,
@@ -20,6 +22,7 @@ from .projects import Design, Light, Project, StatusReport, TeamMember
 from .risks import Assessment, Response, Risk, RiskKind
 
 __all__ = [
+    "ActionItem", "AgendaItem", "Decision", "Meeting", "MeetingSeries", "Section", "SeriesKind",
     "Attitude", "Communication", "Format", "Stakeholder", "StakeholderKind", "Tie",
     "Assessment", "Response", "Risk", "RiskKind",
     "Actual", "Application", "ApplicationStatus", "BudgetLine", "CostType", "FundingLevel",
