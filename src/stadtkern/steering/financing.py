@@ -34,6 +34,7 @@ class Grant:
 class Problem:
     field: str
     message: str
+    rule: str  # "eligible", "rate", "exceeds", "own_share" or "adds_up"
 
 
 def limit(programme: Programme, costs: dict[str, Decimal]) -> Decimal:
@@ -54,14 +55,14 @@ def grant_problems(grant: Grant, costs: dict[str, Decimal]) -> list[Problem]:
     if grant.amount > 0 and not eligible:
         return [Problem("requested", _(
             "%(p)s funds none of this project's cost types (it funds: %(types)s)."
-        ) % {"p": p.title, "types": ", ".join(p.eligible) or "–"})]  # fmt: skip
+        ) % {"p": p.title, "types": ", ".join(p.eligible) or "–"}, "eligible")]  # fmt: skip
     most = limit(p, costs)
     if grant.amount > most:
         return [Problem("requested", _(
             "%(p)s funds at most %(rate)s %% of the eligible costs (%(types)s), that is %(most)s; "
             "%(amount)s is %(over)s too much."
         ) % {"p": p.title, "rate": _percent(p.rate), "types": ", ".join(eligible), "most": money(most),
-             "amount": money(grant.amount), "over": money(grant.amount - most)})]  # fmt: skip
+             "amount": money(grant.amount), "over": money(grant.amount - most)}, "rate")]  # fmt: skip
     return []
 
 
@@ -79,7 +80,7 @@ def check(costs: dict[str, Decimal], own: Decimal | None, grants: list[Grant]) -
     funded = sum((g.amount for g in grants), Decimal(0))
     if funded > total:
         problems.append(Problem("requested", _(
-            "The grants (%(g)s) exceed the budget (%(t)s).") % {"g": money(funded), "t": money(total)}))  # fmt: skip
+            "The grants (%(g)s) exceed the budget (%(t)s).") % {"g": money(funded), "t": money(total)}, "exceeds"))  # fmt: skip
     if own is None:
         return problems
     strictest = max(grants, key=lambda g: g.programme.min_own_share, default=None)
@@ -90,12 +91,12 @@ def check(costs: dict[str, Decimal], own: Decimal | None, grants: list[Grant]) -
                 "%(p)s asks for an own share of at least %(share)s %%, that is %(least)s of %(total)s; "
                 "the plan has %(own)s."
             ) % {"p": strictest.programme.title, "share": _percent(strictest.programme.min_own_share),
-                 "least": money(least), "total": money(total), "own": money(own)}))  # fmt: skip
+                 "least": money(least), "total": money(total), "own": money(own)}, "own_share"))  # fmt: skip
     if own + funded != total:
         gap = total - own - funded
         problems.append(Problem("own_funds", _(
             "The financing does not add up: own funds %(own)s and grants %(g)s make %(sum)s, the "
             "budget is %(total)s (%(gap)s %(which)s)."
         ) % {"own": money(own), "g": money(funded), "sum": money(own + funded), "total": money(total),
-             "gap": money(abs(gap)), "which": _("missing") if gap > 0 else _("too much")}))  # fmt: skip
+             "gap": money(abs(gap)), "which": _("missing") if gap > 0 else _("too much")}, "adds_up"))  # fmt: skip
     return problems
