@@ -40,7 +40,38 @@ def project(alpha, personas):
     plans.dependency_add(predecessor=a, successor=m, user=None)
     projects.report_create(project=project, user=None, period_end=today, scope="green", time="red",
                            money="yellow", overall="red", text="Verzug")  # fmt: skip
+    _more(project, today)
     return project
+
+
+def _more(project, today):
+    """Money, risks, stakeholders and a meeting, so that every page has its charts."""
+    from stadtkern.steering.services import meetings, money, people, risks
+
+    for year, planned in ((today.year, 50000), (today.year + 1, 80000)):
+        money.budget_set(
+            project=project, user=None, year=year, cost_type="personnel", planned=planned
+        )
+    money.actual_add(
+        project=project, user=None, booked_on=today, cost_type="personnel", amount=1200, text="Q1"
+    )
+    risks.risk_save(project=project, user=None, title="Eigentümer springen ab", probability=4, impact=4,
+                    response="reduce", review_on=today)  # fmt: skip
+    risks.risk_save(project=project, user=None, kind="opportunity", title="Förderaufruf", probability=3, impact=4,
+                    response="exploit")  # fmt: skip
+    a = people.stakeholder_save(municipality=project.municipality, user=None, name="Werbegemeinschaft",
+                                group="Einzelhandel", influence=4, interest=5, attitude="supportive",
+                                projects=[project.pk])  # fmt: skip
+    b = people.stakeholder_save(municipality=project.municipality, user=None, name="Haus & Grund", group="Eigentümer",
+                                influence=4, interest=2, attitude="critical")  # fmt: skip
+    people.tie_add(a=a, b=b, user=None, note="Runder Tisch")
+    series = meetings.series_create(
+        municipality=project.municipality, user=None, title="Jour fixe", project=project
+    )
+    meeting = meetings.meeting_create(series=series, user=None, held_on=today)
+    meetings.action_add(
+        meeting=meeting, user=None, title="Eigentümer anrufen", due_on=today, project=project
+    )
 
 
 def _log_in(page, live_server, user):
@@ -68,9 +99,14 @@ def test_steering_pages_pass_axe_and_fit_a_phone(
     _log_in(page, live_server, personas["editor"])
     errors = _console(page)
     base = f"{live_server.url}{prefix}/m/alpha/steering/"
+    series = project.meeting_series.get()
+    meeting = series.meetings.get()
     for path in ("", f"projects/{project.pk}/", f"projects/{project.pk}/plan/",
                  f"projects/{project.pk}/backlog/", f"projects/{project.pk}/board/",
-                 f"projects/{project.pk}/plan/packages/new/", "programmes/new/"):  # fmt: skip
+                 f"projects/{project.pk}/plan/packages/new/", "programmes/new/",
+                 f"projects/{project.pk}/money/", "funding/", f"projects/{project.pk}/risks/",
+                 f"projects/{project.pk}/risks/new/", "stakeholders/", "stakeholders/new/", "meetings/",
+                 f"meetings/{series.pk}/", f"meetings/{series.pk}/{meeting.pk}/"):  # fmt: skip
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(base + path)
         page.wait_for_load_state("networkidle")

@@ -9,8 +9,8 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-SIZE = 560
-RADIUS = 190
+SIZE = 720
+RADIUS = 170  # room outside the circle for a label of LABEL_CHARS characters
 LABEL_CHARS = 22
 
 

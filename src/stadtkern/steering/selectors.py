@@ -364,7 +364,7 @@ def stakeholder_grid(items: list):
     from stadtkern.core.grid import GridItem, grid
 
     def shade(x, y):
-        return {(True, True): "cell-high", (True, False): "cell-medium", (False, True): "cell-medium"}.get(
+        return {(True, True): "cell-manage", (True, False): "cell-satisfy", (False, True): "cell-inform"}.get(
             (y >= 3, x >= 3), "cell-plain")  # fmt: skip
 
     return grid(
