@@ -8,7 +8,11 @@ class SteeringConfig(AppConfig):
 
     def ready(self) -> None:
         from stadtkern.indicators.panels import register_cockpit_panel
+        from stadtkern.strategy.panels import register_house_panel, register_measure_panel
 
-        from . import risk_views
+        from . import risk_views, sustainability_views
 
         register_cockpit_panel(risk_views.cockpit_panel)
+        register_cockpit_panel(sustainability_views.summary_panel)
+        register_measure_panel(sustainability_views.measure_panel)
+        register_house_panel(sustainability_views.summary_panel)

@@ -299,8 +299,46 @@ def demo_load_steering(municipality: Municipality, neighbour: Municipality) -> d
     steering = meetings.series_create(municipality=municipality, user=anna, title="Lenkungskreis Smart City",
                                       kind="steering", programme=smart, cadence="monatlich", chair=anna)  # fmt: skip
     meetings.meeting_create(series=steering, user=anna, held_on=today + timedelta(days=8))
+    _sustainability(municipality, anna)
     _neighbour(neighbour, today)
     return {"projects": [vacancy, popup, platform, light, eakte], "programme": smart}
+
+
+SUSTAINABILITY = {
+    "Urbane Datenplattform": {
+        "energy": (3, "Betrieb im kommunalen Rechenzentrum, Auslastung wird gemessen."),
+        "hosting": (4, "Rechenzentrum mit Ökostrom und Abwärmenutzung."), "data_volume": (3, "Rohdaten nach 5 Jahren aggregiert."),
+        "hardware": (3, "Server im üblichen Fünfjahreszyklus."), "operating_costs": (3, "Betrieb ab 2027 im Haushalt eingeplant."),
+        "lock_in": (4, "Offene Schnittstellen (SensorThings, OGC API)."), "open_source": (5, "Vollständig Open Source (EUPL)."),
+        "reuse": (5, "Drei Nachbarkommunen nutzen dieselbe Installation."), "inclusion": (3, "Daten auch als Tabellen, nicht nur Karten."),
+        "accessibility": (4, "Oberfläche nach BITV 2.0 geprüft."), "data_protection": (4, "Keine personenbezogenen Sensordaten."),
+        "participation": (2, "Nutzerbeirat erst geplant."), "security": (4, "IT-Grundschutz-Check 2025."),
+        "dependency": (3, "LoRaWAN-Netz eines Anbieters."), "fallback": (3, "Dashboards fallen aus, Rohdaten bleiben erhalten."),
+    },
+    "Smarte Straßenbeleuchtung": {
+        "energy": (5, "LED und Dimmung sparen 60 % Strom."), "hardware": (4, "Leuchten mit 20 Jahren Lebensdauer, Module tauschbar."),
+        "data_volume": (4, "Nur Betriebsdaten, keine Kameras."), "hosting": (3, "Steuerung beim Hersteller gehostet."),
+        "operating_costs": (5, "Energiekosten sinken stärker als die Wartung steigt."), "lock_in": (2, "Proprietäres Steuerprotokoll."),
+        "open_source": (1, "Steuersoftware geschlossen."), "reuse": (3, "Ausschreibung von anderen übernehmbar."),
+        "inclusion": (4, "Mehr Sicherheit auf Wegen für alle."), "accessibility": (3, "Keine Oberfläche für Bürger."),
+        "data_protection": (4, "Bewegungsmelder ohne Personenbezug."), "participation": (2, "Ortsbeiräte informiert, nicht beteiligt."),
+        "security": (3, "Fernzugriff abgesichert, Prüfung ausstehend."), "dependency": (2, "Ein Hersteller, ein Funknetz."),
+        "fallback": (5, "Leuchten fallen auf Nachtprogramm zurück."),
+    },
+    "Leerstandsmanagement Innenstadt": {
+        "data_volume": (4, "Nur Flächen und Nutzung, keine Eigentümerdaten im Melder."), "open_source": (4, "Meldeformular auf der Datenplattform."),
+        "reuse": (4, "Vorgehen als Leitfaden für andere Innenstädte."), "inclusion": (4, "Beratung auch persönlich im Citymanagement."),
+        "participation": (5, "Runder Tisch mit Eigentümern und Handel."), "data_protection": (4, "Datenschutzprüfung im Sprint."),
+        "fallback": (4, "Kataster funktioniert auch ohne Melder."), "operating_costs": (3, "Personal nach der Förderung offen."),
+    },
+}  # fmt: skip
+
+
+def _sustainability(municipality, user) -> None:
+    from .services import sustainability
+
+    for title, scores in SUSTAINABILITY.items():
+        sustainability.check_save(measure=_measure(municipality, title), user=user, scores=scores)
 
 
 def _neighbour(municipality: Municipality, today: date) -> Project:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from stadtkern.core.charts import Series, lines
 from stadtkern.core.gantt import GanttRow, gantt
 from stadtkern.core.text import without_controls
-from stadtkern.strategy.models import FieldOfAction, Goal
+from stadtkern.strategy.models import FieldOfAction, Goal, Measure
 
 from . import rules, scheduling
 from .models import (
@@ -395,3 +395,54 @@ def communications(municipality) -> list:
             "owner", "project__measure"
         )
     )
+
+
+# --- the sustainability check ---
+
+
+def sustainability_radar(measure):
+    from stadtkern.core.radar import radar
+
+    from .models import SustainabilityScore
+    from .sustainability import CRITERIA, DIMENSIONS, TOP
+
+    scores = {s.criterion: s for s in SustainabilityScore.objects.filter(measure=measure)}
+    spokes = [(str(DIMENSIONS[c.dimension]), str(c.label), scores[c.key].score if c.key in scores else None,
+               scores[c.key].reason if c.key in scores else "") for c in CRITERIA]  # fmt: skip
+    return radar(spokes, title=_("Sustainability check of %(m)s") % {"m": measure.display_title}, top=TOP,
+                 columns=[_("Dimension"), _("Criterion"), _("Score (1–5)"), _("Reason")])  # fmt: skip
+
+
+def sustainability_by_field(user, municipality) -> dict:
+    """Average score per dimension for the measures of each field of action, in two
+    queries: the fields with their measures, and the scores."""
+    from stadtkern.strategy import selectors as strategy
+
+    from .models import SustainabilityScore
+    from .sustainability import BY_KEY, DIMENSIONS
+
+    fields = list(
+        strategy.field_list(municipality=municipality, user=user).prefetch_related("measures")
+    )
+    visible = strategy.visible(Measure.objects.all(), user=user, municipality=municipality)
+    by_measure: dict[int, dict[str, list[int]]] = {}
+    for measure_id, criterion, score in SustainabilityScore.objects.filter(
+        measure__in=visible
+    ).values_list("measure_id", "criterion", "score"):
+        if criterion in BY_KEY:
+            by_measure.setdefault(measure_id, {}).setdefault(
+                BY_KEY[criterion].dimension, []
+            ).append(score)
+    rows = []
+    for f in fields:
+        checked = [by_measure[m.pk] for m in f.measures.all() if m.pk in by_measure]
+        if not checked:
+            continue
+        averages = {}
+        for d in DIMENSIONS:
+            values = [v for scores in checked for v in scores.get(d, [])]
+            averages[d] = round(sum(values) / len(values), 1) if values else None
+        rows.append(
+            {"field": f, "measures": len(checked), "averages": [averages[d] for d in DIMENSIONS]}
+        )
+    return {"dimensions": [str(v) for v in DIMENSIONS.values()], "rows": rows}

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import backlog_views, meeting_views, money_views, people_views, risk_views, views
+from . import (
+    backlog_views,
+    meeting_views,
+    money_views,
+    people_views,
+    risk_views,
+    sustainability_views,
+    views,
+)
 
 app_name = "steering"
 urlpatterns = [
@@ -100,6 +108,9 @@ urlpatterns = [
         "meetings/<int:series_id>/<int:meeting_id>/actions/<int:action_id>/transfer/",
         meeting_views.action_transfer,
         name="action_transfer",
+    ),
+    path(
+        "sustainability/<int:measure_id>/", sustainability_views.check_form, name="sustainability"
     ),
     path("stakeholders/", people_views.register, name="stakeholders"),
     path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),

@@ -97,6 +97,7 @@ def house(request, slug: str):
     )
     if request.headers.get("HX-Request"):
         return render(request, "strategy/_measures.html", context)
+    context["panels"] = panels.house_panels(request, municipality)
     return render(request, "strategy/house.html", context)
 
 

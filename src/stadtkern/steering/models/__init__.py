@@ -2,7 +2,8 @@
 status reports, the plan (phases, work packages, dependencies, RACI), the backlog, money
 and funding, opportunities and risks,
 people and change,
-jour fixe and steering meetings."""
+jour fixe and steering meetings, the
+sustainability check of measures."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
 from .meetings import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Section, SeriesKind
@@ -20,8 +21,10 @@ from .plans import Dependency, Phase, Responsibility, WorkPackage
 from .programmes import Programme, ProgrammeKind, ProgrammeStatus
 from .projects import Design, Light, Project, StatusReport, TeamMember
 from .risks import Assessment, Response, Risk, RiskKind
+from .sustainability import SustainabilityScore
 
 __all__ = [
+    "SustainabilityScore",
     "ActionItem", "AgendaItem", "Decision", "Meeting", "MeetingSeries", "Section", "SeriesKind",
     "Attitude", "Communication", "Format", "Stakeholder", "StakeholderKind", "Tie",
     "Assessment", "Response", "Risk", "RiskKind",
