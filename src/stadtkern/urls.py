@@ -9,6 +9,7 @@ from django.urls import include, path
 from .api import api
 from .data import views as data_views
 from .sensors import views as sensor_views
+from .steering import calendar_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("ogcapi/", include("stadtkern.data.ogcapi_urls")),
     path("sta/v1.1/", sensor_views.service, name="sta_root"),
     path("sta/v1.1/<path:rest>", sensor_views.service, name="sta"),
+    path("calendar/<str:secret>.ics", calendar_views.personal_feed, name="personal_calendar"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("stadtkern.core.urls")),

@@ -10,7 +10,9 @@ class SteeringConfig(AppConfig):
         from stadtkern.indicators.panels import register_cockpit_panel
         from stadtkern.strategy.panels import register_house_panel, register_measure_panel
 
-        from . import risk_views, sustainability_views
+        from . import reminders, risk_views, sustainability_views
+
+        reminders.connect()
 
         register_cockpit_panel(risk_views.cockpit_panel)
         register_cockpit_panel(sustainability_views.summary_panel)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     backlog_views,
+    calendar_views,
     meeting_views,
     money_views,
     people_views,
@@ -111,6 +112,14 @@ urlpatterns = [
     ),
     path(
         "sustainability/<int:measure_id>/", sustainability_views.check_form, name="sustainability"
+    ),
+    path("calendar.ics", calendar_views.municipality_feed, name="calendar_feed"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/tokens/", calendar_views.token_new, name="calendar_token_new"),
+    path(
+        "calendar/tokens/<int:token_id>/revoke/",
+        calendar_views.token_revoke,
+        name="calendar_token_revoke",
     ),
     path("stakeholders/", people_views.register, name="stakeholders"),
     path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),

@@ -3,9 +3,10 @@ status reports, the plan (phases, work packages, dependencies, RACI), the backlo
 and funding, opportunities and risks,
 people and change,
 jour fixe and steering meetings, the
-sustainability check of measures."""
+sustainability check of measures, calendar tokens and reminders."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
+from .calendar import CalendarToken, Reminder
 from .meetings import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Section, SeriesKind
 from .money import (
     Actual,
@@ -24,6 +25,7 @@ from .risks import Assessment, Response, Risk, RiskKind
 from .sustainability import SustainabilityScore
 
 __all__ = [
+    "CalendarToken", "Reminder",
     "SustainabilityScore",
     "ActionItem", "AgendaItem", "Decision", "Meeting", "MeetingSeries", "Section", "SeriesKind",
     "Attitude", "Communication", "Format", "Stakeholder", "StakeholderKind", "Tie",
