@@ -106,7 +106,8 @@ def test_steering_pages_pass_axe_and_fit_a_phone(
                  f"projects/{project.pk}/plan/packages/new/", "programmes/new/",
                  f"projects/{project.pk}/money/", "funding/", f"projects/{project.pk}/risks/",
                  f"projects/{project.pk}/risks/new/", "stakeholders/", "stakeholders/new/", "meetings/",
-                 f"meetings/{series.pk}/", f"meetings/{series.pk}/{meeting.pk}/"):  # fmt: skip
+                 f"meetings/{series.pk}/", f"meetings/{series.pk}/{meeting.pk}/", "learning/", "calendar/",
+                 f"sustainability/{project.measure_id}/", f"projects/{project.pk}/lessons/new/"):  # fmt: skip
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(base + path)
         page.wait_for_load_state("networkidle")

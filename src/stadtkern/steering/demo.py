@@ -90,6 +90,7 @@ def _vacancy(municipality, lead, team_user, today) -> Project:
     _risks(project, lead, today)
     _stakeholders(project, lead, team_user, today)
     _jour_fixe(project, lead, team_user, today)
+    _learning(project, lead)
     _sprints(project, lead, today, [
         ("Meldeformular für Eigentümer", "story", 5, "done"), ("Export an das Kataster", "story", 8, "doing"),
         ("Karte der Zwischennutzungen", "story", 5, "review"), ("Datenschutzprüfung Meldeformular", "task", 3, "todo"),
@@ -208,6 +209,23 @@ def _jour_fixe(project: Project, lead, team_user, today: date) -> None:
                         due_on=today - timedelta(days=1), project=project)  # fmt: skip
     meetings.meeting_approve(meeting=second, user=lead)
     meetings.meeting_create(series=series, user=lead, held_on=today + timedelta(days=1))
+
+
+def _learning(project: Project, lead) -> None:
+    from .services import learning
+
+    field = project.measure.fields_of_action.first()
+    learning.lesson_save(project=project, user=lead, title="Eigentümer früh und persönlich ansprechen",
+                         worked="Der Runde Tisch mit Haus & Grund hat Vertrauen geschaffen.",
+                         did_not="Serienbriefe an Eigentümer blieben fast ohne Antwort.",
+                         recommendation="Eigentümer persönlich anrufen, bevor ein Schreiben kommt; das "
+                                        "Citymanagement als Vermittler nutzen.",
+                         fields_of_action=[field.pk] if field else [], tags="Leerstand, Eigentümer, Beteiligung",
+                         shared=True)  # fmt: skip
+    learning.improvement_save(municipality=project.municipality, user=lead, project=project,
+                              observed="Statusberichte kamen oft erst nach dem Jour fixe.",
+                              action="Berichtstermin zwei Tage vor dem Jour fixe, Erinnerung per Kalender.",
+                              owner=lead, status="doing")  # fmt: skip
 
 
 def _sprints(project: Project, user, today: date, items: list[tuple]) -> None:

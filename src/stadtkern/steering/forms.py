@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from stadtkern.core.forms import DateInput
-from stadtkern.strategy.models import Goal, Measure
+from stadtkern.strategy.models import FieldOfAction, Goal, Measure
 
 from .models import (
     ApplicationStatus,
@@ -30,6 +30,7 @@ from .models import (
     SeriesKind,
     StakeholderKind,
     TeamMember,
+    TemplateKind,
     WorkPackage,
 )
 from .models.plans import MAX_DURATION, MAX_LAG
@@ -82,6 +83,8 @@ class ProjectForm(forms.Form):
     end = forms.DateField(label=_("End"), widget=DateInput)
     published = forms.BooleanField(label=_("Published"), required=False,
                                    help_text=_("The public portfolio and calendar show it with its milestones."))  # fmt: skip
+    pulse_series = forms.SlugField(label=_("Pulse check of decision makers"), max_length=80, required=False,
+                                   help_text=_("The short name of a pulse-check series of the participation pages."))  # fmt: skip
 
     def __init__(self, *args, municipality, project=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -451,3 +454,56 @@ class ActionForm(DecisionForm):
         super().__init__(*args, projects=projects, **kwargs)
         self.fields["owner"].queryset = members_of(municipality)
         self.order_fields(["title", "owner", "due_on", "project"])
+
+
+class TemplateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TemplateKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+    )
+
+
+class LessonForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    worked = forms.CharField(label=_("What worked"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                             required=False)  # fmt: skip
+    did_not = forms.CharField(label=_("What did not work"), widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=5000, required=False)  # fmt: skip
+    recommendation = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 3}),
+                                     max_length=5000)  # fmt: skip
+    fields_of_action = forms.ModelMultipleChoiceField(label=_("Fields of action"), queryset=None, required=False,
+                                                      widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    tags = forms.CharField(
+        label=_("Tags"), max_length=300, required=False, help_text=_("comma-separated")
+    )
+    shared = forms.BooleanField(
+        label=_("Share with every municipality on the instance"), required=False
+    )
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields_of_action"].queryset = FieldOfAction.objects.filter(
+            municipality=municipality
+        )
+
+
+class ImprovementForm(forms.Form):
+    observed = forms.CharField(
+        label=_("What we observed"), widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    action = forms.CharField(
+        label=_("What we change"), widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
+
+    def __init__(self, *args, municipality, **kwargs):
+        from .models import Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(municipality)
+        self.fields["project"].queryset = Project.objects.filter(
+            municipality=municipality
+        ).select_related("measure")
+        self.fields["project"].label_from_instance = lambda p: p.title

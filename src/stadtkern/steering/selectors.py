@@ -212,8 +212,8 @@ def plan(project: Project) -> Plan:
 def reports(project: Project) -> list[StatusReport]:
     """The project's reports, newest first, each with its trend against the one before."""
     items = list(StatusReport.objects.filter(project=project).select_related("author"))
-    for report, previous in zip(items, [*items[1:], None], strict=True):
-        report.trend = _trend(report, previous)
+    for i, report in enumerate(items):
+        report.trend = _trend(report, items[i + 1] if i + 1 < len(items) else None)
     return items
 
 
@@ -446,3 +446,41 @@ def sustainability_by_field(user, municipality) -> dict:
             {"field": f, "measures": len(checked), "averages": [averages[d] for d in DIMENSIONS]}
         )
     return {"dimensions": [str(v) for v in DIMENSIONS.values()], "rows": rows}
+
+
+# --- quality and learning ---
+
+
+def lessons(user, municipality, *, q: str = "", field: str = "") -> list:
+    """Lessons this municipality's team may read: its own, and those other municipalities
+    share with the instance; searched in their text, tags and fields of action."""
+    from .models import Lesson
+
+    qs = Lesson.objects.select_related("project__measure", "project__municipality").prefetch_related(
+        "fields_of_action")  # fmt: skip
+    qs = qs.filter(Q(project__municipality=municipality) | Q(shared=True))
+    q = without_controls(q).strip()[:100]
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(worked__icontains=q) | Q(did_not__icontains=q)
+                       | Q(recommendation__icontains=q) | Q(tags__icontains=q))  # fmt: skip
+    field = without_controls(field).strip()[:200]
+    if field:
+        qs = qs.filter(fields_of_action__title__iexact=field).distinct()
+    return list(qs[:200])
+
+
+def pulse_chart(project: Project, user):
+    """The trend of the project's pulse check of decision makers: the mean agreement of
+    each wave, over all its questions."""
+    if not project.pulse_series:
+        return None
+    from stadtkern.core.charts import line
+    from stadtkern.participation.surveys import series_trend
+
+    points = []
+    for wave in series_trend(project.municipality, project.pulse_series, user):
+        means = [m for m in wave["means"] if m is not None]
+        if wave["responses"] and means:
+            points.append((date.fromisoformat(wave["opens_at"][:10]), sum(means) / len(means)))
+    return line(points, title=_("Pulse check of decision makers"), x_label=_("wave"),
+                y_label=_("average agreement (1-5)"), y_range=(1, 5))  # fmt: skip

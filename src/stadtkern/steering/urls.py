@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     backlog_views,
     calendar_views,
+    learning_views,
     meeting_views,
     money_views,
     people_views,
@@ -121,6 +122,16 @@ urlpatterns = [
         calendar_views.token_revoke,
         name="calendar_token_revoke",
     ),
+    path("learning/", learning_views.learning_page, name="learning"),
+    path("learning/templates/", learning_views.template_add, name="template_add"),
+    path("learning/templates/<int:template_id>/", learning_views.template_page, name="template"),
+    path("learning/improvements/", learning_views.improvement_add, name="improvement_add"),
+    path(
+        "learning/improvements/<int:improvement_id>/",
+        learning_views.improvement_status,
+        name="improvement_status",
+    ),
+    path("projects/<int:pk>/lessons/new/", learning_views.lesson_new, name="lesson_new"),
     path("stakeholders/", people_views.register, name="stakeholders"),
     path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),
     path(

@@ -128,7 +128,7 @@ def project_edit(request, slug: str, pk: int):
     municipality = project.municipality
     initial = {
         f: getattr(project, f)
-        for f in ("design", "lead", "department", "start", "end", "published")
+        for f in ("design", "lead", "department", "start", "end", "published", "pulse_series")
     }
     form = ProjectForm(
         request.POST or None, initial=initial, municipality=municipality, project=project
@@ -157,6 +157,8 @@ def project_detail(request, slug: str, pk: int):
         reports=selectors.reports(project) if internal else [],
         team=list(project.team.select_related("user")) if internal else [],
         high_risks=selectors.high_risks([project]) if internal else [],
+        lessons=list(project.lessons.prefetch_related("fields_of_action")) if internal else [],
+        pulse=selectors.pulse_chart(project, request.user) if internal else None,
         programmes=list(selectors.programme_list(request.user, municipality).filter(measures=project.measure)),
     )  # fmt: skip
     if context["can_edit"]:

@@ -3,10 +3,12 @@ status reports, the plan (phases, work packages, dependencies, RACI), the backlo
 and funding, opportunities and risks,
 people and change,
 jour fixe and steering meetings, the
-sustainability check of measures, calendar tokens and reminders."""
+sustainability check of measures, calendar tokens and reminders,
+quality and learning."""
 
 from .backlog import BacklogItem, Column, ItemKind, Iteration
 from .calendar import CalendarToken, Reminder
+from .learning import DocumentTemplate, Improvement, ImprovementStatus, Lesson, TemplateKind
 from .meetings import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Section, SeriesKind
 from .money import (
     Actual,
@@ -25,6 +27,7 @@ from .risks import Assessment, Response, Risk, RiskKind
 from .sustainability import SustainabilityScore
 
 __all__ = [
+    "DocumentTemplate", "Improvement", "ImprovementStatus", "Lesson", "TemplateKind",
     "CalendarToken", "Reminder",
     "SustainabilityScore",
     "ActionItem", "AgendaItem", "Decision", "Meeting", "MeetingSeries", "Section", "SeriesKind",

@@ -54,6 +54,10 @@ class Project(models.Model):
         help_text=_("Risks whose probability × impact reaches this score show in the status "
                     "reports and the cockpit."),
     )  # fmt: skip
+    pulse_series = models.SlugField(
+        _("pulse check of decision makers"), max_length=80, blank=True,
+        help_text=_("The short name of a pulse-check series of the participation pages; its trend shows here."),
+    )  # fmt: skip
     own_funds = models.DecimalField(
         _("own funds (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True,
         help_text=_("What the municipality pays itself; with the grants it must cover the budget."),

@@ -13,7 +13,7 @@ from stadtkern.strategy.models import Measure
 from ..models import Project, StatusReport, TeamMember, WorkPackage
 from .common import delete, member, pick, save
 
-EDITABLE = ("design", "lead", "department", "start", "end", "published")
+EDITABLE = ("design", "lead", "department", "start", "end", "published", "pulse_series")
 
 
 def _dates(project: Project) -> None:

@@ -175,3 +175,14 @@ def test_removing_a_dependency_by_the_form_and_a_bad_choice(client, setup, perso
     assert Dependency.objects.count() == 1
     client.post(url, {"dependency": Dependency.objects.get().pk})
     assert not Dependency.objects.exists()
+
+
+def test_a_new_project_without_anything_shows_to_every_kind_of_visitor(client, alpha, personas):
+    project = make_project(alpha, "Ganz neu", published=True, design="agile")
+    for who in ("anonymous", "viewer", "editor", "admin", "other_editor", "staff"):
+        if personas[who] is None:
+            client.logout()
+        else:
+            client.force_login(personas[who])
+        for path in ("", f"projects/{project.pk}/"):
+            assert client.get(f"/m/alpha/steering/{path}").status_code == 200, (who, path)
