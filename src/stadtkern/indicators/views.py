@@ -2,6 +2,7 @@
 as SVG and its values as CSV for download, and a recomputation on demand."""
 
 import csv
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from stadtkern.data.exports import neutralise
 
 from . import catalogue, jobs, rules, selectors
 from .models import Indicator
-from .panels import cockpit_panels
+from .panels import cockpit_panels, goal_scopes
 
 MAX_TABLE_ROWS = 40
 
@@ -38,8 +39,13 @@ def _context(request, municipality, **extra) -> dict:
 def cockpit(request, slug: str):
     municipality = municipality_get(slug)
     data = selectors.cockpit(request.user, municipality)
+    allowed, scopes = goal_scopes(request, municipality)
+    if allowed is not None:  # a programme chosen: its goals only, and no indicators without a goal
+        data = replace(
+            data, goals=[row for row in data.goals if row.goal.pk in allowed], unlinked=[]
+        )
     return render(request, "indicators/cockpit.html", _context(
-        request, municipality, cockpit=data, panels=cockpit_panels(request, municipality)))  # fmt: skip
+        request, municipality, cockpit=data, scopes=scopes, panels=cockpit_panels(request, municipality)))  # fmt: skip
 
 
 def _district(request, names: list[str]) -> str:

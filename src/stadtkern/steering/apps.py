@@ -18,3 +18,6 @@ class SteeringConfig(AppConfig):
         register_cockpit_panel(sustainability_views.summary_panel)
         register_measure_panel(sustainability_views.measure_panel)
         register_house_panel(sustainability_views.summary_panel)
+        from . import scopes
+
+        scopes.connect()

@@ -73,10 +73,11 @@ def _filters(request) -> selectors.MeasureFilter:
 def _measure_page(request, municipality):
     filters = _filters(request)
     measures = selectors.measure_list(municipality=municipality, user=request.user, filters=filters)
+    measures, scopes = panels.scoped(request, municipality, measures)
     page = Paginator(measures, MEASURES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return {"page": page, "filters": filters, "query": query.urlencode()}
+    return {"page": page, "filters": filters, "query": query.urlencode(), "scopes": scopes}
 
 
 def house(request, slug: str):

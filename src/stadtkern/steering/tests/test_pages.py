@@ -186,3 +186,28 @@ def test_a_new_project_without_anything_shows_to_every_kind_of_visitor(client, a
             client.force_login(personas[who])
         for path in ("", f"projects/{project.pk}/"):
             assert client.get(f"/m/alpha/steering/{path}").status_code == 200, (who, path)
+
+
+def test_the_house_and_the_cockpit_filter_by_programme(client, alpha, setup, personas):
+    from stadtkern.strategy.services import goal_create
+
+    goal = goal_create(municipality=alpha, user=None, title="Lebendige Innenstadt", published=True)
+    other = goal_create(municipality=alpha, user=None, title="Klimaneutral", published=True)
+    setup["shown"].measure.goals.set([goal])
+    measure_create(municipality=alpha, user=None, title="Sonstige Maßnahme", published=True)
+    from stadtkern.indicators import services as indicators
+
+    indicators.indicator_adopt(
+        municipality=alpha, key="leerstandsquote", user=None, published=True, goals=[goal]
+    )
+    indicators.indicator_adopt(
+        municipality=alpha, key="pkw_elektro", user=None, published=True, goals=[other]
+    )
+    html = client.get("/m/alpha/?programme=isek").content.decode()
+    assert "Leerstandsmanagement" in html and "Sonstige Maßnahme" not in html
+    assert (
+        "Sonstige Maßnahme" in client.get("/m/alpha/?programme=nope").content.decode()
+    )  # unknown: no filter
+    cockpit = client.get("/m/alpha/cockpit/?programme=isek").content.decode()
+    assert f'id="goal-{goal.pk}"' in cockpit and f'id="goal-{other.pk}"' not in cockpit
+    assert f'id="goal-{other.pk}"' in client.get("/m/alpha/cockpit/").content.decode()
