@@ -24,6 +24,7 @@ from stadtkern.participation.api import router as participation_router
 from stadtkern.participation.assembly_api import router as assembly_router
 from stadtkern.participation.survey_api import router as survey_router
 from stadtkern.sensors.api import router as sensors_router
+from stadtkern.steering.api import router as steering_router
 from stadtkern.strategy.api import router as strategy_router
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ api.add_router("", strategy_router)
 api.add_router("", data_router)
 api.add_router("", sensors_router)
 api.add_router("", indicators_router)
+api.add_router("", steering_router)
 api.add_router("", participation_router)
 api.add_router("", survey_router)
 api.add_router("", assembly_router)
@@ -73,6 +75,13 @@ def on_validation_error(request, exc: ValidationError):
         if hasattr(exc, "error_dict")
         else [{"field": None, "message": m} for m in exc.messages]
     )
+    # A move that someone else's move overtook, a change to approved minutes: the request
+    # was right, the state has moved on.
+    codes = {e.code for errors_ in getattr(exc, "error_dict", {}).values() for e in errors_}
+    if codes & {"conflict", "fixed"}:
+        return problem(
+            409, "Conflict", "Someone else changed this meanwhile, or it is fixed.", errors
+        )
     return problem(422, "Invalid input", "Some fields are not valid.", errors)
 
 
