@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import (
     backlog_views,
@@ -72,6 +72,16 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
     path("funding/", money_views.funding, name="funding"),
+    re_path(
+        r"^projects/(?P<pk>[0-9]+)/(?P<kind>plan|backlog)\.(?P<fmt>csv|xlsx)$",
+        views.table_export,
+        name="table_export",
+    ),
+    re_path(
+        r"^projects/(?P<pk>[0-9]+)/(?P<kind>plan|backlog)/import/$",
+        views.table_import,
+        name="table_import",
+    ),
     path("meetings/", meeting_views.series_list, name="meetings"),
     path("meetings/<int:series_id>/", meeting_views.series_page, name="series"),
     path("meetings/<int:series_id>/<int:meeting_id>/", meeting_views.meeting_page, name="meeting"),

@@ -371,3 +371,55 @@ def baseline(request, slug: str, pk: int):
     plans.baseline_take(project=project, user=request.user)
     messages.success(request, _("The current plan is now the baseline."))
     return redirect("steering:plan", slug=slug, pk=pk)
+
+
+# --- a plan or backlog as a table ---
+
+
+def _table_response(request, project, kind: str, fmt: str):
+    from django.http import FileResponse
+
+    from . import exchange
+
+    if not rules.can_view_internals(request.user, project.municipality):
+        raise PermissionDenied
+    if kind == "plan":
+        header, rows = exchange.PLAN_COLUMNS, exchange.plan_rows(project)
+    else:
+        header, rows = exchange.BACKLOG_COLUMNS, exchange.backlog_rows(project)
+    name = f"{kind}-{project.pk}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exchange.as_csv(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return FileResponse(exchange.as_xlsx(header, rows, kind), as_attachment=True, filename=name,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+def table_export(request, slug: str, pk: int, kind: str, fmt: str):
+    return _table_response(request, _project(request, slug, pk), kind, fmt)
+
+
+@require_POST
+def table_import(request, slug: str, pk: int, kind: str):
+    from stadtkern.data import importing
+
+    from . import exchange
+
+    project = _project(request, slug, pk, edit=True)
+    upload = request.FILES.get("file")
+    target = "steering:plan" if kind == "plan" else "steering:backlog"
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+        return redirect(target, slug=slug, pk=pk)
+    try:
+        with importing.uploaded(upload) as path:
+            run = exchange.plan_import if kind == "plan" else exchange.backlog_import
+            n = run(project=project, user=request.user, path=path)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)s lines were added.") % {"n": n})
+    return redirect(target, slug=slug, pk=pk)
