@@ -71,7 +71,11 @@ def gantt(rows: list[GanttRow], links: list[tuple], *, title: str,
         return None
     fmt = date_formatter()
     first = min(min(r.start, r.baseline_start or r.start) for r in rows)
-    last = max(max(r.finish, r.baseline_finish or r.finish) for r in rows) + timedelta(days=1)
+    last = min(
+        max(max(r.finish, r.baseline_finish or r.finish) for r in rows),
+        date.max - timedelta(days=15),
+    )
+    last += timedelta(days=1)
     if (last - first).days < 14:
         last = first + timedelta(days=14)
     left = round(LABEL_CHARS * CHAR + 16)

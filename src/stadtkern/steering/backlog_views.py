@@ -113,8 +113,12 @@ def item_edit(request, slug: str, pk: int, item_id: int):
     form = ItemForm(request.POST or None, project=project, initial=ItemForm.initial_of(item))
     status = _status(request)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["version"] = (
+            data["version"] or 0
+        )  # no version seen: a conflict, never a blind overwrite
         try:
-            backlog.item_update(item=item, user=request.user, **form.cleaned_data)
+            backlog.item_update(item=item, user=request.user, **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
             if "version" in getattr(exc, "error_dict", {}):

@@ -43,7 +43,9 @@ def _uid(kind: str, pk: int) -> str:
     return f"{kind}-{pk}@stadtkern.steering"
 
 
-def events(projects, *, meetings=None, actions=None, applications: bool = True) -> list[Event]:
+def events(
+    projects, *, meetings=None, actions=None, applications: bool = True, details: bool = True
+) -> list[Event]:
     """The events of ``projects`` (a queryset), and of ``meetings`` and ``actions`` when given."""
     out = []
     for m in _window(
@@ -53,7 +55,7 @@ def events(projects, *, meetings=None, actions=None, applications: bool = True) 
             "steering:project", kwargs={"slug": m.project.municipality.slug, "pk": m.project_id}
         )
         out.append(Event(_uid("milestone", m.pk), _("Milestone: %(t)s (%(p)s)") % {"t": m.title, "p": m.project.title},
-                         m.start, m.description, url, _("Milestone")))  # fmt: skip
+                         m.start, m.description if details else "", url, _("Milestone")))  # fmt: skip
     if applications:
         for a in _window(Application.objects.filter(project__in=projects, deadline__isnull=False,
                                                     status__in=["idea", "draft"]), "deadline").select_related(
@@ -87,7 +89,12 @@ def events(projects, *, meetings=None, actions=None, applications: bool = True) 
 def for_municipality(municipality, *, internal: bool) -> list[Event]:
     projects = Project.objects.filter(municipality=municipality)
     if not internal:
-        return events(projects.filter(published=True, measure__published=True), applications=False)
+        # The public sees a published project's milestones as on its page: no descriptions.
+        return events(
+            projects.filter(published=True, measure__published=True),
+            applications=False,
+            details=False,
+        )
     return events(projects, meetings=Meeting.objects.filter(series__municipality=municipality),
                   actions=ActionItem.objects.filter(meeting__series__municipality=municipality))  # fmt: skip
 

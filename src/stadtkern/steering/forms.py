@@ -36,6 +36,19 @@ from .models import (
 from .models.plans import MAX_DURATION, MAX_LAG
 
 
+class ManyChoice(forms.ModelMultipleChoiceField):
+    """Several objects by id; an id no database column holds is an invalid choice, not an
+    overflow deep in the database driver."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk)
+            if not text.isdigit() or len(text) > 18:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": text[:20]})  # fmt: skip
+        return super()._check_values(value)
+
+
 def members_of(municipality):
     return (
         get_user_model().objects.filter(memberships__municipality=municipality).order_by("username")
@@ -54,9 +67,9 @@ class ProgrammeForm(forms.Form):
     end = forms.DateField(label=_("End"), required=False, widget=DateInput)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}),
                                   max_length=5000, required=False)  # fmt: skip
-    goals = forms.ModelMultipleChoiceField(label=_("Goals it serves"), queryset=None, required=False,
+    goals = ManyChoice(label=_("Goals it serves"), queryset=None, required=False,
                                            widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    measures = forms.ModelMultipleChoiceField(label=_("Measures it holds"), queryset=None,
+    measures = ManyChoice(label=_("Measures it holds"), queryset=None,
                                               required=False, widget=forms.CheckboxSelectMultiple)  # fmt: skip
     published = forms.BooleanField(label=_("Published"), required=False)
 
@@ -210,7 +223,7 @@ class ItemForm(forms.Form):
                                   max_length=5000, required=False)  # fmt: skip
     acceptance = forms.CharField(label=_("Acceptance criteria"), widget=forms.Textarea(attrs={"rows": 3}),
                                  max_length=5000, required=False)  # fmt: skip
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -352,7 +365,7 @@ class StakeholderForm(forms.Form):
         label=_("Attitude"), choices=Attitude.choices, initial=Attitude.NEUTRAL
     )
     contact_owner = forms.ModelChoiceField(label=_("Contact owner"), queryset=None, required=False)
-    projects = forms.ModelMultipleChoiceField(label=_("Projects"), queryset=None, required=False,
+    projects = ManyChoice(label=_("Projects"), queryset=None, required=False,
                                               widget=forms.CheckboxSelectMultiple)  # fmt: skip
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False,
                            help_text=_("No addresses or phone numbers: the contact owner knows how to reach them."))  # fmt: skip
@@ -472,7 +485,7 @@ class LessonForm(forms.Form):
                               max_length=5000, required=False)  # fmt: skip
     recommendation = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 3}),
                                      max_length=5000)  # fmt: skip
-    fields_of_action = forms.ModelMultipleChoiceField(label=_("Fields of action"), queryset=None, required=False,
+    fields_of_action = ManyChoice(label=_("Fields of action"), queryset=None, required=False,
                                                       widget=forms.CheckboxSelectMultiple)  # fmt: skip
     tags = forms.CharField(
         label=_("Tags"), max_length=300, required=False, help_text=_("comma-separated")

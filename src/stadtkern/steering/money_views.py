@@ -133,9 +133,20 @@ def actuals_import(request, slug: str, pk: int):
             n = money.actuals_import(
                 project=project, user=request.user, path=path, name=data["file"].name
             )
-        messages.info(request, _("%(n)s bookings were imported.") % {"n": n})
+        return n
 
-    return _posted(request, slug, pk, ActualsFileForm, run, _("The file was read."))
+    project = _internal(request, slug, pk, edit=True)
+    form = ActualsFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            n = run(project, form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)s bookings were imported.") % {"n": n})
+    return redirect("steering:money", slug=slug, pk=pk)
 
 
 @require_POST

@@ -21,18 +21,24 @@ from .models import ActionItem, Application, Reminder, WorkPackage
 def _items(user, today: date) -> list[str]:
     fmt = date_formatter()
     lines = []
-    for a in ActionItem.objects.filter(owner=user, done=False, due_on__lte=today + timedelta(days=1)).select_related(
+    # Only what lies in municipalities the person still belongs to: someone who left
+    # must not go on reading a team's internal plans in their mail.
+    member_of = list(user.memberships.values_list("municipality_id", flat=True))
+    for a in ActionItem.objects.filter(owner=user, done=False, due_on__lte=today + timedelta(days=1),
+                                       meeting__series__municipality__in=member_of).select_related(
         "meeting__series"
     ).order_by("due_on"):  # fmt: skip
         lines.append(_("Action item due %(d)s: %(t)s (%(s)s)") % {"d": fmt(a.due_on), "t": a.title,
                                                                    "s": a.meeting.series.title})  # fmt: skip
-    for m in WorkPackage.objects.filter(project__lead=user, duration=0, done__lt=100, start__gte=today,
+    for m in WorkPackage.objects.filter(project__lead=user, project__municipality__in=member_of, duration=0,
+                                        done__lt=100, start__gte=today,
                                         start__lte=today + timedelta(days=3)).select_related("project__measure"):  # fmt: skip
         lines.append(
             _("Milestone on %(d)s: %(t)s (%(p)s)")
             % {"d": fmt(m.start), "t": m.title, "p": m.project.title}
         )
-    for a in Application.objects.filter(project__lead=user, status__in=["idea", "draft"], deadline__gte=today,
+    for a in Application.objects.filter(project__lead=user, project__municipality__in=member_of,
+                                        status__in=["idea", "draft"], deadline__gte=today,
                                         deadline__lte=today + timedelta(days=7)).select_related(
         "programme", "project__measure"
     ):  # fmt: skip

@@ -118,13 +118,22 @@ def portfolio(user, municipality, filters: Filters) -> list[Row]:
     one before, in a fixed number of queries whatever the number of projects."""
     internal = rules.can_view_internals(user, municipality)
     qs = projects(user, municipality).select_related("measure", "lead")
+    # Filters go through what the visitor may see: an internal programme, goal or field
+    # filters nothing for the public, rather than telling which projects it holds.
     if filters.programme:
-        qs = qs.filter(measure__programmes__slug=filters.programme,
-                       measure__programmes__municipality=municipality)  # fmt: skip
+        qs = qs.filter(
+            measure__programmes__in=programme_list(user, municipality).filter(
+                slug=filters.programme
+            )
+        )
     if filters.field:
-        qs = qs.filter(measure__fields_of_action=filters.field)
+        fields = FieldOfAction.objects.filter(municipality=municipality, pk=filters.field)
+        qs = qs.filter(
+            measure__fields_of_action__in=fields if internal else fields.filter(published=True)
+        )
     if filters.goal:
-        qs = qs.filter(measure__goals=filters.goal)
+        goals = Goal.objects.filter(municipality=municipality, pk=filters.goal)
+        qs = qs.filter(measure__goals__in=goals if internal else goals.filter(published=True))
     if filters.department:
         qs = qs.filter(department=filters.department)
     if internal:
@@ -466,7 +475,14 @@ def lessons(user, municipality, *, q: str = "", field: str = "") -> list:
     field = without_controls(field).strip()[:200]
     if field:
         qs = qs.filter(fields_of_action__title__iexact=field).distinct()
-    return list(qs[:200])
+    out = list(qs[:200])
+    for lesson in out:
+        # Another municipality's project is named only when it is published there.
+        own_or_public = (
+            lesson.project.municipality_id == municipality.pk or lesson.project.published
+        )
+        lesson.source = lesson.project.title if own_or_public else ""
+    return out
 
 
 def pulse_chart(project: Project, user):

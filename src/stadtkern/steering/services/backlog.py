@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from stadtkern.core.audit import snapshot
 
 from ..models import BacklogItem, Column, Iteration, Project, TeamMember, WorkPackage
-from .common import delete, pick, record, save, store
+from .common import delete, pick, record, save, shown, store
 from .plans import locked
 
 ITEM_FIELDS = ("kind", "title", "description", "acceptance", "estimate", "assignee", "iteration",
@@ -44,6 +44,7 @@ def _conflict(item: BacklogItem, version) -> None:
         ) % {"t": item.title}, code="conflict")})  # fmt: skip
 
 
+MAX_ITERATION_DAYS = 92  # a quarter; sprints are weeks
 GAP = 1024  # between neighbours' ranks: a move takes the middle of a gap, touching one row
 
 
@@ -179,7 +180,7 @@ def _overlap(project: Project, iteration: Iteration) -> None:
     if iteration.start < project.start or iteration.end > project.end:
         raise ValidationError({"start" if iteration.start < project.start else "end": _(
             "An iteration lies within the project (%(a)s – %(b)s).") % {
-            "a": project.start.isoformat(), "b": project.end.isoformat()}})  # fmt: skip
+            "a": shown(project.start), "b": shown(project.end)}})  # fmt: skip
     others = Iteration.objects.filter(
         project=project, start__lte=iteration.end, end__gte=iteration.start
     )
@@ -187,7 +188,7 @@ def _overlap(project: Project, iteration: Iteration) -> None:
     if clash is not None:
         raise ValidationError({"start": _(
             "This overlaps '%(n)s' (%(a)s – %(b)s): iterations follow each other."
-        ) % {"n": clash.name, "a": clash.start.isoformat(), "b": clash.end.isoformat()}})  # fmt: skip
+        ) % {"n": clash.name, "a": shown(clash.start), "b": shown(clash.end)}})  # fmt: skip
 
 
 @transaction.atomic
@@ -196,6 +197,10 @@ def iteration_create(*, project: Project, user, name: str, start: date, end: dat
     project = locked(project)
     if end < start:
         raise ValidationError({"end": _("The end lies before the start.")})
+    if (end - start).days > MAX_ITERATION_DAYS:
+        raise ValidationError(
+            {"end": _("An iteration lasts at most %(n)s days.") % {"n": MAX_ITERATION_DAYS}}
+        )
     iteration = Iteration(project=project, name=name, start=start, end=end, goal=goal)
     _overlap(project, iteration)
     return save(iteration, municipality=project.municipality, user=user, before=None)

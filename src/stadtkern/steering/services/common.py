@@ -1,5 +1,7 @@
 """What every steering write shares: clean, save, and leave an audit entry."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
@@ -70,3 +72,20 @@ def own(model, ids, municipality: Municipality, field: str) -> list:
     if len(found) != len(ids):
         raise ValidationError({field: _("Only objects of this municipality can be chosen.")})
     return found
+
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def bounded(day, field: str):
+    """A date a municipality plans with: from 2000 to 2100 (a typo like 9999 is refused)."""
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError({field: _("Choose a date between 2000 and 2100.")})
+    return day
+
+
+def shown(day) -> str:
+    """A date in a message, as the reader writes it."""
+    from stadtkern.core.charts import date_formatter
+
+    return date_formatter()(day)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
 from stadtkern.core.models import Municipality
+from stadtkern.core.text import without_controls
 
 from .. import agenda
 from ..models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Project, Section
@@ -57,6 +58,11 @@ def meeting_create(*, series: MeetingSeries, user, held_on: date) -> Meeting:
     """A meeting with the agenda assembled for its day."""
     if not date(2000, 1, 1) <= held_on <= timezone.localdate() + timedelta(days=3650):
         raise ValidationError({"held_on": _("Choose a date between 2000 and ten years from now.")})
+    MeetingSeries.objects.select_for_update().filter(
+        pk=series.pk
+    ).first()  # one at a time per series
+    if Meeting.objects.filter(series=series, held_on=held_on, corrects__isnull=True).exists():
+        raise ValidationError({"held_on": _("This series already meets on this day.")})
     meeting = save(
         Meeting(series=series, held_on=held_on),
         municipality=series.municipality,
@@ -88,12 +94,12 @@ def minutes_save(*, meeting: Meeting, user, minutes: str = "", attendees: str = 
                  notes: dict[int, str] | None = None) -> Meeting:  # fmt: skip
     meeting = _writable(meeting)
     before = snapshot(meeting)
-    meeting.minutes, meeting.attendees = minutes, attendees
+    meeting.minutes, meeting.attendees = without_controls(minutes), without_controls(attendees)
     items = {i.pk: i for i in meeting.agenda.all()}
     for pk, note in (notes or {}).items():
         if pk not in items:
             raise ValidationError({"notes": _("This topic is not on the agenda.")})
-        items[pk].note = note[:5000]
+        items[pk].note = without_controls(note)[:5000]
     AgendaItem.objects.bulk_update(list(items.values()), ["note"])
     return save(
         meeting, municipality=_municipality(meeting), user=user, before=before, exclude=("series",)

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from stadtkern.core.audit import snapshot
@@ -26,7 +26,7 @@ from ..models import (
     Project,
 )
 from ..models.money import MAX_AMOUNT
-from .common import delete, save
+from .common import EARLIEST, LATEST, bounded, delete, save
 from .plans import locked
 
 PROGRAMME_FIELDS = ("key", "level", "state", "funder", "title", "description", "description_en",
@@ -64,6 +64,23 @@ def _programme(p: FundingProgramme) -> financing.Programme:
     return financing.Programme(p.title, p.rate, tuple(p.eligible), p.min_own_share)
 
 
+def _grant_rules(
+    project: Project, costs: dict, grants: list[financing.Grant]
+) -> list[financing.Problem]:
+    """The rules on grants: each programme's grants together within its rate of the costs it
+    funds (two applications to one programme count as one), all grants within the budget."""
+    by_programme: dict = {}
+    for g in grants:
+        key = (g.programme.title, g.programme.rate, g.programme.eligible, g.programme.min_own_share)
+        by_programme[key] = financing.Grant(g.programme, by_programme.get(key, financing.Grant(g.programme, 0)).amount
+                                            + g.amount)  # fmt: skip
+    return [
+        p
+        for p in financing.check(costs, None, list(by_programme.values()))
+        if p.field == "requested"
+    ]
+
+
 def grants_of(project: Project, *, replacing: Application | None = None) -> list[financing.Grant]:
     grants = []
     for a in Application.objects.filter(project=project).select_related("programme"):
@@ -89,6 +106,12 @@ def budget_set(*, project: Project, user, year: int, cost_type: str, planned,
     planned = _amount(planned, "planned")
     forecast = None if forecast in (None, "") else _amount(forecast, "forecast")
     line = BudgetLine.objects.filter(project=project, year=year, cost_type=cost_type).first()
+    costs = costs_of(project)
+    costs[cost_type] = costs.get(cost_type, Decimal(0)) - (line.planned if line else 0) + planned
+    problems = _grant_rules(project, costs, grants_of(project))
+    if problems:
+        raise ValidationError({"planned": _("The grants would no longer fit the budget: %(p)s") % {
+            "p": problems[0].message}})  # fmt: skip
     if planned == 0 and forecast is None:
         if line is not None:
             delete(line, municipality=project.municipality, user=user)
@@ -102,6 +125,7 @@ def budget_set(*, project: Project, user, year: int, cost_type: str, planned,
 @transaction.atomic
 def actual_add(*, project: Project, user, booked_on: date, cost_type: str, amount, text: str = "",
                reference: str = "", source: str = "") -> Actual:  # fmt: skip
+    bounded(booked_on, "booked_on")
     actual = Actual(project=project, booked_on=booked_on, cost_type=_cost_type(cost_type),
                     amount=_amount(amount, "amount", negative=True), text=text, reference=reference,
                     source=source or _("entered"))  # fmt: skip
@@ -152,6 +176,8 @@ def actuals_import(*, project: Project, user, path: Path, name: str) -> int:
         if not any(c.strip() for c in cells):
             continue
         booked = read(parse_date, cells[at["date"]])
+        if booked is not None and not EARLIEST <= booked <= LATEST:
+            booked = None
         value = read(parse_number, cells[at["amount"]])
         kind = COST_TYPE_NAMES.get(cells[at["type"]].strip().casefold())
         if booked is None:
@@ -210,7 +236,13 @@ def programme_create(*, user, municipality=None, **fields) -> FundingProgramme:
     if FundingProgramme.objects.filter(key=programme.key).exists():
         raise ValidationError({"key": _("Another programme already has this short name.")})
     programme.full_clean(exclude=["added_by"])
-    programme.save()
+    try:
+        with transaction.atomic():
+            programme.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"key": _("Another programme already has this short name.")}
+        ) from None
     if municipality is not None:
         audit_record(municipality=municipality, obj=programme, action=AuditEntry.Action.CREATE, user=user,
                      before=None, after=snapshot(programme))  # fmt: skip
@@ -238,10 +270,12 @@ def _application_checked(application: Application, project: Project) -> None:
         raise ValidationError({"granted": _("A granted application needs the amount granted.")})
     if application.status not in ApplicationStatus.values:
         raise ValidationError({"status": _("Choose idea, draft, submitted, granted or rejected.")})
-    grant = financing.Grant(_programme(application.programme), application.counted)
-    problems = financing.grant_problems(grant, costs_of(project))
+    bounded(application.deadline, "deadline")
+    bounded(application.submitted_on, "submitted_on")
+    bounded(application.decided_on, "decided_on")
+    field = "granted" if application.status == ApplicationStatus.GRANTED else "requested"
+    problems = _grant_rules(project, costs_of(project), grants_of(project, replacing=application))
     if problems:
-        field = "granted" if application.status == ApplicationStatus.GRANTED else "requested"
         raise ValidationError({field: problems[0].message})
 
 

@@ -19,7 +19,7 @@ from stadtkern.core.models import AuditEntry
 from .. import scheduling
 from ..models import Dependency, Phase, Project, Responsibility, TeamMember, WorkPackage
 from ..models.plans import MAX_DURATION, MAX_LAG
-from .common import delete, pick, save
+from .common import delete, pick, save, shown
 
 PACKAGE_FIELDS = ("title", "description", "phase", "start", "duration", "done", "position")
 
@@ -61,7 +61,7 @@ def reschedule(project: Project, user, *, extra_edge: tuple | None = None) -> li
         raise ValidationError({"start": _(
             "Its successors would be pushed past the project's end (%(end)s): %(list)s. "
             "Extend the project or shorten the plan first."
-        ) % {"end": project.end.isoformat(), "list": ", ".join(late[:5])}})  # fmt: skip
+        ) % {"end": shown(project.end), "list": ", ".join(late[:5])}})  # fmt: skip
     if moved:
         WorkPackage.objects.bulk_update([p for p, _b in moved], ["start"])
         AuditEntry.objects.bulk_create([AuditEntry(
@@ -77,11 +77,11 @@ def _inside(project: Project, package: WorkPackage) -> None:
         raise ValidationError({"duration": _("At most %(n)s days.") % {"n": MAX_DURATION}})
     if package.start < project.start:
         raise ValidationError({"start": _(
-            "This lies before the project's start (%(d)s).") % {"d": project.start.isoformat()}})  # fmt: skip
+            "This lies before the project's start (%(d)s).") % {"d": shown(project.start)}})  # fmt: skip
     if package.finish > project.end:
         field = "start" if package.milestone else "duration"
         raise ValidationError({field: _(
-            "This lies after the project's end (%(d)s).") % {"d": project.end.isoformat()}})  # fmt: skip
+            "This lies after the project's end (%(d)s).") % {"d": shown(project.end)}})  # fmt: skip
     if package.phase_id is not None and package.phase.project_id != project.pk:
         raise ValidationError({"phase": _("Choose a phase of this project.")})
 

@@ -11,16 +11,32 @@ from stadtkern.core.audit import snapshot
 from stadtkern.strategy.models import Measure
 
 from ..models import Project, StatusReport, TeamMember, WorkPackage
-from .common import delete, member, pick, save
+from .common import bounded, delete, member, pick, save
 
 EDITABLE = ("design", "lead", "department", "start", "end", "published", "pulse_series")
 
 
 def _dates(project: Project) -> None:
+    bounded(project.start, "start")
+    bounded(project.end, "end")
     if project.start and project.end and project.end < project.start:
         raise ValidationError({"end": _("The end lies before the start.")})
     if project.pk is None:
         return
+    from ..models import BudgetLine, Iteration
+
+    outside = Iteration.objects.filter(project=project).exclude(
+        start__gte=project.start, end__lte=project.end
+    )
+    if outside.exists():
+        raise ValidationError({"end": _("Iterations would lie outside the project: %(list)s. Move them first.") % {
+            "list": ", ".join(i.name for i in outside[:5])}})  # fmt: skip
+    years = BudgetLine.objects.filter(project=project).exclude(
+        year__gte=project.start.year, year__lte=project.end.year
+    )
+    if years.exists():
+        raise ValidationError({"end": _("The budget has years outside the project: %(list)s.") % {
+            "list": ", ".join(str(y) for y in sorted({b.year for b in years}))}})  # fmt: skip
     outside = WorkPackage.objects.filter(project=project).only("title", "start", "duration")
     early = [p.title for p in outside if p.start < project.start]
     late = [p.title for p in outside if p.finish > project.end]
@@ -89,8 +105,12 @@ def team_member_add(*, project: Project, user, person=None, name: str = "",
     if not (name or "").strip():
         raise ValidationError({"name": _("Name a person or choose a user.")})
     team_member = TeamMember(project=project, user=person, name=name.strip(), role=role)
-    return save(team_member, municipality=project.municipality, user=user, before=None,
-                exclude=("user",))  # fmt: skip
+    try:
+        with transaction.atomic():
+            return save(team_member, municipality=project.municipality, user=user, before=None,
+                        exclude=("user",))  # fmt: skip
+    except IntegrityError:  # the same person added twice at once
+        raise ValidationError({"person": _("This person is already on the team.")}) from None
 
 
 @transaction.atomic
@@ -104,6 +124,7 @@ def report_create(*, project: Project, user, period_end: date, scope: str, time:
     """A status report as of ``period_end``; one a day, none from the future."""
     if period_end > timezone.localdate():
         raise ValidationError({"period_end": _("A report cannot be dated in the future.")})
+    bounded(period_end, "period_end")
     if StatusReport.objects.filter(project=project, period_end=period_end).exists():
         raise ValidationError({"period_end": _("There is already a report as of this day.")})
     report = StatusReport(project=project, period_end=period_end, scope=scope, time=time,

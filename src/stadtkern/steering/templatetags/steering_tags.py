@@ -7,6 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from stadtkern.core.charts import date_formatter
 from stadtkern.core.templatetags.core_tags import local_date
@@ -14,7 +15,8 @@ from stadtkern.core.templatetags.core_tags import local_date
 register = template.Library()
 register.filter("local_date", local_date)
 
-TRENDS = {"better": ("↑", "better"), "worse": ("↓", "worse"), "same": ("→", "unchanged")}
+TRENDS = {"better": ("↑", gettext_lazy("better")), "worse": ("↓", gettext_lazy("worse")),
+          "same": ("→", gettext_lazy("unchanged"))}  # fmt: skip
 
 
 def _light_names() -> dict:
@@ -31,7 +33,7 @@ def light_html(value: str, trend: str = "", names: dict | None = None) -> str:
     if trend:
         arrow, word = TRENDS[trend]
         out += (f' <span class="trend trend-{escape(trend)}"><span aria-hidden="true">{arrow}</span> '
-                f"{escape(_(word))}</span>")  # fmt: skip
+                f"{escape(str(word))}</span>")  # fmt: skip
     return out
 
 
