@@ -14,6 +14,7 @@ from stadtkern.data.demo import demo_load_data
 from stadtkern.indicators.demo import demo_load_indicators, demo_load_neighbour
 from stadtkern.participation.demo import demo_load_participation
 from stadtkern.sensors.demo import demo_load_sensors
+from stadtkern.steering.demo import demo_load_steering
 from stadtkern.strategy.demo import demo_load
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,9 +23,9 @@ PASSWORD = "crawl-the-demo-42"
 # Machine interfaces, files and actions are not pages; they have their own tests.
 SKIP = re.compile(
     r"^/(en/)?(api/|sta/|ogcapi/|catalog\.|admin/|static/|logout/)"
-    r"|/export/|/image$|\.(pb|csv|xlsx|ods|ttl|rdf|jsonld|geojson|json|svg|png)$|/codes/|/rows$"
+    r"|/export/|/image$|\.(pb|csv|xlsx|ods|ttl|rdf|jsonld|geojson|json|svg|png|ics)$|/codes/|/rows$"
 )
-MAX_PAGES = 160
+MAX_PAGES = 220
 WIDTHS = (1280, 390, 360)
 
 
@@ -41,6 +42,7 @@ def demo():
     demo_load_neighbour(
         Municipality.objects.get(slug="beispielhausen"), User.objects.get(username="bruno")
     )
+    demo_load_steering(musterstadt, Municipality.objects.get(slug="beispielhausen"))
     return musterstadt
 
 

@@ -13,7 +13,16 @@ from stadtkern.core.models import Municipality, User
 from stadtkern.strategy.models import Goal, Measure
 from stadtkern.strategy.services import measure_create
 
-from .models import Communication, FundingProgramme, Programme, Project, Stakeholder
+from .catalogue import load_programmes
+from .library import load_templates
+from .models import (
+    Communication,
+    DocumentTemplate,
+    FundingProgramme,
+    Programme,
+    Project,
+    Stakeholder,
+)
 from .services import backlog, meetings, money, people, plans, programmes, projects, risks
 
 
@@ -266,6 +275,9 @@ def demo_load_steering(municipality: Municipality, neighbour: Municipality) -> d
     Project.objects.filter(municipality__in=[municipality, neighbour]).delete()
     anna, erik = User.objects.get(username="anna"), User.objects.get(username="erik")
     today = timezone.localdate()
+    # What the migrations ship, written again: a test database flushed between tests has lost it.
+    load_programmes(FundingProgramme)
+    load_templates(DocumentTemplate)
     d = date
     vacancy = _vacancy(municipality, anna, erik, today)
     popup = projects.project_create(measure=_measure(municipality, "Pop-up-Stores für Gründerinnen und Gründer"),
