@@ -520,3 +520,10 @@ class ImprovementForm(forms.Form):
             municipality=municipality
         ).select_related("measure")
         self.fields["project"].label_from_instance = lambda p: p.title
+
+
+class ApplicationStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ApplicationStatus.choices)
+    granted = forms.DecimalField(label=_("Granted (EUR)"), min_value=0, max_digits=14, decimal_places=2,
+                                 required=False)  # fmt: skip
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput, required=False)

@@ -25,7 +25,7 @@ from .forms import (
     FinancingForm,
     FundingProgrammeForm,
 )
-from .models import Actual, Application, BudgetLine, CostType, FundingProgramme
+from .models import Actual, Application, ApplicationStatus, BudgetLine, CostType, FundingProgramme
 from .services import money
 from .views import _context, _project
 
@@ -85,7 +85,7 @@ def money_page(request, slug: str, pk: int):
         cost_types=CostType.choices, problems=money.financing_problems(project),
         applications=list(Application.objects.filter(project=project).select_related("programme")),
         actuals=list(Actual.objects.filter(project=project).order_by("-booked_on", "-id")[:20]),
-        total=sum((r["planned"] for r in rows), Decimal(0)),
+        total=sum((r["planned"] for r in rows), Decimal(0)), statuses=ApplicationStatus.choices,
     )  # fmt: skip
     if context["can_edit"]:
         context.update(budget_form=BudgetForm(), actual_form=ActualForm(), file_form=ActualsFileForm(),
@@ -158,6 +158,24 @@ def application_add(request, slug: str, pk: int):
         money.application_save(project=project, user=request.user, **data)
 
     return _posted(request, slug, pk, ApplicationForm, run, _("The application was saved."))
+
+
+@require_POST
+def application_update(request, slug: str, pk: int, application_id: int):
+    """An application's progress: its status, the amount granted, the day of the decision."""
+    from .forms import ApplicationStatusForm
+
+    def run(project, data):
+        application = Application.objects.filter(project=project, pk=application_id).first()
+        if application is None:
+            raise ValidationError(_("There is no such application."))
+        if data["granted"] is None:
+            data.pop("granted")
+        if data["decided_on"] is None:
+            data.pop("decided_on")
+        money.application_save(project=project, user=request.user, application=application, **data)
+
+    return _posted(request, slug, pk, ApplicationStatusForm, run, _("The application was saved."))
 
 
 @require_POST

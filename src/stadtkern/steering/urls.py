@@ -71,6 +71,11 @@ urlpatterns = [
         "projects/<int:pk>/money/applications/", money_views.application_add, name="application_add"
     ),
     path("projects/<int:pk>/money/financing/", money_views.financing_set, name="financing_set"),
+    path(
+        "projects/<int:pk>/money/applications/<int:application_id>/",
+        money_views.application_update,
+        name="application_update",
+    ),
     path("funding/", money_views.funding, name="funding"),
     re_path(
         r"^projects/(?P<pk>[0-9]+)/(?P<kind>plan|backlog)\.(?P<fmt>csv|xlsx)$",

@@ -94,3 +94,28 @@ def test_a_programme_with_a_rate_above_100_is_shown_at_its_field(client, alpha, 
     ).exists() and FundingProgramme.objects.count() == len(shipped())
     client.force_login(personas["viewer"])
     assert client.post("/en/m/alpha/steering/funding/", {"key": "y"}).status_code == 403
+
+
+def test_an_application_moves_from_submitted_to_granted_on_the_page(
+    client, project, programme, personas
+):
+    application = money.application_save(project=project, user=None, programme=programme, requested=75000,
+                                         status="submitted")  # fmt: skip
+    client.force_login(personas["editor"])
+    url = f"/en/m/alpha/steering/projects/{project.pk}/money/applications/{application.pk}/"
+    response = client.post(url, {"status": "granted", "granted": "", "decided_on": ""}, follow=True)
+    assert "needs the amount granted" in response.content.decode()
+    response = client.post(url, {"status": "granted", "granted": "90000"}, follow=True)
+    assert "funds at most 75" in response.content.decode()
+    client.post(url, {"status": "granted", "granted": "60000", "decided_on": "2027-03-01"})
+    application.refresh_from_db()
+    assert (application.status, application.granted, str(application.decided_on)) == (
+        "granted",
+        60000,
+        "2027-03-01",
+    )
+    assert Application.objects.count() == 1
+    assert client.post(f"/en/m/alpha/steering/projects/{project.pk}/money/applications/999999/",
+                       {"status": "granted", "granted": "1"}, follow=True).status_code == 200  # fmt: skip
+    client.force_login(personas["viewer"])
+    assert client.post(url, {"status": "rejected"}).status_code == 403
