@@ -34,6 +34,11 @@ class TokenForm(forms.Form):
     )
 
 
+def error_text(form: forms.Form) -> str:
+    """A form's errors as one sentence, for a message on the page a small form returns to."""
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError next to the fields it names; errors about anything
     the form has no field for (the whole object, a list of rows) go on top."""

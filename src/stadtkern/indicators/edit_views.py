@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 from stadtkern.core.selectors import audit_readable, municipality_get
 from stadtkern.data import importing
 
@@ -106,7 +106,7 @@ def milestone_add(request, slug: str, key: str):
         else:
             messages.success(request, _("The milestone was saved."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("indicators:edit", slug=slug, key=key)
 
 

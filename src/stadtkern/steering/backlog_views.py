@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 from stadtkern.core.selectors import audit_readable
 
 from . import rules, selectors
@@ -155,5 +155,5 @@ def iteration_add(request, slug: str, pk: int):
         else:
             messages.success(request, _("The iteration was saved."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:backlog", slug=slug, pk=pk)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 
 from . import selectors
 from .forms import ImprovementForm, LessonForm, TemplateForm
@@ -60,7 +60,7 @@ def template_add(request, slug: str):
                 request, _("The template was added for every municipality on the instance.")
             )
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:learning", slug=slug)
 
 
@@ -78,7 +78,7 @@ def improvement_add(request, slug: str):
         else:
             messages.success(request, _("The improvement was logged."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:learning", slug=slug)
 
 

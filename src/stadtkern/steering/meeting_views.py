@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 
 from . import agenda
 from .forms import ActionForm, AgendaForm, DecisionForm, MeetingForm, SeriesForm
@@ -109,15 +109,8 @@ def _act(request, slug, series_id, meeting_id, run, success):
     try:
         result = run(meeting)
     except ValidationError as exc:
-        fixed = any(getattr(e, "code", None) == "fixed" for errors in getattr(exc, "error_dict", {}).values()
-                    for e in errors)  # fmt: skip
         messages.error(request, " ".join(exc.messages))
-        response = redirect(
-            "steering:meeting", slug=slug, series_id=series_id, meeting_id=meeting_id
-        )
-        if fixed:
-            response.status_code = 303
-        return response
+        return redirect("steering:meeting", slug=slug, series_id=series_id, meeting_id=meeting_id)
     messages.success(request, success)
     target = result.pk if isinstance(result, Meeting) else meeting_id
     return redirect("steering:meeting", slug=slug, series_id=series_id, meeting_id=target)
@@ -126,7 +119,7 @@ def _act(request, slug, series_id, meeting_id, run, success):
 def _form(request, form_class, **kwargs):
     form = form_class(request.POST, **kwargs)
     if not form.is_valid():
-        raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+        raise ValidationError(error_text(form))
     return form.cleaned_data
 
 

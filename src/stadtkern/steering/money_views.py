@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.charts import Series, lines
+from stadtkern.core.forms import apply_service_errors, error_text
 from stadtkern.core.selectors import municipality_get
 from stadtkern.data import importing
 
@@ -138,7 +139,7 @@ def actuals_import(request, slug: str, pk: int):
     project = _internal(request, slug, pk, edit=True)
     form = ActualsFileForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     else:
         try:
             n = run(project, form.cleaned_data)
@@ -200,8 +201,6 @@ def funding(request, slug: str):
                 money.programme_create(user=request.user, municipality=municipality, collected_on=timezone.localdate(),
                                        **form.cleaned_data)  # fmt: skip
             except ValidationError as exc:
-                from stadtkern.core.forms import apply_service_errors
-
                 apply_service_errors(form, exc)
             else:
                 messages.success(

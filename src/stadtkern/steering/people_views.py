@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 from stadtkern.core.selectors import municipality_get
 
 from . import rules, selectors
@@ -78,7 +78,7 @@ def _posted(request, slug, form_class, action, success):
         else:
             messages.success(request, success)
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:stakeholders", slug=slug)
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.forms import apply_service_errors, error_text
 from stadtkern.core.selectors import audit_readable, municipality_get
 
 from . import rules, selectors
@@ -180,7 +180,7 @@ def team_add(request, slug: str, pk: int):
         else:
             messages.success(request, _("The team member was added."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:project", slug=slug, pk=pk)
 
 
@@ -252,7 +252,7 @@ def phase_add(request, slug: str, pk: int):
             project=project, user=request.user, title=form.cleaned_data["title"], position=position
         )
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:plan", slug=slug, pk=pk)
 
 
@@ -330,7 +330,7 @@ def raci_set(request, slug: str, pk: int, package_id: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     elif package is not None:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:package_edit", slug=slug, pk=pk, package_id=package_id)
 
 
@@ -347,7 +347,7 @@ def dependency_add(request, slug: str, pk: int):
             messages.success(request, _("The dependency was saved."))
             _moved(request, moved)
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     return redirect("steering:plan", slug=slug, pk=pk)
 
 
