@@ -42,6 +42,7 @@ BACKLOG_COLUMNS = [
     "Akzeptanzkriterien",
 ]
 MAX_LINES = 5000
+WHOLE = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit, not to int
 PREDECESSOR = re.compile(r"^(?P<title>.+?)\s*(?:\((?P<lag>[+-]?\d{1,3})\))?$")
 
 
@@ -153,7 +154,7 @@ def plan_import(*, project: Project, user, path: Path) -> int:
             finish is None or finish < start or (finish - start).days >= MAX_DURATION
         ):
             report.error(line, _("'%(v)s' is no end after the start") % {"v": row["Ende"][:40]})
-        elif not done.isdigit() or int(done) > 100:
+        elif not WHOLE.fullmatch(done) or int(done) > 100:
             report.error(line, _("'%(v)s' is no percentage") % {"v": done[:10]})
         else:
             phase_title = row["Phase"][:200]
@@ -212,7 +213,7 @@ def backlog_import(*, project: Project, user, path: Path) -> int:
             report.error(
                 line, _("'%(v)s' is no column (todo, doing, review, done)") % {"v": status[:20]}
             )
-        elif estimate and (not estimate.isdigit() or int(estimate) > 1000):
+        elif estimate and (not WHOLE.fullmatch(estimate) or int(estimate) > 1000):
             report.error(line, _("'%(v)s' is no estimate") % {"v": estimate[:10]})
         elif row["Iteration"] and row["Iteration"] not in iterations:
             report.error(line, _("there is no iteration '%(v)s'") % {"v": row["Iteration"][:60]})

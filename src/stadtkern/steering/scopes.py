@@ -20,7 +20,9 @@ def _measures(qs, slug: str):
 
 def _goal_ids(slug: str, municipality) -> set[int]:
     return set(Goal.objects.filter(municipality=municipality).filter(
-        Q(programmes__slug=slug) | Q(measures__programmes__slug=slug)).values_list("pk", flat=True))  # fmt: skip
+        # Through published measures only: a draft measure must not reveal which goal it serves.
+        Q(programmes__slug=slug) | Q(measures__programmes__slug=slug, measures__published=True)
+    ).values_list("pk", flat=True))  # fmt: skip
 
 
 def connect() -> None:

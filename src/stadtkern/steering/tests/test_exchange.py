@@ -71,6 +71,7 @@ def test_a_plan_goes_out_and_comes_back_the_same(client, alpha, source, personas
     ("Titel;Beginn\nA;2031-01-04\n", "lies after the project"),
     ("Name;Datum\nA;2027-01-04\n", "needs the columns"),
     ("Titel;Beginn\nA;2027-01-04\nA;2027-01-05\n", "already in the plan"),
+    ("Titel;Beginn;Erledigt (%)\nA;2027-01-04;²\n", "is no percentage"),
 ])  # fmt: skip
 def test_a_bad_plan_file_names_its_lines_and_adds_nothing(
     client, alpha, personas, content, message
