@@ -1,6 +1,7 @@
 """Security headers for every response; the language of API answers; busy database."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
 from django.utils import translation
 
@@ -70,6 +71,29 @@ class ApiLanguageMiddleware:
             response.headers.setdefault("Content-Language", language)
             return response
         return self.get_response(request)
+
+
+class RememberLanguageMiddleware:
+    """Keep the language a signed-in person reads the pages in, so that mails sent to them
+    later (reminders) speak it. Written only when it changes, not on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        language = getattr(request, "LANGUAGE_CODE", "")
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not request.path.startswith(ApiLanguageMiddleware.PREFIXES)
+            and getattr(user, "is_authenticated", False)
+            and getattr(user, "language", language) != language
+        ):
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
+            user.language = language
+        return response
 
 
 class BusyDatabaseMiddleware:

@@ -14,6 +14,9 @@ from .validators import validate_ags
 class User(AbstractUser):
     """A person who logs in. Site staff (``is_staff``) may act in every municipality."""
 
+    # The language of the pages this person last read: mails to them (reminders) speak it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from stadtkern.core.forms import apply_service_errors, error_text
 
-from . import selectors
+from . import rules, selectors
 from .forms import ImprovementForm, LessonForm, TemplateForm
-from .models import DocumentTemplate, Improvement, ImprovementStatus
+from .models import DocumentTemplate, Improvement, ImprovementStatus, Lesson
 from .people_views import _team
 from .services import learning
 from .views import _context, _project, _status
@@ -39,9 +39,8 @@ def template_page(request, slug: str, template_id: int):
     template = DocumentTemplate.objects.filter(pk=template_id).first()
     if template is None:
         raise Http404
-    return render(
-        request, "steering/template.html", _context(request, municipality, template=template)
-    )
+    return render(request, "steering/template.html", _context(
+        request, municipality, template=template, removable=rules.can_change_shared(request.user, template.added_by)))  # fmt: skip
 
 
 @require_POST
@@ -96,12 +95,29 @@ def improvement_status(request, slug: str, improvement_id: int):
     return redirect("steering:learning", slug=slug)
 
 
-def lesson_new(request, slug: str, pk: int):
+def lesson_new(request, slug: str, pk: int, lesson_id: int | None = None):
+    """A new lesson of the project, or (``lesson_id``) changes to one, or its removal."""
     project = _project(request, slug, pk, edit=True)
-    form = LessonForm(request.POST or None, municipality=project.municipality)
+    lesson, initial = None, {}
+    if lesson_id is not None:
+        lesson = Lesson.objects.filter(project=project, pk=lesson_id).first()
+        if lesson is None:
+            raise Http404
+        initial = {
+            f: getattr(lesson, f)
+            for f in ("title", "worked", "did_not", "recommendation", "tags", "shared")
+        }
+        initial["fields_of_action"] = list(lesson.fields_of_action.all())
+    if lesson is not None and request.method == "POST" and "delete" in request.POST:
+        learning.lesson_delete(lesson=lesson, user=request.user)
+        messages.success(request, _("The lesson was removed."))
+        return redirect("steering:project", slug=slug, pk=pk)
+    form = LessonForm(request.POST or None, municipality=project.municipality, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            learning.lesson_save(project=project, user=request.user, **form.cleaned_data)
+            learning.lesson_save(
+                project=project, user=request.user, lesson=lesson, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -110,4 +126,18 @@ def lesson_new(request, slug: str, pk: int):
     if not request.user.is_authenticated:
         raise PermissionDenied
     return render(request, "steering/lesson_form.html", _context(
-        request, project.municipality, project=project, form=form), status=_status(request))  # fmt: skip
+        request, project.municipality, project=project, form=form, lesson=lesson), status=_status(request))  # fmt: skip
+
+
+@require_POST
+def template_delete(request, slug: str, template_id: int):
+    """Remove a shared template: for the municipality that added it, or the instance's staff."""
+    _team(request, slug, edit=True)
+    template = DocumentTemplate.objects.filter(pk=template_id).select_related("added_by").first()
+    if template is None:
+        raise Http404
+    if not rules.can_change_shared(request.user, template.added_by):
+        raise PermissionDenied
+    learning.template_delete(template=template, user=request.user)
+    messages.success(request, _("The template was removed."))
+    return redirect("steering:learning", slug=slug)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.forms import apply_service_errors, error_text
+from stadtkern.core.selectors import audit_readable
 
 from . import agenda
 from .forms import ActionForm, AgendaForm, DecisionForm, MeetingForm, SeriesForm
@@ -96,6 +97,7 @@ def meeting_page(request, slug: str, series_id: int, meeting_id: int):
         decisions=list(meeting.decisions.select_related("project__measure")),
         actions=list(ActionItem.objects.filter(meeting__in=versions).select_related("owner", "project__measure")),
         later=getattr(meeting, "correction", None) if meeting.status == Meeting.Status.SUPERSEDED else None,
+        audit=audit_readable(municipality=series.municipality, object_type="meeting", object_id=meeting.pk),
     )  # fmt: skip
     if context["can_edit"] and not meeting.fixed:
         projects = agenda.scope(series)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from stadtkern.core.charts import Series, lines
 from stadtkern.core.forms import apply_service_errors, error_text
-from stadtkern.core.selectors import municipality_get
+from stadtkern.core.selectors import audit_readable, municipality_get
 from stadtkern.data import importing
 
 from . import rules
@@ -208,7 +209,59 @@ def funding(request, slug: str):
                     _("The funding programme was added for every municipality on the instance."),
                 )
                 return redirect("steering:funding", slug=slug)
+    programmes = list(FundingProgramme.objects.select_related("added_by"))
+    for p in programmes:
+        p.removable = rules.can_change_shared(request.user, p.added_by)
     return render(request, "steering/funding.html", _context(
-        request, municipality, programmes=list(FundingProgramme.objects.all()), form=form,
+        request, municipality, programmes=programmes, form=form,
         names=dict(CostType.choices),
     ), status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+def actual_edit(request, slug: str, pk: int, actual_id: int):
+    """Correct a booking, or remove one made in error; the audit log keeps what it said."""
+    project = _internal(request, slug, pk, edit=True)
+    actual = Actual.objects.filter(project=project, pk=actual_id).first()
+    if actual is None:
+        raise Http404
+    fields = ("booked_on", "cost_type", "amount", "text", "reference")
+    form = ActualForm(request.POST or None, initial={f: getattr(actual, f) for f in fields})
+    if request.method == "POST" and "delete" in request.POST:
+        money.actual_delete(actual=actual, user=request.user)
+        messages.success(request, _("The booking was removed."))
+        return redirect("steering:money", slug=slug, pk=pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            money.actual_update(actual=actual, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The booking was corrected."))
+            return redirect("steering:money", slug=slug, pk=pk)
+    audit = audit_readable(
+        municipality=project.municipality, object_type="actual", object_id=actual.pk
+    )
+    return render(request, "steering/actual_form.html", _context(
+        request, project.municipality, project=project, actual=actual, form=form, audit=audit),
+        status=422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@require_POST
+def funding_delete(request, slug: str, key: str):
+    """Remove a programme from the shared catalogue: for the municipality that added it, or
+    the instance's staff; one that applications name stays."""
+    municipality = municipality_get(slug)
+    programme = FundingProgramme.objects.filter(key=key).select_related("added_by").first()
+    if programme is None:
+        raise Http404
+    if not rules.can_view_internals(request.user, municipality) or not rules.can_change_shared(
+        request.user, programme.added_by
+    ):
+        raise PermissionDenied
+    try:
+        money.programme_delete(programme=programme, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The funding programme was removed."))
+    return redirect("steering:funding", slug=slug)

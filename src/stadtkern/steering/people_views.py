@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stadtkern.core.forms import apply_service_errors, error_text
-from stadtkern.core.selectors import municipality_get
+from stadtkern.core.selectors import audit_readable, municipality_get
 
 from . import rules, selectors
 from .forms import CommunicationForm, StakeholderForm, TieForm
-from .models import Stakeholder
+from .models import Communication, Stakeholder, Tie
 from .services import people
 from .views import _context, _status
 
@@ -35,6 +35,7 @@ def register(request, slug: str):
                        quadrants={s.pk: selectors.quadrant(s.influence, s.interest) for s in items})  # fmt: skip
     if context["can_edit"]:
         context.update(tie_form=TieForm(municipality=municipality),
+                       ties=list(Tie.objects.filter(a__municipality=municipality).select_related("a", "b")),
                        communication_form=CommunicationForm(municipality=municipality))  # fmt: skip
     return render(request, "steering/stakeholders.html", context)
 
@@ -53,6 +54,10 @@ def stakeholder_form(request, slug: str, stakeholder_id: int | None = None):
         initial = {f: getattr(stakeholder, f) for f in ("name", "kind", "group", "influence", "interest",
                                                         "attitude", "contact_owner", "note")}  # fmt: skip
         initial["projects"] = list(stakeholder.projects.all())
+    if stakeholder is not None and request.method == "POST" and "delete" in request.POST:
+        people.stakeholder_delete(stakeholder=stakeholder, user=request.user)
+        messages.success(request, _("The stakeholder was removed."))
+        return redirect("steering:stakeholders", slug=slug)
     form = StakeholderForm(request.POST or None, municipality=municipality, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,8 +68,15 @@ def stakeholder_form(request, slug: str, stakeholder_id: int | None = None):
         else:
             messages.success(request, _("The stakeholder was saved."))
             return redirect("steering:stakeholders", slug=slug)
+    audit = (
+        audit_readable(
+            municipality=municipality, object_type="stakeholder", object_id=stakeholder.pk
+        )
+        if stakeholder
+        else None
+    )
     return render(request, "steering/stakeholder_form.html", _context(
-        request, municipality, form=form, stakeholder=stakeholder), status=_status(request))  # fmt: skip
+        request, municipality, form=form, stakeholder=stakeholder, audit=audit), status=_status(request))  # fmt: skip
 
 
 def _posted(request, slug, form_class, action, success):
@@ -93,3 +105,31 @@ def communication_add(request, slug: str):
     return _posted(request, slug, CommunicationForm,
                    lambda m, d: people.communication_save(municipality=m, user=request.user, **d),
                    _("The plan was saved."))  # fmt: skip
+
+
+@require_POST
+def tie_remove(request, slug: str):
+    municipality = _team(request, slug, edit=True)
+    raw = request.POST.get("tie", "")
+    tie = (
+        Tie.objects.filter(a__municipality=municipality, pk=raw).first()
+        if raw.isascii() and raw.isdigit()
+        else None
+    )
+    if tie is None:
+        messages.error(request, _("Choose a tie to remove."))
+    else:
+        people.tie_remove(tie=tie, user=request.user)
+        messages.success(request, _("The tie was removed."))
+    return redirect("steering:stakeholders", slug=slug)
+
+
+@require_POST
+def communication_remove(request, slug: str, entry_id: int):
+    municipality = _team(request, slug, edit=True)
+    entry = Communication.objects.filter(municipality=municipality, pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    people.communication_delete(entry=entry, user=request.user)
+    messages.success(request, _("The line was removed from the plan."))
+    return redirect("steering:stakeholders", slug=slug)

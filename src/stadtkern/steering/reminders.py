@@ -1,7 +1,8 @@
 """E-mail reminders: once a day each person gets one mail with what is due for them (the
 action items they own due by tomorrow or overdue, milestones of the projects they lead in
 the next three days, application deadlines of those projects in the next week), through
-Django's mail settings (the console in the demo). A reminder already sent that day is not
+Django's mail settings (the console in the demo), in the language the person last read
+the pages in. A reminder already sent that day is not
 sent again, however often the schedule runs."""
 
 from datetime import date, timedelta
@@ -60,7 +61,7 @@ def send_due(today: date | None = None) -> int:
     for user in people:
         if Reminder.objects.filter(user=user, day=today).exists():
             continue
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
             lines = _items(user, today)
             if not lines:
                 continue

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from stadtkern.core.forms import apply_service_errors
+from stadtkern.core.selectors import audit_readable
 
 from . import selectors
 from .forms import RiskForm
@@ -43,8 +44,13 @@ def risk_form(request, slug: str, pk: int, risk_id: int | None = None):
         else:
             messages.success(request, _("The register was saved."))
             return redirect("steering:risks", slug=slug, pk=pk)
+    audit = (
+        audit_readable(municipality=project.municipality, object_type="risk", object_id=risk.pk)
+        if risk
+        else None
+    )
     return render(request, "steering/risk_form.html", _context(
-        request, project.municipality, project=project, form=form, risk=risk), status=_status(request))  # fmt: skip
+        request, project.municipality, project=project, form=form, risk=risk, audit=audit), status=_status(request))  # fmt: skip
 
 
 def cockpit_panel(request, municipality) -> str:

@@ -76,7 +76,13 @@ urlpatterns = [
         money_views.application_update,
         name="application_update",
     ),
+    path(
+        "projects/<int:pk>/money/actuals/<int:actual_id>/",
+        money_views.actual_edit,
+        name="actual_edit",
+    ),
     path("funding/", money_views.funding, name="funding"),
+    path("funding/<slug:key>/remove/", money_views.funding_delete, name="funding_delete"),
     re_path(
         r"^projects/(?P<pk>[0-9]+)/(?P<kind>plan|backlog)\.(?P<fmt>csv|xlsx)$",
         views.table_export,
@@ -140,6 +146,11 @@ urlpatterns = [
     path("learning/", learning_views.learning_page, name="learning"),
     path("learning/templates/", learning_views.template_add, name="template_add"),
     path("learning/templates/<int:template_id>/", learning_views.template_page, name="template"),
+    path(
+        "learning/templates/<int:template_id>/remove/",
+        learning_views.template_delete,
+        name="template_delete",
+    ),
     path("learning/improvements/", learning_views.improvement_add, name="improvement_add"),
     path(
         "learning/improvements/<int:improvement_id>/",
@@ -147,12 +158,21 @@ urlpatterns = [
         name="improvement_status",
     ),
     path("projects/<int:pk>/lessons/new/", learning_views.lesson_new, name="lesson_new"),
+    path(
+        "projects/<int:pk>/lessons/<int:lesson_id>/", learning_views.lesson_new, name="lesson_edit"
+    ),
     path("stakeholders/", people_views.register, name="stakeholders"),
     path("stakeholders/new/", people_views.stakeholder_form, name="stakeholder_new"),
     path(
         "stakeholders/<int:stakeholder_id>/", people_views.stakeholder_form, name="stakeholder_edit"
     ),
     path("stakeholders/ties/", people_views.tie_add, name="tie_add"),
+    path("stakeholders/ties/remove/", people_views.tie_remove, name="tie_remove"),
+    path(
+        "stakeholders/communication/<int:entry_id>/remove/",
+        people_views.communication_remove,
+        name="communication_remove",
+    ),
     path("stakeholders/communication/", people_views.communication_add, name="communication_add"),
     path("projects/<int:pk>/risks/", risk_views.register, name="risks"),
     path("projects/<int:pk>/risks/new/", risk_views.risk_form, name="risk_new"),

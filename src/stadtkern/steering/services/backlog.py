@@ -195,15 +195,31 @@ def _overlap(project: Project, iteration: Iteration) -> None:
 def iteration_create(*, project: Project, user, name: str, start: date, end: date,
                      goal: str = "") -> Iteration:  # fmt: skip
     project = locked(project)
-    if end < start:
+    iteration = Iteration(project=project, name=name, start=start, end=end, goal=goal)
+    return _iteration_write(project, iteration, user=user, before=None)
+
+
+def _iteration_write(project: Project, iteration: Iteration, *, user, before) -> Iteration:
+    if iteration.end < iteration.start:
         raise ValidationError({"end": _("The end lies before the start.")})
-    if (end - start).days > MAX_ITERATION_DAYS:
+    if (iteration.end - iteration.start).days > MAX_ITERATION_DAYS:
         raise ValidationError(
             {"end": _("An iteration lasts at most %(n)s days.") % {"n": MAX_ITERATION_DAYS}}
         )
-    iteration = Iteration(project=project, name=name, start=start, end=end, goal=goal)
     _overlap(project, iteration)
-    return save(iteration, municipality=project.municipality, user=user, before=None)
+    return save(iteration, municipality=project.municipality, user=user, before=before)
+
+
+@transaction.atomic
+def iteration_update(*, iteration: Iteration, user, **changes) -> Iteration:
+    """New name, goal or dates; the dates are checked like a new iteration's."""
+    pick(changes, ("name", "goal", "start", "end"))
+    project = locked(iteration.project)
+    iteration = Iteration.objects.get(pk=iteration.pk)
+    before = snapshot(iteration)
+    for name, value in changes.items():
+        setattr(iteration, name, value)
+    return _iteration_write(project, iteration, user=user, before=before)
 
 
 @transaction.atomic

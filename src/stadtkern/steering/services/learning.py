@@ -9,7 +9,7 @@ from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import FieldOfAction
 
 from ..models import DocumentTemplate, Improvement, ImprovementStatus, Lesson, Project, TemplateKind
-from .common import member, own, record, save, store
+from .common import delete, member, own, record, save, store
 
 
 @transaction.atomic
@@ -22,6 +22,33 @@ def template_create(
         )
     return save(DocumentTemplate(kind=kind, title=title, body=body, added_by=municipality), municipality=municipality,
                 user=user, before=None, exclude=("added_by", "key"))  # fmt: skip
+
+
+@transaction.atomic
+def template_update(*, template: DocumentTemplate, user, **changes) -> DocumentTemplate:
+    unknown = set(changes) - {"kind", "title", "body"}
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
+    before = snapshot(template)
+    for name, value in changes.items():
+        setattr(template, name, value)
+    if template.kind not in TemplateKind.values:
+        raise ValidationError(
+            {"kind": _("Choose charter, status report, lessons-learned form or other.")}
+        )
+    if template.added_by is None:  # a shipped template: no municipality's log holds it
+        store(template, exclude=("added_by", "key"))
+        return template
+    return save(template, municipality=template.added_by, user=user, before=before,
+                exclude=("added_by", "key"))  # fmt: skip
+
+
+@transaction.atomic
+def template_delete(*, template: DocumentTemplate, user) -> None:
+    if template.added_by is None:
+        template.delete()
+    else:
+        delete(template, municipality=template.added_by, user=user)
 
 
 @transaction.atomic
@@ -50,6 +77,11 @@ def lesson_save(
     record(lesson, municipality=project.municipality, user=user, before=before,
            m2m={"fields_of_action": [f.pk for f in chosen]})  # fmt: skip
     return lesson
+
+
+@transaction.atomic
+def lesson_delete(*, lesson: Lesson, user) -> None:
+    delete(lesson, municipality=lesson.project.municipality, user=user)
 
 
 @transaction.atomic

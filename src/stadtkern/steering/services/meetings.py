@@ -16,7 +16,7 @@ from stadtkern.core.text import without_controls
 from .. import agenda
 from ..models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Project, Section
 from ..models.meetings import SeriesKind
-from .common import member, save
+from .common import delete, member, pick, save
 from .plans import package_create
 
 
@@ -51,6 +51,35 @@ def series_create(*, municipality: Municipality, user, title: str, kind: str = S
     return save(
         series, municipality=municipality, user=user, before=None, exclude=("chair", "programme")
     )
+
+
+SERIES_FIELDS = ("title", "cadence", "chair")
+
+
+@transaction.atomic
+def series_update(*, series: MeetingSeries, user, **changes) -> MeetingSeries:
+    """A new title, cadence or chair; what the series steers stays."""
+    pick(changes, SERIES_FIELDS)
+    member(changes.get("chair"), series.municipality, "chair")
+    before = snapshot(series)
+    for name, value in changes.items():
+        setattr(series, name, value)
+    return save(series, municipality=series.municipality, user=user, before=before,
+                exclude=("chair", "programme"))  # fmt: skip
+
+
+@transaction.atomic
+def meeting_delete(*, meeting: Meeting, user) -> None:
+    """A meeting that was planned but did not take place. Approved minutes, and drafts
+    correcting them, stay: they are the record."""
+    meeting = _writable(meeting)
+    if meeting.corrects_id is not None:
+        raise ValidationError({"minutes": ValidationError(_(
+            "This draft corrects approved minutes; it is approved, not deleted."), code="fixed")})  # fmt: skip
+    if meeting.actions.exclude(backlog_item=None, package=None).exists():
+        raise ValidationError({"minutes": _(
+            "Action items of this meeting are already in a backlog or plan; it stays.")})  # fmt: skip
+    delete(meeting, municipality=_municipality(meeting), user=user)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from stadtkern.core.audit import snapshot
 from stadtkern.core.models import AuditEntry
 from stadtkern.core.services import audit_record
-from stadtkern.core.text import without_controls
+from stadtkern.core.text import tidy, without_controls
 
 from .. import financing
 from ..models import (
@@ -132,6 +132,34 @@ def actual_add(*, project: Project, user, booked_on: date, cost_type: str, amoun
     return save(actual, municipality=project.municipality, user=user, before=None)
 
 
+ACTUAL_FIELDS = ("booked_on", "cost_type", "amount", "text", "reference")
+
+
+@transaction.atomic
+def actual_update(*, actual: Actual, user, **changes) -> Actual:
+    """Correct a booking (a wrong amount, date or cost type); the audit log keeps what it
+    said before."""
+    unknown = set(changes) - set(ACTUAL_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
+    project = locked(actual.project)
+    actual = Actual.objects.get(pk=actual.pk)
+    before = snapshot(actual)
+    for name, value in changes.items():
+        setattr(actual, name, value)
+    bounded(actual.booked_on, "booked_on")
+    actual.cost_type = _cost_type(actual.cost_type)
+    actual.amount = _amount(actual.amount, "amount", negative=True)
+    return save(actual, municipality=project.municipality, user=user, before=before)
+
+
+@transaction.atomic
+def actual_delete(*, actual: Actual, user) -> None:
+    """Remove a booking made in error (a cancellation in the finance system is a negative
+    booking instead)."""
+    delete(actual, municipality=actual.project.municipality, user=user)
+
+
 COST_TYPE_NAMES = {
     "personnel": CostType.PERSONNEL, "personal": CostType.PERSONNEL, "personalkosten": CostType.PERSONNEL,
     "material": CostType.MATERIAL, "sach": CostType.MATERIAL, "sachkosten": CostType.MATERIAL,
@@ -219,22 +247,16 @@ def _programme_checked(programme: FundingProgramme) -> None:
         _cost_type(t, "eligible")
 
 
-@transaction.atomic
-def programme_create(*, user, municipality=None, **fields) -> FundingProgramme:
-    """A funding programme for the whole instance."""
-    programme = FundingProgramme(
-        added_by=municipality, **{k: v for k, v in fields.items() if k in PROGRAMME_FIELDS}
-    )
-    if set(fields) - set(PROGRAMME_FIELDS):
-        raise ValidationError(
-            {
-                k: _("This field cannot be changed here.")
-                for k in set(fields) - set(PROGRAMME_FIELDS)
-            }
-        )
+def _programme_write(programme: FundingProgramme, fields: dict) -> None:
+    unknown = set(fields) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
+    for name, value in fields.items():
+        setattr(programme, name, value)
     _programme_checked(programme)
-    if FundingProgramme.objects.filter(key=programme.key).exists():
+    if FundingProgramme.objects.filter(key=programme.key).exclude(pk=programme.pk).exists():
         raise ValidationError({"key": _("Another programme already has this short name.")})
+    tidy(programme)
     programme.full_clean(exclude=["added_by"])
     try:
         with transaction.atomic():
@@ -243,10 +265,46 @@ def programme_create(*, user, municipality=None, **fields) -> FundingProgramme:
         raise ValidationError(
             {"key": _("Another programme already has this short name.")}
         ) from None
+
+
+@transaction.atomic
+def programme_create(*, user, municipality=None, **fields) -> FundingProgramme:
+    """A funding programme for the whole instance, added by ``municipality``."""
+    programme = FundingProgramme(added_by=municipality)
+    _programme_write(programme, fields)
     if municipality is not None:
         audit_record(municipality=municipality, obj=programme, action=AuditEntry.Action.CREATE, user=user,
                      before=None, after=snapshot(programme))  # fmt: skip
     return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: FundingProgramme, user, **changes) -> FundingProgramme:
+    """New facts of a programme (a new deadline, a changed rate). Every application to it
+    is then checked against them on its project's money page."""
+    programme = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+    before = snapshot(programme)
+    _programme_write(programme, changes)
+    if programme.added_by is not None:
+        audit_record(municipality=programme.added_by, obj=programme, action=AuditEntry.Action.UPDATE, user=user,
+                     before=before, after=snapshot(programme))  # fmt: skip
+    return programme
+
+
+@transaction.atomic
+def programme_delete(*, programme: FundingProgramme, user) -> None:
+    """Remove a programme no application names; one that is applied to stays, since the
+    applications and their financing plans refer to its rules."""
+    programme = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+    used = Application.objects.filter(programme=programme).count()
+    if used:
+        raise ValidationError({"key": _(
+            "%(n)s application(s) refer to this programme; it stays while they do."
+        ) % {"n": used}})  # fmt: skip
+    if programme.added_by is not None:
+        delete(programme, municipality=programme.added_by, user=user)
+    else:
+        programme.delete()
 
 
 APPLICATION_FIELDS = (

@@ -9,7 +9,7 @@ from stadtkern.core.models import Municipality
 
 from ..models import Attitude, Communication, Project, Stakeholder, Tie
 from ..models.people import Format, StakeholderKind
-from .common import delete, member, pick, record, save, store
+from .common import bounded, delete, member, pick, record, save, store
 
 FIELDS = ("name", "kind", "group", "influence", "interest", "attitude", "contact_owner", "note")
 COMMUNICATION_FIELDS = ("project", "group", "format", "channel", "frequency", "owner", "next_on")
@@ -80,9 +80,19 @@ def tie_add(*, a: Stakeholder, b: Stakeholder, user, note: str = "") -> Tie:
 
 
 @transaction.atomic
-def communication_save(*, municipality: Municipality, user, **fields) -> Communication:
+def tie_remove(*, tie: Tie, user) -> None:
+    delete(tie, municipality=tie.a.municipality, user=user)
+
+
+@transaction.atomic
+def communication_save(*, municipality: Municipality, user, entry: Communication | None = None,
+                       **fields) -> Communication:  # fmt: skip
+    """A new line of the communication plan, or changes to ``entry``."""
     pick(fields, COMMUNICATION_FIELDS)
-    entry = Communication(municipality=municipality, **fields)
+    before = snapshot(entry) if entry is not None else None
+    entry = entry or Communication(municipality=municipality)
+    for name, value in fields.items():
+        setattr(entry, name, value)
     if entry.project_id is not None and entry.project.municipality_id != municipality.pk:
         raise ValidationError({"project": _("Only objects of this municipality can be chosen.")})
     if entry.format not in Format.values:
@@ -90,6 +100,12 @@ def communication_save(*, municipality: Municipality, user, **fields) -> Communi
             {"format": _("Choose active communication, training or a dialogue format.")}
         )
     member(entry.owner, municipality, "owner")
+    bounded(entry.next_on, "next_on")
     return save(
-        entry, municipality=municipality, user=user, before=None, exclude=("owner", "project")
+        entry, municipality=municipality, user=user, before=before, exclude=("owner", "project")
     )
+
+
+@transaction.atomic
+def communication_delete(*, entry: Communication, user) -> None:
+    delete(entry, municipality=entry.municipality, user=user)

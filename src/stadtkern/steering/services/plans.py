@@ -167,6 +167,15 @@ def phase_create(*, project: Project, user, title: str, position: int = 0) -> Ph
 
 
 @transaction.atomic
+def phase_update(*, phase: Phase, user, **changes) -> Phase:
+    pick(changes, ("title", "position"))
+    before = snapshot(phase)
+    for name, value in changes.items():
+        setattr(phase, name, value)
+    return save(phase, municipality=phase.project.municipality, user=user, before=before)
+
+
+@transaction.atomic
 def phase_delete(*, phase: Phase, user) -> None:
     delete(phase, municipality=phase.project.municipality, user=user)
 
