@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from stadtkern.steering.models import BacklogItem
+from stadtkern.steering.models import BacklogItem, DocumentTemplate
 from stadtkern.steering.services import backlog, plans, projects
 from stadtkern.strategy.services import measure_create
 
@@ -72,6 +72,13 @@ def _more(project, today):
     meetings.action_add(
         meeting=meeting, user=None, title="Eigentümer anrufen", due_on=today, project=project
     )
+    from stadtkern.steering.services import learning
+
+    learning.template_create(municipality=project.municipality, user=None, kind="charter", title="Steckbrief",
+                             body="Ziel:\nNutzen:")  # fmt: skip
+    learning.lesson_save(
+        project=project, user=None, title="Eigentümer früh einbinden", recommendation="Früh reden"
+    )
 
 
 def _log_in(page, live_server, user):
@@ -101,13 +108,19 @@ def test_steering_pages_pass_axe_and_fit_a_phone(
     base = f"{live_server.url}{prefix}/m/alpha/steering/"
     series = project.meeting_series.get()
     meeting = series.meetings.get()
+    booking, lesson = project.actuals.get(), project.lessons.get()
+    risk, stakeholder = project.risks.first(), project.municipality.stakeholders.first()
+    template = DocumentTemplate.objects.get(title="Steckbrief")
     for path in ("", f"projects/{project.pk}/", f"projects/{project.pk}/plan/",
                  f"projects/{project.pk}/backlog/", f"projects/{project.pk}/board/",
                  f"projects/{project.pk}/plan/packages/new/", "programmes/new/",
                  f"projects/{project.pk}/money/", "funding/", f"projects/{project.pk}/risks/",
                  f"projects/{project.pk}/risks/new/", "stakeholders/", "stakeholders/new/", "meetings/",
                  f"meetings/{series.pk}/", f"meetings/{series.pk}/{meeting.pk}/", "learning/", "calendar/",
-                 f"sustainability/{project.measure_id}/", f"projects/{project.pk}/lessons/new/"):  # fmt: skip
+                 f"sustainability/{project.measure_id}/", f"projects/{project.pk}/lessons/new/",
+                 f"projects/{project.pk}/money/actuals/{booking.pk}/", f"projects/{project.pk}/lessons/{lesson.pk}/",
+                 f"projects/{project.pk}/risks/{risk.pk}/", f"stakeholders/{stakeholder.pk}/",
+                 f"learning/templates/{template.pk}/"):  # fmt: skip
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(base + path)
         page.wait_for_load_state("networkidle")

@@ -66,6 +66,16 @@ def _names(related, ids) -> dict:
     return {o.pk: str(o) for o in related._default_manager.filter(pk__in=list(ids))[:200]}
 
 
+def _label(field, key: str) -> str:
+    """The field's name for the reader; a relation nobody named (``project``) is called
+    by its model's name, which is translated."""
+    if field is None or not hasattr(field, "verbose_name"):
+        return key
+    if field.is_relation and str(field.verbose_name) == field.name.replace("_", " "):
+        return str(field.related_model._meta.verbose_name)
+    return str(field.verbose_name)
+
+
 def readable(entries) -> list:
     """Give each audit entry ``rows``: (field label, before, after) for every changed field,
     with choices by their label, related objects by their name, dates in the reader's
@@ -86,6 +96,12 @@ def readable(entries) -> list:
             return ", ".join(
                 names.get(v, f"#{v}") if isinstance(v, int) else str(v) for v in values
             )
+        if isinstance(field, models.DecimalField) and isinstance(value, str | int | float):
+            try:  # 14.000,00 as the reader writes amounts
+                return formats.number_format(decimal.Decimal(str(value)), field.decimal_places, use_l10n=True,
+                                             force_grouping=True)  # fmt: skip
+            except ArithmeticError:
+                return str(value)
         if isinstance(field, models.DateField | models.DateTimeField) and isinstance(value, str):
             return _moment(value)
         if isinstance(value, list):
@@ -107,11 +123,7 @@ def readable(entries) -> list:
                 ids = [v for v in (before, after) if v is not None]
                 ids = [i for v in ids for i in (v if isinstance(v, list) else [v])]
                 names = _names(field.related_model, ids)
-            label = (
-                str(field.verbose_name)
-                if field is not None and hasattr(field, "verbose_name")
-                else key
-            )
+            label = _label(field, key)
             shown = (show(field, before, names), show(field, after, names))
             if shown[0] != shown[1]:  # "" and None alike
                 rows.append((label[:1].upper() + label[1:], *shown))

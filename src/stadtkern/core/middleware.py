@@ -87,6 +87,7 @@ class RememberLanguageMiddleware:
         if (
             request.method == "GET"
             and response.status_code == 200
+            and response.get("Content-Type", "").startswith("text/html")  # not a download
             and not request.path.startswith(ApiLanguageMiddleware.PREFIXES)
             and getattr(user, "is_authenticated", False)
             and getattr(user, "language", language) != language

@@ -188,8 +188,9 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("changed")
         DELETE = "delete", _("deleted")
 
+    # Empty for what the whole instance shares (shipped funding programmes and templates).
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="audit_entries"
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
     )
     object_type = models.CharField(max_length=50)
     object_id = models.BigIntegerField()

@@ -21,9 +21,15 @@ TOKEN_PREFIX = "sk_"  # noqa: S105 (a prefix, not a secret)
 
 
 def audit_record(
-    *, municipality: Municipality, obj, action: str, user, before: dict | None, after: dict | None
+    *,
+    municipality: Municipality | None,
+    obj,
+    action: str,
+    user,
+    before: dict | None,
+    after: dict | None,
 ) -> AuditEntry:
-    """Record one change to a strategy object."""
+    """Record one change; ``municipality`` None for what the whole instance shares."""
     return AuditEntry.objects.create(
         municipality=municipality,
         object_type=obj._meta.model_name,

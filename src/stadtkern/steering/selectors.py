@@ -477,11 +477,12 @@ def lessons(user, municipality, *, q: str = "", field: str = "") -> list:
         qs = qs.filter(fields_of_action__title__iexact=field).distinct()
     out = list(qs[:200])
     for lesson in out:
-        # Another municipality's project is named only when it is published there.
-        own_or_public = (
-            lesson.project.municipality_id == municipality.pk or lesson.project.published
-        )
-        lesson.source = lesson.project.title if own_or_public else ""
+        # Another municipality's project and fields are named only where its visitors see
+        # them: a published project of a published measure, published fields of action.
+        own = lesson.project.municipality_id == municipality.pk
+        public = lesson.project.published and lesson.project.measure.published
+        lesson.source = lesson.project.title if own or public else ""
+        lesson.fields_shown = [f for f in lesson.fields_of_action.all() if own or f.published]
     return out
 
 

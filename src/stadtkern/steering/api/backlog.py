@@ -12,7 +12,7 @@ from stadtkern.core.types import Id, LongText, Slug, Title, text
 from .. import selectors
 from ..models import BacklogItem, Iteration, TeamMember, WorkPackage
 from ..services import backlog
-from .common import changes, one, plain, project
+from .common import Input, changes, one, plain, project
 
 router = Router()
 
@@ -45,7 +45,7 @@ def backlog_list(request, slug: Slug, pk: Id):
     return [plain(i, ITEM_OUT) for i in selectors.backlog(project(request, slug, pk))]
 
 
-class ItemIn(Schema):
+class ItemIn(Input):
     title: Title
     kind: Kind = "story"
     description: LongText = ""
@@ -105,7 +105,7 @@ def item_delete(request, slug: Slug, pk: Id, item: Id):
     return Status(204, None)
 
 
-class MoveIn(Schema):
+class MoveIn(Input):
     version: Id
     status: ColumnName | None = None
     before: Id | None = None
@@ -141,7 +141,7 @@ class IterationOut(Schema):
     points_done: int
 
 
-class IterationIn(Schema):
+class IterationIn(Input):
     name: text(100, 1)
     start: date
     end: date

@@ -6,10 +6,20 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import ConfigDict
 
 from stadtkern.core.selectors import municipality_get
 
 from .. import rules, selectors
+
+
+class Input(Schema):
+    """What a client sends: a field the API does not know (or cannot change here) is an
+    error naming it, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 TEAM_ONLY = "Only the municipality's team may see this."
 EDITORS_ONLY = "Only editors and administrators of this municipality may do this."

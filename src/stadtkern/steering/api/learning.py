@@ -14,7 +14,7 @@ from stadtkern.core.types import Id, SearchText, Slug, Title, text
 from .. import rules, selectors
 from ..models import DocumentTemplate, Improvement, Lesson, Project
 from ..services import learning
-from .common import changes, internal, one, person, plain, project
+from .common import Input, changes, internal, one, person, plain, project
 
 router = Router()
 
@@ -30,7 +30,7 @@ class TemplateOut(Schema):
     added_by: str | None
 
 
-class TemplateIn(Schema):
+class TemplateIn(Input):
     kind: TemplateKind
     title: Title
     body: text(20000, 1)
@@ -96,7 +96,7 @@ class LessonOut(Schema):
     shared: bool
 
 
-class LessonIn(Schema):
+class LessonIn(Input):
     title: Title
     worked: text(5000) = ""
     did_not: text(5000) = ""
@@ -109,12 +109,14 @@ class LessonIn(Schema):
 def _lesson(lesson: Lesson, municipality) -> dict:
     own = lesson.project.municipality_id == municipality.pk
     source = getattr(lesson, "source", lesson.project.title)
+    shown = getattr(lesson, "fields_shown", None)
+    shown = list(lesson.fields_of_action.all()) if shown is None else shown
     return {**plain(lesson, ("id", "title", "worked", "did_not", "recommendation", "shared")),
             # another municipality's project is named (and its id given) only when published there
             "project": lesson.project_id if own or source else None, "source": source,
             "municipality": lesson.project.municipality.slug,
             "tags": [t for t in lesson.tags.split(", ") if t],
-            "fields_of_action": [f.title for f in lesson.fields_of_action.all()]}  # fmt: skip
+            "fields_of_action": [f.title for f in shown]}  # fmt: skip
 
 
 @router.get("/municipalities/{slug}/lessons", response=list[LessonOut], auth=READ)
@@ -176,7 +178,7 @@ class ImprovementOut(Schema):
     created_at: str
 
 
-class ImprovementIn(Schema):
+class ImprovementIn(Input):
     observed: text(3000, 1)
     action: text(3000, 1)
     project: Id | None = None

@@ -15,7 +15,7 @@ from stadtkern.core.types import text as sized
 
 from ..models import ActionItem, Meeting, MeetingSeries, Programme, Project
 from ..services import meetings
-from .common import changes, internal, one, person, plain
+from .common import Input, changes, internal, one, person, plain
 
 router = Router()
 
@@ -33,7 +33,7 @@ class SeriesOut(Schema):
     meetings: list[dict]
 
 
-class SeriesIn(Schema):
+class SeriesIn(Input):
     title: Title
     kind: Literal["jour_fixe", "steering"] = "jour_fixe"
     project: Id | None = None
@@ -42,7 +42,7 @@ class SeriesIn(Schema):
     chair: Id | None = None
 
 
-class SeriesChange(Schema):
+class SeriesChange(Input):
     title: Title
     cadence: sized(100)
     chair: Id | None = None
@@ -156,7 +156,7 @@ def _meeting_out(m: Meeting) -> dict:
             "actions": [plain(a, ACTION_OUT) for a in m.actions.all()]}  # fmt: skip
 
 
-class MeetingIn(Schema):
+class MeetingIn(Input):
     held_on: date
 
 
@@ -187,7 +187,7 @@ def meeting_delete(request, slug: Slug, series: Id, meeting: Id):
     return Status(204, None)
 
 
-class MinutesIn(Schema):
+class MinutesIn(Input):
     minutes: sized(20000) = ""
     attendees: sized(2000) = ""
     notes: dict[int, sized(5000)] = {}
@@ -202,7 +202,7 @@ def minutes_save(request, slug: Slug, series: Id, meeting: Id, payload: MinutesI
     return _meeting_out(meetings.minutes_save(meeting=target, user=request.auth, **payload.dict()))
 
 
-class AgendaIn(Schema):
+class AgendaIn(Input):
     title: sized(300, 1)
     section: Literal["strategic", "operative"] = "operative"
 
@@ -223,7 +223,7 @@ def _scoped_project(target: Meeting, project_id):
     )
 
 
-class DecisionIn(Schema):
+class DecisionIn(Input):
     text: sized(2000, 1)
     project: Id | None = None
 
@@ -237,7 +237,7 @@ def decision_add(request, slug: Slug, series: Id, meeting: Id, payload: Decision
     return Status(201, _meeting_out(target))
 
 
-class ActionIn(Schema):
+class ActionIn(Input):
     title: sized(300, 1)
     owner: Id | None = None
     due_on: date | None = None
@@ -260,7 +260,7 @@ def _action(request, slug, series, meeting, action) -> ActionItem:
     return one(ActionItem.objects.filter(meeting=target), action, "action item")
 
 
-class ActionChange(Schema):
+class ActionChange(Input):
     done: StrictBool
 
 

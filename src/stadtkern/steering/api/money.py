@@ -19,7 +19,7 @@ from stadtkern.data import importing
 from .. import rules
 from ..models import Actual, Application, FundingProgramme
 from ..services import money
-from .common import changes, internal, one, plain, project
+from .common import Input, changes, internal, one, plain, project
 
 router = Router()
 
@@ -65,7 +65,7 @@ def money_detail(request, slug: Slug, pk: Id):
     }  # fmt: skip
 
 
-class BudgetIn(Schema):
+class BudgetIn(Input):
     year: Year
     cost_type: CostType
     planned: Decimal
@@ -82,7 +82,7 @@ def budget_set(request, slug: Slug, pk: Id, payload: BudgetIn):
     return money_detail(request, slug, pk)
 
 
-class OwnFundsIn(Schema):
+class OwnFundsIn(Input):
     own_funds: Decimal
 
 
@@ -108,7 +108,7 @@ class ActualOut(Schema):
     source: str
 
 
-class ActualIn(Schema):
+class ActualIn(Input):
     booked_on: date
     cost_type: CostType
     amount: Decimal
@@ -208,7 +208,7 @@ class ApplicationOut(Schema):
     note: str
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(Input):
     programme: sized(60, 1)
     status: Status_ = "idea"
     requested: Decimal
@@ -231,7 +231,7 @@ def application_add(request, slug: Slug, pk: Id, payload: ApplicationIn):
                                                            **fields)))  # fmt: skip
 
 
-class ApplicationChange(Schema):
+class ApplicationChange(Input):
     status: Status_
     requested: Decimal
     granted: Decimal | None = None
@@ -278,7 +278,7 @@ class FundingOut(Schema):
     added_by: str | None
 
 
-class FundingIn(Schema):
+class FundingIn(Input):
     key: Annotated[str, Field(pattern=r"^[-a-z0-9_]+$", min_length=1, max_length=60)]
     level: Literal["eu", "bund", "land", "other"]
     state: sized(2) = ""

@@ -12,7 +12,7 @@ from stadtkern.core.types import Id, Slug, Title, text
 from .. import selectors
 from ..models import Communication, Project, Stakeholder, Tie
 from ..services import people
-from .common import changes, internal, one, person, plain
+from .common import Input, changes, internal, one, person, plain
 
 router = Router()
 
@@ -33,7 +33,7 @@ class StakeholderOut(Schema):
     approach: str
 
 
-class StakeholderIn(Schema):
+class StakeholderIn(Input):
     name: Title
     kind: Literal["person", "organisation"] = "organisation"
     group: text(100, 1)
@@ -115,7 +115,7 @@ class TieOut(Schema):
     note: str
 
 
-class TieIn(Schema):
+class TieIn(Input):
     a: Id
     b: Id
     note: text(300) = ""
@@ -162,7 +162,7 @@ class CommunicationOut(Schema):
     next_on: date | None
 
 
-class CommunicationIn(Schema):
+class CommunicationIn(Input):
     group: text(100, 1)
     channel: Title
     format: Literal["communication", "training", "dialogue"] = "communication"

@@ -15,7 +15,7 @@ from .. import selectors
 from ..models import Dependency, Phase, Responsibility, TeamMember, WorkPackage
 from ..models.plans import MAX_DURATION
 from ..services import plans
-from .common import changes, one, plain, project
+from .common import Input, changes, one, plain, project
 
 router = Router()
 
@@ -96,7 +96,7 @@ def plan_detail(request, slug: Slug, pk: Id):
 # --- phases ---
 
 
-class PhaseIn(Schema):
+class PhaseIn(Input):
     title: Title
     position: Position = 0
 
@@ -133,7 +133,7 @@ def phase_delete(request, slug: Slug, pk: Id, phase: Id):
 # --- work packages and milestones ---
 
 
-class PackageIn(Schema):
+class PackageIn(Input):
     title: Title
     start: date
     duration: Duration
@@ -185,7 +185,7 @@ def package_delete(request, slug: Slug, pk: Id, package: Id):
 # --- dependencies, baseline, RACI ---
 
 
-class DependencyIn(Schema):
+class DependencyIn(Input):
     predecessor: Id
     successor: Id
     lag: StrictInt = 0
@@ -223,7 +223,7 @@ def baseline_take(request, slug: Slug, pk: Id):
     return _plan(found)
 
 
-class RaciIn(Schema):
+class RaciIn(Input):
     member: Id
     letter: Literal["R", "A", "C", "I", ""]
 

@@ -15,7 +15,7 @@ from stadtkern.strategy.models import Measure
 from .. import rules, selectors
 from ..models import Programme, TeamMember
 from ..services import programmes, projects
-from .common import changes, internal, one, person, plain, project
+from .common import Input, changes, internal, one, person, plain, project
 
 router = Router()
 
@@ -44,7 +44,7 @@ class ProgrammeOut(Schema):
     measures: list[int]
 
 
-class ProgrammeIn(Schema):
+class ProgrammeIn(Input):
     title: Title
     slug: text(50) = ""
     title_en: OptionalTitle = ""
@@ -65,16 +65,22 @@ PROGRAMME_OUT = ("slug", "title", "title_en", "description", "description_en", "
                  "owner", "start", "end", "published", "position")  # fmt: skip
 
 
-def _programme(p: Programme) -> dict:
-    return {**plain(p, PROGRAMME_OUT), "goals": [g.pk for g in p.goals.all()],
-            "measures": [m.pk for m in p.measures.all()]}  # fmt: skip
+def _programme(p: Programme, *, team: bool = True) -> dict:
+    """Visitors see the published goals and measures a programme names, and not its owner."""
+    out = {**plain(p, PROGRAMME_OUT), "goals": [g.pk for g in p.goals.all() if team or g.published],
+           "measures": [m.pk for m in p.measures.all() if team or m.published]}  # fmt: skip
+    if not team:
+        out["owner"] = None
+    return out
 
 
 @router.get("/municipalities/{slug}/programmes", response=list[ProgrammeOut], auth=READ)
 def programme_list(request, slug: Slug):
     """The programmes the caller may see (visitors: the published ones)."""
-    items = selectors.programme_list(request.auth, municipality_get(slug))
-    return [_programme(p) for p in items.prefetch_related("goals", "measures")]
+    municipality = municipality_get(slug)
+    team = rules.can_view_internals(request.auth, municipality)
+    items = selectors.programme_list(request.auth, municipality)
+    return [_programme(p, team=team) for p in items.prefetch_related("goals", "measures")]
 
 
 @router.post("/municipalities/{slug}/programmes", response={201: ProgrammeOut}, auth=WRITE)
@@ -179,7 +185,7 @@ def project_detail(request, slug: Slug, pk: Id):
                     trend=latest[0].trend if latest else None)  # fmt: skip
 
 
-class ProjectIn(Schema):
+class ProjectIn(Input):
     measure: Id
     start: date
     end: date
@@ -190,7 +196,7 @@ class ProjectIn(Schema):
     pulse_series: text(80) = ""
 
 
-class ProjectChange(Schema):
+class ProjectChange(Input):
     start: date
     end: date
     design: Design
@@ -222,7 +228,8 @@ def project_update(request, slug: Slug, pk: Id, payload: PatchDict[ProjectChange
     fields = changes(payload, nullable=("lead",))
     if "lead" in fields:
         fields["lead"] = person(found.municipality, fields["lead"], "lead")
-    return _project(projects.project_update(project=found, user=request.auth, **fields), team=True)
+    projects.project_update(project=found, user=request.auth, **fields)
+    return project_detail(request, slug, pk)
 
 
 @router.delete("/municipalities/{slug}/projects/{pk}", response={204: None}, auth=WRITE)
@@ -242,7 +249,7 @@ class TeamMemberOut(Schema):
     role: str
 
 
-class TeamMemberIn(Schema):
+class TeamMemberIn(Input):
     user: Id | None = None
     name: OptionalTitle = ""
     role: OptionalTitle = ""
@@ -276,7 +283,7 @@ def team_remove(request, slug: Slug, pk: Id, member: Id):
 # --- status reports ---
 
 
-class ReportIn(Schema):
+class ReportIn(Input):
     period_end: date
     scope: Light
     time: Light

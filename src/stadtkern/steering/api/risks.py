@@ -12,7 +12,7 @@ from stadtkern.core.types import Id, Slug, Title, text
 from .. import selectors
 from ..models import Risk, TeamMember
 from ..services import risks
-from .common import changes, one, plain, project
+from .common import Input, changes, one, plain, project
 
 router = Router()
 
@@ -36,7 +36,7 @@ class RiskOut(Schema):
     high: bool
 
 
-class RiskIn(Schema):
+class RiskIn(Input):
     kind: Literal["risk", "opportunity"] = "risk"
     title: Title
     description: text(3000) = ""

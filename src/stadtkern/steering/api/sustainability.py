@@ -14,7 +14,7 @@ from .. import selectors
 from ..models import SustainabilityScore
 from ..services import sustainability
 from ..sustainability import CRITERIA, DIMENSIONS, TOP
-from .common import internal
+from .common import Input, internal
 
 router = Router()
 
@@ -34,12 +34,12 @@ class CheckOut(Schema):
     averages: dict[str, float | None]
 
 
-class ScoreIn(Schema):
+class ScoreIn(Input):
     score: Annotated[int, Field(ge=1, le=TOP, strict=True)] | None
     reason: text(2000) = ""
 
 
-class CheckIn(Schema):
+class CheckIn(Input):
     scores: dict[str, ScoreIn]
 
 

@@ -115,6 +115,8 @@ def item_update(*, item: BacklogItem, user, version=None, **changes) -> BacklogI
     item = BacklogItem.objects.select_for_update().get(pk=item.pk)
     _conflict(item, version)
     _references(project, changes)
+    if all(getattr(item, name) == value for name, value in changes.items()):
+        return item  # nothing changes: no new version that would turn others' moves stale
     before = snapshot(item)
     if "status" in changes:
         _done_at(item, changes["status"])

@@ -47,6 +47,17 @@ def delete(obj: models.Model, *, municipality: Municipality, user) -> None:
     obj.delete()
 
 
+def keeps_minutes(series_filter: dict, what: str) -> None:
+    """Refuse to remove what approved minutes belong to: they are the record of what was
+    decided (``code="fixed"``, a conflict)."""
+    from ..models import Meeting
+
+    if Meeting.objects.filter(**series_filter).exclude(status=Meeting.Status.DRAFT).exists():
+        raise ValidationError({"minutes": ValidationError(_(
+            "Approved minutes belong to this %(what)s; they are the record and stay, so it stays too."
+        ) % {"what": what}, code="fixed")})  # fmt: skip
+
+
 def member(user, municipality: Municipality, field: str):
     """``user`` if they belong to the municipality; a person from elsewhere cannot lead
     or sit on one of its projects."""

@@ -36,19 +36,14 @@ def template_update(*, template: DocumentTemplate, user, **changes) -> DocumentT
         raise ValidationError(
             {"kind": _("Choose charter, status report, lessons-learned form or other.")}
         )
-    if template.added_by is None:  # a shipped template: no municipality's log holds it
-        store(template, exclude=("added_by", "key"))
-        return template
+    # A shipped template belongs to the instance: its entry has no municipality.
     return save(template, municipality=template.added_by, user=user, before=before,
                 exclude=("added_by", "key"))  # fmt: skip
 
 
 @transaction.atomic
 def template_delete(*, template: DocumentTemplate, user) -> None:
-    if template.added_by is None:
-        template.delete()
-    else:
-        delete(template, municipality=template.added_by, user=user)
+    delete(template, municipality=template.added_by, user=user)
 
 
 @transaction.atomic

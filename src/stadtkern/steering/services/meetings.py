@@ -16,7 +16,7 @@ from stadtkern.core.text import without_controls
 from .. import agenda
 from ..models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, Project, Section
 from ..models.meetings import SeriesKind
-from .common import delete, member, pick, save
+from .common import bounded, delete, member, pick, save
 from .plans import package_create
 
 
@@ -154,6 +154,7 @@ def action_add(*, meeting: Meeting, user, title: str, owner=None, due_on: date |
     meeting = _writable(meeting)
     _in_scope(meeting, project)
     member(owner, _municipality(meeting), "owner")
+    bounded(due_on, "due_on")
     action = ActionItem(meeting=meeting, title=title, owner=owner, due_on=due_on, project=project)
     return save(action, municipality=_municipality(meeting), user=user, before=None,
                 exclude=("meeting", "project", "owner", "backlog_item", "package"))  # fmt: skip

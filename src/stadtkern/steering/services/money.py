@@ -254,6 +254,8 @@ def _programme_write(programme: FundingProgramme, fields: dict) -> None:
     for name, value in fields.items():
         setattr(programme, name, value)
     _programme_checked(programme)
+    bounded(programme.deadline, "deadline")
+    bounded(programme.collected_on, "collected_on")
     if FundingProgramme.objects.filter(key=programme.key).exclude(pk=programme.pk).exists():
         raise ValidationError({"key": _("Another programme already has this short name.")})
     tidy(programme)
@@ -285,9 +287,9 @@ def programme_update(*, programme: FundingProgramme, user, **changes) -> Funding
     programme = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
     before = snapshot(programme)
     _programme_write(programme, changes)
-    if programme.added_by is not None:
-        audit_record(municipality=programme.added_by, obj=programme, action=AuditEntry.Action.UPDATE, user=user,
-                     before=before, after=snapshot(programme))  # fmt: skip
+    # A shipped programme belongs to the instance: its entry has no municipality.
+    audit_record(municipality=programme.added_by, obj=programme, action=AuditEntry.Action.UPDATE, user=user,
+                 before=before, after=snapshot(programme))  # fmt: skip
     return programme
 
 
@@ -301,10 +303,7 @@ def programme_delete(*, programme: FundingProgramme, user) -> None:
         raise ValidationError({"key": _(
             "%(n)s application(s) refer to this programme; it stays while they do."
         ) % {"n": used}})  # fmt: skip
-    if programme.added_by is not None:
-        delete(programme, municipality=programme.added_by, user=user)
-    else:
-        programme.delete()
+    delete(programme, municipality=programme.added_by, user=user)
 
 
 APPLICATION_FIELDS = (
@@ -347,7 +346,8 @@ def application_save(*, project: Project, user, programme: FundingProgramme | No
     project = locked(project)
     before = snapshot(application) if application is not None else None
     application = application or Application(project=project, programme=programme)
-    if application.deadline is None and "deadline" not in fields and application.programme.deadline:
+    creating = application.pk is None
+    if creating and "deadline" not in fields and application.programme.deadline:
         application.deadline = application.programme.deadline
     for name, value in fields.items():
         setattr(application, name, value)

@@ -19,7 +19,7 @@ from stadtkern.core.models import AuditEntry
 from .. import scheduling
 from ..models import Dependency, Phase, Project, Responsibility, TeamMember, WorkPackage
 from ..models.plans import MAX_DURATION, MAX_LAG
-from .common import delete, pick, save, shown
+from .common import bounded, delete, pick, save, shown
 
 PACKAGE_FIELDS = ("title", "description", "phase", "start", "duration", "done", "position")
 
@@ -73,6 +73,7 @@ def reschedule(project: Project, user, *, extra_edge: tuple | None = None) -> li
 
 
 def _inside(project: Project, package: WorkPackage) -> None:
+    bounded(package.start, "start")  # before its finish is computed from it
     if package.duration is not None and package.duration > MAX_DURATION:
         raise ValidationError({"duration": _("At most %(n)s days.") % {"n": MAX_DURATION}})
     if package.start < project.start:

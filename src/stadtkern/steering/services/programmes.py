@@ -10,7 +10,7 @@ from stadtkern.core.models import Municipality
 from stadtkern.strategy.models import Goal, Measure
 
 from ..models import Programme
-from .common import delete, member, own, pick, record, store
+from .common import bounded, delete, keeps_minutes, member, own, pick, record, store
 
 EDITABLE = ("title", "title_en", "description", "description_en", "kind", "status", "owner",
             "start", "end", "published", "position", "slug")  # fmt: skip
@@ -31,6 +31,8 @@ def _write(programme, *, user, before, fields, goals, measures) -> Programme:
         programme.slug = slugify(programme.title)[:50].strip("-") or "programm"
     chosen_goals = own(Goal, goals, municipality, "goals") if goals is not None else None
     chosen = own(Measure, measures, municipality, "measures") if measures is not None else None
+    bounded(programme.start, "start")
+    bounded(programme.end, "end")
     if programme.start and programme.end and programme.end < programme.start:
         raise ValidationError({"end": _("The end lies before the start.")})
     taken = Programme.objects.filter(municipality=municipality, slug=programme.slug)
@@ -62,4 +64,5 @@ def programme_update(*, programme: Programme, user, goals=None, measures=None,
 
 @transaction.atomic
 def programme_delete(*, programme: Programme, user) -> None:
+    keeps_minutes({"series__programme": programme}, _("programme"))
     delete(programme, municipality=programme.municipality, user=user)

@@ -11,7 +11,7 @@ from stadtkern.core.audit import snapshot
 from stadtkern.strategy.models import Measure
 
 from ..models import Project, StatusReport, TeamMember, WorkPackage
-from .common import bounded, delete, member, pick, save
+from .common import bounded, delete, keeps_minutes, member, pick, save
 
 EDITABLE = ("design", "lead", "department", "start", "end", "published", "pulse_series")
 
@@ -88,6 +88,7 @@ def project_update(*, project: Project, user, **changes) -> Project:
 
 @transaction.atomic
 def project_delete(*, project: Project, user) -> None:
+    keeps_minutes({"series__project": project}, _("project"))
     delete(project, municipality=project.municipality, user=user)
 
 

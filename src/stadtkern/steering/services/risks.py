@@ -10,7 +10,7 @@ from stadtkern.core.audit import snapshot
 
 from ..models import Assessment, Project, Risk, TeamMember
 from ..models.risks import OPPORTUNITY_RESPONSES, RISK_RESPONSES, RiskKind
-from .common import pick, save
+from .common import bounded, pick, save
 
 FIELDS = ("kind", "title", "description", "probability", "impact", "response", "measures", "owner",
           "review_on", "closed")  # fmt: skip
@@ -46,6 +46,7 @@ def risk_save(
     for name, value in fields.items():
         setattr(risk, name, value)
     _checked(risk)
+    bounded(risk.review_on, "review_on")
     save(risk, municipality=project.municipality, user=user, before=before, exclude=("owner",))
     if old != (risk.probability, risk.impact) or note:
         Assessment.objects.create(risk=risk, probability=risk.probability, impact=risk.impact, note=note[:500],
