@@ -1,5 +1,6 @@
 """The JSON API at /api/v1/: routers of every app, and problem+json for every error."""
 
+import json
 import logging
 
 from django.core.exceptions import (
@@ -10,9 +11,11 @@ from django.core.exceptions import (
 )
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
+from ninja.openapi.docs import Swagger
 
 from stadtkern.core.api import router as core_router
 from stadtkern.core.problems import busy_problem, database_busy, field_errors, problem
@@ -29,7 +32,22 @@ from stadtkern.strategy.api import router as strategy_router
 
 log = logging.getLogger(__name__)
 
+
+class LocalSwagger(Swagger):
+    """The interactive documentation with the Swagger UI files this instance serves itself.
+    (ninja would fetch them from a CDN unless it is an installed app, which it is not:
+    see settings.NINJA_DIR.)"""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        auth = api.auth if isinstance(api.auth, list | tuple) else []  # as ninja decides it
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api,
+                   "add_csrf": any(getattr(a, "csrf", False) for a in auth)}  # fmt: skip
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
+    docs=LocalSwagger(),
     title="Stadtkern API",
     version="1.0.0",
     description=(

@@ -6,6 +6,7 @@ a generated secret key, debug off. A bad value stops the start with a message th
 names the variable.
 """
 
+import importlib.util
 import os
 import re
 import secrets
@@ -170,7 +171,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "ninja",
     "django_tasks",
     "django_tasks_db",
     "stadtkern.core",
@@ -201,10 +201,15 @@ MIDDLEWARE = [
 ROOT_URLCONF = "stadtkern.urls"
 WSGI_APPLICATION = "stadtkern.wsgi.application"
 
+# The API's own documentation page (Swagger UI) comes with django-ninja. Its templates and
+# assets are found by path instead of listing "ninja" as an app: an app is imported when
+# Django starts, and ninja with pydantic would add a tenth of a second to every command.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -249,7 +254,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS = [PACKAGE_DIR / "static", NINJA_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Assets are served by the instance itself (no CDN); WhiteNoise reads them straight
 # from the apps, so no collectstatic step is needed to run.

@@ -9,9 +9,14 @@ class DataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import frontdoor, jobs, signals, sqlfunctions
+        from stadtkern.core import jobs
+        from stadtkern.core.lazy import Lazy
 
-        jobs.connect()
+        from . import frontdoor, signals, sqlfunctions
+
+        # by name: the import machinery (data frames) loads when a job runs, not at start
+        jobs.register("data.preview", Lazy("stadtkern.data.jobs.preview_job"))
+        jobs.register("data.commit", Lazy("stadtkern.data.jobs.commit_job"))
         sqlfunctions.connect_signal()
         signals.connect()
         frontdoor.register()

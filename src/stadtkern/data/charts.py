@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from stadtkern.core.charts import Chart, line
 
+from .coordinates import X_NAMES, Y_NAMES
 from .datastore import encode, qn
-from .geo import X_NAMES, Y_NAMES
 
 MAX_POINTS = 300
 SAMPLE_ROWS = 10_000

@@ -14,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from stadtkern.core.text import has_controls, without_controls
 
+from .contributors import CATALOGUE_PARTS
 from .models import Dataset
 from .vocab import EXPORTS, FILE_TYPE_BASE, FREQUENCY_BASE, GEOCODING_BASE, LICENSE_BASE, THEME_BASE
 
@@ -52,17 +53,6 @@ def political_geocoding(g: Graph, node, municipality) -> None:
     g.add((node, DCATDE.politicalGeocodingLevelURI, URIRef(f"{GEOCODING_BASE}Level/{level_name}")))
 
 
-# Other apps add datasets of their own (the indicators' series) without data importing
-# them: each contributor is called with the graph, the base URL, the catalogue node and a
-# function giving a municipality's organisation node, and returns the moments it modified.
-CONTRIBUTORS: list = []
-
-
-def register(contributor) -> None:
-    if contributor not in CONTRIBUTORS:
-        CONTRIBUTORS.append(contributor)
-
-
 def catalogue_graph(base: str, datasets: list[Dataset]) -> Graph:
     """The DCAT-AP.de graph of the given (public) datasets; ``base`` is the site's URL."""
     base = base.rstrip("/")
@@ -92,8 +82,8 @@ def catalogue_graph(base: str, datasets: list[Dataset]) -> Graph:
     modified = [d.modified for d in datasets]
     for d in datasets:
         _dataset(g, base, catalog, d, organisation(d.municipality))
-    for contributor in CONTRIBUTORS:
-        modified += contributor(g, base, catalog, organisation)
+    for part in CATALOGUE_PARTS:
+        modified += part(g, base, catalog, organisation)
     if modified:
         g.add((catalog, DCTERMS.modified, dt(max(modified))))
     return g

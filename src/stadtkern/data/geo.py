@@ -23,32 +23,6 @@ from .readers import ReadError, shown
 # PROJ fetches missing grids from the network only when asked to; never here.
 pyproj.network.set_network_enabled(False)
 
-X_NAMES = (
-    "lon",
-    "lng",
-    "long",
-    "longitude",
-    "laenge",
-    "x",
-    "rechtswert",
-    "easting",
-    "ostwert",
-    "x_koordinate",
-    "x_coord",
-)
-Y_NAMES = (
-    "lat",
-    "latitude",
-    "breite",
-    "y",
-    "hochwert",
-    "northing",
-    "nordwert",
-    "y_koordinate",
-    "y_coord",
-)
-
-
 # A reference system is named by its code in PROJ's own database, never defined by the
 # file or the uploader: a PROJ string or WKT may name files (grids, init files) that PROJ
 # opens in this process, a pipe of the server's among them, where it would wait for ever.
@@ -91,24 +65,6 @@ def check_crs(text: str) -> str:
             _("Unknown coordinate reference system '%(crs)s'.") % {"crs": code}
         ) from exc
     return code
-
-
-def point_columns(columns, x: str | None, y: str | None) -> tuple[str, str] | None:
-    """The two numeric columns that hold point coordinates, named or recognised by name."""
-    numeric = {c.name for c in columns if c.type in ("decimal", "integer")}
-    names = [c.name for c in columns]
-    if x or y:
-        for n in (x, y):
-            if n not in names:
-                raise ReadError(_("There is no coordinate column '%(name)s'.") % {"name": n})
-            if n not in numeric:
-                raise ReadError(_("The coordinate column '%(name)s' is not numeric.") % {"name": n})
-        return x, y
-    found_x = next((n for n in X_NAMES if n in numeric), None)
-    found_y = next((n for n in Y_NAMES if n in numeric), None)
-    if found_x and found_y:
-        return found_x, found_y
-    return None
 
 
 def guess_crs(xs: list[float], ys: list[float]) -> tuple[str, str | None]:

@@ -35,10 +35,19 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import datastore, fastparse, geo, staging
+from . import datastore, fastparse, staging
+from .coordinates import point_columns
 from .models import Dataset, ImportRun, ImportStatus
 from .parsing import PARSERS, TYPES, decimal_mark, german_grouped
 from .readers import SHOWN_CHARS, ReadError, Source, open_source, shown
+
+
+def _geo():
+    """The coordinate machinery (pyproj, shapely), loaded for files with coordinates only."""
+    from . import geo
+
+    return geo
+
 
 SAMPLE_ROWS = 5000
 # Up to this many rows every column gets an index; beyond, the date and time columns and
@@ -306,16 +315,16 @@ def analyse(path: Path, options: Options) -> Analysis:
     point = None
     crs = options.crs or source.crs
     if not source.geometry:
-        point = geo.point_columns(columns, options.x, options.y)
+        point = point_columns(columns, options.x, options.y)
         if point:
             xs = _floats(samples, columns, point[0])
             ys = _floats(samples, columns, point[1])
             if not options.crs:
-                crs, note = geo.guess_crs(xs, ys)
+                crs, note = _geo().guess_crs(xs, ys)
                 if note:
                     warnings.append({"code": "crs", "message": note})
     if crs and (source.geometry or point):
-        crs = geo.check_crs(crs)
+        crs = _geo().check_crs(crs)
     return Analysis(source, columns, warnings, sample, crs, point)
 
 
@@ -928,7 +937,7 @@ def _load(
         datastore.copy_table(dataset.table, table)
         first_id = datastore.max_id(table) + 1
     types = {c.name: c.type for c in columns}
-    transformer = geo.transformer(analysis.crs) if geometry else None  # checked in analysis
+    transformer = _geo().transformer(analysis.crs) if geometry else None  # checked in analysis
     point = analysis.point_columns
     total = analysis.source.total
     report = (lambda n: progress(n, total)) if progress else None
@@ -946,8 +955,8 @@ def _load(
             if geometry:
                 geoms = chunk.geometries
                 if point:
-                    geoms = geo.points(frame[point[0]].to_numpy(), frame[point[1]].to_numpy())
-                encoded, beyond = geo.encode(geoms, transformer, outcome)
+                    geoms = _geo().points(frame[point[0]].to_numpy(), frame[point[1]].to_numpy())
+                encoded, beyond = _geo().encode(geoms, transformer, outcome)
                 if beyond:  # 1e400 in the file, or 1e300 in UTM once reprojected
                     reason = _(
                         "a coordinate is not a finite number, in the file or once converted"
@@ -986,8 +995,8 @@ def _load(
     dataset.key = options.key or (dataset.key if appending else "")
     dataset.indexed = sorted(set(indexed) | ({key} if key else set()))
     dataset.row_count = row_count
-    dataset.geometry_type = geo.type_names(outcome.geometry_types) if geometry else ""
-    dataset.bbox = geo.table_bbox(table) if geometry else None
+    dataset.geometry_type = _geo().type_names(outcome.geometry_types) if geometry else ""
+    dataset.bbox = _geo().table_bbox(table) if geometry else None
     dataset.source_crs = _fitted(dataset, "source_crs", analysis.crs) if geometry else ""
     dataset.modified = timezone.now()
     dataset.save()

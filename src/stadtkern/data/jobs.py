@@ -75,8 +75,3 @@ def enqueue_commit(run: ImportRun, changes: dict, user) -> Job:
         kind=COMMIT, title=_("Import %(file)s into %(dataset)s") % {"file": run.file_name, "dataset": run.dataset.title},
         municipality=run.dataset.municipality, user=user, params={"run": run.pk, "changes": changes},
     )  # fmt: skip
-
-
-def connect() -> None:
-    jobs.register(PREVIEW, preview_job)
-    jobs.register(COMMIT, commit_job)

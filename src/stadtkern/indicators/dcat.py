@@ -94,7 +94,3 @@ def _dataset(g, base: str, catalog, org, i: Indicator) -> None:
         g.add(
             (dist, dcat.DCATDE.licenseAttributionByText, Literal(f"{m.name}: {i.name}", lang="de"))
         )
-
-
-def connect() -> None:
-    dcat.register(contribute)

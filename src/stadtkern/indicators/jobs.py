@@ -105,8 +105,3 @@ def compute_now(municipality: Municipality, key: str | None = None) -> list[dict
     if job.status != JobStatus.DONE:
         return [{"status": "failed", "error": job.error}]
     return job.result["outcomes"]
-
-
-def connect() -> None:
-    jobs.register(KIND, compute_job)
-    jobs.register_schedule("indicators.due", settings.JOBS_SCHEDULE_SECONDS, due)

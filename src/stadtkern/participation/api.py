@@ -21,8 +21,8 @@ from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Id, Slug, text
 
 from . import pabulib, rules, services
+from .counting_rules import RULES
 from .models import Budget, Comment, Phase, Process, Project, Proposal
-from .outcomes import RULES
 from .selectors import (
     budget_election,
     budget_get,

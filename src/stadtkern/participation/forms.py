@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from stadtkern.core.forms import DateInput, DateTimeInput
 
 from .assemblies import SHARES_EXAMPLE, parse_shares
+from .counting_rules import RULES
 from .models import RULE_LABELS, BallotKind, ImplementationStatus, PhaseKind, QuestionKind, TieBreak
-from .outcomes import RULES
 
 SLUG_HELP = _("Part of the address: small letters, digits and hyphens, e.g. buergerhaushalt-2027.")
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from stadtkern.core.fields import OrderedJSONField, SecondsDateTimeField
 from stadtkern.core.models import Municipality
 
-from .outcomes import RULES
+from .counting_rules import RULES
 
 
 class ProcessKind(models.TextChoices):

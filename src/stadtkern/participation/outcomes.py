@@ -50,16 +50,9 @@ from decimal import Decimal
 
 import numpy as np
 
+from .counting_rules import RULES
 from .pabulib import Election
 
-RULES = (
-    "greedy",
-    "greedy-no-skip",
-    "greedy-threshold",
-    "equalshares",
-    "equalshares/add1",
-    "equalshares/add1-comparison",
-)
 EQUAL_SHARES_BALLOTS = ("approval", "choose-1", "cumulative", "scoring")
 EPS = 1e-9
 

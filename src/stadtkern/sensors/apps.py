@@ -9,6 +9,13 @@ class SensorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import frontdoor
+        from stadtkern.core import frontdoor
+        from stadtkern.core.lazy import Lazy
 
-        frontdoor.register()
+        # By name: the query machinery of the streams loads when the front door asks.
+        frontdoor.register_news(
+            "streams", _("Newest sensor streams"), Lazy("stadtkern.sensors.frontdoor.newest")
+        )
+        frontdoor.register_search(
+            "streams", _("Sensor streams"), Lazy("stadtkern.sensors.frontdoor.search")
+        )

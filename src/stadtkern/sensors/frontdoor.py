@@ -1,7 +1,6 @@
 """The sensors' part of the start page and the search (core/frontdoor.py)."""
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from stadtkern.core import frontdoor
 
@@ -34,8 +33,3 @@ def search(request, query, limit):
         frontdoor.Hit(ds.municipality_id, ds.name, _item(ds), ds.description)
         for ds in found.order_by("municipality__name", "name")[:limit]
     ]
-
-
-def register() -> None:
-    frontdoor.register_news("streams", _("Newest sensor streams"), newest)
-    frontdoor.register_search("streams", _("Sensor streams"), search)

@@ -75,9 +75,3 @@ def send_due(today: date | None = None) -> int:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         sent += 1
     return sent
-
-
-def connect() -> None:
-    from stadtkern.core import jobs
-
-    jobs.register_schedule("steering.reminders", 3600, send_due)

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from stadtkern.strategy.models import Goal
 
-from . import selectors
-
 
 def _choices(user, municipality) -> list[tuple[str, str]]:
+    from . import selectors  # with its charts: when a page offers the filter, not at start
+
     return [(p.slug, p.display_title) for p in selectors.programme_list(user, municipality)]
 
 

@@ -58,3 +58,27 @@ def test_createadmin_refuses_a_weak_password(monkeypatch):
 def test_unknown_benchmark_is_a_clear_error():
     with pytest.raises(CommandError, match="No benchmark 'nope'"):
         call_command("bench", "nope")
+
+
+@pytest.mark.parametrize("argv", [[], ["help"], ["--help"], ["-h"]])
+def test_the_fast_help_lists_what_django_lists(argv, capsys):
+    """``stadtkern --help`` finds the commands on disk instead of starting every app; the
+    list must stay the one Django's own help prints."""
+    from django.core.management import ManagementUtility
+
+    from stadtkern.cli import main
+
+    assert main(argv) == 0
+    fast = capsys.readouterr().out
+    assert fast == ManagementUtility(["stadtkern", "--help"]).main_help_text() + "\n"
+    assert "[stadtkern]" not in fast and "    serve" in fast and "    pb" in fast
+
+
+def test_data_commands_skip_the_servers_system_checks():
+    """The checks load every URL and API schema (seconds); commands on data need none."""
+    from django.core.management import get_commands, load_command_class
+
+    skipping = {name for name, app in get_commands().items() if app.startswith("stadtkern")
+                and load_command_class(app, name).requires_system_checks == []}  # fmt: skip
+    assert {"import", "sql", "pb", "indicators", "participation", "steering", "token"} <= skipping
+    assert "serve" not in skipping and "worker" not in skipping

@@ -193,3 +193,10 @@ def test_files_read_in_pieces_import_as_read_line_by_line(
         )
         dataset.delete()
     assert outcomes[0] == outcomes[1], (content, outcomes)
+
+
+def test_the_whitespace_list_is_what_str_strip_removes():
+    # written out for a fast start; it must stay the set Python strips, in every version
+    from stadtkern.data.fastparse import WHITESPACE
+
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}

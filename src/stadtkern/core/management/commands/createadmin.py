@@ -4,13 +4,14 @@ import getpass
 import os
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.core.models import User
 from stadtkern.core.services import user_create
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Create a site administrator. The password comes from --password-file, the "
         "STADTKERN_ADMIN_PASSWORD variable or a prompt (never from the command line)."

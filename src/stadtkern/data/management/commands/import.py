@@ -7,8 +7,9 @@ imported and 2 on wrong arguments, always with a message rather than a traceback
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.core.scratch import remove_orphans
 from stadtkern.data import importing
 from stadtkern.data.models import Dataset, validate_dataset_slug
@@ -17,7 +18,7 @@ from stadtkern.data.readers import FORMATS, ReadError
 from ._common import ProgressBar, municipality_by_key
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Import a CSV, XLSX, ODS, GeoJSON, GeoPackage or zipped Shapefile into a dataset."
 
     def add_arguments(self, parser):

@@ -3,15 +3,16 @@
 import json
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.core.models import User
 from stadtkern.data import sql
 
 from ._common import municipality_by_key
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Run one SELECT over datasets (as the public, or as --user) and print the rows as JSON."
 
     def add_arguments(self, parser):

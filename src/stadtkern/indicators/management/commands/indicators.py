@@ -5,9 +5,10 @@ import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.core.models import Municipality
 
 from ... import catalogue, imports, jobs, selectors, services
@@ -30,7 +31,7 @@ def _messages(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Indicators: load definitions (YAML), compute them now, print their values as JSON."
 
     def add_arguments(self, parser):

@@ -7,12 +7,11 @@ few minutes after votes close; results pages seal on their first view as well.
 
 import json
 
-from django.core.management.base import BaseCommand
-
+from stadtkern.core.commands import DataCommand
 from stadtkern.participation.secrecy import seal_due
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Seal closed votes and anonymous surveys: ballots and responses in random order."
 
     def add_arguments(self, parser):

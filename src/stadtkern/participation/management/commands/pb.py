@@ -10,9 +10,10 @@ creates a finished process with all its ballots, counted under the file's rule.
 import json
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.text import slugify
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.data.management.commands._common import municipality_by_key
 from stadtkern.participation import pabulib
 from stadtkern.participation.models import Process
@@ -34,7 +35,7 @@ def read_election(path: str) -> pabulib.Election:
         raise CommandError(f"{where}: {exc.message}") from None
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Compute outcomes of participatory budgets in the Pabulib .pb format."
 
     def add_arguments(self, parser):

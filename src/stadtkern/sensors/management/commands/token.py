@@ -5,14 +5,15 @@ takes the token or its prefix (the part after ``skm_``); ``list`` shows a
 municipality's tokens without their secrets.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from stadtkern.core.commands import DataCommand
 from stadtkern.data.management.commands._common import municipality_by_key
 from stadtkern.sensors.models import Datastream, MachineToken
 from stadtkern.sensors.tokens import PREFIX, token_create, token_revoke
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Create, revoke or list machine tokens that write sensor data."
 
     def add_arguments(self, parser):

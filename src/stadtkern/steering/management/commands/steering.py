@@ -3,12 +3,11 @@ them by itself every hour; each person gets at most one a day)."""
 
 import json
 
-from django.core.management.base import BaseCommand
-
+from stadtkern.core.commands import DataCommand
 from stadtkern.steering import reminders
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Steering: send today's deadline reminders by e-mail."
 
     def add_arguments(self, parser):
