@@ -83,3 +83,73 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(served, 
     for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
         assert Attempt.objects.get(key=throttle._key("login-address", address)).count == 1
     assert not Attempt.objects.filter(key=throttle._key("login-address", "127.0.0.1")).exists()
+
+
+def _children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return {int(p) for p in f.read().split()}
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_several_processes_answer_and_one_that_dies_is_replaced(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .conftest import database_url, free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--no-worker", "--port", str(port),
+         "--processes", "2", "--threads", "2"],
+        env={**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": settings.SECRET_KEY,
+             "BALLOT_SECRET": settings.BALLOT_SECRET},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(server.pid)) < 2 or not _answers(port):
+            assert time.monotonic() < deadline, "the server did not start two processes"
+            time.sleep(0.2)
+        first = _children(server.pid)
+        before = {pid: _cpu_ticks(pid) for pid in first}
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(lambda _i: _get(port, "/api/v1/sdg/goals")[0], range(200)))
+        assert statuses == [200] * 200
+        # both processes took a share of the work, not one alone
+        assert all(_cpu_ticks(pid) > before[pid] for pid in first), before
+        victim = sorted(first)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not (len(_children(server.pid)) == 2 and victim not in _children(server.pid)):
+            assert time.monotonic() < deadline, "no process took the dead one's place"
+            time.sleep(0.2)
+        assert _get(port)[0] == 200
+        survivors = _children(server.pid)
+    finally:
+        server.terminate()
+        server.wait(30)
+    time.sleep(0.5)
+    assert not any(os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" for pid in survivors)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return _get(port)[0] == 200
+    except OSError:
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"

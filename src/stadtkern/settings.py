@@ -278,6 +278,9 @@ if PRODUCTION:
 # and the address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed.
 SERVE_CONNECTION_LIMIT = envint("SERVE_CONNECTION_LIMIT", 1000, minimum=10)
 SERVE_IDLE_TIMEOUT = envint("SERVE_IDLE_TIMEOUT", 30, minimum=1)
+# Server processes of `stadtkern serve`: one per core, so that every core answers requests
+# (Python runs one thread at a time per process).
+SERVE_PROCESSES = envint("SERVE_PROCESSES", os.cpu_count() or 1, minimum=1)
 TRUSTED_PROXY = env("TRUSTED_PROXY", "") or ""
 
 # Long work runs as jobs in `stadtkern worker` (core/jobs.py): django-tasks with its

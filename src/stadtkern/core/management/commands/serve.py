@@ -5,16 +5,27 @@ worker threads, so clients that send slowly hold a connection, not a thread. The
 below keep such clients from holding all connections, and refuse oversized bodies
 before they are read to disk; in production a reverse proxy in front adds TLS and its
 own timeouts (README, "Production").
+
+Python runs one thread at a time in a process, so one process uses one core. With
+``--processes N`` (default: one per core) the server binds its socket, loads the whole
+application (URLs, API schemas, catalogues) once, and forks N processes that each run
+Waitress on that socket: the kernel hands each new connection to one of them, and the
+loaded application is shared between them until one changes a page of it. A process
+that dies is started again.
 """
 
+import contextlib
 import gc
+import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def waitress_options(threads: int) -> dict:
@@ -49,7 +60,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=8, help="threads per process")
+        parser.add_argument(
+            "--processes", type=int, default=settings.SERVE_PROCESSES,
+            help="server processes (default: SERVE_PROCESSES, one per core)",
+        )  # fmt: skip
         parser.add_argument(
             "--no-migrate", action="store_true", help="do not apply migrations first"
         )
@@ -59,15 +74,16 @@ class Command(BaseCommand):
             help="do not start `stadtkern worker` beside the server (when it runs as its own service)",
         )
 
-    def handle(self, *args, host, port, threads, no_migrate, no_worker, **options):
-        from waitress import serve
-
+    def handle(self, *args, host, port, threads, processes, no_migrate, no_worker, **options):
         from stadtkern.core.scratch import remove_orphans
         from stadtkern.wsgi import application
 
+        if processes < 1 or threads < 1:
+            raise CommandError("--processes and --threads are at least 1.")
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         remove_orphans()  # what imports killed mid-way left behind
+        _load(application)
         worker = None
         if not no_worker:
             # Imports and indicator computations run there, not in the request.
@@ -76,15 +92,100 @@ class Command(BaseCommand):
             )
         # Everything loaded so far (Django, the apps, templates, the catalogues) lives as
         # long as the process: frozen, the collector no longer walks it on every full
-        # collection, which otherwise shows as pauses of 100 ms in the slowest requests.
+        # collection, which otherwise shows as pauses of 100 ms in the slowest requests
+        # (and, in forked processes, no longer copies the pages it would touch).
         gc.collect()
         gc.freeze()
-        self.stderr.write(f"Stadtkern serves on http://{host}:{port} (Ctrl+C stops)")
-        # SIGTERM ends the server like Ctrl+C, so that the worker is stopped with it.
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
-            serve(application, host=host, port=port, **waitress_options(threads))
+            listener = socket.create_server((host, port), backlog=2048)
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+        self.stderr.write(f"Stadtkern serves on http://{host}:{port} with {processes} process(es) of "
+                          f"{threads} threads (Ctrl+C stops)")  # fmt: skip
+        try:
+            if processes == 1:
+                # SIGTERM ends the server like Ctrl+C, so that the worker is stopped with it.
+                signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+                _serve(application, listener, threads)
+            else:
+                _supervise(application, listener, threads, processes, self.stderr)
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(90)
+
+
+def _load(application) -> None:
+    """Import the URLs and the API (its schemas take seconds) before any request, and
+    before forking, so that no process loads them on its first visitor's time."""
+    from django.db import connections
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (loading is the point)
+    connections.close_all()  # a forked process opens its own connections
+
+
+def _serve(application, listener: socket.socket, threads: int) -> None:
+    from waitress import serve
+
+    serve(application, sockets=[listener], **waitress_options(threads))
+
+
+def _child(application, listener: socket.socket, threads: int) -> None:
+    """One server process: it stops on SIGTERM or Ctrl+C, quietly."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        _serve(application, listener, threads)
+    finally:
+        os._exit(0)
+
+
+def _supervise(application, listener, threads: int, processes: int, log) -> None:
+    """Fork the server processes and keep them running until SIGTERM or Ctrl+C."""
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            _child(application, listener, threads)
+        children.add(pid)
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        spawn()
+    restarts: list[float] = []
+    while children:
+        time.sleep(0.2)  # a signal ends the nap early; its handler has run by then
+        for pid in list(children):
+            # Only the server processes are waited for here: the worker is waited for by
+            # its own handle when the server stops.
+            ended, status = os.waitpid(pid, os.WNOHANG)
+            if not ended:
+                continue
+            children.discard(pid)
+            if stopping:
+                continue
+            now = time.monotonic()
+            restarts = [t for t in restarts if now - t < 60] + [now]
+            log.write(f"A server process ended ({_how(status)}); starting another.")
+            if len(restarts) > 10 * processes:
+                log.write("Server processes keep ending; stopping.")
+                stop(signal.SIGTERM, None)
+                continue
+            spawn()
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
