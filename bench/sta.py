@@ -269,6 +269,34 @@ def _reads(client, municipality, hours, repeat, progress) -> dict:
     return figures
 
 
+def _post_one(client, secret, repeat, progress) -> dict:
+    """A sensor's POST of one Observation after another (no Feature given: the Thing's
+    location is it): median, p95 and the SQL statements of one request."""
+    from stadtkern.core.querycount import count_queries
+    from stadtkern.sensors.models import Datastream
+
+    progress.write("sta bench: POST of one Observation, one after another ...")
+    ds = Datastream.objects.order_by("pk").values_list("pk", flat=True).first()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    moments = iter(START + timedelta(days=20000, seconds=n) for n in range(10**6))
+
+    def post():
+        body = json.dumps(
+            {"phenomenonTime": next(moments).isoformat().replace("+00:00", "Z"), "result": 21.5}
+        )
+        response = client.post(f"/sta/v1.1/Datastreams({ds})/Observations", body,
+                               content_type="application/json", **auth)  # fmt: skip
+        if response.status_code != 201:
+            raise RuntimeError(response.content[:300])
+
+    for _ in range(20):
+        post()  # warm: the token's last use is written once, caches filled
+    with count_queries() as counted:
+        post()
+    return {**summary(timed(post, max(200, repeat * 10))), "statements": counted.count,
+            "target_median_ms": 4}  # fmt: skip
+
+
 def _ingest(client, secret, repeat, progress) -> dict:
     from stadtkern.sensors import services
     from stadtkern.sensors.models import Datastream, Observation
@@ -429,6 +457,7 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
             municipality, secret, hours = _setup(size, progress)
             figures = {"observations": hours * DATASTREAMS, "datastreams": DATASTREAMS}
             figures.update(_reads(client, municipality, hours, repeat, progress))
+            figures["post_one_observation"] = _post_one(client, secret, repeat, progress)
             figures["create_observations"] = _ingest(client, secret, repeat, progress)
             mqtt = _mqtt(progress)
             ref = figures["create_observations"]["bulk_write_reference"]["median_ms"]

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import jsonpatch
 import shapely
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Subquery
 from django.utils import timezone
 
 from .entities import INTERVAL, JSON, RESULT, TIME, TYPES, EntityType, Prop, value_of
@@ -27,6 +27,7 @@ from .models import (
     Datastream,
     FeatureOfInterest,
     HistoricalLocation,
+    Location,
     MachineToken,
     Observation,
 )
@@ -414,8 +415,20 @@ def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
     if "phenomenonTime" not in props or props["phenomenonTime"] is None:
         obs.phenomenon_time = timezone.now()
     if obs.feature_of_interest_id is None:
-        obs.feature_of_interest = feature_for(ctx, ds)
+        obs.feature_of_interest_id = feature_id_for(ctx, ds)
     hold_references([obs.datastream_id], [obs.feature_of_interest_id])
+
+
+def feature_id_for(ctx: Context, ds: Datastream) -> int:
+    """The id of feature_for's feature in one query when it exists (every reading after a
+    location's first)."""
+    newest_location = Location.objects.filter(things=ds.thing_id).order_by("-pk").values("pk")[:1]
+    found = (
+        FeatureOfInterest.objects.filter(from_location=Subquery(newest_location))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found if found is not None else feature_for(ctx, ds).pk
 
 
 def feature_for(ctx: Context, ds: Datastream) -> FeatureOfInterest:
@@ -466,60 +479,56 @@ def refresh_datastreams(ids) -> None:
 
 
 def note_new_observations(rows: dict[int, list]) -> None:
-    """Extend the spans and move the latest observation after inserts, without scanning:
-    one read and one bulk update for all datastreams."""
-    streams = Datastream.objects.in_bulk(rows.keys())
-    changed = []
+    """Extend the spans and move the latest observation after inserts, without scanning
+    and without reading the datastreams first: one UPDATE per datastream, sent together,
+    that compares the new values with the stored ones in the database. Two writers to one
+    datastream at once therefore cannot undo each other's latest value (a read in Python
+    and a write back could)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    as_json = Datastream._meta.get_field("latest_result_json").get_db_prep_value
+    by_sql: dict[str, list] = {}
     for ds_id, observations in rows.items():
-        ds = streams[ds_id]
         newest = max(observations, key=_time_and_pk)
         starts = list(map(_start, observations))
         # The latest end of (end or start) of each: ends are never before their starts.
         ends = [t for t in map(_end, observations) if t is not None]
         results = [t for t in map(_result_time, observations) if t is not None]
-        ds.phenomenon_time_start = min([*starts, *_present(ds.phenomenon_time_start)])
-        ds.phenomenon_time_end = max([*starts, *ends, *_present(ds.phenomenon_time_end)])
+        first, last = adapt(min(starts)), adapt(max([*starts, *ends]))
+        newer = "(latest_id IS NULL OR latest_time < %s OR (latest_time = %s AND latest_id < %s))"
+        when = [adapt(newest.phenomenon_time), adapt(newest.phenomenon_time), newest.pk]
+        sets = [("phenomenon_time_start", "<", first), ("phenomenon_time_end", ">", last)]
         if results:
-            ds.result_time_start = min([*results, *_present(ds.result_time_start)])
-            ds.result_time_end = max([*results, *_present(ds.result_time_end)])
-        if ds.latest_id is None or (newest.phenomenon_time, newest.pk) > (
-            ds.latest_time,
-            ds.latest_id,
-        ):
-            ds.latest_id, ds.latest_time = newest.pk, newest.phenomenon_time
-            ds.latest_result_number, ds.latest_result_json = (
-                newest.result_number,
-                newest.result_json,
+            sets += [
+                ("result_time_start", "<", adapt(min(results))),
+                ("result_time_end", ">", adapt(max(results))),
+            ]
+        clauses, params = [], []
+        for column, beyond, value in sets:
+            clauses.append(
+                f"{column} = CASE WHEN {column} IS NULL OR %s {beyond} {column} THEN %s ELSE {column} END"
             )
-        changed.append(ds)
-    # One statement for all datastreams (Django's bulk_update builds a CASE per field and
-    # row, which costs far more than the update itself).
-    adapt = connection.ops.adapt_datetimefield_value
-    as_json = Datastream._meta.get_field("latest_result_json").get_db_prep_value
-    params = [
-        (adapt(ds.phenomenon_time_start), adapt(ds.phenomenon_time_end), adapt(ds.result_time_start),
-         adapt(ds.result_time_end), ds.latest_id, adapt(ds.latest_time), ds.latest_result_number,
-         as_json(ds.latest_result_json, connection), len(rows[ds.pk]), ds.pk)
-        for ds in changed
-    ]  # fmt: skip
+            params += [value, value]
+        for column, value in (
+            ("latest_result_number", newest.result_number),
+            ("latest_result_json", as_json(newest.result_json, connection)),
+            ("latest_time", adapt(newest.phenomenon_time)),
+            ("latest_id", newest.pk),
+        ):
+            clauses.append(f"{column} = CASE WHEN {newer} THEN %s ELSE {column} END")
+            params += [*when, value]
+        clauses.append("observation_count = observation_count + %s")
+        params += [len(observations), ds_id]
+        sql = f"UPDATE sensors_datastream SET {', '.join(clauses)} WHERE id = %s"  # noqa: S608 (our columns)
+        by_sql.setdefault(sql, []).append(params)
     with connection.cursor() as cur:
-        cur.executemany(
-            "UPDATE sensors_datastream SET phenomenon_time_start = %s, phenomenon_time_end = %s, "
-            "result_time_start = %s, result_time_end = %s, latest_id = %s, latest_time = %s, "
-            "latest_result_number = %s, latest_result_json = %s, "
-            "observation_count = observation_count + %s WHERE id = %s",
-            params,
-        )
+        for sql, param_rows in by_sql.items():
+            cur.executemany(sql, param_rows)
 
 
 _time_and_pk = attrgetter("phenomenon_time", "pk")
 _start = attrgetter("phenomenon_time")
 _end = attrgetter("phenomenon_time_end")
 _result_time = attrgetter("result_time")
-
-
-def _present(value):
-    return [] if value is None else [value]
 
 
 @transaction.atomic
@@ -744,7 +753,7 @@ def create_observations(ctx: Context, body) -> list[list[int]]:
                 values[1] = features[key]
             else:
                 if default_foi is None:
-                    default_foi = feature_for(ctx, ds).pk
+                    default_foi = feature_id_for(ctx, ds)
                 values[1] = default_foi
             group.append(tuple(values))
         rows_all.extend(group)
@@ -850,11 +859,19 @@ def hold_references(datastreams, features) -> None:
     exist, and keep them from being deleted until the transaction ends: the lock a
     foreign key constraint takes for each row (FOR KEY SHARE), taken once per write.
     SQLite has one writer at a time, so what exists now exists at commit."""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    if len(set(datastreams)) == 1 and len(set(features)) == 1:
+        # One reading (the usual POST): both rows in one statement; a lock on a join
+        # locks the rows of both tables.
+        with connection.cursor() as cur:
+            sql = f"SELECT d.id FROM sensors_datastream d, sensors_featureofinterest f WHERE d.id = %s AND f.id = %s{lock}"  # noqa: S608 (no input in the text)
+            cur.execute(sql, [next(iter(datastreams)), next(iter(features))])
+            if cur.fetchone() is not None:
+                return
     for model, ids in ((Datastream, datastreams), (FeatureOfInterest, features)):
         wanted = sorted(set(ids))
         if not wanted:
             continue
-        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT id FROM {model._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(wanted))}) ORDER BY id{lock}",  # noqa: S608
@@ -1000,7 +1017,7 @@ def _is_plain(data) -> bool:
 def _default_feature(ctx: Context, ds: Datastream, features: dict) -> int:
     key = ("stream", ds.pk)
     if key not in features:
-        features[key] = feature_for(ctx, ds).pk
+        features[key] = feature_id_for(ctx, ds)
     return features[key]
 
 

@@ -73,7 +73,10 @@ def token_authenticate(secret: str) -> MachineToken | None:
     )
     if token is None or not secrets.compare_digest(token.digest, secret_digest(secret)):
         return None
-    MachineToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # The last use is written at most once a minute, not on every reading a sensor sends.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        MachineToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
 
