@@ -269,6 +269,54 @@ def _reads(client, municipality, hours, repeat, progress) -> dict:
     return figures
 
 
+def _minutely(client, repeat, progress) -> dict:
+    """A footfall counter that reports every minute: ten days of it beside the hourly
+    streams. One day in one page (1,440 rows, ``$top=2000``) and the newest 100, each
+    against the raw SQL that returns the same rows; the p95 of the day is the tail."""
+    from stadtkern.sensors import services
+    from stadtkern.sensors.models import Datastream, Observation
+
+    progress.write("sta bench: a stream of one observation a minute ...")
+    model = Datastream.objects.order_by("pk").first()
+    ds = Datastream.objects.create(
+        municipality_id=model.municipality_id, thing_id=model.thing_id, sensor_id=model.sensor_id,
+        observed_property_id=model.observed_property_id, name="Passanten je Minute", description="-",
+        unit_of_measurement={"name": "Personen", "symbol": "P", "definition": "-"},
+    )  # fmt: skip
+    foi = (
+        Observation.objects.filter(datastream=model)
+        .values_list("feature_of_interest_id", flat=True)
+        .first()
+    )
+    first = START + timedelta(days=30)
+    rows = [(ds.pk, foi, first + timedelta(minutes=i), None, None, float(i % 97), None, None, None, None, None)
+            for i in range(10 * 1440)]  # fmt: skip
+    with transaction.atomic():
+        services.insert_observations(rows)
+        services.refresh_datastreams([ds.pk])
+    adapt = connection.ops.adapt_datetimefield_value
+    day = first + timedelta(days=5)
+    t0, t1 = (d.isoformat().replace("+00:00", "Z") for d in (day, day + timedelta(days=1)))
+    url = f"/sta/v1.1/Datastreams({ds.pk})/Observations"
+    params = {"$filter": f"phenomenonTime ge {t0} and phenomenonTime lt {t1}", "$top": "2000"}
+    assert len(json.loads(_get(client, url, **params).content)["value"]) == 1440
+    columns = ("id, phenomenon_time, phenomenon_time_end, result_time, result_number, result_json, result_quality, "
+               "valid_time_start, valid_time_end, parameters")  # fmt: skip
+    day_sql = (f"SELECT {columns} FROM sensors_observation WHERE datastream_id = %s AND phenomenon_time >= %s "  # noqa: S608
+               "AND phenomenon_time < %s ORDER BY phenomenon_time, id")  # fmt: skip
+    newest = {"$top": "100", "$orderby": "phenomenonTime desc"}
+    assert len(json.loads(_get(client, url, **newest).content)["value"]) == 100
+    newest_sql = (f"SELECT {columns} FROM sensors_observation WHERE datastream_id = %s "  # noqa: S608
+                  "ORDER BY phenomenon_time DESC, id DESC LIMIT 100")  # fmt: skip
+    runs = max(repeat, 100)
+    return {
+        "one_day_1440_rows": _figure(lambda: _get(client, url, **params),
+                                     lambda: _raw(day_sql, [ds.pk, adapt(day), adapt(day + timedelta(days=1))]), runs),
+        "newest_100": _figure(lambda: _get(client, url, **newest), lambda: _raw(newest_sql, [ds.pk]), runs),
+        "istsos4_medians_ms": {"one_day_1440_rows": 27.5, "newest_100": 8.7},
+    }  # fmt: skip
+
+
 def _post_one(client, secret, repeat, progress) -> dict:
     """A sensor's POST of one Observation after another (no Feature given: the Thing's
     location is it): median, p95 and the SQL statements of one request."""
@@ -457,6 +505,7 @@ def run(*, sizes: list[int], repeat: int, progress) -> dict:
             municipality, secret, hours = _setup(size, progress)
             figures = {"observations": hours * DATASTREAMS, "datastreams": DATASTREAMS}
             figures.update(_reads(client, municipality, hours, repeat, progress))
+            figures.update(_minutely(client, repeat, progress))
             figures["post_one_observation"] = _post_one(client, secret, repeat, progress)
             figures["create_observations"] = _ingest(client, secret, repeat, progress)
             mqtt = _mqtt(progress)

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DataError, OperationalError, connection, transaction
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -177,12 +178,22 @@ def _response(answer: Answer):
         if answer.status == 204:
             del response["Content-Type"]  # no content, so no type of it
     else:
-        response = JsonResponse(
-            answer.body, status=answer.status, safe=False, json_dumps_params=_JSON
+        response = HttpResponse(
+            _json(answer.body), status=answer.status, content_type="application/json"
         )
     for key, value in answer.headers.items():
         response[key] = value
     return response
+
+
+def _json(body) -> bytes:
+    """The answer as JSON, written by orjson (a page of 2,000 observations in a few
+    milliseconds); a value it cannot write (an integer beyond 64 bits in a result) goes
+    through the standard library instead."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, **_JSON).encode()
 
 
 def _body(request):
@@ -315,12 +326,20 @@ def read(call: Call, path: Path, query) -> Answer:
     _check_budget(call, per_entity, etype)
     options.top = min(options.top, call.entities_left // per_entity)
     call.spend(options.top * per_entity)
-    if not path.ref:
+    # Observations without expansions come straight from the rows, without an object each.
+    plain = etype.name == "Observation" and not (
+        path.ref or options.expand or options.result_format
+    )
+    if plain:
+        qs = qs.values_list(*representation.OBSERVATION_COLUMNS)
+    elif not path.ref:
         qs = with_expansions(qs, etype, options, call.caller)
     page = list(qs[options.skip : options.skip + options.top + 1])
     more = len(page) > options.top > 0  # $top=0 asks for no entity: nothing follows
     page = page[: options.top]
-    if path.ref:
+    if plain:
+        out["value"] = representation.observations(page, options, call.links)
+    elif path.ref:
         out["value"] = [{"@iot.selfLink": call.links.entity(etype, o.pk)} for o in page]
     elif options.result_format:
         out["value"] = representation.data_array(page, options, call.links)
