@@ -8,7 +8,7 @@ parts, so a part behaves exactly as the same request sent alone.
 
 import json
 import re
-import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -132,14 +132,16 @@ def _time_limit(ms: int):
         yield
         return
     connection.ensure_connection()
-    # SQLite: a watchdog interrupts the running statement between two of its steps.
-    watchdog = threading.Timer(ms / 1000, connection.connection.interrupt)
-    watchdog.daemon = True
-    watchdog.start()
+    # SQLite calls the handler every few thousand steps of a statement and ends the
+    # statement ("interrupted") once it answers true: a time limit without starting a
+    # watchdog thread on every request.
+    deadline = time.monotonic() + ms / 1000
+    raw = connection.connection
+    raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
     try:
         yield
     finally:
-        watchdog.cancel()
+        raw.set_progress_handler(None, 0)
 
 
 def _timed_out(exc: Exception) -> bool:
