@@ -18,10 +18,14 @@ NAMES = ["id", "phenomenonTime", "resultTime", "result", "resultQuality", "valid
          "Datastream", "FeatureOfInterest"]  # fmt: skip
 moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1),
                        timezones=st.just(UTC))  # fmt: skip
+# What the API stores: no NUL (PostgreSQL's JSON cannot hold it) and no lone surrogates.
+texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=5
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False,
-                                                                         width=32) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                                                                         width=32) | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
     max_leaves=6,
 )  # fmt: skip
 
