@@ -78,3 +78,16 @@ def plain(obj, names) -> dict:
         field = obj._meta.get_field(name)
         out[name] = getattr(obj, field.attname)
     return out
+
+
+def project_and_owner(municipality, fields: dict) -> dict:
+    """``project`` and ``owner`` ids of a request as this municipality's project and member."""
+    from ..models import Project
+
+    if fields.get("project") is not None:
+        fields["project"] = one(
+            Project.objects.filter(municipality=municipality), fields["project"], "project"
+        )
+    if "owner" in fields:
+        fields["owner"] = person(municipality, fields["owner"], "owner")
+    return fields

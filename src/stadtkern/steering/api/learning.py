@@ -12,9 +12,9 @@ from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.types import Id, SearchText, Slug, Title, text
 
 from .. import rules, selectors
-from ..models import DocumentTemplate, Improvement, Lesson, Project
+from ..models import DocumentTemplate, Improvement, Lesson
 from ..services import learning
-from .common import Input, changes, internal, one, person, plain, project
+from .common import Input, changes, internal, one, plain, project, project_and_owner
 
 router = Router()
 
@@ -192,16 +192,6 @@ def _improvement(i: Improvement) -> dict:
             "created_at": i.created_at.isoformat()}  # fmt: skip
 
 
-def _improvement_fields(municipality, fields: dict) -> dict:
-    if fields.get("project") is not None:
-        fields["project"] = one(
-            Project.objects.filter(municipality=municipality), fields["project"], "project"
-        )
-    if "owner" in fields:
-        fields["owner"] = person(municipality, fields["owner"], "owner")
-    return fields
-
-
 @router.get("/municipalities/{slug}/improvements", response=list[ImprovementOut], auth=READ)
 def improvement_list(request, slug: Slug):
     municipality = internal(request, slug)
@@ -212,7 +202,7 @@ def improvement_list(request, slug: Slug):
 def improvement_add(request, slug: Slug, payload: ImprovementIn):
     municipality = internal(request, slug, edit=True)
     created = learning.improvement_save(municipality=municipality, user=request.auth,
-                                        **_improvement_fields(municipality, payload.dict()))  # fmt: skip
+                                        **project_and_owner(municipality, payload.dict()))  # fmt: skip
     return Status(201, _improvement(created))
 
 
@@ -223,6 +213,6 @@ def improvement_update(request, slug: Slug, improvement: Id, payload: PatchDict[
     """Progress on an improvement: its status and what came of it."""
     municipality = internal(request, slug, edit=True)
     target = one(Improvement.objects.filter(municipality=municipality), improvement, "improvement")
-    fields = _improvement_fields(municipality, changes(payload, nullable=("project", "owner")))
+    fields = project_and_owner(municipality, changes(payload, nullable=("project", "owner")))
     return _improvement(learning.improvement_save(municipality=municipality, user=request.auth,
                                                   improvement=target, **fields))  # fmt: skip

@@ -12,7 +12,7 @@ from stadtkern.core.types import Id, Slug, Title, text
 from .. import selectors
 from ..models import Communication, Project, Stakeholder, Tie
 from ..services import people
-from .common import Input, changes, internal, one, person, plain
+from .common import Input, changes, internal, one, person, plain, project_and_owner
 
 router = Router()
 
@@ -175,16 +175,6 @@ class CommunicationIn(Input):
 COMMUNICATION_OUT = ("id", "project", "group", "format", "channel", "frequency", "owner", "next_on")
 
 
-def _communication_fields(municipality, fields: dict) -> dict:
-    if fields.get("project") is not None:
-        fields["project"] = one(
-            Project.objects.filter(municipality=municipality), fields["project"], "project"
-        )
-    if "owner" in fields:
-        fields["owner"] = person(municipality, fields["owner"], "owner")
-    return fields
-
-
 @router.get("/municipalities/{slug}/communication", response=list[CommunicationOut], auth=READ)
 def communication_list(request, slug: Slug):
     """The plan by next date: per stakeholder group a channel, a frequency, an owner."""
@@ -195,7 +185,7 @@ def communication_list(request, slug: Slug):
 def communication_add(request, slug: Slug, payload: CommunicationIn):
     municipality = internal(request, slug, edit=True)
     entry = people.communication_save(municipality=municipality, user=request.auth,
-                                      **_communication_fields(municipality, payload.dict()))  # fmt: skip
+                                      **project_and_owner(municipality, payload.dict()))  # fmt: skip
     return Status(201, plain(entry, COMMUNICATION_OUT))
 
 
@@ -209,7 +199,7 @@ def _entry(request, slug, entry):
 @router.patch("/municipalities/{slug}/communication/{entry}", response=CommunicationOut, auth=WRITE)
 def communication_update(request, slug: Slug, entry: Id, payload: PatchDict[CommunicationIn]):
     municipality, target = _entry(request, slug, entry)
-    fields = _communication_fields(
+    fields = project_and_owner(
         municipality, changes(payload, nullable=("project", "owner", "next_on"))
     )
     updated = people.communication_save(
