@@ -6,7 +6,9 @@ nothing published while it is away is lost."""
 import contextlib
 import getpass
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -18,7 +20,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from stadtkern.sensors import models, tokens
+from stadtkern.sensors import models, mqtt, tokens
 from stadtkern.sensors.mqtt import Worker
 
 from .conftest import free_port
@@ -149,10 +151,28 @@ def test_a_storage_process_that_dies_is_replaced_and_nothing_is_lost(broker, sta
         sensor = client(broker.port)
         for i in range(3):
             sensor.publish(topic, json.dumps({"result": i}), qos=1)
-        # A new storage process starts Python and Django afresh: on a busy machine that
-        # alone can take longer than the usual wait.
-        assert wait_for(lambda: models.Observation.objects.count() == 3, seconds=60)
+        assert wait_for(lambda: models.Observation.objects.count() == 3, seconds=30)
         sensor.loop_stop()
+        assert worker._storage.proc is not first and worker._storage.proc.is_alive()
+    assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [0, 1, 2]
+    assert worker.stats.stored == 3 and worker.waiting == {}
+
+
+def test_a_storage_process_that_hangs_is_replaced_and_nothing_is_lost(broker, sta, monkeypatch):
+    """A storage process that answers no more (here: stopped by SIGSTOP, as one waiting
+    forever on a lock would be) is ended after STORE_TIMEOUT and its batch stored by the
+    next one; the worker does not wait for it forever."""
+    monkeypatch.setattr(mqtt, "STORE_TIMEOUT", 2.0)
+    topic = f"v1.1/Datastreams({sta['ds']})/Observations"
+    with Running(broker.url, storage_process=True) as worker:
+        first = worker._storage.proc
+        os.kill(first.pid, signal.SIGSTOP)
+        sensor = client(broker.port)
+        for i in range(3):
+            sensor.publish(topic, json.dumps({"result": i}), qos=1)
+        assert wait_for(lambda: models.Observation.objects.count() == 3, seconds=30)
+        sensor.loop_stop()
+        assert not first.is_alive()
         assert worker._storage.proc is not first and worker._storage.proc.is_alive()
     assert sorted(models.Observation.objects.values_list("result_number", flat=True)) == [0, 1, 2]
     assert worker.stats.stored == 3 and worker.waiting == {}

@@ -60,6 +60,10 @@ RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
 ATTEMPTS = 10
 FEATURES_FOR = 60.0  # seconds the worker trusts the features it has looked up
 ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files are current
+# Seconds the storage process may take for one batch before it counts as hung: a batch
+# of 2,000 takes well under a second, and a database that is locked fails each attempt
+# after its lock or busy timeout (20 s by default; five attempts, see _retrying).
+STORE_TIMEOUT = 300.0
 
 
 @dataclass
@@ -310,10 +314,9 @@ def record_dead_letters(items: list[tuple[str, bytes]], refused: list) -> bool:
     return True
 
 
-def _storage_main(conn, worker_end) -> None:
+def serve_storage(conn) -> None:
     """The storage process: batches in, outcomes out, until it is told to stop, or the
-    worker is gone (killed, too: its end of the pipe closes and recv() ends)."""
-    worker_end.close()  # else this process keeps the pipe open itself, and outlives the worker
+    worker is gone (killed, too: the pipe's other end closes and recv() ends)."""
     store = Store()
     try:
         while True:
@@ -331,20 +334,32 @@ class StorageProcess:
     """Storing in a second process: the worker's own process receives, acknowledges and
     announces (the session's thread) while this one parses and writes, so that the two
     halves run on two cores instead of taking turns in one interpreter. A batch is
-    stored while the outcome of the one before is being acknowledged and announced."""
+    stored while the outcome of the one before is being acknowledged and announced.
+
+    The process is a new interpreter (see ``storage_child``). If it dies, or gives no
+    answer for ``timeout`` seconds (stopped, or waiting on something forever), it is
+    ended and another one started; the batch it held waits and is sent again."""
 
     def __init__(self):
+        self.timeout = STORE_TIMEOUT
+        self._sent_at = time.monotonic()
         self._start()
 
     def _start(self) -> None:
-        connections.close_all()  # the child must not share this process's connections
-        context = multiprocessing.get_context("fork")
+        from . import storage_child
+
+        context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.proc = context.Process(target=_storage_main, args=(child, self.conn), daemon=True)
+        self.proc = context.Process(
+            target=storage_child.main,
+            args=(child, storage_child.settings_to_hand_over()),
+            daemon=True,
+        )
         self.proc.start()
-        child.close()
+        child.close()  # else a dead process's pipe would never read as closed here
 
     def send(self, items) -> bool:
+        self._sent_at = time.monotonic()
         try:
             self.conn.send(items)
             return True
@@ -352,28 +367,58 @@ class StorageProcess:
             return False
 
     def ready(self) -> bool:
-        return self.conn.poll()
+        """Whether ``receive`` would answer at once: the outcome is in, or the process
+        has died or is overdue (then the outcome is that nothing was stored)."""
+        return (
+            self.conn.poll()
+            or not self.proc.is_alive()
+            or time.monotonic() - self._sent_at >= self.timeout
+        )
 
     def receive(self, size: int) -> Outcome:
-        """The outcome of the batch sent last; if the process died, nothing of the batch
-        is stored (it waits and is sent again) and a new process is started."""
+        """The outcome of the batch sent last; if the process died or hangs, nothing of
+        the batch is stored (it waits and is sent again) and a new process is started."""
+        deadline = self._sent_at + self.timeout
         try:
+            while not self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                if not self.proc.is_alive():
+                    log.error("the storage process ended; starting a new one")
+                    return self._replace(size)
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "the storage process gave no answer in %s s; starting a new one",
+                        self.timeout,
+                    )
+                    return self._replace(size)
             return self.conn.recv()
         except (EOFError, OSError):
             log.error("the storage process ended; starting a new one")
-            self.close()
-            self._start()
-            # which message it was is not known: each is counted
-            return Outcome(failed=list(range(size)), crashed=list(range(size)))
+            return self._replace(size)
+
+    def _replace(self, size: int) -> Outcome:
+        self._end(wait=0.0)
+        outcome = None
+        # An answer written just before it ended is still in the pipe: what the batch
+        # stored counts, or it would be stored twice.
+        with contextlib.suppress(EOFError, OSError):
+            if self.conn.poll():
+                outcome = self.conn.recv()
+        self.conn.close()
+        self._start()
+        # Else which message it was is not known: each is counted.
+        return outcome or Outcome(failed=list(range(size)), crashed=list(range(size)))
 
     def close(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
             self.conn.send(None)
-        self.proc.join(10)
-        if self.proc.is_alive():
-            self.proc.terminate()
-            self.proc.join(5)
+        self._end(wait=10.0)
         self.conn.close()
+
+    def _end(self, wait: float) -> None:
+        self.proc.join(wait)
+        if self.proc.is_alive():
+            self.proc.kill()  # SIGTERM would not end a stopped process
+            self.proc.join(5)
 
 
 def private_client_id(username: str, password: str) -> str:

@@ -1,0 +1,36 @@
+"""Where the MQTT worker's storage process begins (see ``mqtt.StorageProcess``).
+
+The storage process is started as a new interpreter, not forked from the worker. A fork
+copies every lock of the worker's other threads as it is at that moment (one of
+SQLite's, the inbox's, the logging module's), and a child that finds one of them held
+waits for it forever, storing nothing. A new interpreter has no such locks; it is handed
+the worker's settings, so that it stores into the same database as the worker, and only
+then loads Django and the models. This module therefore imports nothing of Django's at
+its top.
+"""
+
+
+def settings_to_hand_over() -> dict:
+    """The worker's settings that differ from Django's defaults (as they are now, with
+    any override): enough for the new interpreter to configure itself the same way."""
+    from django.conf import global_settings, settings
+
+    values = {}
+    for name in dir(settings):
+        if not name.isupper():
+            continue
+        value = getattr(settings, name)
+        if not hasattr(global_settings, name) or getattr(global_settings, name) != value:
+            values[name] = value
+    return values
+
+
+def main(conn, values: dict) -> None:
+    import django
+    from django.conf import settings
+
+    settings.configure(**values)
+    django.setup()
+    from .mqtt import serve_storage
+
+    serve_storage(conn)
