@@ -100,7 +100,7 @@ def resolve(path: Path, caller: Caller):
 
 
 def _one(qs, etype: EntityType, ident):
-    obj = qs.first()
+    obj = next(iter(qs[:1]), None)  # by its id: no ORDER BY to build or run
     if obj is None:
         raise ODataError(f"{etype.name} {ident} does not exist.", status=404)
     return obj

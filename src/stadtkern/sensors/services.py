@@ -61,8 +61,10 @@ class Context:
             raise ODataError(
                 "Writing needs a machine token (Authorization: Bearer skm_...).", status=401
             )
+        if not token.limited:  # set whenever a token is given datastreams (migration 0005)
+            return cls(token.municipality_id, token, None)
         scope = set(token.datastreams.values_list("pk", flat=True))
-        return cls(token.municipality_id, token, scope if token.limited or scope else None)
+        return cls(token.municipality_id, token, scope)
 
     def may_create(self, etype: EntityType) -> None:
         if self.scope is not None and etype.name not in ("Observation", "FeatureOfInterest"):
@@ -315,9 +317,10 @@ def _related(ctx: Context, etype: EntityType, value, where: str):
     return create(ctx, etype, value)
 
 
-def create(ctx: Context, etype: EntityType, data, parent=None):
+def create(ctx: Context, etype: EntityType, data, parent=None, noted: bool = False):
     """Create an entity and what it contains (deep insert). ``parent`` is
-    ``(entity type, object, navigation name)`` when posting to a navigation path."""
+    ``(entity type, object, navigation name)`` when posting to a navigation path; an
+    Observation created ``noted`` is noted in its datastream as it is inserted."""
     ctx.may_create(etype)
     props, navs = _split_body(etype, data)
     obj = etype.model()
@@ -360,7 +363,10 @@ def create(ctx: Context, etype: EntityType, data, parent=None):
                 raise ODataError(
                     f'A {etype.name} needs {nav.name}, e.g. "{nav.name}": {{"@iot.id": 1}}.'
                 )
-    obj.save()
+    if noted:
+        insert_noted_observation(obj)
+    else:
+        obj.save()
     ctx.changed.append(("create", etype, obj))
     if parent is not None and parent_field is None:  # many-to-many: link to the parent
         getattr(pobj, ptype.nav_by_name[pnav].field).add(obj)
@@ -387,7 +393,7 @@ def create(ctx: Context, etype: EntityType, data, parent=None):
         _history(ctx, obj, locations_added)
     if parent is not None and etype.name == "Location" and parent[0].name == "Thing":
         _history(ctx, parent[1], [obj])
-    if etype.name == "Observation":
+    if etype.name == "Observation" and not noted:
         ctx.touched.add(obj.datastream_id)
     return obj
 
@@ -415,7 +421,11 @@ def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
     if "phenomenonTime" not in props or props["phenomenonTime"] is None:
         obs.phenomenon_time = timezone.now()
     if obs.feature_of_interest_id is None:
-        obs.feature_of_interest_id = feature_id_for(ctx, ds)
+        found = held_feature_of(ds.pk)
+        if found is not None:  # found and held in one statement: every reading but the first
+            obs.feature_of_interest_id = found
+            return
+        obs.feature_of_interest_id = feature_for(ctx, ds).pk
     hold_references([obs.datastream_id], [obs.feature_of_interest_id])
 
 
@@ -429,6 +439,23 @@ def feature_id_for(ctx: Context, ds: Datastream) -> int:
         .first()
     )
     return found if found is not None else feature_for(ctx, ds).pk
+
+
+def held_feature_of(datastream_id: int) -> int | None:
+    """The id of the feature made from the newest location of the datastream's Thing,
+    with the datastream and the feature held as hold_references holds them, in one
+    statement; None if the datastream is gone or that feature is not made yet."""
+    sql = (
+        "SELECT f.id FROM sensors_datastream d JOIN sensors_featureofinterest f"
+        " ON f.from_location_id = (SELECT tl.location_id FROM sensors_thing_locations tl"
+        " WHERE tl.thing_id = d.thing_id ORDER BY tl.location_id DESC LIMIT 1) WHERE d.id = %s"
+    )
+    if connection.vendor == "postgresql":
+        sql += " FOR KEY SHARE"
+    with connection.cursor() as cur:
+        cur.execute(sql, [datastream_id])
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def feature_for(ctx: Context, ds: Datastream) -> FeatureOfInterest:
@@ -484,45 +511,76 @@ def note_new_observations(rows: dict[int, list]) -> None:
     that compares the new values with the stored ones in the database. Two writers to one
     datastream at once therefore cannot undo each other's latest value (a read in Python
     and a write back could)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    as_json = Datastream._meta.get_field("latest_result_json").get_db_prep_value
     by_sql: dict[str, list] = {}
     for ds_id, observations in rows.items():
         newest = max(observations, key=_time_and_pk)
-        starts = list(map(_start, observations))
-        # The latest end of (end or start) of each: ends are never before their starts.
-        ends = [t for t in map(_end, observations) if t is not None]
-        results = [t for t in map(_result_time, observations) if t is not None]
-        first, last = adapt(min(starts)), adapt(max([*starts, *ends]))
-        newer = "(latest_id IS NULL OR latest_time < %s OR (latest_time = %s AND latest_id < %s))"
-        when = [adapt(newest.phenomenon_time), adapt(newest.phenomenon_time), newest.pk]
-        sets = [("phenomenon_time_start", "<", first), ("phenomenon_time_end", ">", last)]
-        if results:
-            sets += [
-                ("result_time_start", "<", adapt(min(results))),
-                ("result_time_end", ">", adapt(max(results))),
-            ]
-        clauses, params = [], []
-        for column, beyond, value in sets:
-            clauses.append(
-                f"{column} = CASE WHEN {column} IS NULL OR %s {beyond} {column} THEN %s ELSE {column} END"
-            )
-            params += [value, value]
-        for column, value in (
-            ("latest_result_number", newest.result_number),
-            ("latest_result_json", as_json(newest.result_json, connection)),
-            ("latest_time", adapt(newest.phenomenon_time)),
-            ("latest_id", newest.pk),
-        ):
-            clauses.append(f"{column} = CASE WHEN {newer} THEN %s ELSE {column} END")
-            params += [*when, value]
-        clauses.append("observation_count = observation_count + %s")
-        params += [len(observations), ds_id]
-        sql = f"UPDATE sensors_datastream SET {', '.join(clauses)} WHERE id = %s"  # noqa: S608 (our columns)
-        by_sql.setdefault(sql, []).append(params)
+        clauses, params = _noting(observations, newest, newest.pk)
+        sql = f"UPDATE sensors_datastream SET {clauses} WHERE id = %s"  # noqa: S608 (our columns)
+        by_sql.setdefault(sql, []).append([*params, ds_id])
     with connection.cursor() as cur:
         for sql, param_rows in by_sql.items():
             cur.executemany(sql, param_rows)
+
+
+def _noting(observations: list, newest, newest_id) -> tuple[str, list]:
+    """The SET clauses of note_new_observations for one datastream and their parameters;
+    ``newest_id`` is the newest's id, or "NEW" where the statement inserts it."""
+    adapt = connection.ops.adapt_datetimefield_value
+    as_json = Datastream._meta.get_field("latest_result_json").get_db_prep_value
+    starts = list(map(_start, observations))
+    # The latest end of (end or start) of each: ends are never before their starts.
+    ends = [t for t in map(_end, observations) if t is not None]
+    results = [t for t in map(_result_time, observations) if t is not None]
+    first, last = adapt(min(starts)), adapt(max([*starts, *ends]))
+    new_id = "(SELECT id FROM new)" if newest_id == "NEW" else "%s"
+    newer = (
+        f"(latest_id IS NULL OR latest_time < %s OR (latest_time = %s AND latest_id < {new_id}))"
+    )
+    when = [adapt(newest.phenomenon_time), adapt(newest.phenomenon_time)]
+    when += [] if newest_id == "NEW" else [newest_id]
+    sets = [("phenomenon_time_start", "<", first), ("phenomenon_time_end", ">", last)]
+    if results:
+        sets += [
+            ("result_time_start", "<", adapt(min(results))),
+            ("result_time_end", ">", adapt(max(results))),
+        ]
+    clauses, params = [], []
+    for column, beyond, value in sets:
+        clauses.append(
+            f"{column} = CASE WHEN {column} IS NULL OR %s {beyond} {column} THEN %s ELSE {column} END"
+        )
+        params += [value, value]
+    for column, value in (
+        ("latest_result_number", newest.result_number),
+        ("latest_result_json", as_json(newest.result_json, connection)),
+        ("latest_time", adapt(newest.phenomenon_time)),
+    ):
+        clauses.append(f"{column} = CASE WHEN {newer} THEN %s ELSE {column} END")
+        params += [*when, value]
+    clauses.append(f"latest_id = CASE WHEN {newer} THEN {new_id} ELSE latest_id END")
+    params += when + ([] if newest_id == "NEW" else [newest_id])
+    clauses.append("observation_count = observation_count + %s")
+    params.append(len(observations))
+    return ", ".join(clauses), params
+
+
+def insert_noted_observation(obs: Observation) -> None:
+    """Insert one Observation and note it in its datastream (note_new_observations) in
+    one statement, one round trip to PostgreSQL; the UPDATE sees the new row's id."""
+    fields = [f for f in Observation._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obs, True), connection) for f in fields]
+    clauses, params = _noting([obs], obs, "NEW")
+    sql = (
+        f"WITH new AS (INSERT INTO sensors_observation ({', '.join(f.column for f in fields)})"  # noqa: S608 (our columns)
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id),"
+        f" noted AS (UPDATE sensors_datastream SET {clauses} WHERE id = %s)"
+        " SELECT id FROM new"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*values, *params, obs.datastream_id])
+        obs.pk = cur.fetchone()[0]
+    obs._state.adding = False
+    obs._state.db = connection.alias
 
 
 _time_and_pk = attrgetter("phenomenon_time", "pk")
@@ -531,9 +589,13 @@ _end = attrgetter("phenomenon_time_end")
 _result_time = attrgetter("result_time")
 
 
-@transaction.atomic
+# No savepoint of its own: a request is one transaction already, and a batch gives each
+# of its requests a savepoint (views._batch_one).
+@transaction.atomic(savepoint=False)
 def create_entity(ctx: Context, etype: EntityType, data, parent=None):
-    obj = create(ctx, etype, data, parent)
+    # The usual request, one reading: on PostgreSQL inserted and noted in one statement.
+    noted = etype.name == "Observation" and connection.vendor == "postgresql"
+    obj = create(ctx, etype, data, parent, noted=noted)
     _finish(ctx)
     return obj
 

@@ -66,3 +66,24 @@ def test_oversized_and_malformed_batches(sta, alpha):
         "$batch", {"requests": [{"id": "1", "method": "get", "url": "/admin/"}]}
     ).json()
     assert outside["responses"][0]["status"] == 400
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["alone", "changeset"])
+def test_a_deep_insert_that_fails_halfway_leaves_nothing_and_the_next_part_stands(
+    sta, alpha, grouped
+):
+    """The Thing is written before its second Location is found wanting: that part
+    leaves neither behind, and the part after it is written."""
+    place = {"name": "Ort", "description": "-", "encodingType": "application/geo+json",
+             "location": {"type": "Point", "coordinates": [6.6, 51.4]}}  # fmt: skip
+    broken = {"name": "T", "description": "-", "Locations": [place, {"name": "ohne alles"}]}
+    group = {"atomicityGroup": "g"} if grouped else {}
+    body = {"requests": [
+        {"id": "a", "method": "post", "url": "Things", "body": broken, **group},
+        {"id": "b", "method": "post", "url": "Sensors", "body": SENSOR},
+    ]}  # fmt: skip
+    parts = {p["id"]: p for p in sta.post("$batch", body).json()["responses"]}
+    assert parts["a"]["status"] == 400 and parts["b"]["status"] == 201
+    assert models.Thing.objects.count() == 0 and models.Location.objects.count() == 0
+    assert models.HistoricalLocation.objects.count() == 0
+    assert models.Sensor.objects.count() == 1
