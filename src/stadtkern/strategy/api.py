@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -395,33 +394,6 @@ class MeasureOut(Schema):
     tags: list[str]
     updated_at: datetime
 
-    @staticmethod
-    def resolve_fields_of_action(obj):
-        return [{"id": f.id, "title": f.title} for f in obj.fields_of_action.all()]
-
-    @staticmethod
-    def resolve_goals(obj):
-        return [{"id": g.id, "title": g.title} for g in obj.goals.all()]
-
-    @staticmethod
-    def resolve_sdg_targets(obj):
-        return [t.code for t in obj.sdg_targets.all()]
-
-    @staticmethod
-    def resolve_benefits(obj):
-        return [
-            {
-                "user_group": {"id": b.user_group.id, "title": b.user_group.title},
-                "value": b.value,
-                "value_en": b.value_en,
-            }  # fmt: skip
-            for b in obj.benefits.all()
-        ]
-
-    @staticmethod
-    def resolve_tags(obj):
-        return [t.name for t in obj.tags.all()]
-
 
 class MeasureQuery(Schema):
     field: Id | None = Field(None, description="id of a field of action")
@@ -437,12 +409,16 @@ class MeasureQuery(Schema):
 
 @router.get("/municipalities/{slug}/measures", response=list[MeasureOut], auth=READ)
 @paginate(Page)
-def measure_list(request, slug: Slug, filters: Query[MeasureQuery]) -> QuerySet:
+def measure_list(request, slug: Slug, filters: Query[MeasureQuery]) -> selectors.MeasureRows:
     """List measures, filtered and paginated, with all their relations."""
-    return selectors.measure_list(
-        municipality=municipality_get(slug),
-        user=request.auth,
-        filters=selectors.MeasureFilter(**filters.dict()),
+    municipality = municipality_get(slug)
+    return selectors.MeasureRows(
+        selectors.measure_list(
+            municipality=municipality,
+            user=request.auth,
+            filters=selectors.MeasureFilter(**filters.dict()),
+        ),
+        rules.can_view_drafts(request.auth, municipality),
     )
 
 
@@ -453,13 +429,13 @@ def measure_create(request, slug: Slug, payload: MeasureIn):
     data = payload.dict()
     measure = services.measure_create(municipality=municipality, user=request.auth, **data)
     return Status(
-        201, selectors.measure_get(municipality=municipality, user=request.auth, pk=measure.pk)
+        201, selectors.measure_data(municipality=municipality, user=request.auth, pk=measure.pk)
     )
 
 
 @router.get("/municipalities/{slug}/measures/{measure_id}", response=MeasureOut, auth=READ)
 def measure_detail(request, slug: Slug, measure_id: Id):
-    return selectors.measure_get(
+    return selectors.measure_data(
         municipality=municipality_get(slug), user=request.auth, pk=measure_id
     )
 
@@ -474,7 +450,7 @@ def measure_update(request, slug: Slug, measure_id: Id, payload: MeasurePatch):
         if changes.get(required, "") is None:
             changes.pop(required)
     services.measure_update(measure=measure, user=request.auth, **changes)
-    return selectors.measure_get(municipality=municipality, user=request.auth, pk=measure_id)
+    return selectors.measure_data(municipality=municipality, user=request.auth, pk=measure_id)
 
 
 @router.delete("/municipalities/{slug}/measures/{measure_id}", response={204: None}, auth=WRITE)

@@ -156,6 +156,88 @@ def measure_list(
     )
 
 
+MEASURE_COLUMNS = (
+    "id", "title", "title_en", "summary", "summary_en", "status", "responsible_unit",
+    "start", "end", "estimated_cost", "published", "updated_at",
+)  # fmt: skip
+
+
+class MeasureRows:
+    """The measures list as the API answers it, one page at a time: a slice of it is a
+    list of plain dicts, built from the page's rows and five queries for the relations of
+    the whole page. Model instances with prefetched relations cost a queryset per
+    measure and relation (some 0.1 ms each: 250 ms for a page of 500)."""
+
+    def __init__(self, measures: QuerySet, drafts: bool):
+        self.measures = measures.prefetch_related(None)
+        self.drafts = drafts
+
+    def count(self) -> int:
+        return self.measures.count()
+
+    def __getitem__(self, part: slice) -> list[dict]:
+        return measure_rows(list(self.measures[part].values(*MEASURE_COLUMNS)), self.drafts)
+
+
+def measure_rows(rows: list[dict], drafts: bool) -> list[dict]:
+    """Give each measure row its fields of action, goals, SDG targets, benefits and tags,
+    each list in the order of its model (as the measure's own pages show them), leaving
+    out the unpublished ones for readers who see no drafts."""
+    ids = [row["id"] for row in rows]
+    published = {} if drafts else {"published": True}
+
+    def through(relation: str, columns: tuple, order: tuple, **where) -> dict:
+        model = getattr(Measure, relation).through
+        found: dict[int, list] = {}
+        values = model.objects.filter(measure_id__in=ids, **where).order_by(*order)
+        for measure_id, *rest in values.values_list("measure_id", *columns):
+            found.setdefault(measure_id, []).append(rest)
+        return found
+
+    fields = through(
+        "fields_of_action", ("fieldofaction_id", "fieldofaction__title"),
+        ("fieldofaction__position", "fieldofaction_id"),
+        **{f"fieldofaction__{k}": v for k, v in published.items()},
+    )  # fmt: skip
+    goals = through(
+        "goals", ("goal_id", "goal__title"),
+        ("goal__priority", "goal__position", "goal_id"),
+        **{f"goal__{k}": v for k, v in published.items()},
+    )  # fmt: skip
+    targets = through("sdg_targets", ("sdgtarget_id",), ("sdgtarget__goal", "sdgtarget__position"))
+    tags = through("tags", ("tag__name",), ("tag__name",))
+    benefits: dict[int, list] = {}
+    benefit_rows = Benefit.objects.filter(
+        measure_id__in=ids, **{f"user_group__{k}": v for k, v in published.items()}
+    ).order_by("user_group__position", "user_group_id")
+    for measure_id, group_id, group_title, value, value_en in benefit_rows.values_list(
+        "measure_id", "user_group_id", "user_group__title", "value", "value_en"
+    ):
+        benefits.setdefault(measure_id, []).append(
+            {"user_group": {"id": group_id, "title": group_title}, "value": value,
+             "value_en": value_en}
+        )  # fmt: skip
+    for row in rows:
+        pk = row["id"]
+        row["fields_of_action"] = [{"id": i, "title": t} for i, t in fields.get(pk, ())]
+        row["goals"] = [{"id": i, "title": t} for i, t in goals.get(pk, ())]
+        row["sdg_targets"] = [code for (code,) in targets.get(pk, ())]
+        row["benefits"] = benefits.get(pk, [])
+        row["tags"] = [name for (name,) in tags.get(pk, ())]
+    return rows
+
+
+def measure_data(*, municipality: Municipality, user, pk: int) -> dict:
+    """One measure as the API answers it (the list's form)."""
+    rows = MeasureRows(
+        measure_list(municipality=municipality, user=user).filter(pk=pk),
+        rules.can_view_drafts(user, municipality),
+    )[:1]
+    if not rows:
+        raise Http404(f"No measure {pk}.")
+    return rows[0]
+
+
 def measure_get(*, municipality: Municipality, user, pk: int) -> Measure:
     measure = measure_list(municipality=municipality, user=user).filter(pk=pk).first()
     if measure is None:
