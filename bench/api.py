@@ -47,7 +47,8 @@ def _proposals(municipality, n: int):
 
     rng = random.Random(n)
     people = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"buerger{i}", email=f"b{i}@example.org") for i in range(SUPPORTERS)
+        get_user_model()(username=f"buerger{i}", email=f"b{i}@example.org")
+        for i in range(SUPPORTERS)
     )
     process = Process.objects.create(
         municipality=municipality, slug="ideen", title="Ideen für die Innenstadt", published=True

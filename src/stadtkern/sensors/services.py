@@ -564,21 +564,32 @@ def _noting(observations: list, newest, newest_id) -> tuple[str, list]:
     return ", ".join(clauses), params
 
 
+_JSON_FIELDS = [
+    Observation._meta.get_field(n) for n in ("result_json", "result_quality", "parameters")
+]
+
+
 def insert_noted_observation(obs: Observation) -> None:
     """Insert one Observation and note it in its datastream (note_new_observations) in
-    one statement, one round trip to PostgreSQL; the UPDATE sees the new row's id."""
+    one statement, one round trip to PostgreSQL; the UPDATE sees the new row's id.
+
+    The JSON values come back as stored: jsonb keeps numbers as decimals (1e308 becomes
+    an integer of 309 digits, -0.0 becomes 0), and the answer must be what a GET shows."""
     fields = [f for f in Observation._meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(obs, True), connection) for f in fields]
     clauses, params = _noting([obs], obs, "NEW")
+    stored = ", ".join(f.column for f in _JSON_FIELDS)
     sql = (
         f"WITH new AS (INSERT INTO sensors_observation ({', '.join(f.column for f in fields)})"  # noqa: S608 (our columns)
-        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id),"
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id, {stored}),"
         f" noted AS (UPDATE sensors_datastream SET {clauses} WHERE id = %s)"
-        " SELECT id FROM new"
+        f" SELECT id, {stored} FROM new"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [*values, *params, obs.datastream_id])
-        obs.pk = cur.fetchone()[0]
+        obs.pk, *json_values = cur.fetchone()
+    for json_field, value in zip(_JSON_FIELDS, json_values, strict=True):
+        setattr(obs, json_field.attname, json_field.from_db_value(value, None, connection))
     obs._state.adding = False
     obs._state.db = connection.alias
 

@@ -28,6 +28,11 @@ BODIES = [
     },
     {"result": True, "parameters": {"Messgerät": "A-1"}, "resultQuality": ["gut"]},
     {"result": -1e-7, "validTime": "2026-03-01T00:00:00Z/2026-03-02T00:00:00Z"},
+    # Numbers PostgreSQL's jsonb keeps as decimals: the answer shows them as stored.
+    {"result": {"x": 1e308, "y": -0.0, "z": 12345678901234567890.0, "w": 0.1}},
+    {"result": [1e-300, -0.0, 2.5e20], "parameters": {"p": 1e308}, "resultQuality": [-0.0]},
+    {"result": 1e308},
+    {"result": -0.0},
 ]
 
 
