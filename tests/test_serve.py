@@ -1,9 +1,14 @@
 """`stadtkern serve` as clients meet it: slow clients do not stop it, oversized bodies are
 refused before they are read, and behind a trusted proxy the client's address counts."""
 
+import contextlib
 import http.client
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import time
 from urllib.parse import urlencode
 
@@ -153,3 +158,116 @@ def _state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
         return "gone"
+
+
+def _start(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
+    from .conftest import database_url, free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--port", str(port), *args],
+        env={**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": settings.SECRET_KEY,
+             "BALLOT_SECRET": settings.BALLOT_SECRET, "STADTKERN_VAR_DIR": str(tmp_path)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    return server, port
+
+
+def _gone(pids, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(_state(pid) in ("gone", "Z") for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_processes_and_worker_end_with_a_supervisor_killed_by_sigkill(tmp_path):
+    server, port = _start(tmp_path, "--processes", "2", "--threads", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(server.pid)) < 3 or not _answers(port):  # two servers, the worker
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        below = _children(server.pid)
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        assert _gone(below), {pid: _state(pid) for pid in below}
+        assert not _answers(port)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            server.kill()
+        server.wait(10)
+
+
+def test_a_stop_while_the_processes_start_stops_them_all(tmp_path):
+    server, _port = _start(tmp_path, "--processes", "12", "--threads", "1", "--no-worker")
+    started = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not (started := _children(server.pid)):
+            assert time.monotonic() < deadline, "no server process started"
+            time.sleep(0.01)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(20) == 0
+        started |= _children_seen(server.pid)
+        assert _gone(started)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            server.kill()
+        server.wait(10)
+
+
+def _children_seen(pid: int) -> set[int]:
+    try:
+        return _children(pid)
+    except FileNotFoundError:
+        return set()
+
+
+def test_a_server_process_that_fails_shows_why_and_says_so_in_its_exit_code(tmp_path):
+    """A server process whose server cannot run (here: its socket is closed) prints the
+    error and ends with exit code 1, which the supervisor reports."""
+    from .conftest import database_url
+
+    script = (
+        "import os, socket, django\n"
+        "django.setup()\n"
+        "from stadtkern.core.management.commands import serve\n"
+        "from stadtkern.wsgi import application\n"
+        "listener = socket.socket(); listener.close()\n"
+        "serve._child(application, listener, 1, os.getppid())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": settings.SECRET_KEY,
+             "BALLOT_SECRET": settings.BALLOT_SECRET, "DJANGO_SETTINGS_MODULE": "stadtkern.settings",
+             "STADTKERN_VAR_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "OSError" in done.stderr
+
+
+def test_more_threads_than_the_database_takes_connections_are_refused():
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    from stadtkern.core.management.commands.serve import check_connections
+
+    check_connections(1, 2)  # fits everywhere
+    if connection.vendor == "postgresql":
+        with pytest.raises(CommandError, match="max_connections"):
+            check_connections(64, 8)
+    else:
+        check_connections(64, 8)  # SQLite opens a file, not a connection slot
+
+
+def test_a_database_that_takes_no_more_connections_is_busy_not_broken():
+    from django.db import OperationalError
+
+    from stadtkern.core.problems import database_busy
+
+    full = OperationalError("connection failed: FATAL:  sorry, too many clients already")
+    assert database_busy(full)
+    assert database_busy(OperationalError("FATAL: remaining connection slots are reserved"))
+    assert not database_busy(OperationalError("relation does not exist"))

@@ -278,9 +278,25 @@ if PRODUCTION:
 # and the address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed.
 SERVE_CONNECTION_LIMIT = envint("SERVE_CONNECTION_LIMIT", 1000, minimum=10)
 SERVE_IDLE_TIMEOUT = envint("SERVE_IDLE_TIMEOUT", 30, minimum=1)
+
+
+def _available_cores() -> int:
+    """The cores this process may use: those it is pinned to, and no more than a
+    container's CPU quota (cgroup v2 ``cpu.max``), not all the host has."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores or 1, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores or 1)
+
+
 # Server processes of `stadtkern serve`: one per core, so that every core answers requests
-# (Python runs one thread at a time per process).
-SERVE_PROCESSES = envint("SERVE_PROCESSES", os.cpu_count() or 1, minimum=1)
+# (Python runs one thread at a time per process); each thread may hold a database
+# connection, which `serve` checks against PostgreSQL's max_connections.
+SERVE_PROCESSES = envint("SERVE_PROCESSES", _available_cores(), minimum=1)
 TRUSTED_PROXY = env("TRUSTED_PROXY", "") or ""
 
 # Long work runs as jobs in `stadtkern worker` (core/jobs.py): django-tasks with its

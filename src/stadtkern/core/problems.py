@@ -55,7 +55,14 @@ def database_busy(exc: BaseException) -> bool:
     if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES:
         return True
     text = str(exc).lower()
-    return "database is locked" in text or "database table is locked" in text
+    # Refused at connecting, where the error carries no SQLSTATE: every connection taken.
+    return any(
+        phrase in text
+        for phrase in (
+            "database is locked", "database table is locked", "too many clients",
+            "remaining connection slots are reserved",
+        )
+    )  # fmt: skip
 
 
 def busy_problem() -> JsonResponse:

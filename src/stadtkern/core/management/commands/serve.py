@@ -15,6 +15,7 @@ that dies is started again.
 """
 
 import contextlib
+import ctypes
 import gc
 import os
 import signal
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 
 from django.conf import settings
 from django.core.management import call_command
@@ -82,13 +84,16 @@ class Command(BaseCommand):
             raise CommandError("--processes and --threads are at least 1.")
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        check_connections(processes, threads)
         remove_orphans()  # what imports killed mid-way left behind
         _load(application)
         worker = None
         if not no_worker:
             # Imports and indicator computations run there, not in the request.
             worker = subprocess.Popen(  # noqa: S603 - our own command
-                [sys.executable, "-m", "stadtkern.cli", "worker"]
+                [sys.executable, "-m", "stadtkern.cli", "worker"],
+                # This process has no threads yet: what runs between fork and exec is safe.
+                preexec_fn=die_with_parent,  # noqa: PLW1509
             )
         # Everything loaded so far (Django, the apps, templates, the catalogues) lives as
         # long as the process: frozen, the collector no longer walks it on every full
@@ -109,10 +114,36 @@ class Command(BaseCommand):
                 _serve(application, listener, threads)
             else:
                 _supervise(application, listener, threads, processes, self.stderr)
+        except GaveUp:
+            raise CommandError(
+                "The server processes kept ending (their errors are above); stopped."
+            ) from None
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(90)
+
+
+def check_connections(processes: int, threads: int) -> None:
+    """Refuse to start more threads than PostgreSQL takes connections: each thread keeps
+    one (CONN_MAX_AGE), and past max_connections requests would fail at connecting."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+        )
+        allowed = cur.fetchone()[0]
+    wanted = processes * threads + 2  # and the worker's
+    if wanted > allowed:
+        raise CommandError(
+            f"{processes} processes of {threads} threads may hold {wanted} database connections;"
+            f" PostgreSQL takes {allowed} (max_connections). Lower --processes or --threads"
+            " (SERVE_PROCESSES), or raise max_connections."
+        )
 
 
 def _load(application) -> None:
@@ -131,26 +162,69 @@ def _serve(application, listener: socket.socket, threads: int) -> None:
     serve(application, sockets=[listener], **waitress_options(threads))
 
 
-def _child(application, listener: socket.socket, threads: int) -> None:
-    """One server process: it stops on SIGTERM or Ctrl+C, quietly."""
+# Linux's prctl: a process asks to be sent a signal when its parent ends, even by SIGKILL.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Have this process receive SIGTERM when the process that started it ends, however
+    it ends: server processes and the worker must not go on unsupervised, holding the
+    port, after the supervisor is killed."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _child(application, listener: socket.socket, threads: int, parent: int) -> None:
+    """One server process: it stops on SIGTERM or Ctrl+C, quietly, and when its parent
+    ends. An error that ends it is printed, and its exit code says so."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    die_with_parent()
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(0)
+    code = 0
     try:
         _serve(application, listener, threads)
+    except BaseException:  # noqa: BLE001 - whatever ends the process is shown
+        traceback.print_exc()
+        code = 1
     finally:
-        os._exit(0)
+        sys.stderr.flush()
+        os._exit(code)
+
+
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+class GaveUp(Exception):
+    """The server processes kept ending; the supervisor stopped."""
 
 
 def _supervise(application, listener, threads: int, processes: int, log) -> None:
-    """Fork the server processes and keep them running until SIGTERM or Ctrl+C."""
+    """Fork the server processes and keep them running until SIGTERM or Ctrl+C. Processes
+    that keep ending are started again after a growing pause; past 10 per process in a
+    minute the supervisor stops them all and raises GaveUp."""
     children: set[int] = set()
+    parent = os.getpid()
     stopping = False
 
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            _child(application, listener, threads)
-        children.add(pid)
+    def spawn() -> bool:
+        # A stop signal that comes while forking waits until the child is counted (so
+        # it is stopped too); the child unblocks it once it has its own handlers.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            try:
+                pid = os.fork()
+            except OSError as exc:  # out of processes or memory: tried again later
+                log.write(f"Cannot start a server process: {exc.strerror}.")
+                return False
+            if pid == 0:
+                _child(application, listener, threads, parent)  # never returns
+            children.add(pid)
+            return True
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def stop(signum, frame) -> None:
         nonlocal stopping
@@ -161,28 +235,61 @@ def _supervise(application, listener, threads: int, processes: int, log) -> None
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for _ in range(processes):
-        spawn()
-    restarts: list[float] = []
-    while children:
-        time.sleep(0.2)  # a signal ends the nap early; its handler has run by then
-        for pid in list(children):
-            # Only the server processes are waited for here: the worker is waited for by
-            # its own handle when the server stops.
-            ended, status = os.waitpid(pid, os.WNOHANG)
-            if not ended:
-                continue
-            children.discard(pid)
-            if stopping:
-                continue
+    ended: list[float] = []  # when processes ended, over the last minute
+    missing, next_start = processes, 0.0
+    gave_up = False
+    try:
+        while children or (missing and not stopping):
             now = time.monotonic()
-            restarts = [t for t in restarts if now - t < 60] + [now]
-            log.write(f"A server process ended ({_how(status)}); starting another.")
-            if len(restarts) > 10 * processes:
-                log.write("Server processes keep ending; stopping.")
-                stop(signal.SIGTERM, None)
-                continue
-            spawn()
+            while missing and not stopping and now >= next_start:
+                if not spawn():
+                    next_start = now + 1.0
+                    break
+                missing -= 1
+            time.sleep(0.2)  # a signal ends the nap early; its handler has run by then
+            for pid in list(children):
+                # Only the server processes are waited for here: the worker is waited for
+                # by its own handle when the server stops.
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if not done:
+                    continue
+                children.discard(pid)
+                if stopping:
+                    continue
+                now = time.monotonic()
+                ended = [t for t in ended if now - t < 60] + [now]
+                log.write(f"A server process ended ({_how(status)}); starting another.")
+                if len(ended) > 10 * processes:
+                    log.write("Server processes keep ending; stopping.")
+                    gave_up = True
+                    stop(signal.SIGTERM, None)
+                    continue
+                missing += 1
+                # The first few at once, then after a pause that doubles up to 10 s.
+                beyond = len(ended) - processes
+                next_start = now + (min(10.0, 0.25 * 2**beyond) if beyond > 0 else 0.0)
+    finally:
+        stop(signal.SIGTERM, None)  # whatever ended this loop, no process goes on alone
+        _reap(children)
+    if gave_up:
+        raise GaveUp
+
+
+def _reap(children: set[int], seconds: float = 30.0) -> None:
+    """Wait for the stopped processes; one still there after ``seconds`` is killed."""
+    deadline = time.monotonic() + seconds
+    while children:
+        for pid in list(children):
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                children.discard(pid)
+            elif time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
 
 
 def _how(status: int) -> str:
