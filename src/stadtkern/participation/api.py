@@ -13,9 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from ninja import Field, File, Form, PatchDict, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
+from stadtkern.core.pagination import Page
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Id, Slug, text
@@ -24,6 +26,7 @@ from . import pabulib, rules, services
 from .counting_rules import RULES
 from .models import Budget, Comment, Phase, Process, Project, Proposal
 from .selectors import (
+    ProposalPage,
     budget_election,
     budget_get,
     current_phase,
@@ -241,10 +244,14 @@ def _proposal(request, proposal_id: int) -> Proposal:
     return proposal
 
 
-@router.get("/participation/processes/{municipality}/{slug}/proposals", auth=READ)
+@router.get(
+    "/participation/processes/{municipality}/{slug}/proposals", response=list[dict], auth=READ
+)
+@paginate(Page)
 def proposal_list(request, municipality: Slug, slug: Slug):
-    """The process's proposals; hidden ones show the moderators' reason instead of their text."""
-    return [proposal_data(p) for p in proposals_of(_process(request, municipality, slug))]
+    """The process's proposals, newest first and paginated; hidden ones show the
+    moderators' reason instead of their text."""
+    return ProposalPage(proposals_of(_process(request, municipality, slug)))
 
 
 @router.post(

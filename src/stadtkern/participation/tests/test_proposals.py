@@ -135,7 +135,7 @@ def test_moderators_hide_with_a_published_reason(client, people, token_for, open
         ).status_code
         == 200
     )
-    shown = client.get(f"{BASE}/processes/alpha/ideen/proposals").json()[0]
+    shown = client.get(f"{BASE}/processes/alpha/ideen/proposals").json()["items"][0]
     assert shown["hidden_reason"] == "Werbung ist nicht erlaubt."
     assert shown["title"] is None and shown["description"] is None and shown["author"] is None
     refused = post(
@@ -179,3 +179,32 @@ def test_an_accepted_proposal_becomes_a_measure_linked_both_ways(
     assert list(measure.proposals.all()) == [proposal]
     assert post(client, to_measure, {}, token_for(people["editor"])).status_code == 422  # only once
     assert post(client, to_measure, {}, token_for(people["other_editor"])).status_code == 403
+
+
+def test_the_list_is_paginated_newest_first_with_each_count_of_its_own(
+    client, people, open_for_proposals
+):
+    """Supporters are counted on their own, not multiplied by the comments (both tables
+    joined at once did that), and the list answers a page at a time."""
+    from stadtkern.participation.models import Comment, Support
+
+    made = [
+        Proposal.objects.create(
+            process=open_for_proposals, author=people["citizen"], title=f"Idee {i}",
+            description="-",
+        )
+        for i in range(5)
+    ]  # fmt: skip
+    supporters = [people[p] for p in ("citizen", "verified", "moderator", "editor")]
+    for i, proposal in enumerate(made):
+        for person in supporters[:i]:
+            Support.objects.create(proposal=proposal, user=person)
+        for _ in range(3 * i):
+            Comment.objects.create(proposal=proposal, author=people["verified"], text="Ja")
+    url = f"{BASE}/processes/alpha/ideen/proposals"
+    page = client.get(url, {"limit": 2, "offset": 1}).json()
+    assert (page["count"], page["limit"], page["offset"]) == (5, 2, 1)
+    assert [p["title"] for p in page["items"]] == ["Idee 3", "Idee 2"]
+    everything = client.get(url, {"limit": 500}).json()["items"]
+    assert [p["supporters"] for p in everything] == [4, 3, 2, 1, 0]
+    assert client.get(url, {"limit": 501}).status_code == 422
