@@ -14,6 +14,26 @@ PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(autouse=True)
+def page_cache(request, settings):
+    """Visitors' pages are cached (core/pagecache.py) where writes commit, as in use:
+    in transactional tests, browser tests among them, the data version is read on every
+    request. A test inside a transaction never commits, so nothing would move the
+    version on: there the cache is off."""
+    from django.core.cache import caches
+
+    marker = request.node.get_closest_marker("django_db")
+    committing = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    settings.PAGE_VERSION_SECONDS = 0
+    if not committing:
+        settings.PAGE_CACHE_SECONDS = 0
+    caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
 def sdg_catalogue(request):
     """Put the SDG catalogue back where a transactional test's flush removed it.
 

@@ -190,6 +190,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "stadtkern.core.middleware.ApiLanguageMiddleware",
+    "stadtkern.core.pagecache.AnonymousPageCache",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -312,7 +313,20 @@ INDICATORS_LICENSE = env("STADTKERN_INDICATORS_LICENSE") or "dl-by-de/2.0"
 # The font of charts rendered as PNG (indicators' chart downloads).
 CHART_FONT = env("STADTKERN_CHART_FONT") or "DejaVu Sans"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Visitors' pages (core/pagecache.py), in each server process's memory.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 500, minimum=10)},
+    },
+}
+# Seconds a visitor's page is kept at most (what shows sensor values is at most this old;
+# every other change empties the cache at once); 0 turns the cache off. The data version
+# is read from the database at most every PAGE_VERSION_SECONDS.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30, minimum=0)
+PAGE_VERSION_SECONDS = 1
 
 LOGGING = {
     "version": 1,

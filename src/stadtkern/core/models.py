@@ -315,3 +315,16 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class PageVersion(models.Model):
+    """One row: when the data pages show last changed (microseconds since 1970). The
+    cache of visitors' pages keys on it (core/pagecache.py)."""
+
+    changed_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self) -> str:
+        return str(self.changed_us)
