@@ -236,7 +236,7 @@ def test_a_server_process_that_fails_shows_why_and_says_so_in_its_exit_code(tmp_
         "from stadtkern.core.management.commands import serve\n"
         "from stadtkern.wsgi import application\n"
         "listener = socket.socket(); listener.close()\n"
-        "serve._child(application, listener, 1, os.getppid())\n"
+        "serve._child(application, lambda: listener, 1, os.getppid())\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,

@@ -97,8 +97,14 @@ def service(request, rest: str = ""):
         )
         body = _body(request)
         # One transaction per request: a write is whole or absent, and a query the
-        # database refuses (DataError) leaves the connection usable.
-        with transaction.atomic(), _time_limit(_limit_for(request.method, rest)):
+        # database refuses (DataError) leaves the connection usable. Not for a read on
+        # SQLite, whose transactions here begin IMMEDIATE, with the one write lock: every
+        # read of every server process would wait for the one before.
+        reads_sqlite = request.method == "GET" and connection.vendor == "sqlite"
+        with (
+            _read_snapshot() if reads_sqlite else transaction.atomic(),
+            _time_limit(_limit_for(request.method, rest)),
+        ):
             answer = _dispatch(call, request, rest, body)
             notices.record(call.changed)
     except ODataError as exc:
@@ -120,6 +126,24 @@ def service(request, rest: str = ""):
             )
         )
     return _response(answer)
+
+
+@contextmanager
+def _read_snapshot():
+    """A read on SQLite: one deferred transaction, so that the request's statements read
+    one state of the database (and SQLite takes its read lock once), without the write
+    lock an IMMEDIATE one takes. Nothing in it writes."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.in_transaction:  # inside one already (a test's): it reads one state
+        yield
+        return
+    raw.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        if raw.in_transaction:
+            raw.execute("COMMIT")
 
 
 def _limit_for(method: str, rest: str) -> int | None:

@@ -7,11 +7,11 @@ before they are read to disk; in production a reverse proxy in front adds TLS an
 own timeouts (README, "Production").
 
 Python runs one thread at a time in a process, so one process uses one core. With
-``--processes N`` (default: one per core) the server binds its socket, loads the whole
-application (URLs, API schemas, catalogues) once, and forks N processes that each run
-Waitress on that socket: the kernel hands each new connection to one of them, and the
-loaded application is shared between them until one changes a page of it. A process
-that dies is started again.
+``--processes N`` (default: one per core) the server loads the whole application (URLs,
+API schemas, catalogues) once, and forks N processes that each run Waitress on a socket
+of their own on the same port (SO_REUSEPORT): the kernel spreads new connections evenly
+over them, and the loaded application is shared between them until one changes a page
+of it. A process that dies is started again.
 """
 
 import contextlib
@@ -102,7 +102,11 @@ class Command(BaseCommand):
         gc.collect()
         gc.freeze()
         try:
-            listener = socket.create_server((host, port), backlog=2048)
+            # Several processes: each listens on a socket of its own on the same port
+            # (SO_REUSEPORT), and the kernel spreads the connections evenly. On one shared
+            # socket, the process that wakes first takes most of them, and with keep-alive
+            # one core did four fifths of the work. This one only holds the port.
+            listener = _socket(host, port, listen=processes == 1)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
         self.stderr.write(f"Stadtkern serves on http://{host}:{port} with {processes} process(es) of "
@@ -113,7 +117,10 @@ class Command(BaseCommand):
                 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
                 _serve(application, listener, threads)
             else:
-                _supervise(application, listener, threads, processes, self.stderr)
+                _supervise(
+                    application, lambda: _socket(host, port, listen=True), threads, processes,
+                    self.stderr,
+                )  # fmt: skip
         except GaveUp:
             raise CommandError(
                 "The server processes kept ending (their errors are above); stopped."
@@ -156,6 +163,23 @@ def _load(application) -> None:
     connections.close_all()  # a forked process opens its own connections
 
 
+def _socket(host: str, port: int, listen: bool) -> socket.socket:
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind((host, port))
+        if listen:
+            sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def _serve(application, listener: socket.socket, threads: int) -> None:
     from waitress import serve
 
@@ -174,7 +198,7 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def _child(application, listener: socket.socket, threads: int, parent: int) -> None:
+def _child(application, listen, threads: int, parent: int) -> None:
     """One server process: it stops on SIGTERM or Ctrl+C, quietly, and when its parent
     ends. An error that ends it is printed, and its exit code says so."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -185,7 +209,7 @@ def _child(application, listener: socket.socket, threads: int, parent: int) -> N
         os._exit(0)
     code = 0
     try:
-        _serve(application, listener, threads)
+        _serve(application, listen(), threads)
     except BaseException:  # noqa: BLE001 - whatever ends the process is shown
         traceback.print_exc()
         code = 1
@@ -201,7 +225,7 @@ class GaveUp(Exception):
     """The server processes kept ending; the supervisor stopped."""
 
 
-def _supervise(application, listener, threads: int, processes: int, log) -> None:
+def _supervise(application, listen, threads: int, processes: int, log) -> None:
     """Fork the server processes and keep them running until SIGTERM or Ctrl+C. Processes
     that keep ending are started again after a growing pause; past 10 per process in a
     minute the supervisor stops them all and raises GaveUp."""
@@ -220,7 +244,7 @@ def _supervise(application, listener, threads: int, processes: int, log) -> None
                 log.write(f"Cannot start a server process: {exc.strerror}.")
                 return False
             if pid == 0:
-                _child(application, listener, threads, parent)  # never returns
+                _child(application, listen, threads, parent)  # never returns
             children.add(pid)
             return True
         finally:
