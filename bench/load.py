@@ -13,13 +13,18 @@ Each phase lasts ``--sizes`` seconds (default 10). The figures are requests per 
 the median and the 95th percentile of the response times, the errors, and the CPU time
 the server spent per request. The clients run in this process (threads, one keep-alive
 connection each) on the same machine and take a share of its cores: the server's CPU per
-request tells its capacity apart from theirs.
+request tells its capacity apart from theirs. Where ApacheBench (``ab``) is installed,
+the newest-100 phases run once more with it as the clients (``..._ab``): written in C,
+it leaves the cores to the server, and ``speed_up_*`` compares one process with one per
+core.
 """
 
 import http.client
 import os
 import random
+import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -123,6 +128,31 @@ def _phase(port: int, clients: int, seconds: float, paths: list[str], think: tup
             "server_cpu_ms_per_request": round(cpu * 1000 / len(ms), 2) if ms else None}  # fmt: skip
 
 
+def _ab(port: int, clients: int, seconds: float, path: str, server: int) -> dict:
+    """The same phase with ApacheBench as the clients: a C program that keeps
+    ``clients`` keep-alive connections busy and takes little CPU of its own."""
+    cpu_before = _server_cpu_s(server)
+    done = subprocess.run(  # noqa: S603
+        [shutil.which("ab"), "-q", "-k", "-c", str(clients), "-t", str(seconds), "-n", "10000000",
+         "-H", "Accept-Language: de", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    )  # fmt: skip
+    cpu = _server_cpu_s(server) - cpu_before
+    out = done.stdout
+
+    def figure(pattern: str) -> float:
+        return float(re.search(pattern, out, re.MULTILINE).group(1))
+
+    requests = int(figure(r"^Complete requests:\s+(\d+)"))
+    failed = int(figure(r"^Failed requests:\s+(\d+)"))
+    non_2xx = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.MULTILINE)
+    return {"clients": clients, "client": "ab", "requests": requests,
+            "requests_per_s": figure(r"^Requests per second:\s+([\d.]+)"),
+            "median_ms": figure(r"^\s+50%\s+(\d+)"), "p95_ms": figure(r"^\s+95%\s+(\d+)"),
+            "errors": failed + (int(non_2xx.group(1)) if non_2xx else 0),
+            "server_cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 2)}  # fmt: skip
+
+
 def run(*, sizes, repeat, progress) -> dict:
     seconds = sizes[0]
     out: dict = {"seconds_per_phase": seconds, "cores": os.cpu_count()}
@@ -154,7 +184,19 @@ def run(*, sizes, repeat, progress) -> dict:
                         port, 50, seconds, CROWD_PATHS, (0.5, 1.5), server.pid
                     ),
                 }
+                if shutil.which("ab"):
+                    for clients in (10, 50):
+                        out[key][f"newest_100_{clients}_clients_ab"] = _ab(
+                            port, clients, seconds, newest[0], server.pid
+                        )
             finally:
                 server.terminate()
                 server.wait(30)
+    for clients in (10, 50):
+        one, several = out.get("1_process", {}), out.get(f"{os.cpu_count()}_processes", {})
+        name = f"newest_100_{clients}_clients_ab"
+        if name in one and name in several:
+            out[f"speed_up_{clients}_clients_ab"] = round(
+                several[name]["requests_per_s"] / one[name]["requests_per_s"], 2
+            )
     return out
