@@ -39,7 +39,9 @@ QUIET_TABLES = frozenset({
     "sensors_observation", "sensors_datastream", "sensors_notice", "sensors_deadletter",
 })  # fmt: skip
 CACHED_TYPES = ("text/html", "application/json", "application/geo+json")
-NOT_CACHED = ("/admin/", "/account/", "/login", "/logout", "/static/", "/media/", "/sta/")
+# Personal, static, SensorThings (live), and the API's description (made once, from code).
+NOT_CACHED = ("/admin/", "/account/", "/login", "/logout", "/static/", "/media/", "/sta/",
+              "/api/v1/openapi.json", "/api/v1/docs")  # fmt: skip
 LARGEST = 2 * 2**20  # bytes of an answer kept in memory
 
 
