@@ -19,7 +19,7 @@ def page_cache(request, settings):
     in transactional tests, browser tests among them, the data version is read on every
     request. A test inside a transaction never commits, so nothing would move the
     version on: there the cache is off."""
-    from django.core.cache import caches
+    from stadtkern.core import pagecache
 
     marker = request.node.get_closest_marker("django_db")
     committing = (
@@ -30,7 +30,7 @@ def page_cache(request, settings):
     settings.PAGE_VERSION_SECONDS = 0
     if not committing:
         settings.PAGE_CACHE_SECONDS = 0
-    caches["pages"].clear()
+    pagecache.KEPT.clear()
 
 
 @pytest.fixture(autouse=True)

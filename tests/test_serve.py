@@ -271,3 +271,27 @@ def test_a_database_that_takes_no_more_connections_is_busy_not_broken():
     assert database_busy(full)
     assert database_busy(OperationalError("FATAL: remaining connection slots are reserved"))
     assert not database_busy(OperationalError("relation does not exist"))
+
+
+def test_a_second_server_on_the_same_port_is_refused(tmp_path):
+    first, port = _start(tmp_path, "--processes", "2", "--threads", "1", "--no-worker")
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert time.monotonic() < deadline, "the first server did not start"
+            time.sleep(0.2)
+        from .conftest import database_url
+
+        second = subprocess.run(
+            [sys.executable, "-m", "stadtkern.cli", "serve", "--no-migrate", "--no-worker",
+             "--port", str(port), "--processes", "2"],
+            env={**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": settings.SECRET_KEY,
+                 "BALLOT_SECRET": settings.BALLOT_SECRET, "STADTKERN_VAR_DIR": str(tmp_path)},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert f"Cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert _answers(port)
+    finally:
+        first.terminate()
+        first.wait(30)

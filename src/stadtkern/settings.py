@@ -313,19 +313,14 @@ INDICATORS_LICENSE = env("STADTKERN_INDICATORS_LICENSE") or "dl-by-de/2.0"
 # The font of charts rendered as PNG (indicators' chart downloads).
 CHART_FONT = env("STADTKERN_CHART_FONT") or "DejaVu Sans"
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Visitors' pages (core/pagecache.py), in each server process's memory.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 500, minimum=10)},
-    },
-}
-# Seconds a visitor's page is kept at most (what shows sensor values is at most this old;
-# every other change empties the cache at once); 0 turns the cache off. The data version
-# is read from the database at most every PAGE_VERSION_SECONDS.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Visitors' pages (core/pagecache.py), in each server process's memory: kept at most
+# PAGE_CACHE_SECONDS (what shows sensor readings, or depends on the time, is at most that
+# old; every other change ends it at once; 0 turns the cache off), in at most
+# PAGE_CACHE_MB together. The data version is read from the database at most every
+# PAGE_VERSION_SECONDS.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 30, minimum=0)
+PAGE_CACHE_BYTES = envint("PAGE_CACHE_MB", 64, minimum=1) * 2**20
 PAGE_VERSION_SECONDS = 1
 
 LOGGING = {

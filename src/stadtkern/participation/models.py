@@ -358,6 +358,13 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_field(self):
+        """The field of action as proposals show it: a draft field is nobody's to see
+        here (the strategy's pages show drafts to members)."""
+        field = self.field_of_action if self.field_of_action_id else None
+        return field if field is not None and field.published else None
+
 
 class Support(models.Model):
     """That a participant supports a proposal (once each)."""

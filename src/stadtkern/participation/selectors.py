@@ -253,7 +253,7 @@ def proposal_data(proposal, *, comments: bool = False) -> dict:
         "description": None if hidden else proposal.description,
         "hidden_reason": proposal.hidden_reason or None,
         "author": None if hidden or proposal.author is None else proposal.author.username,
-        "field_of_action": proposal.field_of_action.title if proposal.field_of_action_id else None,
+        "field_of_action": proposal.shown_field.title if proposal.shown_field else None,
         "latitude": None if hidden else proposal.latitude,
         "longitude": None if hidden else proposal.longitude,
         "image": None if hidden or not proposal.image_type else True,

@@ -723,7 +723,7 @@ def proposal_create(
     field = None
     if field_of_action_id is not None:
         field = FieldOfAction.objects.filter(
-            pk=field_of_action_id, municipality_id=process.municipality_id
+            pk=field_of_action_id, municipality_id=process.municipality_id, published=True
         ).first()
         if field is None:
             errors["field_of_action"] = _("No such field of action in this municipality.")

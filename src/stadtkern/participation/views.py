@@ -293,7 +293,7 @@ def proposal_new(request, slug: str, process_slug: str):
                 )
     return render(request, "participation/proposal_form.html", {
         "municipality": process.municipality, "process": process, "errors": errors, "values": values,
-        "fields": process.municipality.fields_of_action.all(),
+        "fields": process.municipality.fields_of_action.filter(published=True),
         # The picker starts where the other proposals are, so that the town is in view.
         "places": proposal_places(proposals_of(process)) or {"type": "FeatureCollection", "features": []},
         **map_context(request, process.municipality),

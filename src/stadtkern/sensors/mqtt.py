@@ -389,13 +389,15 @@ class StorageProcess:
                         "the storage process gave no answer in %s s; starting a new one",
                         self.timeout,
                     )
-                    return self._replace(size)
+                    # Most likely the database or the network stalled, not a message:
+                    # the batch waits without counting towards dead letters.
+                    return self._replace(size, crashed=False)
             return self.conn.recv()
         except (EOFError, OSError):
             log.error("the storage process ended; starting a new one")
             return self._replace(size)
 
-    def _replace(self, size: int) -> Outcome:
+    def _replace(self, size: int, crashed: bool = True) -> Outcome:
         self._end(wait=0.0)
         outcome = None
         # An answer written just before it ended is still in the pipe: what the batch
@@ -406,7 +408,9 @@ class StorageProcess:
         self.conn.close()
         self._start()
         # Else which message it was is not known: each is counted.
-        return outcome or Outcome(failed=list(range(size)), crashed=list(range(size)))
+        return outcome or Outcome(
+            failed=list(range(size)), crashed=list(range(size)) if crashed else []
+        )
 
     def close(self) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):

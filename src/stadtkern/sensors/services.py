@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Subquery
 from django.utils import timezone
 
+from stadtkern.core.pagecache import READINGS
+
 from .entities import INTERVAL, JSON, RESULT, TIME, TYPES, EntityType, Prop, value_of
 from .models import (
     OBSERVATION_TYPES,
@@ -515,7 +517,8 @@ def note_new_observations(rows: dict[int, list]) -> None:
     for ds_id, observations in rows.items():
         newest = max(observations, key=_time_and_pk)
         clauses, params = _noting(observations, newest, newest.pk)
-        sql = f"UPDATE sensors_datastream SET {clauses} WHERE id = %s"  # noqa: S608 (our columns)
+        # Marked as readings: they change no page's data version (core/pagecache.py).
+        sql = f"{READINGS} UPDATE sensors_datastream SET {clauses} WHERE id = %s"  # noqa: S608 (our columns)
         by_sql.setdefault(sql, []).append([*params, ds_id])
     with connection.cursor() as cur:
         for sql, param_rows in by_sql.items():
@@ -580,7 +583,7 @@ def insert_noted_observation(obs: Observation) -> None:
     clauses, params = _noting([obs], obs, "NEW")
     stored = ", ".join(f.column for f in _JSON_FIELDS)
     sql = (
-        f"WITH new AS (INSERT INTO sensors_observation ({', '.join(f.column for f in fields)})"  # noqa: S608 (our columns)
+        f"{READINGS} WITH new AS (INSERT INTO sensors_observation ({', '.join(f.column for f in fields)})"  # noqa: S608 (our columns)
         f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id, {stored}),"
         f" noted AS (UPDATE sensors_datastream SET {clauses} WHERE id = %s)"
         f" SELECT id, {stored} FROM new"

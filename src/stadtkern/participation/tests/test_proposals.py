@@ -208,3 +208,38 @@ def test_the_list_is_paginated_newest_first_with_each_count_of_its_own(
     everything = client.get(url, {"limit": 500}).json()["items"]
     assert [p["supporters"] for p in everything] == [4, 3, 2, 1, 0]
     assert client.get(url, {"limit": 501}).status_code == 422
+
+
+def test_a_draft_field_of_action_is_neither_offered_nor_shown(
+    client, people, token_for, alpha, open_for_proposals
+):
+    from stadtkern.strategy.models import FieldOfAction
+
+    draft = FieldOfAction.objects.create(municipality=alpha, title="GEHEIMES FELD", published=False)
+    shown = FieldOfAction.objects.create(
+        municipality=alpha, title="Mobilität offen", published=True
+    )
+    Proposal.objects.create(process=open_for_proposals, author=people["citizen"], title="Mit Entwurf",
+                            description="-", field_of_action=draft)  # fmt: skip
+    Proposal.objects.create(process=open_for_proposals, author=people["citizen"], title="Mit Feld",
+                            description="-", field_of_action=shown)  # fmt: skip
+    listed = client.get(f"{BASE}/processes/alpha/ideen/proposals").json()["items"]
+    assert {p["title"]: p["field_of_action"] for p in listed} == {
+        "Mit Entwurf": None,
+        "Mit Feld": "Mobilität offen",
+    }
+    pages = [client.get("/m/alpha/participation/ideen/").content.decode()]
+    pages += [
+        client.get(f"/m/alpha/participation/ideen/proposals/{p['id']}/").content.decode()
+        for p in listed
+    ]
+    assert all("GEHEIMES FELD" not in page for page in pages)
+    assert "Mobilität offen" in pages[0]
+    client.force_login(people["citizen"])
+    form = client.get("/m/alpha/participation/ideen/proposals/new/")
+    assert form.status_code == 200 and "Mobilität offen" in form.content.decode()
+    assert "GEHEIMES FELD" not in form.content.decode()
+    refused = post(client, f"{BASE}/processes/alpha/ideen/proposals",
+                   {"title": "Neu", "description": "x", "field_of_action": draft.pk},
+                   token_for(people["citizen"]))  # fmt: skip
+    assert refused.status_code == 422

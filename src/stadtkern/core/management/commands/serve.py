@@ -106,10 +106,12 @@ class Command(BaseCommand):
             # (SO_REUSEPORT), and the kernel spreads the connections evenly. On one shared
             # socket, the process that wakes first takes most of them, and with keep-alive
             # one core did four fifths of the work. This one only holds the port.
+            claim = _claim(port)
             listener = _socket(host, port, listen=processes == 1)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
-        self.stderr.write(f"Stadtkern serves on http://{host}:{port} with {processes} process(es) of "
+        shown = f"[{host}]" if ":" in host else host
+        self.stderr.write(f"Stadtkern serves on http://{shown}:{port} with {processes} process(es) of "
                           f"{threads} threads (Ctrl+C stops)")  # fmt: skip
         try:
             if processes == 1:
@@ -129,6 +131,7 @@ class Command(BaseCommand):
             if worker is not None:
                 worker.terminate()
                 worker.wait(90)
+            claim.close()
 
 
 def check_connections(processes: int, threads: int) -> None:
@@ -161,6 +164,20 @@ def _load(application) -> None:
 
     get_resolver().url_patterns  # noqa: B018 (loading is the point)
     connections.close_all()  # a forked process opens its own connections
+
+
+def _claim(port: int) -> socket.socket:
+    """The port for this server alone: SO_REUSEPORT would let a second `stadtkern serve`
+    on the same port (an old one left running, a staging instance) silently share the
+    connections. A name in Linux's abstract socket namespace is held as long as a
+    process of this server lives, and refused to anyone else (EADDRINUSE)."""
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0stadtkern-serve:{port}")
+    except OSError:
+        claim.close()
+        raise
+    return claim
 
 
 def _socket(host: str, port: int, listen: bool) -> socket.socket:
