@@ -276,9 +276,10 @@ class AnonymousPageCache:
             and not response.streaming
             and not response.cookies  # a session, a language, a CSRF cookie: someone's own
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # a form with a token
-            # Accept-Language is in the key; an answer that varies on anything else
+            # Accept-Language is in the key, and a request from a page's script
+            # (HX-Request) never uses the cache; an answer that varies on anything else
             # (Cookie among them) is not the same for every visitor.
-            and varies <= {"accept-language"}
+            and varies <= {"accept-language", "hx-request"}
             and "private" not in response.get("Cache-Control", "")
             and "no-store" not in response.get("Cache-Control", "")
             and response.get("Content-Type", "").startswith(CACHED_TYPES)

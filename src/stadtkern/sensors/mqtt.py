@@ -64,6 +64,7 @@ ACCESS_EVERY = 3.0  # seconds between checks whether the broker's access files a
 # of 2,000 takes well under a second, and a database that is locked fails each attempt
 # after its lock or busy timeout (20 s by default; five attempts, see _retrying).
 STORE_TIMEOUT = 300.0
+READY = "ready"  # what a storage process says once it can store
 
 
 @dataclass
@@ -357,6 +358,15 @@ class StorageProcess:
         )
         self.proc.start()
         child.close()  # else a dead process's pipe would never read as closed here
+        # Until it has started Python and Django (a second or so), nothing is stored: the
+        # worker waits for it before it takes messages, which would otherwise pile up
+        # unacknowledged and, were the worker killed then, all be delivered again.
+        try:
+            if self.conn.poll(STORE_TIMEOUT) and self.conn.recv() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        log.error("the storage process did not start; its first batch will show why")
 
     def send(self, items) -> bool:
         self._sent_at = time.monotonic()
@@ -380,19 +390,23 @@ class StorageProcess:
         the batch is stored (it waits and is sent again) and a new process is started."""
         deadline = self._sent_at + self.timeout
         try:
-            while not self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
-                if not self.proc.is_alive():
-                    log.error("the storage process ended; starting a new one")
-                    return self._replace(size)
-                if time.monotonic() >= deadline:
-                    log.error(
-                        "the storage process gave no answer in %s s; starting a new one",
-                        self.timeout,
-                    )
-                    # Most likely the database or the network stalled, not a message:
-                    # the batch waits without counting towards dead letters.
-                    return self._replace(size, crashed=False)
-            return self.conn.recv()
+            while True:
+                if not self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                    if not self.proc.is_alive():
+                        log.error("the storage process ended; starting a new one")
+                        return self._replace(size)
+                    if time.monotonic() >= deadline:
+                        log.error(
+                            "the storage process gave no answer in %s s; starting a new one",
+                            self.timeout,
+                        )
+                        # Most likely the database or the network stalled, not a message:
+                        # the batch waits without counting towards dead letters.
+                        return self._replace(size, crashed=False)
+                    continue
+                answer = self.conn.recv()
+                if answer != READY:  # a start that took longer than the worker waited
+                    return answer
         except (EOFError, OSError):
             log.error("the storage process ended; starting a new one")
             return self._replace(size)
@@ -403,8 +417,9 @@ class StorageProcess:
         # An answer written just before it ended is still in the pipe: what the batch
         # stored counts, or it would be stored twice.
         with contextlib.suppress(EOFError, OSError):
-            if self.conn.poll():
-                outcome = self.conn.recv()
+            while outcome is None and self.conn.poll():
+                answer = self.conn.recv()
+                outcome = None if answer == READY else answer
         self.conn.close()
         self._start()
         # Else which message it was is not known: each is counted.

@@ -31,6 +31,7 @@ def main(conn, values: dict) -> None:
 
     settings.configure(**values)
     django.setup()
-    from .mqtt import serve_storage
+    from .mqtt import READY, serve_storage
 
+    conn.send(READY)
     serve_storage(conn)

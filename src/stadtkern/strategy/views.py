@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from stadtkern.core import rules
 from stadtkern.core.forms import apply_service_errors
@@ -80,6 +81,7 @@ def _measure_page(request, municipality):
     return {"page": page, "filters": filters, "query": query.urlencode(), "scopes": scopes}
 
 
+@vary_on_headers("HX-Request")  # the list alone for the page's script, else the page
 def house(request, slug: str):
     """Show the strategy house: vision on top, values, goals, fields, then the measures."""
     municipality = municipality_get(slug)
@@ -102,6 +104,7 @@ def house(request, slug: str):
     return render(request, "strategy/house.html", context)
 
 
+@vary_on_headers("HX-Request")
 def measure_list(request, slug: str):
     """Return the filtered measures: the fragment for htmx, else the house page."""
     if not request.headers.get("HX-Request"):
