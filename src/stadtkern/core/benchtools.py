@@ -27,9 +27,13 @@ def scratch_database() -> Iterator[None]:
         db.setdefault("TEST", {})["NAME"] = str(Path(scratch.name) / "bench.sqlite3")
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # The work of a request is measured, not the visitors' page cache in front of it
+    # (`stadtkern bench load` measures that, through `stadtkern serve`).
+    cache_seconds, settings.PAGE_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS, 0
     try:
         yield
     finally:
+        settings.PAGE_CACHE_SECONDS = cache_seconds
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
         if scratch is not None:
