@@ -1,6 +1,10 @@
 """The JSON form of SensorThings entities and collections (OGC 18-088, 9.2 and 14.3)."""
 
+import json
 from datetime import UTC
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 
 from .entities import TYPES, EntityType, iso, value_of
 from .odata import Options
@@ -94,6 +98,30 @@ __all__ = ["Links", "entity", "data_array", "iso"]
 # The columns an Observation's JSON is made of, in the order of OBSERVATION_PROPS' fields.
 OBSERVATION_COLUMNS = ("id", "phenomenon_time", "phenomenon_time_end", "result_time", "result_number",
                        "result_json", "result_quality", "valid_time_start", "valid_time_end", "parameters")  # fmt: skip
+
+
+def plain_rows(values) -> list[tuple]:
+    """The rows of a values_list of OBSERVATION_COLUMNS. On SQLite they are read past
+    Django's converters: the driver already hands each time as a datetime (in UTC, as
+    stored), which the converters would then check and mark as UTC again, a third of the
+    time of a page of 1,440; the JSON columns are read as Django reads them."""
+    if connection.vendor != "sqlite":
+        return list(values)
+    try:
+        sql, params = values.query.sql_with_params()
+    except EmptyResultSet:  # a $filter Django knows to match nothing
+        return []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    loads = json.loads
+    return [
+        (pk, start, end, result_time, number, None if result is None else loads(result),
+         None if quality is None else loads(quality), valid_start, valid_end,
+         None if parameters is None else loads(parameters))
+        for pk, start, end, result_time, number, result, quality, valid_start, valid_end, parameters
+        in rows
+    ]  # fmt: skip
 
 
 def observations(rows, options: Options, links: Links) -> list[dict]:

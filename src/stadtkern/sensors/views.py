@@ -373,7 +373,8 @@ def read(call: Call, path: Path, query) -> Answer:
         qs = qs.values_list(*representation.OBSERVATION_COLUMNS)
     elif not path.ref:
         qs = with_expansions(qs, etype, options, call.caller)
-    page = list(qs[options.skip : options.skip + options.top + 1])
+    window = qs[options.skip : options.skip + options.top + 1]
+    page = representation.plain_rows(window) if plain else list(window)
     more = len(page) > options.top > 0  # $top=0 asks for no entity: nothing follows
     page = page[: options.top]
     if plain:
