@@ -60,6 +60,7 @@ CACHED_TYPES = ("text/html", "application/json", "application/geo+json")
 # Personal, static, SensorThings (live), and the API's description (made once, from code).
 NOT_CACHED = ("/admin/", "/account/", "/login", "/logout", "/static/", "/media/", "/sta/",
               "/api/v1/openapi.json", "/api/v1/docs")  # fmt: skip
+NOT_CACHED += tuple(f"/en{path}" for path in NOT_CACHED)  # and their English pages
 LARGEST = 2**20  # bytes of one answer kept
 
 
@@ -265,7 +266,6 @@ class AnonymousPageCache:
             and "Authorization" not in request.headers
             and "HX-Request" not in request.headers  # a part of a page, for a script
             and not request.path.startswith(NOT_CACHED)
-            and not request.path.startswith(tuple(f"/en{p}" for p in NOT_CACHED))
         )
 
     @staticmethod

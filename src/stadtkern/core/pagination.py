@@ -28,3 +28,19 @@ class Page(PaginationBase):
             "limit": pagination.limit,
             "offset": pagination.offset,
         }
+
+
+class Rows:
+    """A list for Page that builds its items one page at a time: ``build`` turns the
+    slice of ``queryset`` for the page into what the API answers (plain dicts), so that
+    only the rows of the page are read and shaped."""
+
+    def __init__(self, queryset, build):
+        self.queryset = queryset
+        self.build = build
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, part: slice) -> list:
+        return self.build(self.queryset[part])

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
-from stadtkern.core.pagination import Page
+from stadtkern.core.pagination import Page, Rows
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Id, Slug, text
@@ -26,7 +26,6 @@ from . import pabulib, rules, services
 from .counting_rules import RULES
 from .models import Budget, Comment, Phase, Process, Project, Proposal
 from .selectors import (
-    ProposalPage,
     budget_election,
     budget_get,
     current_phase,
@@ -251,7 +250,8 @@ def _proposal(request, proposal_id: int) -> Proposal:
 def proposal_list(request, municipality: Slug, slug: Slug):
     """The process's proposals, newest first and paginated; hidden ones show the
     moderators' reason instead of their text."""
-    return ProposalPage(proposals_of(_process(request, municipality, slug)))
+    proposals = proposals_of(_process(request, municipality, slug))
+    return Rows(proposals, lambda part: [proposal_data(p) for p in part])
 
 
 @router.post(

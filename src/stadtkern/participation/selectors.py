@@ -209,19 +209,6 @@ def _count(model):
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
 
 
-class ProposalPage:
-    """The proposals of a process as the API lists them, a page at a time."""
-
-    def __init__(self, proposals):
-        self.proposals = proposals
-
-    def count(self) -> int:
-        return self.proposals.count()
-
-    def __getitem__(self, part: slice) -> list[dict]:
-        return [proposal_data(p) for p in self.proposals[part]]
-
-
 def project_places(projects) -> dict | None:
     """The projects of a ballot that have a place, as GeoJSON for its map (numbered as on
     the ballot)."""

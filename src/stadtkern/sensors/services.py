@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import jsonpatch
 import shapely
 from django.db import connection, transaction
-from django.db.models import Max, Min, Subquery
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from stadtkern.core.pagecache import READINGS
@@ -29,7 +29,6 @@ from .models import (
     Datastream,
     FeatureOfInterest,
     HistoricalLocation,
-    Location,
     MachineToken,
     Observation,
 )
@@ -423,7 +422,7 @@ def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
     if "phenomenonTime" not in props or props["phenomenonTime"] is None:
         obs.phenomenon_time = timezone.now()
     if obs.feature_of_interest_id is None:
-        found = held_feature_of(ds.pk)
+        found = newest_feature_id(ds.pk, hold=True)
         if found is not None:  # found and held in one statement: every reading but the first
             obs.feature_of_interest_id = found
             return
@@ -434,25 +433,20 @@ def _prepare_observation(ctx: Context, obs: Observation, props: dict) -> None:
 def feature_id_for(ctx: Context, ds: Datastream) -> int:
     """The id of feature_for's feature in one query when it exists (every reading after a
     location's first)."""
-    newest_location = Location.objects.filter(things=ds.thing_id).order_by("-pk").values("pk")[:1]
-    found = (
-        FeatureOfInterest.objects.filter(from_location=Subquery(newest_location))
-        .values_list("pk", flat=True)
-        .first()
-    )
+    found = newest_feature_id(ds.pk)
     return found if found is not None else feature_for(ctx, ds).pk
 
 
-def held_feature_of(datastream_id: int) -> int | None:
-    """The id of the feature made from the newest location of the datastream's Thing,
-    with the datastream and the feature held as hold_references holds them, in one
-    statement; None if the datastream is gone or that feature is not made yet."""
+def newest_feature_id(datastream_id: int, hold: bool = False) -> int | None:
+    """The id of the feature made from the newest location of the datastream's Thing, in
+    one statement; None if the datastream is gone or that feature is not made yet. With
+    ``hold``, the datastream and the feature are held as hold_references holds them."""
     sql = (
         "SELECT f.id FROM sensors_datastream d JOIN sensors_featureofinterest f"
         " ON f.from_location_id = (SELECT tl.location_id FROM sensors_thing_locations tl"
         " WHERE tl.thing_id = d.thing_id ORDER BY tl.location_id DESC LIMIT 1) WHERE d.id = %s"
     )
-    if connection.vendor == "postgresql":
+    if hold and connection.vendor == "postgresql":
         sql += " FOR KEY SHARE"
     with connection.cursor() as cur:
         cur.execute(sql, [datastream_id])

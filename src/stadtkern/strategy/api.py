@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from stadtkern.core import rules
 from stadtkern.core.auth import READ, WRITE
-from stadtkern.core.pagination import Page
+from stadtkern.core.pagination import Page, Rows
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.types import (
     Id,
@@ -413,10 +413,10 @@ class MeasureQuery(Schema):
 
 @router.get("/municipalities/{slug}/measures", response=list[MeasureOut], auth=READ)
 @paginate(Page)
-def measure_list(request, slug: Slug, filters: Query[MeasureQuery]) -> selectors.MeasureRows:
+def measure_list(request, slug: Slug, filters: Query[MeasureQuery]) -> Rows:
     """List measures, filtered and paginated, with all their relations."""
     municipality = municipality_get(slug)
-    return selectors.MeasureRows(
+    return selectors.measure_page(
         selectors.measure_list(
             municipality=municipality,
             user=request.auth,

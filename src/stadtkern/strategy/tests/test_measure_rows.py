@@ -1,4 +1,4 @@
-"""The API's measures are written from rows (selectors.MeasureRows), the pages' from model
+"""The API's measures are written from rows (selectors.measure_page), the pages' from model
 instances with prefetched relations: both show every measure with the same relations,
 in the same order, and leave out the same unpublished ones, for visitors and members."""
 
@@ -66,7 +66,7 @@ def test_rows_show_what_the_objects_show(alpha, personas, seed, reader):
     user = personas[reader]
     measures = selectors.measure_list(municipality=alpha, user=user)
     drafts = selectors.rules.can_view_drafts(user, alpha)
-    rows = selectors.MeasureRows(measures, drafts)
+    rows = selectors.measure_page(measures, drafts)
     assert rows.count() == measures.count() > 0
     assert rows[0 : rows.count()] == [_object_form(m) for m in measures]
     assert rows[3:5] == [_object_form(m) for m in measures[3:5]]
