@@ -18,6 +18,7 @@ from pydantic import AwareDatetime
 
 from stadtkern.core.auth import READ, WRITE
 from stadtkern.core.pagination import Page, Rows
+from stadtkern.core.rules import can_view_drafts
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import client_address
 from stadtkern.core.types import Id, Slug, text
@@ -231,10 +232,16 @@ class ReviewIn(Schema):
     cost_estimate: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
 
 
+def _shown(request, proposal: Proposal, comments: bool = False) -> dict:
+    """The proposal as this reader may see it (a draft measure only to members)."""
+    drafts = can_view_drafts(request.auth, proposal.process.municipality)
+    return proposal_data(proposal, comments=comments, drafts=drafts)
+
+
 def _proposal(request, proposal_id: int) -> Proposal:
     proposal = (
         Proposal.objects.defer("image")
-        .select_related("process__municipality", "field_of_action", "author")
+        .select_related("process__municipality", "field_of_action", "author", "measure")
         .filter(pk=proposal_id)
         .first()
     )
@@ -250,8 +257,9 @@ def _proposal(request, proposal_id: int) -> Proposal:
 def proposal_list(request, municipality: Slug, slug: Slug):
     """The process's proposals, newest first and paginated; hidden ones show the
     moderators' reason instead of their text."""
-    proposals = proposals_of(_process(request, municipality, slug))
-    return Rows(proposals, lambda part: [proposal_data(p) for p in part])
+    process = _process(request, municipality, slug)
+    drafts = can_view_drafts(request.auth, process.municipality)
+    return Rows(proposals_of(process), lambda part: [proposal_data(p, drafts=drafts) for p in part])
 
 
 @router.post(
@@ -264,12 +272,12 @@ def proposal_create(request, municipality: Slug, slug: Slug, payload: ProposalIn
         process=process, user=request.auth, title=payload.title, description=payload.description,
         field_of_action_id=payload.field_of_action, latitude=payload.latitude, longitude=payload.longitude,
     )  # fmt: skip
-    return Status(201, proposal_data(proposal))
+    return Status(201, _shown(request, proposal))
 
 
 @router.get("/participation/proposals/{proposal_id}", auth=READ)
 def proposal_detail(request, proposal_id: Id):
-    return proposal_data(_proposal(request, proposal_id), comments=True)
+    return _shown(request, _proposal(request, proposal_id), comments=True)
 
 
 @router.post("/participation/proposals/{proposal_id}/support", auth=WRITE)
@@ -296,7 +304,7 @@ def proposal_hide(request, proposal_id: Id, payload: ReasonIn):
     proposal = services.proposal_hide(
         proposal=_proposal(request, proposal_id), user=request.auth, reason=payload.reason
     )
-    return proposal_data(proposal)
+    return _shown(request, proposal)
 
 
 @router.post("/participation/comments/{comment_id}/hide", auth=WRITE)
@@ -319,7 +327,7 @@ def proposal_review(request, proposal_id: Id, payload: ReviewIn):
         proposal=_proposal(request, proposal_id), user=request.auth, status=payload.status,
         note=payload.note, cost_estimate=payload.cost_estimate,
     )  # fmt: skip
-    return proposal_data(proposal)
+    return _shown(request, proposal)
 
 
 @router.post("/participation/proposals/{proposal_id}/measure", response={201: dict}, auth=WRITE)

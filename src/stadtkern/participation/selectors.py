@@ -231,8 +231,16 @@ def proposal_places(proposals) -> dict | None:
     return {"type": "FeatureCollection", "features": features} if features else None
 
 
-def proposal_data(proposal, *, comments: bool = False) -> dict:
-    """Return a proposal as the page and the API show it: a hidden one shows only its reason."""
+def shown_measure(proposal, drafts: bool):
+    """The measure an accepted proposal became, as the reader may see it: a draft only to
+    those who see the strategy's drafts (``drafts``)."""
+    measure = proposal.measure if proposal.measure_id else None
+    return measure if measure is not None and (measure.published or drafts) else None
+
+
+def proposal_data(proposal, *, comments: bool = False, drafts: bool = False) -> dict:
+    """Return a proposal as the page and the API show it: a hidden one shows only its reason;
+    a draft measure it became only to readers who see drafts (``drafts``)."""
     hidden = bool(proposal.hidden_reason)
     data = {
         "id": proposal.pk,
@@ -248,7 +256,7 @@ def proposal_data(proposal, *, comments: bool = False) -> dict:
         "status": proposal.status,
         "review_note": proposal.review_note or None,
         "cost_estimate": proposal.cost_estimate,
-        "measure": proposal.measure_id,
+        "measure": shown.pk if (shown := shown_measure(proposal, drafts)) else None,
         "supporters": (
             proposal.supporters if hasattr(proposal, "supporters") else proposal.supports.count()
         ),

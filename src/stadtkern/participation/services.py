@@ -827,7 +827,8 @@ def proposal_to_measure(*, proposal: Proposal, user):
     measure = measure_create(
         municipality=proposal.process.municipality, user=user, title=proposal.title[:200],
         summary=proposal.description, status="planned", estimated_cost=proposal.cost_estimate,
-        fields_of_action=[proposal.field_of_action_id] if proposal.field_of_action_id else [],
+        # a field made a draft since the proposal came in is not linked
+        fields_of_action=[f.pk for f in [proposal.shown_field] if f is not None],
     )  # fmt: skip
     proposal.measure = measure
     proposal.save(update_fields=["measure"])

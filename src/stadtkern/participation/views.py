@@ -18,6 +18,7 @@ from stadtkern.core.charts import Reference, bars
 from stadtkern.core.images import picture_response
 from stadtkern.core.maps import map_context
 from stadtkern.core.money import sign as money_sign
+from stadtkern.core.rules import can_view_drafts
 from stadtkern.core.selectors import municipality_get
 from stadtkern.core.throttle import Throttled, client_address
 
@@ -44,6 +45,7 @@ from .selectors import (
     proposal_places,
     proposals_of,
     results_rows,
+    shown_measure,
     voting_over,
 )
 
@@ -354,6 +356,7 @@ def proposal(request, slug: str, process_slug: str, pk: int):
             )
     return render(request, "participation/proposal.html", {
         "municipality": process.municipality, "process": process, "proposal": found,
+        "shown_measure": shown_measure(found, can_view_drafts(request.user, process.municipality)),
         "comments": found.comments.select_related("author"), "errors": errors,
         "can_support": rules.can_support(request.user, process, running) and not found.hidden_reason,
         "can_comment": rules.can_comment(request.user, process, running) and not found.hidden_reason,
