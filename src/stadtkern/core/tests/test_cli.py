@@ -82,3 +82,70 @@ def test_data_commands_skip_the_servers_system_checks():
                 and load_command_class(app, name).requires_system_checks == []}  # fmt: skip
     assert {"import", "sql", "pb", "indicators", "participation", "steering", "token"} <= skipping
     assert "serve" not in skipping and "worker" not in skipping
+
+
+def _console(*args, env=None, timeout=120):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "stadtkern.cli", *args], capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_the_console_script_leaves_fast_but_runs_the_exit_handlers_and_waits_for_threads(
+    tmp_path,
+):
+    """``run`` skips the interpreter's tear-down; what an exit must do still happens."""
+    handler, thread = tmp_path / "handler", tmp_path / "thread"
+    code = (
+        "import atexit, threading, time\n"
+        f"atexit.register(lambda: open({str(handler)!r}, 'w').write('ran'))\n"
+        "def later():\n"
+        "    time.sleep(0.5)\n"
+        f"    open({str(thread)!r}, 'w').write('done')\n"
+        "threading.Thread(target=later).start()\n"
+        "print('x' * 200000)\n"
+    )
+    done = _console("shell", "--no-imports", "-c", code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "x" * 200000 + "\n"  # all of it, though nothing flushed it
+    assert handler.read_text() == "ran" and thread.read_text() == "done"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["pb", "outcome", "/nirgends.pb"], 1, "CommandError: /nirgends.pb: no such file"),
+        (["pb", "outcome"], 2, "the following arguments are required: file"),
+        (["shell", "-c", "import sys; sys.exit('kaputt')"], 1, "kaputt"),
+        (["shell", "-c", "import sys; sys.exit(3)"], 3, ""),
+        (["nosuchcommand"], 1, "Unknown command: 'nosuchcommand'"),
+    ],
+)
+def test_the_console_script_keeps_exit_codes_and_messages(args, code, message):
+    done = _console(*args)
+    assert done.returncode == code, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_loading_the_apps_leaves_the_collector_on_with_the_apps_frozen():
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, sys\n"
+        "from stadtkern.cli import main\n"
+        "try:\n"
+        "    main(['pb', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from django.apps import apps\n"
+        "print(gc.isenabled(), apps.ready, gc.get_freeze_count() > 100000, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert done.stderr.strip().splitlines()[-1] == "True True True", done.stderr

@@ -75,3 +75,33 @@ def test_the_command_line_exits_non_zero_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     assert "the file has no META section" in done.stderr
     assert done.stdout == ""
+
+
+def test_outcome_from_the_command_line_loads_no_models_and_prints_what_django_prints():
+    """``pb outcome`` reads a file: it runs without the app registry, and a change that
+    pulls the models back into its imports (a second of start-up) fails here."""
+    probe = (
+        "import sys; from stadtkern.cli import main; main(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m.startswith('stadtkern') and 'models' in m),"
+        " file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "pb", "outcome", ASSEN, "--rule", "greedy", "--explain"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "[]"
+    printed = json.loads(done.stdout)
+    expected = run("outcome", ASSEN, "--rule", "greedy", "--explain")
+    assert {k: v for k, v in printed.items() if k != "seconds"} == {
+        k: v for k, v in expected.items() if k != "seconds"
+    }
+
+
+@pytest.mark.django_db
+def test_import_and_export_still_reach_the_database_through_the_same_command():
+    """Their models are imported where they are used; both still find what they need."""
+    with pytest.raises(CommandError, match="No municipality with AGS or short name 'nirgends'"):
+        call_command("pb", "import", ASSEN, "--municipality", "nirgends")
+    with pytest.raises(CommandError, match="No municipality with AGS or short name 'nirgends'"):
+        call_command("pb", "export", "assen", "--municipality", "nirgends")

@@ -9,17 +9,14 @@ creates a finished process with all its ballots, counted under the file's rule.
 
 import json
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.utils.text import slugify
 
 from stadtkern.core.commands import DataCommand
-from stadtkern.data.management.commands._common import municipality_by_key
 from stadtkern.participation import pabulib
-from stadtkern.participation.models import Process
 from stadtkern.participation.outcomes import RULES, RuleError, outcome
-from stadtkern.participation.selectors import budget_election
-from stadtkern.participation.services import election_import
+
+# ``outcome`` reads a file and runs without the app registry (stadtkern.cli.WITHOUT_APPS):
+# what needs the models is imported in ``import`` and ``export`` only.
 
 
 def read_election(path: str) -> pabulib.Election:
@@ -72,6 +69,13 @@ class Command(DataCommand):
         self.stdout.write(json.dumps(data, ensure_ascii=False, default=_number))
 
     def import_(self, o):
+        from django.core.exceptions import ValidationError
+        from django.utils.text import slugify
+
+        from stadtkern.data.management.commands._common import municipality_by_key
+        from stadtkern.participation.models import Process
+        from stadtkern.participation.services import election_import
+
         election = read_election(o["file"])
         municipality = municipality_by_key(o["municipality"])
         stem = o["file"].rsplit("/", 1)[-1].removesuffix(".pb")
@@ -99,6 +103,10 @@ class Command(DataCommand):
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def export(self, o):
+        from stadtkern.data.management.commands._common import municipality_by_key
+        from stadtkern.participation.models import Process
+        from stadtkern.participation.selectors import budget_election
+
         municipality = municipality_by_key(o["municipality"])
         process = Process.objects.filter(municipality=municipality, slug=o["process"]).first()
         if process is None:
