@@ -67,64 +67,95 @@ def main(argv: list[str] | None = None) -> int:
     if argv in HELP:
         try:
             sys.stdout.write(help_text() + "\n")
-        except ImproperlyConfigured as exc:
-            print(f"stadtkern: configuration error: {exc}", file=sys.stderr)
-            return 2
+        except (ImproperlyConfigured, ModuleNotFoundError) as exc:
+            return _configuration_error(exc)
         return 0
 
-    for words, module in WITHOUT_APPS.items():
-        if tuple(argv[: len(words)]) == words:
-            import importlib
-
-            with _loading():
-                command = importlib.import_module(module).Command()
-            command.run_from_argv(["stadtkern", *argv])
-            return 0
-
+    words = next((w for w in WITHOUT_APPS if tuple(argv[: len(w)]) == w), None)
     try:
         with _loading():
-            import django
+            if words is None:
+                import django
 
-            django.setup()
-    except ImproperlyConfigured as exc:
-        print(f"stadtkern: configuration error: {exc}", file=sys.stderr)
-        return 2
+                django.setup()
+            else:
+                import importlib
+
+                from django.conf import settings
+
+                _ = settings.INSTALLED_APPS  # a bad setting stops it as it stops the others
+                command = importlib.import_module(WITHOUT_APPS[words]).Command()
+    except (ImproperlyConfigured, ModuleNotFoundError) as exc:
+        return _configuration_error(exc)
+    if words is not None:
+        command.run_from_argv(["stadtkern", *argv])
+        return 0
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["stadtkern", *(argv or ["help"])])
     return 0
 
 
+def _configuration_error(exc: Exception) -> int:
+    """Print a bad setting's message and return exit code 2; any other error goes on."""
+    if isinstance(exc, ModuleNotFoundError):
+        module = os.environ["DJANGO_SETTINGS_MODULE"]
+        if not exc.name or not (module + ".").startswith(exc.name + "."):
+            raise exc  # a missing library, not the settings
+        exc = f"DJANGO_SETTINGS_MODULE={module!r} cannot be imported"
+    print(f"stadtkern: configuration error: {exc}", file=sys.stderr)
+    return 2
+
+
+def _ran_a_data_command(argv: list[str]) -> bool:
+    """Whether ``argv`` named one of the commands on data (stadtkern.core.commands), whose
+    code closes what it opens; ``shell``, ``serve`` and the others run anybody's code."""
+    if argv in HELP or any(tuple(argv[: len(w)]) == w for w in WITHOUT_APPS):
+        return True
+    from django.apps import apps
+    from django.core.management import get_commands, load_command_class
+
+    app = get_commands().get(argv[0]) if apps.ready and argv else None
+    if app is None:
+        return False
+    from stadtkern.core.commands import DataCommand
+
+    return isinstance(load_command_class(app, argv[0]), DataCommand)
+
+
 def run() -> None:
-    """The console script: run a command, then leave without tearing the interpreter down.
+    """The console script: run a command; a command on data then leaves at once.
 
     Freeing the models, the ORM and every module one by one takes a tenth of a second at
     the end of every command, and nobody waits for memory the process gives back anyway.
-    What an ordinary exit does that matters still happens: the exit handlers run (logging,
-    temporary folders), the output is flushed, and a thread still at work is waited for."""
+    The commands on data skip it: what their exit must do still happens (the exit handlers
+    run, the output is flushed, a thread still at work is waited for), and their code
+    closes its files and connections where it opens them, so nothing else is left to
+    finalise. Other commands, and any exit the interpreter treats specially, end as usual."""
+    argv = sys.argv[1:]
     try:
-        code = main()
+        code = main(argv)
     except SystemExit as exc:
         code = exc.code
-    if isinstance(code, str):  # as the interpreter does: the message to stderr, exit 1
-        print(code, file=sys.stderr)
-        code = 1
     code = 0 if code is None else code
     import threading
 
-    working = [t for t in threading.enumerate()
-               if t is not threading.main_thread() and not t.daemon and t.is_alive()]  # fmt: skip
-    if working:
-        sys.exit(code)  # the ordinary exit joins them
+    working = any(t is not threading.main_thread() and not t.daemon and t.is_alive()
+                  for t in threading.enumerate())  # fmt: skip
+    if working or type(code) is not int or not _ran_a_data_command(argv):
+        sys.exit(code)  # the interpreter's own exit: joins threads, prints a message
     import atexit
 
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the interpreter's own exit code for it
-            code = code or 120
-    os._exit(code)
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError) as exc:  # as the interpreter does: say so, exit 120
+            code = 120
+            if stream is sys.stdout and sys.stderr is not None:
+                print(f"stadtkern: the output could not be written: {exc}", file=sys.stderr)
+    os._exit(code & 0xFF)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,25 @@ PRODUCTION = STADTKERN_ENV == "production"
 VAR_DIR = Path(env("STADTKERN_VAR_DIR") or _source_root() / "var").resolve()
 
 
+def _folder(folder: Path) -> Path:
+    """Create one of the instance's folders: one that cannot be made is the setting's fault."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"STADTKERN_VAR_DIR: {folder} cannot be created ({exc.strerror})."
+        ) from None
+    return folder
+
+
+def _scheme(name: str, url: str) -> str:
+    """The scheme of a URL from the environment variable ``name``."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} cannot be read: {exc}") from None
+
+
 def _secret(name: str, file_name: str) -> str:
     key = env(name)
     if key:
@@ -95,10 +114,13 @@ def _secret(name: str, file_name: str) -> str:
     key_file = VAR_DIR / file_name
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _folder(VAR_DIR)
     key = secrets.token_urlsafe(50)
-    key_file.touch(mode=0o600)
-    key_file.write_text(key, encoding="utf-8")
+    try:
+        key_file.touch(mode=0o600)
+        key_file.write_text(key, encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{key_file} cannot be written ({exc.strerror}).") from None
     return key
 
 
@@ -110,7 +132,7 @@ DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 for origin in CSRF_TRUSTED_ORIGINS:
-    if urlsplit(origin).scheme not in {"http", "https"}:
+    if _scheme("CSRF_TRUSTED_ORIGINS", origin) not in {"http", "https"}:
         raise ImproperlyConfigured(
             f"CSRF_TRUSTED_ORIGINS entry {origin!r} needs http:// or https://."
         )
@@ -121,9 +143,8 @@ def _database() -> dict:
 
     url = env("DATABASE_URL")
     if not url:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{VAR_DIR / 'stadtkern.sqlite3'}"
-    scheme = urlsplit(url).scheme
+        url = f"sqlite:///{_folder(VAR_DIR) / 'stadtkern.sqlite3'}"
+    scheme = _scheme("DATABASE_URL", url)
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
             f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:/// or postgres://)."
@@ -256,7 +277,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static", NINJA_DIR / "static"]
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+_folder(STATIC_ROOT)
 # Assets are served by the instance itself (no CDN); WhiteNoise reads them straight
 # from the apps, so no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True

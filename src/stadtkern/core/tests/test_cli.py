@@ -2,6 +2,10 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -84,35 +88,57 @@ def test_data_commands_skip_the_servers_system_checks():
     assert "serve" not in skipping and "worker" not in skipping
 
 
-def _console(*args, env=None, timeout=120):
-    import os
-    import subprocess
-    import sys
+ELECTION = str(
+    Path(__file__).parents[2] / "participation" / "elections" / "Netherlands_Assen_2024.pb"
+)
 
+
+def _console(*args, env=None, before="", timeout=120):
+    """``stadtkern ARGS`` through the console script's entry point, after ``before``."""
+    probe = f"{before}\nimport sys\nsys.argv = {['stadtkern', *args]!r}\nfrom stadtkern.cli import run\nrun()\n"
     return subprocess.run(
-        [sys.executable, "-m", "stadtkern.cli", *args], capture_output=True, text=True,
-        timeout=timeout, env={**os.environ, **(env or {})},
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
 
 
-def test_the_console_script_leaves_fast_but_runs_the_exit_handlers_and_waits_for_threads(
+def test_a_data_command_leaves_fast_but_runs_the_exit_handlers_and_waits_for_threads(
     tmp_path,
 ):
-    """``run`` skips the interpreter's tear-down; what an exit must do still happens."""
+    """``run`` skips the interpreter's tear-down after a command on data; what an exit must
+    do still happens: handlers run, a working thread is waited for, the output is whole."""
     handler, thread = tmp_path / "handler", tmp_path / "thread"
-    code = (
+    before = (
         "import atexit, threading, time\n"
         f"atexit.register(lambda: open({str(handler)!r}, 'w').write('ran'))\n"
         "def later():\n"
         "    time.sleep(0.5)\n"
         f"    open({str(thread)!r}, 'w').write('done')\n"
         "threading.Thread(target=later).start()\n"
-        "print('x' * 200000)\n"
     )
-    done = _console("shell", "--no-imports", "-c", code)
+    done = _console("pb", "outcome", ELECTION, "--explain", before=before,
+                     env={"PYTHONUNBUFFERED": ""})  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "x" * 200000 + "\n"  # all of it, though nothing flushed it
+    assert len(json.loads(done.stdout)["projects"]) > 10  # all of it, though nothing flushed it
     assert handler.read_text() == "ran" and thread.read_text() == "done"
+    fast = _console("pb", "outcome", ELECTION, env={"PYTHONUNBUFFERED": ""})
+    assert fast.returncode == 0 and json.loads(fast.stdout)["cost"] == 76700
+
+
+def test_other_commands_end_as_the_interpreter_ends_them(tmp_path):
+    """``shell`` runs anybody's code: a file left open is written, a temporary file kept
+    in a global is removed, as an ordinary exit does."""
+    kept, tmp = tmp_path / "kept.txt", tmp_path / "tmp"
+    tmp.mkdir()
+    code = (
+        "import os, tempfile\n"
+        f"os._kept = open({str(kept)!r}, 'w')\n"
+        "os._kept.write('data')\n"
+        f"os._tmp = tempfile.NamedTemporaryFile(dir={str(tmp)!r})\n"
+    )
+    done = _console("shell", "--no-imports", "-c", code, env={"PYTHONUNBUFFERED": ""})
+    assert done.returncode == 0, done.stderr
+    assert kept.read_text() == "data" and list(tmp.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -120,8 +146,12 @@ def test_the_console_script_leaves_fast_but_runs_the_exit_handlers_and_waits_for
     [
         (["pb", "outcome", "/nirgends.pb"], 1, "CommandError: /nirgends.pb: no such file"),
         (["pb", "outcome"], 2, "the following arguments are required: file"),
+        (["sql"], 2, "the following arguments are required"),
         (["shell", "-c", "import sys; sys.exit('kaputt')"], 1, "kaputt"),
         (["shell", "-c", "import sys; sys.exit(3)"], 3, ""),
+        (["shell", "-c", "import sys; sys.exit(-1)"], 255, ""),
+        (["shell", "-c", "import sys; sys.exit(2**40)"], 0, ""),
+        (["shell", "-c", "import sys; sys.exit([1])"], 1, "[1]"),
         (["nosuchcommand"], 1, "Unknown command: 'nosuchcommand'"),
     ],
 )
@@ -131,10 +161,39 @@ def test_the_console_script_keeps_exit_codes_and_messages(args, code, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_loading_the_apps_leaves_the_collector_on_with_the_apps_frozen():
-    import subprocess
-    import sys
+@pytest.mark.parametrize("words", [["pb", "outcome", ELECTION], ["sql", "SELECT 1 AS x"]])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"DATABASE_URL": "postgres://u:p@[kaputt/x"}, "DATABASE_URL cannot be read"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme 'mysql' is not supported"),
+        ({"DEBUG": "vielleicht"}, "DEBUG='vielleicht' is not a boolean"),
+        ({"STADTKERN_VAR_DIR": "/proc/nirgends"}, "STADTKERN_VAR_DIR: /proc/nirgends cannot be"),
+        ({"CSRF_TRUSTED_ORIGINS": "http://[x"}, "CSRF_TRUSTED_ORIGINS cannot be read"),
+        ({"DJANGO_SETTINGS_MODULE": "nirgends.settings"}, "DJANGO_SETTINGS_MODULE='nirgends.settings' cannot"),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_stops_every_command_before_it_prints(words, setting, message):
+    """Also the commands that need no database: a result must not come out of a
+    configuration that the next command refuses."""
+    done = _console(*words, env=setting)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"stadtkern: configuration error: {message}" in done.stderr
+    assert "Traceback" not in done.stderr
 
+
+def test_output_that_cannot_be_written_is_said_and_fails():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "stadtkern.cli", "pb", "outcome", ELECTION, "--explain"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+            env={**os.environ, "PYTHONUNBUFFERED": ""},
+        )  # fmt: skip
+    assert done.returncode == 120
+    assert "stadtkern: the output could not be written: [Errno 28]" in done.stderr
+
+
+def test_loading_the_apps_leaves_the_collector_on_with_the_apps_frozen():
     probe = (
         "import gc, sys\n"
         "from stadtkern.cli import main\n"
