@@ -3,7 +3,7 @@
 import gc
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 HELP = ([], ["help"], ["--help"], ["-h"])
 # Commands that read a file and touch no data: they run without the app registry, whose
@@ -41,6 +41,9 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+_console = False  # run() sets it: main() runs as the console script
+
+
 @contextmanager
 def _loading():
     """Load modules without the cycle collector, then set what was loaded aside.
@@ -48,6 +51,9 @@ def _loading():
     Loading the apps makes hundreds of thousands of objects that live as long as the
     process and almost no garbage; the collector walked them again and again, a sixth of
     the start-up. Afterwards they are frozen out of its way, as ``serve`` does."""
+    if not _console:  # called by a program (tests): its objects are not ours to freeze
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -70,6 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         except (ImproperlyConfigured, ModuleNotFoundError) as exc:
             return _configuration_error(exc)
         return 0
+
+    # --settings and --pythonpath count before anything reads the settings, as in
+    # Django's own ManagementUtility (which would read them after django.setup()).
+    from django.core.management.base import CommandError, CommandParser, handle_default_options
+
+    early = CommandParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--settings")
+    early.add_argument("--pythonpath")
+    early.add_argument("args", nargs="*")
+    with suppress(CommandError):  # the command's own parser names the mistake
+        handle_default_options(early.parse_known_args(argv[1:])[0])
 
     words = next((w for w in WITHOUT_APPS if tuple(argv[: len(w)]) == w), None)
     try:
@@ -132,6 +149,8 @@ def run() -> None:
     run, the output is flushed, a thread still at work is waited for), and their code
     closes its files and connections where it opens them, so nothing else is left to
     finalise. Other commands, and any exit the interpreter treats specially, end as usual."""
+    global _console
+    _console = True
     argv = sys.argv[1:]
     try:
         code = main(argv)
@@ -142,7 +161,8 @@ def run() -> None:
 
     working = any(t is not threading.main_thread() and not t.daemon and t.is_alive()
                   for t in threading.enumerate())  # fmt: skip
-    if working or type(code) is not int or not _ran_a_data_command(argv):
+    plain = type(code) is int and -(2**31) <= code < 2**31
+    if working or not plain or not _ran_a_data_command(argv):
         sys.exit(code)  # the interpreter's own exit: joins threads, prints a message
     import atexit
 
@@ -152,9 +172,9 @@ def run() -> None:
             if stream is not None:
                 stream.flush()
         except (OSError, ValueError) as exc:  # as the interpreter does: say so, exit 120
-            code = 120
-            if stream is sys.stdout and sys.stderr is not None:
+            if code == 0 and stream is sys.stdout and sys.stderr is not None:
                 print(f"stadtkern: the output could not be written: {exc}", file=sys.stderr)
+            code = code or 120  # a command that failed has said why already
     os._exit(code & 0xFF)
 
 

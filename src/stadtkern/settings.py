@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import tempfile
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,13 +78,24 @@ if STADTKERN_ENV not in {"development", "production"}:
     )
 PRODUCTION = STADTKERN_ENV == "production"
 
-VAR_DIR = Path(env("STADTKERN_VAR_DIR") or _source_root() / "var").resolve()
+
+def _var_dir() -> Path:
+    given = env("STADTKERN_VAR_DIR")
+    try:
+        return (Path(given).expanduser() if given else _source_root() / "var").resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
+        raise ImproperlyConfigured(f"STADTKERN_VAR_DIR={given!r} cannot be used: {exc}") from None
+
+
+VAR_DIR = _var_dir()
 
 
 def _folder(folder: Path) -> Path:
     """Create one of the instance's folders: one that cannot be made is the setting's fault."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ImproperlyConfigured(f"STADTKERN_VAR_DIR: {folder} is not a folder.") from None
     except OSError as exc:
         raise ImproperlyConfigured(
             f"STADTKERN_VAR_DIR: {folder} cannot be created ({exc.strerror})."
@@ -110,17 +122,27 @@ def _secret(name: str, file_name: str) -> str:
             f"{name} (or {name}_FILE) is required when STADTKERN_ENV=production."
         )
     # The embedded default keeps one generated key in var/, so that sessions survive
-    # a restart without anybody having to configure anything.
+    # a restart without anybody having to configure anything. The key is written to a
+    # file of its own and linked into place whole: processes starting at once all read
+    # the one key that was linked first, never a file still empty.
     key_file = VAR_DIR / file_name
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
-    _folder(VAR_DIR)
-    key = secrets.token_urlsafe(50)
     try:
-        key_file.touch(mode=0o600)
-        key_file.write_text(key, encoding="utf-8")
+        if not key_file.exists():
+            with tempfile.NamedTemporaryFile("w", dir=_folder(VAR_DIR), delete=False) as new:
+                new.write(secrets.token_urlsafe(50))  # readable by the owner only (mkstemp)
+            try:
+                os.link(new.name, key_file)
+            except FileExistsError:
+                pass  # another process was first: its key counts
+            finally:
+                os.unlink(new.name)
+        key = key_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ImproperlyConfigured(f"{key_file} cannot be written ({exc.strerror}).") from None
+        raise ImproperlyConfigured(f"{key_file} cannot be used ({exc.strerror}).") from None
+    if len(key) < 32:
+        raise ImproperlyConfigured(
+            f"{key_file} holds no key of at least 32 characters: remove it to have one made."
+        )
     return key
 
 
@@ -271,6 +293,12 @@ LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Berlin")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"TIME_ZONE={TIME_ZONE!r} is no time zone (e.g. Europe/Berlin)."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -348,8 +376,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": (env("LOG_LEVEL") or "WARNING").upper()},
 }
+if LOGGING["root"]["level"] not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOGGING['root']['level']!r} is unknown (use DEBUG, INFO, WARNING, ERROR"
+        " or CRITICAL)."
+    )
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -1,6 +1,27 @@
 """The base of the commands that read or write data (import, sql, pb, indicators, ...)."""
 
-from django.core.management.base import BaseCommand
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+
+
+class Output(OutputWrapper):
+    """A command's standard output that cannot be written (a reader gone, a full disk, a
+    closed stream) ends the command with one line and exit code 120, not a traceback."""
+
+    def write(self, msg="", style_func=None, ending=None):
+        self._guarded(super().write, msg, style_func, ending)
+
+    def flush(self):
+        self._guarded(super().flush)
+
+    def _guarded(self, call, *args):
+        if self._out is None:
+            raise CommandError("the output could not be written: it is closed", returncode=120)
+        try:
+            call(*args)
+        except OSError as exc:
+            raise CommandError(f"the output could not be written: {exc}", returncode=120) from None
 
 
 class DataCommand(BaseCommand):
@@ -11,3 +32,12 @@ class DataCommand(BaseCommand):
     serve``, ``migrate`` and ``stadtkern check`` still run them."""
 
     requires_system_checks = []
+
+    def __init__(self, stdout=None, stderr=None, no_color=False, force_color=False):
+        super().__init__(stdout, stderr, no_color, force_color)
+        self.stdout = Output(stdout or sys.stdout)
+
+    def execute(self, *args, **options):
+        if options.get("stdout"):  # call_command(..., stdout=...): guarded all the same
+            self.stdout = Output(options.pop("stdout"))
+        return super().execute(*args, **options)

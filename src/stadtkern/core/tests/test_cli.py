@@ -182,6 +182,38 @@ def test_a_bad_setting_stops_every_command_before_it_prints(words, setting, mess
     assert "Traceback" not in done.stderr
 
 
+def test_settings_named_on_the_command_line_count(tmp_path):
+    (tmp_path / "andere.py").write_text("from stadtkern.settings import *\nMARKE = 'andere'\n")
+    code = "from django.conf import settings; print(settings.MARKE)"
+    done = _console("shell", "--no-imports", "-c", code, "--settings=andere",
+                    f"--pythonpath={tmp_path}")  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "andere\n"), done.stderr
+    wrong = _console("sql", "SELECT 1", "--settings=nirgends.andere")
+    assert wrong.returncode == 2
+    assert "DJANGO_SETTINGS_MODULE='nirgends.andere' cannot be imported" in wrong.stderr
+
+
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_a_command_on_data_whose_output_cannot_be_written_says_so_once(how, tmp_path):
+    """Whether the output fails while the command writes (more than a buffer) or at the
+    end: one line, exit code 120, no traceback."""
+    big = tmp_path / "gross.pb"
+    projects = "".join(f"{i};{i}\n" for i in range(1, 2001))
+    votes = "".join(f"v{i};{i}\n" for i in range(1, 2001))
+    big.write_text("META\nkey;value\nbudget;100000\nrule;greedy\nPROJECTS\nproject_id;cost\n"
+                   f"{projects}VOTES\nvoter_id;vote\n{votes}")  # fmt: skip
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "stadtkern.cli", "pb", "outcome", str(big), "--explain"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+            env={**os.environ, "PYTHONUNBUFFERED": ""},
+            preexec_fn=(lambda: os.close(1)) if how == "closed" else None,
+        )  # fmt: skip
+    assert done.returncode == 120
+    assert done.stderr.count("the output could not be written") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_output_that_cannot_be_written_is_said_and_fails():
     with open("/dev/full", "w") as full:
         done = subprocess.run(
@@ -194,17 +226,20 @@ def test_output_that_cannot_be_written_is_said_and_fails():
 
 
 def test_loading_the_apps_leaves_the_collector_on_with_the_apps_frozen():
-    probe = (
-        "import gc, sys\n"
-        "from stadtkern.cli import main\n"
-        "try:\n"
-        "    main(['pb', '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "from django.apps import apps\n"
-        "print(gc.isenabled(), apps.ready, gc.get_freeze_count() > 100000, file=sys.stderr)\n"
+    """The console script loads the apps without the cycle collector, then freezes them;
+    a program that calls main() itself keeps its collector as it was."""
+    before = (
+        "import atexit, gc, sys\n"
+        "def state():\n"
+        "    from django.apps import apps\n"
+        "    print(gc.isenabled(), apps.ready, gc.get_freeze_count() > 20000, file=sys.stderr)\n"
+        "atexit.register(state)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
+    done = _console("sql", "--help", before=before)
     assert done.stderr.strip().splitlines()[-1] == "True True True", done.stderr
+    called = subprocess.run(
+        [sys.executable, "-c", before + "from stadtkern.cli import main\n"
+         "try:\n    main(['sql', '--help'])\nexcept SystemExit:\n    pass\n"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert called.stderr.strip().splitlines()[-1] == "True True False", called.stderr

@@ -41,6 +41,12 @@ def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
             "SECRET_KEY_FILE='/nonexistent/key' cannot be read",
         ),
         ({"LOGIN_FAILURE_LIMIT": "ten"}, "LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
+        ({"TIME_ZONE": "Nirgends/Stadt"}, "TIME_ZONE='Nirgends/Stadt' is no time zone"),
+        ({"TIME_ZONE": "../../etc/passwd"}, "is no time zone"),
+        ({"LOG_LEVEL": "laut"}, "LOG_LEVEL='LAUT' is unknown"),
+        ({"STADTKERN_VAR_DIR": "/dev/null"}, "STADTKERN_VAR_DIR: /dev/null is not a folder"),
+        ({"STADTKERN_VAR_DIR": "/proc/nirgends"}, "/proc/nirgends cannot be created"),
+        ({"STADTKERN_VAR_DIR": "/" + "x" * 300}, "cannot be"),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(tmp_path, env, message):
@@ -110,3 +116,31 @@ def test_a_password_with_colon_and_dollar_is_still_a_password(password):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(len(password))
+
+
+def test_processes_starting_at_once_share_one_whole_generated_key(tmp_path):
+    """The first start writes the keys: every process started with it reads the same key,
+    never a file that is still empty."""
+    probe = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'stadtkern.settings'\n"
+        "from django.conf import settings\n"
+        "print(settings.SECRET_KEY, settings.BALLOT_SECRET)\n"
+    )
+    env = {**os.environ, "STADTKERN_VAR_DIR": str(tmp_path / "var")}
+    for name in ("SECRET_KEY", "BALLOT_SECRET", "DATABASE_URL"):
+        env.pop(name, None)
+    starts = [subprocess.Popen([sys.executable, "-c", probe], env=env, stdout=subprocess.PIPE,
+                               text=True) for _ in range(6)]  # fmt: skip
+    keys = {start.communicate(timeout=120)[0] for start in starts}
+    assert len(keys) == 1
+    secret, ballot = keys.pop().split()
+    assert len(secret) >= 32 and len(ballot) >= 32 and secret != ballot
+    assert (tmp_path / "var" / "ballot_secret").read_text() == ballot
+    assert [p.name for p in (tmp_path / "var").iterdir() if p.name.startswith("tmp")] == []
+
+
+def test_a_key_file_without_a_whole_key_is_refused(tmp_path):
+    (tmp_path / "ballot_secret").write_text("")
+    result = _run({}, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ballot_secret holds no key of at least 32 characters" in result.stderr

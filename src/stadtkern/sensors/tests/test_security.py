@@ -107,6 +107,20 @@ def test_token_command_errors(alpha):
         call_command("token", "revoke", "skm_nothere_x")
 
 
+class _FullDisk(StringIO):
+    def write(self, text):
+        raise OSError(28, "No space left on device")
+
+
+def test_a_token_whose_secret_could_not_be_written_is_revoked_again(alpha):
+    """Nobody saw its secret: it must not stay active for whoever finds it later."""
+    with pytest.raises(CommandError, match="could not be written.*is revoked again") as caught:
+        call_command("token", "create", "--municipality", alpha.ags, stdout=_FullDisk())
+    assert caught.value.returncode == 120
+    token = models.MachineToken.objects.get()
+    assert token.revoked_at is not None
+
+
 def test_token_list_shows_no_secrets(alpha, alpha_token):
     out = StringIO()
     call_command("token", "list", "--municipality", alpha.slug, stdout=out)

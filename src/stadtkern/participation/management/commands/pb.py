@@ -120,8 +120,11 @@ class Command(DataCommand):
             raise CommandError(f"choose one budget with --budget (the process has: {names})")
         text = pabulib.dumps(budget_election(budgets[0], with_results=True))
         if o["output"]:
-            with open(o["output"], "w", encoding="utf-8") as out:
-                out.write(text)
+            try:
+                with open(o["output"], "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as exc:
+                raise CommandError(f"{o['output']}: cannot be written ({exc.strerror})") from None
         else:
             self.stdout.write(text, ending="")
 

@@ -47,7 +47,14 @@ class Command(DataCommand):
             f"Token {token.prefix} for {municipality.name}; it is shown only now. "
             f"Over MQTT: user name {token.prefix}, password the token."
         )
-        self.stdout.write(secret)
+        try:
+            self.stdout.write(secret)
+            self.stdout.flush()
+        except CommandError as exc:  # nobody saw the secret: no token is left active for it
+            token_revoke(token=token)
+            raise CommandError(
+                f"{exc}; token {token.prefix} is revoked again.", returncode=120
+            ) from None
 
     def revoke(self, o):
         text = o["token"].strip()
