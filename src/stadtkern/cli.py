@@ -12,6 +12,11 @@ HELP = ([], ["help"], ["--help"], ["-h"])
 WITHOUT_APPS = {("pb", "outcome"): "stadtkern.participation.management.commands.pb"}
 
 
+def _without_apps(argv: list[str]) -> tuple[str, ...] | None:
+    """The leading words of ``argv`` that name a command run without the apps, if any."""
+    return next((w for w in WITHOUT_APPS if tuple(argv[: len(w)]) == w), None)
+
+
 def help_text() -> str:
     """Django's list of commands, found on disk: listing names needs neither the models
     nor the apps' start-up, so ``stadtkern --help`` answers at once."""
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     with suppress(CommandError):  # the command's own parser names the mistake
         handle_default_options(early.parse_known_args(argv[1:])[0])
 
-    words = next((w for w in WITHOUT_APPS if tuple(argv[: len(w)]) == w), None)
+    words = _without_apps(argv)
     try:
         with _loading():
             if words is None:
@@ -127,7 +132,7 @@ def _configuration_error(exc: Exception) -> int:
 def _ran_a_data_command(argv: list[str]) -> bool:
     """Whether ``argv`` named one of the commands on data (stadtkern.core.commands), whose
     code closes what it opens; ``shell``, ``serve`` and the others run anybody's code."""
-    if argv in HELP or any(tuple(argv[: len(w)]) == w for w in WITHOUT_APPS):
+    if argv in HELP or _without_apps(argv):
         return True
     from django.apps import apps
     from django.core.management import get_commands, load_command_class
