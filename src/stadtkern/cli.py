@@ -92,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     early.add_argument("args", nargs="*")
     with suppress(CommandError):  # the command's own parser names the mistake
         handle_default_options(early.parse_known_args(argv[1:])[0])
+    # The command's parser would take "--set" for --settings after the settings were read:
+    # the run would go on with the others, so a shortened name is refused.
+    for arg in argv[1 : argv.index("--") if "--" in argv else None]:
+        name = arg.split("=", 1)[0]
+        for full in ("--settings", "--pythonpath"):
+            if len(name) > 2 and name != full and full.startswith(name):
+                print(f"stadtkern: write {full} in full, not {name}", file=sys.stderr)
+                return 2
 
     words = _without_apps(argv)
     try:

@@ -1,5 +1,6 @@
 """The base of the commands that read or write data (import, sql, pb, indicators, ...)."""
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
@@ -15,6 +16,19 @@ class Output(OutputWrapper):
     def flush(self):
         self._guarded(super().flush)
 
+    def write_whole(self, text: str) -> None:
+        """Write ``text`` and a newline all the way into the file or pipe, or fail: for
+        what is shown only once. A buffered write can end short without an error."""
+        self.flush()
+        try:
+            fd = self._out.fileno()
+        except (AttributeError, OSError, ValueError):  # no file behind it (a StringIO)
+            self.write(text)
+            self.flush()
+            return
+        data = (text + "\n").encode(getattr(self._out, "encoding", None) or "utf-8")
+        self._guarded(_write_all, fd, data)
+
     def _guarded(self, call, *args):
         if self._out is None:
             raise CommandError("the output could not be written: it is closed", returncode=120)
@@ -22,6 +36,11 @@ class Output(OutputWrapper):
             call(*args)
         except OSError as exc:
             raise CommandError(f"the output could not be written: {exc}", returncode=120) from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 class DataCommand(BaseCommand):

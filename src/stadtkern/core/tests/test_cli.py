@@ -188,6 +188,9 @@ def test_settings_named_on_the_command_line_count(tmp_path):
     done = _console("shell", "--no-imports", "-c", code, "--settings=andere",
                     f"--pythonpath={tmp_path}")  # fmt: skip
     assert (done.returncode, done.stdout) == (0, "andere\n"), done.stderr
+    for short in ("--set=andere", "--sett", "--pyth"):
+        refused = _console("sql", "SELECT 1", short, "andere")
+        assert refused.returncode == 2 and "in full" in refused.stderr, refused.stderr
     wrong = _console("sql", "SELECT 1", "--settings=nirgends.andere")
     assert wrong.returncode == 2
     assert "DJANGO_SETTINGS_MODULE='nirgends.andere' cannot be imported" in wrong.stderr

@@ -3,6 +3,10 @@ their municipality; writes only with a valid machine token of the owning
 municipality, optionally limited to datastreams; revocation works at once."""
 
 import base64
+import os
+import resource
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -119,6 +123,44 @@ def test_a_token_whose_secret_could_not_be_written_is_revoked_again(alpha):
     assert caught.value.returncode == 120
     token = models.MachineToken.objects.get()
     assert token.revoked_at is not None
+
+
+class _ClosedNotes(StringIO):
+    def write(self, text):
+        raise OSError(9, "Bad file descriptor")
+
+
+def test_a_token_is_revoked_when_its_notes_cannot_be_written_either(alpha):
+    with pytest.raises(CommandError, match="is revoked again"):
+        call_command("token", "create", "--municipality", alpha.ags, stdout=StringIO(),
+                     stderr=_ClosedNotes())  # fmt: skip
+    assert models.MachineToken.objects.get().revoked_at is not None
+
+
+def test_a_secret_cut_short_by_a_file_size_limit_revokes_the_token(tmp_path):
+    """A buffered write may stop short without an error: the secret is written whole into
+    the file or the token does not stay. (The command runs on an instance of its own.)"""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["STADTKERN_VAR_DIR"] = str(tmp_path)
+    run = [sys.executable, "-m", "stadtkern.cli"]
+    subprocess.run([*run, "migrate", "-v0"], env=env, check=True, timeout=300)
+    subprocess.run([*run, "shell", "--no-imports", "-c", "from stadtkern.core.services import "
+                    "municipality_create; municipality_create(name='A', slug='a', ags='05999009', "
+                    "kind='stadt', state='05')"], env=env, check=True, timeout=120)  # fmt: skip
+    out = tmp_path / "secret.txt"
+    limit = 256 * 2**20  # above the database's files, which the limit binds as well
+    with open(out, "wb") as sparse:
+        sparse.truncate(limit - 20)  # 20 bytes left: the secret does not fit
+    with open(out, "ab") as target:
+        done = subprocess.run(
+            [*run, "token", "create", "--municipality", "a"], env=env, stdout=target,
+            stderr=subprocess.PIPE, text=True, timeout=120,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+        )  # fmt: skip
+    assert done.returncode == 120 and "is revoked again" in done.stderr, done.stderr
+    listed = subprocess.run([*run, "token", "list", "--municipality", "a"], env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "revoked" in listed.stdout and "active" not in listed.stdout, listed.stdout
 
 
 def test_token_list_shows_no_secrets(alpha, alpha_token):

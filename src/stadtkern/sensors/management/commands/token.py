@@ -43,17 +43,19 @@ class Command(DataCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        self.stderr.write(
-            f"Token {token.prefix} for {municipality.name}; it is shown only now. "
-            f"Over MQTT: user name {token.prefix}, password the token."
-        )
         try:
-            self.stdout.write(secret)
-            self.stdout.flush()
-        except CommandError as exc:  # nobody saw the secret: no token is left active for it
+            self.stderr.write(
+                f"Token {token.prefix} for {municipality.name}; it is shown only now. "
+                f"Over MQTT: user name {token.prefix}, password the token."
+            )
+            self.stdout.write_whole(secret)
+        except Exception as exc:  # nobody saw the whole secret: no token is left active for it
             token_revoke(token=token)
+            message = (
+                exc if isinstance(exc, CommandError) else f"the output could not be written: {exc}"
+            )
             raise CommandError(
-                f"{exc}; token {token.prefix} is revoked again.", returncode=120
+                f"{message}; token {token.prefix} is revoked again.", returncode=120
             ) from None
 
     def revoke(self, o):
