@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import re
 import ssl
@@ -53,6 +54,7 @@ BATCH = 2000  # messages stored in one transaction
 # wait in the worker (65,535, the protocol's most, would be 4 GB).
 IN_FLIGHT = 2 * BATCH
 WAIT = 0.05  # seconds to wait for more messages before storing a batch
+SETTLE_POLL = 0.002  # seconds between looks at the storage process while a batch is out
 OUTBOX_EVERY = 0.5  # seconds between looks into the outbox
 RETRY_EVERY = 2.0  # seconds between attempts to store what the database refused
 # Then a message the database keeps refusing while it stores others becomes a dead
@@ -353,7 +355,7 @@ class StorageProcess:
         self.conn, child = context.Pipe()
         self.proc = context.Process(
             target=storage_child.main,
-            args=(child, storage_child.settings_to_hand_over()),
+            args=(child, storage_child.settings_to_hand_over(), os.getpid()),
             daemon=True,
         )
         self.proc.start()
@@ -559,18 +561,27 @@ class Worker:
 
     def _collect(self, wait: float = WAIT) -> list:
         """The messages received so far (the inbox holds them as read, a list per read),
-        after waiting up to ``wait`` seconds for the first and then for more."""
-        batch = []
-        try:
-            batch += self.inbox.get(timeout=wait) if wait else self.inbox.get_nowait()
-        except queue.Empty:
-            return batch
-        deadline = time.monotonic() + wait
+        after waiting up to ``wait`` seconds for the first and then for more. While the
+        storage process holds a batch, the wait ends as soon as its outcome is in: that
+        batch is acknowledged at once instead of after the window. Stored but not yet
+        acknowledged is what a worker killed in that moment has the broker deliver
+        again."""
+        batch: list = []
+        end = time.monotonic() + wait  # for the first message; then for more
         while len(batch) < BATCH:
-            try:
-                batch += self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+            if self._in_flight is not None and self._storage.ready():
                 break
+            left = max(0.0, end - time.monotonic())
+            step = min(left, SETTLE_POLL) if self._in_flight is not None else left
+            try:
+                got = self.inbox.get(timeout=step)
+            except queue.Empty:
+                if step >= left:  # the window is over
+                    break
+                continue
+            if not batch:
+                end = time.monotonic() + wait
+            batch += got
         return batch
 
     def handle(self, batch) -> None:

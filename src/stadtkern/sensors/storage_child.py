@@ -25,7 +25,30 @@ def settings_to_hand_over() -> dict:
     return values
 
 
-def main(conn, values: dict) -> None:
+def end_with_parent(parent: int) -> None:
+    """Have the kernel end this process when the worker ends, however it ends (Linux).
+
+    A batch the worker handed over just before it was killed would otherwise still be
+    stored here, with nobody left to acknowledge it: the broker delivers all of it again
+    and it is stored twice. Ended at once, its transaction is rolled back instead, and
+    only a batch already committed when the worker died comes again."""
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the worker ended before the line above
+        os._exit(1)
+
+
+def main(conn, values: dict, parent: int | None = None) -> None:
+    if parent is not None:
+        end_with_parent(parent)
     import django
     from django.conf import settings
 

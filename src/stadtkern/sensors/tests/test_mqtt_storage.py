@@ -221,6 +221,10 @@ def test_while_another_client_holds_the_database_nothing_becomes_a_dead_letter(
         )  # fmt: skip
         other.execute("SELECT id FROM sensors_datastream WHERE id = %s FOR UPDATE", [ds])
         wait = "SET lock_timeout = '50ms'"
+        # also after a reconnect (the worker drops a connection older than CONN_MAX_AGE):
+        # else each round waits the configured 20 s
+        options = f"{db['OPTIONS'].get('options', '')} -c lock_timeout=50"
+        monkeypatch.setitem(db["OPTIONS"], "options", options)
     try:
         connection.ensure_connection()
         with connection.cursor() as cur:
