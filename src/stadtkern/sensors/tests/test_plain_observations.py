@@ -30,6 +30,12 @@ json_values = st.recursive(
 )  # fmt: skip
 
 
+def utc(row: tuple) -> tuple:
+    return tuple(
+        v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v for v in row
+    )
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     start=moments, length=st.none() | st.integers(0, 10**6), result_time=st.none() | moments,
@@ -53,5 +59,8 @@ def test_rows_read_as_objects(sta, station, start, length, result_time, number, 
     links = representation.Links("http://testserver/sta/v1.1/")
     from_object = representation.entity(Observation.objects.get(pk=obs.pk), etype, options, links)
     rows = Observation.objects.filter(pk=obs.pk).values_list(*representation.OBSERVATION_COLUMNS)
-    assert representation.observations(list(rows), options, links) == [from_object]
+    plain = representation.plain_rows(rows)
+    # as Django reads them, times and JSON included (SQLite's times are UTC without a zone)
+    assert [utc(row) for row in plain] == list(rows)
+    assert representation.observations(plain, options, links) == [from_object]
     obs.delete()
