@@ -51,7 +51,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true or false).")
 
 
-def envint(name: str, default: int, minimum: int = 0) -> int:
+def envint(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     value = env(name)
     if value is None or value == "":
         return default
@@ -61,6 +61,8 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
     if number < minimum:
         raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={value!r} must be at most {maximum}.")
     return number
 
 
@@ -445,7 +447,8 @@ CATALOG_PUBLISHER = env("CATALOG_PUBLISHER", "Stadtkern") or ""
 STA_MAX_ENTITIES = envint("STA_MAX_ENTITIES", 100_000, minimum=100)
 # ... and the longest its queries may run (a $filter across several navigations can
 # otherwise keep the database busy for minutes).
-STA_QUERY_TIMEOUT_MS = envint("STA_QUERY_TIMEOUT_MS", 10_000, minimum=100)
+# (at most what PostgreSQL's statement_timeout takes, about 24 days)
+STA_QUERY_TIMEOUT_MS = envint("STA_QUERY_TIMEOUT_MS", 10_000, minimum=100, maximum=2**31 - 1)
 
 # MQTT (SensorThings MQTT extension): the broker the `stadtkern mqtt` worker bridges,
 # e.g. mqtt://127.0.0.1:1883; empty: no MQTT, and the web process records no

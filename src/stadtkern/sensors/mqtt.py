@@ -569,8 +569,8 @@ class Worker:
         batch: list = []
         end = time.monotonic() + wait  # for the first message; then for more
         while len(batch) < BATCH:
-            if self._in_flight is not None and self._storage.ready():
-                break
+            if wait and self._in_flight is not None and self._storage.ready():
+                break  # (not in the last round before stopping: that takes everything)
             left = max(0.0, end - time.monotonic())
             step = min(left, SETTLE_POLL) if self._in_flight is not None else left
             try:

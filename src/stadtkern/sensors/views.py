@@ -162,16 +162,19 @@ def _read_only(ms: int | None):
     its time limit set in the same round trip as its start. With Django's transaction
     and ``SET LOCAL`` these were two round trips, the client's BEGIN and the SET, of the
     four or five a page of observations takes."""
-    connection.ensure_connection()
-    raw = connection.connection
-    if connection.in_atomic_block or not raw.autocommit:  # inside one already (a test's)
+    if not connection.in_atomic_block:
+        # What Django's own transaction does first: a connection the server has dropped
+        # (restart, idle timeout) is replaced instead of failing this request.
+        connection.close_if_health_check_failed()
+    if connection.in_atomic_block or not connection.get_autocommit():  # in one (a test's)
         with transaction.atomic(), _time_limit(ms):
             yield
         return
+    raw = connection.connection
     limit = f"; SET LOCAL statement_timeout = {int(ms)}" if ms else ""
-    with connection.wrap_database_errors:
-        raw.execute(f"BEGIN READ ONLY{limit}")
     try:
+        with connection.wrap_database_errors:
+            raw.execute(f"BEGIN READ ONLY{limit}")
         yield
     except BaseException:
         with contextlib.suppress(Exception):  # the request's own error is the one to tell

@@ -44,6 +44,10 @@ def _run(env: dict, tmp_path) -> subprocess.CompletedProcess:
         ({"TIME_ZONE": "Nirgends/Stadt"}, "TIME_ZONE='Nirgends/Stadt' is no time zone"),
         ({"TIME_ZONE": "../../etc/passwd"}, "is no time zone"),
         ({"LOG_LEVEL": "laut"}, "LOG_LEVEL='LAUT' is unknown"),
+        (
+            {"STA_QUERY_TIMEOUT_MS": "3000000000"},
+            "STA_QUERY_TIMEOUT_MS='3000000000' must be at most 2147483647",
+        ),
         ({"STADTKERN_VAR_DIR": "/dev/null"}, "STADTKERN_VAR_DIR: /dev/null is not a folder"),
         ({"STADTKERN_VAR_DIR": "/proc/nirgends"}, "/proc/nirgends cannot be created"),
         ({"STADTKERN_VAR_DIR": "/" + "x" * 300}, "cannot be"),

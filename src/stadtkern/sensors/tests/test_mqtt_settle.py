@@ -81,3 +81,11 @@ def test_a_batch_whose_outcome_is_in_is_not_kept_waiting_for_the_window():
         later.join()
     worker._in_flight = None
     assert worker._collect() == ["first", "second"]  # nothing in flight: the full window
+
+
+def test_the_last_round_before_stopping_takes_everything_received():
+    worker = Worker("mqtt://localhost:1")
+    worker._storage, worker._in_flight = DoneStorage(), ["a batch"]
+    for n in range(5):
+        worker.inbox.put([n])
+    assert worker._collect(wait=0) == [0, 1, 2, 3, 4]

@@ -83,3 +83,45 @@ def test_a_read_stopped_by_the_limit_or_an_error_leaves_the_next_one_served(
     assert response.status_code == (400 if connection.vendor == "postgresql" else 200)
     assert anonymous.get("Things").status_code == 200
     assert state()["in_transaction"] is False
+
+
+def test_a_read_on_a_connection_the_server_dropped_is_answered(station):
+    """After a database restart or an idle timeout the next read opens a new connection
+    (on SQLite: after the connection was closed)."""
+
+    def get(path: str) -> str:
+        # Through Django's own handler: the test client leaves out the request signals
+        # that check a kept connection.
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.test import RequestFactory
+
+        answer = []
+        environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET")
+        body = WSGIHandler()(environ, lambda status, headers: answer.append(status))
+        body.close()  # the end of the request, as a server ends it
+        return answer[0]
+
+    assert get("/sta/v1.1/Things") == "200 OK"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        other = connection.copy()
+        with other.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.close()
+    else:
+        connection.close()
+    assert get("/sta/v1.1/Things") == "200 OK"
+    assert state()["in_transaction"] is False
+
+
+def test_a_limit_the_database_refuses_leaves_no_transaction_open(anonymous, station, settings):
+    """The time limit is set in the statement that begins the transaction; should that
+    fail, the transaction is still rolled back and the next read served."""
+    settings.STA_QUERY_TIMEOUT_MS = 3_000_000_000 if connection.vendor == "postgresql" else 100
+    first = anonymous.get("Things")
+    assert first.status_code == (400 if connection.vendor == "postgresql" else 200)
+    assert state()["in_transaction"] is False
+    settings.STA_QUERY_TIMEOUT_MS = 10_000
+    assert anonymous.get("Things").status_code == 200
