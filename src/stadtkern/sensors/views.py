@@ -101,12 +101,13 @@ def service(request, rest: str = ""):
         # database refuses (DataError) leaves the connection usable. Not for a read on
         # SQLite, whose transactions here begin IMMEDIATE, with the one write lock: every
         # read of every server process would wait for the one before.
+        limit = _limit_for(request.method, rest)
         if request.method != "GET":
-            scope = _written(_limit_for(request.method, rest))
+            scope = _written(limit)
         elif connection.vendor == "sqlite":
-            scope = _read_snapshot(_limit_for(request.method, rest))
+            scope = _read_snapshot(limit)
         else:
-            scope = _read_only(_limit_for(request.method, rest))
+            scope = _read_only(limit)
         with scope:
             answer = _dispatch(call, request, rest, body)
             notices.record(call.changed)
@@ -167,7 +168,7 @@ def _read_only(ms: int | None):
         # (restart, idle timeout) is replaced instead of failing this request.
         connection.close_if_health_check_failed()
     if connection.in_atomic_block or not connection.get_autocommit():  # in one (a test's)
-        with transaction.atomic(), _time_limit(ms):
+        with _written(ms):
             yield
         return
     raw = connection.connection
